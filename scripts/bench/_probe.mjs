@@ -1,0 +1,12 @@
+import { startEdgelog } from "./edgelog-server.mjs";
+import { EdgelogClient } from "./client.mjs";
+import { execSync } from "node:child_process";
+const s = await startEdgelog();
+const c = new EdgelogClient(s.url, { connections: 8 });
+const pids = execSync(`pgrep -x -P ${process.pid} workerd`).toString().trim().split("\n");
+const cpu = () => pids.map(p => { const f = execSync(`cat /proc/${p}/stat`).toString().split(" "); return (+f[13] + +f[14]) / 100; }).reduce((a,b)=>a+b,0);
+const w0 = cpu(), n0 = process.cpuUsage(), t0 = performance.now(); let n = 0;
+await Promise.all(Array.from({length: 8}, async () => { while (performance.now() - t0 < 3000) { await c.healthz(); n++; } }));
+const el = (performance.now() - t0) / 1000; const nu = process.cpuUsage(n0);
+console.log({ rps: n / el, workerdCpu: (cpu() - w0) / el, nodeCpu: (nu.user + nu.system) / 1e6 / el });
+await c.close(); await s.stop();

@@ -1,0 +1,113 @@
+// Starts edgelog in workerd through Miniflare's API (no `wrangler dev`) and tears it down again.
+// Owns bundling src/index.ts, the Miniflare configuration and the temporary directories; shared by the
+// benchmarks and by Node-side tests that need a real HTTP endpoint.
+
+import { rmSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+// Mirrors wrangler.toml (kept by hand: wrangler's own config loader would write .wrangler/ into the repo).
+const WORKER = {
+  name: "edgelog",
+  entry: "src/index.ts",
+  compatibilityDate: "2026-11-01",
+  durableObjects: {
+    PARTITION_LOG: { className: "PartitionLog", useSQLite: true },
+    CONTROLLER: { className: "Controller", useSQLite: true },
+  },
+  r2Buckets: ["SEGMENTS"],
+};
+
+/**
+ * Bundles the worker the way `wrangler deploy` does (same esbuild target, conditions, keepNames and
+ * NODE_ENV define), so we measure the code we would ship. esbuild is used directly rather than
+ * `wrangler deploy --dry-run` because wrangler always creates `.wrangler/tmp` in the repo root.
+ */
+export async function bundleWorker({ outDir, entry = WORKER.entry, repoRoot = REPO_ROOT } = {}) {
+  const outfile = join(outDir, "index.js");
+  await build({
+    entryPoints: [resolve(repoRoot, entry)],
+    absWorkingDir: repoRoot,
+    outfile,
+    bundle: true,
+    format: "esm",
+    target: "es2024",
+    supported: { "import-source": true, using: true },
+    keepNames: true,
+    conditions: ["workerd", "worker", "browser"],
+    external: ["cloudflare:*", "node:*"],
+    define: { "process.env.NODE_ENV": '"production"' },
+    sourcemap: "linked",
+    logLevel: "warning",
+  });
+  return outfile;
+}
+
+/**
+ * Bundles and starts edgelog, resolving once workerd accepts HTTP.
+ * Returns { url, mf, dir, stop }; `stop()` is idempotent and always removes the temp directory.
+ *
+ * Options: port (0 = any free port), bindings (merged over { EDGELOG_ENV: "bench" }),
+ * persist (false keeps storage in Miniflare's own ephemeral dir), verbose (workerd debug logs),
+ * entry (another worker entry with the same exports, e.g. a baseline; repo-relative or absolute).
+ */
+export async function startEdgelog({ port = 0, bindings = {}, persist = true, verbose = false, entry } = {}) {
+  // One temp dir holds both the bundle and the Durable Object / R2 data so a single rm cleans up.
+  const dir = await mkdtemp(join(tmpdir(), "edgelog-"));
+  // Miniflare answers SIGINT/SIGTERM by killing workerd and calling process.exit() synchronously, so
+  // an async stop() would never run; an "exit" listener is the one place left to delete our files.
+  const removeDirSync = () => rmSync(dir, { recursive: true, force: true });
+  process.on("exit", removeDirSync);
+  let mf;
+  const stop = once(async () => {
+    try {
+      if (mf) await mf.dispose();
+    } finally {
+      process.off("exit", removeDirSync);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  try {
+    const scriptPath = await bundleWorker({ outDir: join(dir, "bundle"), entry });
+    // Miniflare 5's constructor only accepts its new per-worker config shape; convertV4MiniflareOptions is
+    // its exported adapter from the classic flat options, the same one wrangler uses.
+    const options = convertV4MiniflareOptions({
+      name: WORKER.name,
+      modules: true,
+      scriptPath,
+      // Module names are paths relative to this root; without it the bundle outside the cwd gets a
+      // "../" name that workerd rejects.
+      modulesRoot: dirname(scriptPath),
+      compatibilityDate: WORKER.compatibilityDate,
+      durableObjects: WORKER.durableObjects,
+      r2Buckets: WORKER.r2Buckets,
+      bindings: { EDGELOG_ENV: "bench", ...bindings },
+      // Miniflare 5 replaced durableObjectsPersist/r2Persist with one root (subdirs do/, r2/, cache/).
+      ...(persist ? { resourcePersistencePath: join(dir, "persist") } : {}),
+      host: "127.0.0.1",
+      port,
+      verbose,
+      // Per-request console lines would cost more than some of the requests we are timing.
+      logRequests: false,
+      telemetry: { enabled: false },
+    });
+    mf = new Miniflare(options);
+    const url = await mf.ready;
+    return { url, mf, dir, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function once(fn) {
+  let promise;
+  return () => (promise ??= fn());
+}

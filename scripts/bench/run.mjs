@@ -1,0 +1,209 @@
+// Entry point of `npm run bench`: starts edgelog in workerd via Miniflare, runs the workloads over real
+// HTTP, prints a table and writes bench/results/bench-<timestamp>.json.
+// Usage: node scripts/bench/run.mjs [--smoke] [--only=noop,produce,fetch,offset]
+// Env: BENCH_SECONDS (per workload, default 4), BENCH_SMOKE=1, BENCH_ONLY, BENCH_RECORDS (offset-test
+// log length, default 1,000,000), BENCH_OFFSET_SAMPLES (fetches per side, default 200), BENCH_ENTRY
+// (bench another worker entry exporting the same classes instead of src/index.ts).
+
+import { execFileSync } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { arch, availableParallelism, cpus, platform } from "node:os";
+import { join, relative } from "node:path";
+import { EdgelogClient } from "./client.mjs";
+import { REPO_ROOT, startEdgelog } from "./edgelog-server.mjs";
+import { fmt, renderTable } from "./stats.mjs";
+import * as W from "./workloads.mjs";
+
+const GROUPS = ["noop", "produce", "fetch", "offset"];
+
+function settingsFrom(argv, env) {
+  const flag = (name) => argv.includes(`--${name}`);
+  const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
+  const num = (value, fallback) => (value === undefined || value === "" ? fallback : Number(value));
+  const smoke = flag("smoke") || env.BENCH_SMOKE === "1";
+  const only = (option("only") ?? env.BENCH_ONLY ?? GROUPS.join(",")).split(",").map((s) => s.trim());
+  const unknown = only.filter((g) => !GROUPS.includes(g));
+  if (unknown.length) throw new Error(`unknown workload group(s) ${unknown.join(", ")}; known: ${GROUPS.join(", ")}`);
+  const seconds = num(env.BENCH_SECONDS, smoke ? 0.3 : 4);
+  if (!(seconds > 0)) throw new Error(`BENCH_SECONDS must be a positive number, got '${env.BENCH_SECONDS}'`);
+  return {
+    smoke,
+    entry: env.BENCH_ENTRY || "src/index.ts",
+    groups: only,
+    seconds,
+    // Long enough to open the sockets and wake the Durable Object, short next to the timed run.
+    warmupSeconds: Math.min(0.5, seconds / 5),
+    offsetRecords: num(env.BENCH_RECORDS, smoke ? 10_000 : 1_000_000),
+    offsetSamples: num(env.BENCH_OFFSET_SAMPLES, smoke ? 10 : 200),
+    concurrencies: [1, 8],
+    produceBatches: [1, 100, 1000],
+  };
+}
+
+async function main() {
+  const settings = settingsFrom(process.argv.slice(2), process.env);
+  const want = (g) => settings.groups.includes(g);
+  const rows = [];
+  const failures = [];
+  let offsetResult;
+
+  const server = await startEdgelog({ entry: settings.entry });
+  // No signal handling here: Miniflare's own SIGINT/SIGTERM hook stops workerd and startEdgelog's
+  // exit hook removes the temp dir.
+  const clients = new Map();
+  const ctx = {
+    seconds: settings.seconds,
+    warmupSeconds: settings.warmupSeconds,
+    // One keep-alive pool per concurrency level, reused across workloads.
+    client: (connections) => {
+      if (!clients.has(connections)) clients.set(connections, new EdgelogClient(server.url, { connections }));
+      return clients.get(connections);
+    },
+  };
+
+  // Runs one workload, recording a failure instead of aborting the whole bench, so a broken route
+  // still lets the others report.
+  const step = async (row, fn) => {
+    process.stderr.write(`  ${row.label} c${row.concurrency}${row.batch ? ` b${row.batch}` : ""} ... `);
+    try {
+      const result = await fn();
+      rows.push({ ...row, ...result });
+      process.stderr.write(`${fmt(result.requestsPerSec)} req/s\n`);
+      return result;
+    } catch (err) {
+      failures.push({ ...row, error: String(err?.message ?? err) });
+      process.stderr.write(`FAILED: ${err?.message ?? err}\n`);
+      return undefined;
+    }
+  };
+
+  try {
+    console.error(`edgelog at ${server.url.href} (${settings.smoke ? "smoke, " : ""}${settings.seconds}s per workload)`);
+    await ctx.client(1).healthz(); // fail fast if the worker does not answer at all
+
+    if (want("noop")) {
+      for (const c of settings.concurrencies) {
+        await step({ group: "noop", label: "GET /healthz", concurrency: c }, () => W.noop(ctx, c));
+      }
+    }
+
+    let fetchSource;
+    if (want("produce") || want("fetch")) {
+      // Fetch reads what produce b1000 c8 wrote; with only "fetch" selected, that one produce still runs.
+      const batches = want("produce") ? settings.produceBatches : [1000];
+      for (const batch of batches) {
+        for (const c of want("produce") ? settings.concurrencies : [8]) {
+          const topic = `bench-p${batch}-c${c}`;
+          const r = await step({ group: "produce", label: "produce", concurrency: c, batch }, () =>
+            W.produce(ctx, { topic, batch, concurrency: c }),
+          );
+          if (r && batch === 1000 && c === 8) fetchSource = r;
+        }
+      }
+    }
+
+    if (want("fetch")) {
+      for (const c of settings.concurrencies) {
+        await step({ group: "fetch", label: "fetch", concurrency: c, batch: 1000 }, async () => {
+          if (!fetchSource) throw new Error("no data: produce b1000 c8 did not succeed");
+          return W.fetchScan(ctx, { topic: fetchSource.topic, highWatermark: fetchSource.highWatermark, concurrency: c });
+        });
+      }
+    }
+
+    if (want("offset")) {
+      const total = settings.offsetRecords;
+      const load = await step({ group: "offset", label: `bulk load ${fmt(total)}`, concurrency: 8, batch: 1000 }, () =>
+        W.bulkLoad(ctx, { topic: "bench-offsets", total }),
+      );
+      if (load) {
+        const row = { group: "offset", concurrency: 1, batch: 1000 };
+        const head = await step({ ...row, label: "fetch @ offset 0" }, async () => {
+          offsetResult = await W.offsetCost(ctx, { topic: load.topic, highWatermark: load.highWatermark, samples: settings.offsetSamples });
+          return offsetResult.head;
+        });
+        if (head) rows.push({ ...row, label: `fetch @ offset ${fmt(offsetResult.tail.offset)}`, ...offsetResult.tail });
+      }
+    }
+  } finally {
+    await Promise.allSettled([...clients.values()].map((c) => c.close()));
+    await server.stop();
+  }
+
+  // Ratio against the no-op at the same concurrency: how much of the bare HTTP+workerd ceiling is left.
+  const ceiling = new Map(rows.filter((r) => r.group === "noop").map((r) => [r.concurrency, r.requestsPerSec]));
+  for (const r of rows) r.vsNoop = ceiling.has(r.concurrency) ? r.requestsPerSec / ceiling.get(r.concurrency) : null;
+
+  printReport(rows, offsetResult, failures);
+  const file = await writeResults({ settings, rows, offsetResult, failures });
+  console.log(`\nresults: ${relative(process.cwd(), file)}`);
+  if (failures.length) process.exitCode = 1;
+}
+
+function printReport(rows, offsetResult, failures) {
+  const columns = [
+    { title: "workload", get: (r) => r.label, align: "left" },
+    { title: "clients", get: (r) => r.concurrency },
+    { title: "batch", get: (r) => r.batch ?? "-" },
+    { title: "requests", get: (r) => r.requests.toLocaleString("en-US") },
+    { title: "req/s", get: (r) => fmt(r.requestsPerSec) },
+    { title: "records/s", get: (r) => (r.records ? fmt(r.recordsPerSec) : "-") },
+    { title: "MB/s", get: (r) => (r.valueBytes ? fmt(r.mbPerSec) : "-") },
+    { title: "p50 ms", get: (r) => fmt(r.latencyMs.p50) },
+    { title: "p99 ms", get: (r) => fmt(r.latencyMs.p99) },
+    { title: "vs no-op", get: (r) => (r.vsNoop == null ? "-" : fmt(r.vsNoop, { digits: 3 })) },
+  ];
+  console.log("\n" + renderTable(columns, rows));
+  console.log("MB/s counts record values only (10^6 B); vs no-op = req/s / GET /healthz req/s at the same client count.");
+  if (offsetResult) {
+    const { head, tail, ratioP50 } = offsetResult;
+    console.log(
+      `fetch p50 at offset 0: ${fmt(head.latencyMs.p50)} ms, at offset ${fmt(tail.offset)}: ` +
+        `${fmt(tail.latencyMs.p50)} ms, ratio tail/head ${fmt(ratioP50, { digits: 2 })}x`,
+    );
+  }
+  for (const f of failures) console.log(`FAILED ${f.label} c${f.concurrency}${f.batch ? ` b${f.batch}` : ""}: ${f.error}`);
+}
+
+async function writeResults({ settings, rows, offsetResult, failures }) {
+  const now = new Date();
+  const dir = join(REPO_ROOT, "bench", "results");
+  await mkdir(dir, { recursive: true });
+  // Colons are not portable in file names; the exact time is inside the file.
+  const file = join(dir, `bench-${now.toISOString().replace(/:/g, "-")}.json`);
+  const meta = {
+    timestamp: now.toISOString(),
+    gitCommit: tryRun("git", ["rev-parse", "HEAD"]),
+    gitDirty: tryRun("git", ["status", "--porcelain", "--", "src"]) ? true : false,
+    node: process.version,
+    miniflare: await packageVersion("miniflare"),
+    workerd: await packageVersion("workerd"),
+    platform: `${platform()}-${arch()}`,
+    cpu: cpus()[0]?.model,
+    cores: availableParallelism(),
+  };
+  const results = rows.map(({ group, label, concurrency, batch, topic, ...r }) => ({ group, label, concurrency, batch: batch ?? null, topic, ...r }));
+  await writeFile(file, JSON.stringify({ meta, settings, results, offsetCost: offsetResult ?? null, failures }, null, 2) + "\n");
+  return file;
+}
+
+function tryRun(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+async function packageVersion(name) {
+  try {
+    return JSON.parse(await readFile(join(REPO_ROOT, "node_modules", name, "package.json"), "utf8")).version;
+  } catch {
+    return null;
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

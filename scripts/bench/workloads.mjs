@@ -1,0 +1,187 @@
+// The benchmark workloads (no-op ceiling, produce, fetch, fetch cost by offset) and the closed-loop
+// load generator they share. Each workload returns plain result objects; printing is run.mjs's job.
+
+import { EdgelogClient, produceBody } from "./client.mjs";
+import { summarize } from "./stats.mjs";
+
+export const VALUE_BYTES = 100;
+const FETCH_BATCH = 1000;
+// maxBytes well above 1000 x 100 B so the fetch is bounded by maxRecords, as intended.
+const FETCH_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Closed-loop load: `concurrency` clients each send one request, wait for it, and repeat until the
+ * deadline (and/or `iterations` requests in total). `op(client, i)` does one request and returns
+ * { records, valueBytes }. The first failure stops every client and is rethrown: a benchmark that
+ * is partly errors measures the error path, not the log.
+ */
+export async function runLoad({ client, concurrency, seconds = Infinity, iterations = Infinity, op }) {
+  const latenciesMs = [];
+  let requests = 0, records = 0, valueBytes = 0, next = 0, failure;
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+
+  const worker = async (clientIndex) => {
+    while (!failure && performance.now() < deadline) {
+      const i = next++;
+      if (i >= iterations) return;
+      const t0 = performance.now();
+      try {
+        const r = await op(client, i, clientIndex);
+        latenciesMs.push(performance.now() - t0);
+        requests++;
+        records += r.records;
+        valueBytes += r.valueBytes;
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, c) => worker(c)));
+  const elapsedMs = performance.now() - start;
+  if (failure) throw failure;
+  return summarize({ requests, records, valueBytes, elapsedMs, latenciesMs });
+}
+
+/** Short untimed run of the same op, so connection set-up and Durable Object start-up are not measured. */
+async function warmUp(ctx, concurrency, op) {
+  if (ctx.warmupSeconds > 0) await runLoad({ client: ctx.client(concurrency), concurrency, seconds: ctx.warmupSeconds, op });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function noop(ctx, concurrency) {
+  const op = async (client) => {
+    await client.healthz();
+    return { records: 0, valueBytes: 0 };
+  };
+  await warmUp(ctx, concurrency, op);
+  return runLoad({ client: ctx.client(concurrency), concurrency, seconds: ctx.seconds, op });
+}
+
+/** Produces `batch`-record requests into a fresh 1-partition topic; checks every offset got assigned. */
+export async function produce(ctx, { topic, batch, concurrency }) {
+  const setup = ctx.client(1);
+  await setup.createTopic(topic, 1);
+  const op = produceOp(topic, batch);
+  await warmUp(ctx, concurrency, op);
+  const result = await runLoad({ client: ctx.client(concurrency), concurrency, seconds: ctx.seconds, op });
+  // Every acknowledged record must be in the log: the high watermark must equal what we sent
+  // (warm-up included), otherwise the throughput figure counts records that were lost.
+  const produced = op.produced();
+  const { highWatermark } = await setup.fetchRecords(topic, 0, { offset: 0, maxRecords: 1 });
+  if (highWatermark !== produced) {
+    throw new Error(`${topic}: produced ${produced} records but highWatermark is ${highWatermark}`);
+  }
+  return { ...result, topic, highWatermark };
+}
+
+function produceOp(topic, batch) {
+  const body = produceBody(batch, VALUE_BYTES);
+  let produced = 0;
+  let checked = false;
+  const op = async (client) => {
+    const { text } = await client.produceRaw(topic, 0, body);
+    produced += batch;
+    // Parse once: enough to catch a server that answers 200 with the wrong shape, without making
+    // client-side JSON parsing of every 1000-entry ack part of the measurement.
+    if (!checked) {
+      checked = true;
+      checkProduceResponse(text, batch, topic);
+    }
+    return { records: batch, valueBytes: batch * VALUE_BYTES };
+  };
+  op.produced = () => produced;
+  return op;
+}
+
+function checkProduceResponse(text, batch, topic) {
+  let data;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new Error(`${topic}: produce response is not JSON: ${text.slice(0, 200)}`);
+  }
+  const results = data?.results;
+  if (!Array.isArray(results) || results.length !== batch) {
+    throw new Error(`${topic}: expected ${batch} produce results, got ${text.slice(0, 200)}`);
+  }
+  for (let i = 1; i < results.length; i++) {
+    if (results[i].offset !== results[0].offset + i || results[i].partition !== 0) {
+      throw new Error(`${topic}: produce results not consecutive at index ${i}: ${JSON.stringify(results[i])}`);
+    }
+  }
+}
+
+/**
+ * Fetches maxRecords=1000 batches. Each client scans sequentially from its own evenly spaced start
+ * (like independent consumers) and wraps to the start of the log at the high watermark.
+ */
+export async function fetchScan(ctx, { topic, concurrency, highWatermark }) {
+  const cursors = Array.from({ length: concurrency }, (_, c) =>
+    Math.floor((c * highWatermark) / concurrency / FETCH_BATCH) * FETCH_BATCH,
+  );
+  const op = async (client, _i, c) => {
+    const data = await client.fetchRecords(topic, 0, { offset: cursors[c], maxRecords: FETCH_BATCH, maxBytes: FETCH_MAX_BYTES });
+    const n = data.records.length;
+    if (n === 0) throw new Error(`${topic}: empty fetch at offset ${cursors[c]} (highWatermark ${data.highWatermark})`);
+    let bytes = 0;
+    // Values are ASCII (see produceBody), so string length is the byte count.
+    for (const r of data.records) bytes += r.value === null ? 0 : r.value.length;
+    cursors[c] = data.nextOffset >= highWatermark ? 0 : data.nextOffset;
+    return { records: n, valueBytes: bytes };
+  };
+  await warmUp(ctx, concurrency, op);
+  return runLoad({ client: ctx.client(concurrency), concurrency, seconds: ctx.seconds, op });
+}
+
+/** Produces exactly `total` records (batches of 1000, 8 clients) so the fetch-by-offset test has a long log. */
+export async function bulkLoad(ctx, { topic, total, concurrency = 8 }) {
+  await ctx.client(1).createTopic(topic, 1);
+  const op = produceOp(topic, FETCH_BATCH);
+  const result = await runLoad({
+    client: ctx.client(concurrency),
+    concurrency,
+    iterations: Math.ceil(total / FETCH_BATCH),
+    op,
+  });
+  return { ...result, topic, highWatermark: op.produced() };
+}
+
+/**
+ * Fetch latency at the head vs the tail of a long partition, single client. The two positions are
+ * interleaved so any drift over the run (GC, SQLite cache warming) hits both sides equally.
+ */
+export async function offsetCost(ctx, { topic, highWatermark, samples }) {
+  const client = ctx.client(1);
+  const tail = highWatermark - FETCH_BATCH;
+  const lat = { head: [], tail: [] };
+  const timeFetch = async (which, offset) => {
+    const t0 = performance.now();
+    const data = await client.fetchRecords(topic, 0, { offset, maxRecords: FETCH_BATCH, maxBytes: FETCH_MAX_BYTES });
+    lat[which].push(performance.now() - t0);
+    if (data.records.length !== FETCH_BATCH || data.records[0].offset !== offset) {
+      throw new Error(`${topic}: fetch at ${offset} returned ${data.records.length} records starting at ${data.records[0]?.offset}`);
+    }
+  };
+  // A few untimed round trips so the first timed fetch on each side is not a cold one.
+  for (let i = 0; i < 3; i++) await Promise.all([timeFetch("head", 0), timeFetch("tail", tail)]);
+  lat.head.length = lat.tail.length = 0;
+
+  for (let i = 0; i < samples; i++) {
+    await timeFetch("head", 0);
+    await timeFetch("tail", tail);
+  }
+  // One client, one request at a time: each side's busy time is exactly the sum of its latencies.
+  const side = (latenciesMs) =>
+    summarize({
+      requests: samples,
+      records: samples * FETCH_BATCH,
+      valueBytes: samples * FETCH_BATCH * VALUE_BYTES,
+      elapsedMs: latenciesMs.reduce((a, b) => a + b, 0),
+      latenciesMs,
+    });
+  const head = side(lat.head);
+  const tailResult = side(lat.tail);
+  return { head: { ...head, offset: 0 }, tail: { ...tailResult, offset: tail }, ratioP50: tailResult.latencyMs.p50 / head.latencyMs.p50 };
+}

@@ -1,0 +1,179 @@
+// Controller: the one Durable Object per deployment that owns topic metadata: name -> topic id (a UUID, so a
+// recreated topic never reuses old partition objects), partition count, replication factor, config, and a version
+// that bumps on every change partitions must see. Deleting a topic removes it here first (so it disappears at
+// once), then drops every partition's storage, retried from the alarm until all are gone.
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import { fail, ok, type Result } from "../errors";
+import { collisionKey } from "../log/topic-name";
+import { defaultTopicConfig, type ConfigChange, type TopicConfig } from "../log/topic-config";
+import { MAX_TOPICS, PARTITION_FANOUT_CONCURRENCY } from "../limits";
+import { partitionLogStub } from "../names";
+import type { TopicMetadata } from "../protocol";
+import { CONTROLLER_SCHEMA } from "./schema";
+import { mapBounded } from "../concurrency";
+
+interface TopicRow extends Record<string, SqlStorageValue> {
+  name: string;
+  topic_id: string;
+  partition_count: number;
+  replication_factor: number;
+  config: string;
+  version: number;
+  created_ms: number;
+}
+
+/** How soon the alarm retries partition drops that failed. */
+const DROP_RETRY_MS = 10_000;
+
+export interface CreateTopicRequest {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  config: TopicConfig;
+}
+
+export class Controller extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(CONTROLLER_SCHEMA);
+  }
+
+  createTopic(request: CreateTopicRequest): Result<TopicMetadata> {
+    const existing = this.row(request.name);
+    if (existing) return fail("TOPIC_ALREADY_EXISTS", `topic '${request.name}' already exists`, { topic: request.name, topicId: existing.topic_id });
+    const collision = this.sql
+      .exec<{ name: string }>("SELECT name FROM topics WHERE collision_key = ?", collisionKey(request.name))
+      .toArray()[0];
+    if (collision) {
+      return fail("INVALID_TOPIC_EXCEPTION", `topic '${request.name}' collides with existing topic '${collision.name}' ('.' and '_' are the same for collisions)`, {
+        topic: request.name,
+        collidesWith: collision.name,
+      });
+    }
+    const count = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM topics").one().n;
+    if (count >= MAX_TOPICS) return fail("POLICY_VIOLATION", `this deployment already has ${count} topics, the maximum is ${MAX_TOPICS}`, { maxTopics: MAX_TOPICS });
+    const meta: TopicMetadata = {
+      name: request.name,
+      topicId: crypto.randomUUID(),
+      partitionCount: request.partitions,
+      replicationFactor: request.replicationFactor,
+      config: { ...defaultTopicConfig(), ...request.config },
+      version: 1,
+      createdMs: Date.now(),
+    };
+    this.sql.exec(
+      "INSERT INTO topics (name, collision_key, topic_id, partition_count, replication_factor, config, version, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      meta.name, collisionKey(meta.name), meta.topicId, meta.partitionCount, meta.replicationFactor, JSON.stringify(meta.config), meta.version, meta.createdMs,
+    );
+    return ok(meta);
+  }
+
+  listTopics(): TopicMetadata[] {
+    return this.sql.exec<TopicRow>("SELECT * FROM topics ORDER BY name").toArray().map(toMetadata);
+  }
+
+  getTopic(name: string): Result<TopicMetadata> {
+    const row = this.row(name);
+    return row ? ok(toMetadata(row)) : unknownTopic(name);
+  }
+
+  getTopicById(topicId: string): Result<TopicMetadata> {
+    const row = this.sql.exec<TopicRow>("SELECT * FROM topics WHERE topic_id = ?", topicId).toArray()[0];
+    return row ? ok(toMetadata(row)) : fail("UNKNOWN_TOPIC_OR_PARTITION", `no topic has id ${topicId} (deleted?)`, { topicId });
+  }
+
+  async alterConfig(name: string, change: ConfigChange): Promise<Result<TopicMetadata>> {
+    const row = this.row(name);
+    if (!row) return unknownTopic(name);
+    const defaults = defaultTopicConfig();
+    const config: TopicConfig = { ...(JSON.parse(row.config) as TopicConfig), ...change.set };
+    for (const key of change.reset) config[key] = defaults[key]!;
+    const version = row.version + 1;
+    this.sql.exec("UPDATE topics SET config = ?, version = ? WHERE name = ?", JSON.stringify(config), version, name);
+    const meta = toMetadata({ ...row, config: JSON.stringify(config), version });
+    await this.announce(meta.topicId, row.partition_count, version);
+    return ok(meta);
+  }
+
+  async addPartitions(name: string, count: number): Promise<Result<TopicMetadata>> {
+    const row = this.row(name);
+    if (!row) return unknownTopic(name);
+    if (count <= row.partition_count) {
+      return fail("INVALID_PARTITIONS", `topic '${name}' has ${row.partition_count} partitions; the new count must be larger, got ${count}`, {
+        partitionCount: row.partition_count,
+        requested: count,
+      });
+    }
+    const version = row.version + 1;
+    this.sql.exec("UPDATE topics SET partition_count = ?, version = ? WHERE name = ?", count, version, name);
+    await this.announce(row.topic_id, row.partition_count, version);
+    return ok(toMetadata({ ...row, partition_count: count, version }));
+  }
+
+  async deleteTopic(name: string): Promise<Result<TopicMetadata>> {
+    const row = this.row(name);
+    if (!row) return unknownTopic(name);
+    // Both writes commit together (no await between them): the topic is gone and its drop is on record.
+    this.sql.exec("DELETE FROM topics WHERE name = ?", name);
+    this.sql.exec("INSERT OR REPLACE INTO pending_drops (topic_id, partition_count, deleted_ms) VALUES (?, ?, ?)", row.topic_id, row.partition_count, Date.now());
+    await this.ctx.storage.setAlarm(Date.now() + DROP_RETRY_MS);
+    await this.dropPartitions(row.topic_id, row.partition_count);
+    return ok(toMetadata(row));
+  }
+
+  /** Retries partition drops of deleted topics. Idempotent: dropping twice is harmless. */
+  override async alarm(): Promise<void> {
+    const pending = this.sql.exec<{ topic_id: string; partition_count: number }>("SELECT topic_id, partition_count FROM pending_drops").toArray();
+    for (const p of pending) await this.dropPartitions(p.topic_id, p.partition_count);
+    const left = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pending_drops").one().n;
+    if (left > 0) await this.ctx.storage.setAlarm(Date.now() + DROP_RETRY_MS);
+  }
+
+  private async dropPartitions(topicId: string, partitionCount: number): Promise<void> {
+    const failures = await forEachBounded(partitionCount, (p) => partitionLogStub(this.env, topicId, p).drop());
+    if (failures === 0) this.sql.exec("DELETE FROM pending_drops WHERE topic_id = ?", topicId);
+  }
+
+  /** Tells existing partitions their topic changed, so routers with older metadata are told to refresh. Best effort. */
+  private async announce(topicId: string, partitionCount: number, version: number): Promise<void> {
+    await forEachBounded(partitionCount, (p) => partitionLogStub(this.env, topicId, p).metadataChanged(version));
+  }
+
+  private row(name: string): TopicRow | undefined {
+    return this.sql.exec<TopicRow>("SELECT * FROM topics WHERE name = ?", name).toArray()[0];
+  }
+}
+
+function toMetadata(row: TopicRow): TopicMetadata {
+  return {
+    name: row.name,
+    topicId: row.topic_id,
+    partitionCount: row.partition_count,
+    replicationFactor: row.replication_factor,
+    config: JSON.parse(row.config) as TopicConfig,
+    version: row.version,
+    createdMs: row.created_ms,
+  };
+}
+
+function unknownTopic<T>(name: string): Result<T> {
+  return fail("UNKNOWN_TOPIC_OR_PARTITION", `topic '${name}' does not exist`, { topic: name });
+}
+
+/** Runs task(0..count-1) with bounded concurrency; returns how many failed (they are retried by the caller). */
+async function forEachBounded(count: number, task: (i: number) => Promise<unknown>): Promise<number> {
+  const outcomes = await mapBounded(count, PARTITION_FANOUT_CONCURRENCY, (i) =>
+    task(i).then(
+      () => true,
+      (error: unknown) => {
+        console.error(`partition ${i}: ${String(error)}`);
+        return false;
+      },
+    ),
+  );
+  return outcomes.filter((succeeded) => !succeeded).length;
+}

@@ -1,0 +1,20 @@
+// The controller's SQLite schema: topics by name (with a unique topic id), and partitions of deleted topics whose
+// storage is still being removed (retried from the alarm until every partition object has dropped its data).
+
+export const CONTROLLER_SCHEMA = `
+CREATE TABLE IF NOT EXISTS topics (
+  name TEXT PRIMARY KEY,
+  collision_key TEXT NOT NULL UNIQUE,
+  topic_id TEXT NOT NULL UNIQUE,
+  partition_count INTEGER NOT NULL,
+  replication_factor INTEGER NOT NULL,
+  config TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pending_drops (
+  topic_id TEXT PRIMARY KEY,
+  partition_count INTEGER NOT NULL,
+  deleted_ms INTEGER NOT NULL
+);
+`;

@@ -1,0 +1,81 @@
+// The one error table: each operating error's Kafka name, Kafka code, HTTP status and whether a retry can help.
+// Objects return Result<T> (properties of thrown errors do not survive Durable Object RPC); callers unwrap.
+
+export const ERRORS = {
+  UNKNOWN_SERVER_ERROR: { code: -1, status: 500, retriable: false },
+  OFFSET_OUT_OF_RANGE: { code: 1, status: 416, retriable: false },
+  CORRUPT_MESSAGE: { code: 2, status: 400, retriable: false },
+  UNKNOWN_TOPIC_OR_PARTITION: { code: 3, status: 404, retriable: false },
+  LEADER_NOT_AVAILABLE: { code: 5, status: 503, retriable: true },
+  REQUEST_TIMED_OUT: { code: 7, status: 504, retriable: true },
+  MESSAGE_TOO_LARGE: { code: 10, status: 413, retriable: false },
+  INVALID_TOPIC_EXCEPTION: { code: 17, status: 400, retriable: false },
+  RECORD_LIST_TOO_LARGE: { code: 18, status: 413, retriable: false },
+  INVALID_REQUIRED_ACKS: { code: 21, status: 400, retriable: false },
+  INVALID_TIMESTAMP: { code: 32, status: 400, retriable: false },
+  TOPIC_ALREADY_EXISTS: { code: 36, status: 409, retriable: false },
+  INVALID_PARTITIONS: { code: 37, status: 400, retriable: false },
+  INVALID_REPLICATION_FACTOR: { code: 38, status: 400, retriable: false },
+  INVALID_CONFIG: { code: 40, status: 400, retriable: false },
+  INVALID_REQUEST: { code: 42, status: 400, retriable: false },
+  POLICY_VIOLATION: { code: 44, status: 400, retriable: false },
+  KAFKA_STORAGE_ERROR: { code: 56, status: 503, retriable: true },
+  INVALID_RECORD: { code: 87, status: 400, retriable: false },
+  UNKNOWN_TOPIC_ID: { code: 100, status: 404, retriable: true },
+  // edgelog's own, for HTTP situations Kafka has no name for; codes above Kafka's range.
+  NOT_FOUND: { code: 10_001, status: 404, retriable: false },
+  METHOD_NOT_ALLOWED: { code: 10_002, status: 405, retriable: false },
+  UNSUPPORTED_MEDIA_TYPE: { code: 10_003, status: 415, retriable: false },
+  REQUEST_TOO_LARGE: { code: 10_004, status: 413, retriable: false },
+  STALE_METADATA: { code: 10_005, status: 503, retriable: true },
+} as const satisfies Record<string, { code: number; status: number; retriable: boolean }>;
+
+export type ErrorType = keyof typeof ERRORS;
+
+/** What crosses RPC and HTTP: plain data. */
+export interface ErrorBody {
+  type: ErrorType;
+  code: number;
+  message: string;
+  retriable: boolean;
+  details?: Record<string, unknown>;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorBody };
+
+export function errorBody(type: ErrorType, message: string, details?: Record<string, unknown>): ErrorBody {
+  const { code, retriable } = ERRORS[type];
+  return details === undefined ? { type, code, message, retriable } : { type, code, message, retriable, details };
+}
+
+export function ok<T>(value: T): Result<T> {
+  return { ok: true, value };
+}
+
+export function fail<T = never>(type: ErrorType, message: string, details?: Record<string, unknown>): Result<T> {
+  return { ok: false, error: errorBody(type, message, details) };
+}
+
+/** An operating error thrown inside one isolate (never across RPC): handlers catch it and answer with its body. */
+export class KafkaError extends Error {
+  readonly body: ErrorBody;
+  constructor(type: ErrorType, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = "KafkaError";
+    this.body = errorBody(type, message, details);
+  }
+  static from(error: ErrorBody): KafkaError {
+    return new KafkaError(error.type, error.message, error.details);
+  }
+}
+
+/** Unwraps a Result, throwing its error as a KafkaError. */
+export function unwrap<T>(result: Result<T>): T {
+  if (result.ok) return result.value;
+  throw KafkaError.from(result.error);
+}
+
+/** A broken invariant is a programmer error: it fails loudly and answers 500. */
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`assertion failed: ${message}`);
+}

@@ -1,0 +1,72 @@
+// Reading requests: JSON bodies under a byte limit (checked from Content-Length first, then while streaming, so
+// an oversized body is refused without being buffered), path parameters, and query strings.
+import { KafkaError, type ErrorType } from "../errors";
+
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/** Reads and parses a JSON body of at most maxBytes; `tooLarge` names the error for an oversized body. */
+export async function readJson(request: Request, maxBytes: number, tooLarge: ErrorType): Promise<unknown> {
+  const contentType = request.headers.get("content-type");
+  if (contentType !== null && !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType.trim())) {
+    throw new KafkaError("UNSUPPORTED_MEDIA_TYPE", `Content-Type must be application/json, got '${contentType.slice(0, 100)}'`);
+  }
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > maxBytes) {
+    throw new KafkaError(tooLarge, `request body is ${declared} bytes, the maximum is ${maxBytes}`, { bytes: Number(declared), maxBytes });
+  }
+  const bytes = await readCapped(request, maxBytes, tooLarge);
+  if (bytes.length === 0) throw new KafkaError("INVALID_REQUEST", "request body is empty; send a JSON object");
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    throw new KafkaError("INVALID_REQUEST", "request body is not valid UTF-8");
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new KafkaError("INVALID_REQUEST", `malformed JSON: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300));
+  }
+}
+
+async function readCapped(request: Request, maxBytes: number, tooLarge: ErrorType): Promise<Uint8Array> {
+  if (request.body === null) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new KafkaError(tooLarge, `request body is over the maximum of ${maxBytes} bytes`, { maxBytes });
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let pos = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, pos);
+    pos += chunk.byteLength;
+  }
+  return out;
+}
+
+/** A path parameter, percent-decoded. */
+export function pathParam(params: Record<string, string>, name: string): string {
+  const raw = params[name] ?? "";
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new KafkaError("INVALID_REQUEST", `path parameter ${name} is not valid percent-encoding`);
+  }
+}
+
+/** A single query parameter; repeating it is an error rather than a silent pick. */
+export function queryParam(query: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = query[name];
+  if (Array.isArray(value)) throw new KafkaError("INVALID_REQUEST", `query parameter ${name} is given more than once`, { field: name });
+  return value;
+}

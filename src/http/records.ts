@@ -1,0 +1,90 @@
+// HTTP handlers for records: produce (topic-level and partition-level), fetch (JSON, long-poll) and the SSE live
+// tail (Accept: text/event-stream), which resumes from Last-Event-ID: the next offset to read.
+import type { IRequest } from "itty-router";
+import type { Env } from "../env";
+import { KafkaError } from "../errors";
+import { MAX_PRODUCE_REQUEST_BYTES, SSE_MAX_DURATION_MS, SSE_POLL_WAIT_MS } from "../limits";
+import { fetchRecords, parsePartition, parseReadRequest } from "../service/fetch";
+import { produce } from "../service/produce";
+import { checkTopicName } from "../service/topics";
+import type { ReadRequest } from "../protocol";
+import { pathParam, queryParam, readJson } from "./parse";
+import { errorResponse, json, jsonBytes } from "./respond";
+
+export async function handleProduce(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const topic = checkTopicName(pathParam(request.params, "topic"));
+  const partition = request.params.partition === undefined ? undefined : parsePartition(pathParam(request.params, "partition"));
+  const body = await readJson(request, MAX_PRODUCE_REQUEST_BYTES, "RECORD_LIST_TOO_LARGE");
+  const outcome = await produce(env, topic, body, (work) => ctx.waitUntil(work), partition);
+  if (partition !== undefined && outcome.status === 200) {
+    // One partition: its error is the request's error.
+    const failed = outcome.results.find((r) => "error" in r);
+    if (failed && "error" in failed) return errorResponse(failed.error);
+  }
+  return json({ results: outcome.results }, outcome.status);
+}
+
+export async function handleFetch(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const topic = checkTopicName(pathParam(request.params, "topic"));
+  const partition = parsePartition(pathParam(request.params, "partition"));
+  const q = request.query;
+  const read = parseReadRequest({
+    offset: queryParam(q, "offset"),
+    maxRecords: queryParam(q, "maxRecords"),
+    maxBytes: queryParam(q, "maxBytes"),
+    maxWaitMs: queryParam(q, "maxWaitMs"),
+    encoding: queryParam(q, "encoding"),
+  });
+  if ((request.headers.get("accept") ?? "").includes("text/event-stream")) {
+    const lastEventId = request.headers.get("last-event-id");
+    if (lastEventId !== null) read.offset = parseReadRequest({ offset: lastEventId }).offset;
+    return liveTail(env, ctx, topic, partition, read);
+  }
+  const result = await fetchRecords(env, topic, partition, read);
+  return jsonBytes(result.body);
+}
+
+/**
+ * SSE: each event is one fetch answer, `id` = the next offset to read, so a reconnecting EventSource resumes
+ * exactly where it stopped. The stream ends after SSE_MAX_DURATION_MS; clients reconnect with Last-Event-ID.
+ */
+async function liveTail(env: Env, ctx: ExecutionContext, topic: string, partition: number, read: ReadRequest): Promise<Response> {
+  // The first fetch runs before answering, so an unknown topic or a bad offset is a plain HTTP error.
+  const first = await fetchRecords(env, topic, partition, { ...read, maxWaitMs: 0 });
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = writable.getWriter();
+  const encoder = new TextEncoder();
+  const event = (id: number, body: Uint8Array) => {
+    const head = encoder.encode(`id: ${id}\nevent: records\ndata: `);
+    const out = new Uint8Array(head.length + body.length + 2);
+    out.set(head);
+    out.set(body, head.length);
+    out.set([10, 10], head.length + body.length);
+    return out;
+  };
+  const pump = async () => {
+    const deadline = Date.now() + SSE_MAX_DURATION_MS;
+    let offset = first.nextOffset;
+    try {
+      await writer.write(encoder.encode(`retry: 1000\n\n`));
+      if (first.recordCount > 0) await writer.write(event(first.nextOffset, first.body));
+      while (Date.now() < deadline) {
+        const wait = Math.min(SSE_POLL_WAIT_MS, Math.max(0, deadline - Date.now()));
+        const next = await fetchRecords(env, topic, partition, { ...read, offset, maxWaitMs: wait });
+        if (next.recordCount > 0) {
+          await writer.write(event(next.nextOffset, next.body));
+          offset = next.nextOffset;
+        } else {
+          await writer.write(encoder.encode(`: keep-alive\n\n`));
+        }
+      }
+    } catch (error) {
+      // A reader that went away makes write() reject; anything else is told to the reader as an error event.
+      if (error instanceof KafkaError) await writer.write(encoder.encode(`event: error\ndata: ${JSON.stringify({ error: error.body })}\n\n`)).catch(() => {});
+    } finally {
+      await writer.close().catch(() => {});
+    }
+  };
+  ctx.waitUntil(pump());
+  return new Response(readable, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
+}

@@ -1,0 +1,14 @@
+// edgelog's Worker: the HTTP router as the default export, the RPC entrypoint for service bindings, and the
+// Durable Object classes wrangler binds (PartitionLog, Controller).
+import type { Env } from "./env";
+import { router } from "./http/router";
+
+export { PartitionLog } from "./partition/PartitionLog";
+export { Controller } from "./controller/Controller";
+export { EdgelogRpc } from "./rpc";
+
+export default {
+  fetch(request, env, ctx) {
+    return router.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;

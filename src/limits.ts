@@ -1,0 +1,54 @@
+// Every bound edgelog enforces, in one place. Each value says why it is what it is.
+// Units are last in names. Nothing here imports anything.
+
+/** Kafka's rule: topic names are at most 249 characters of [a-zA-Z0-9._-]. */
+export const MAX_TOPIC_NAME_LENGTH = 249;
+/** Each partition is a Durable Object; describe fans out to all of them, so keep the fan-out bounded. */
+export const MAX_PARTITIONS_PER_TOPIC = 1024;
+/** Describe/delete fan out to partition objects at most this many at a time (Workers allow 6 open connections; DO calls queue). */
+export const PARTITION_FANOUT_CONCURRENCY = 32;
+/** A deployment's controller lists all topics in one response; bound it. */
+export const MAX_TOPICS = 10_000;
+
+/** Whole HTTP request body for produce. Far below the 100 MB zone-plan cap; a batch of 10k 100-byte records is ~1.5 MB. */
+export const MAX_PRODUCE_REQUEST_BYTES = 8 * 1024 * 1024;
+/** Bodies of admin and group requests are small JSON documents. */
+export const MAX_ADMIN_REQUEST_BYTES = 64 * 1024;
+/** Records per produce request: bounds router CPU per request and the per-record result list. */
+export const MAX_RECORDS_PER_REQUEST = 10_000;
+/** Ceiling for max.message.bytes, and its default (Kafka's default message.max.bytes, 1 MiB + 12). A record's
+ *  stored JSON must fit one SQLite row (2 MB), base64 included (4/3 of 1 MiB ~ 1.4 MB). */
+export const MAX_RECORD_BYTES = 1_048_588;
+/** Keys are for partitioning and compaction, not payload. */
+export const MAX_KEY_BYTES = 64 * 1024;
+/** Headers per record; Kafka has no bound, we want one. */
+export const MAX_HEADERS_PER_RECORD = 100;
+/** A header key is a name, not data. */
+export const MAX_HEADER_KEY_BYTES = 1024;
+/** Client timestamps: non-negative int64 milliseconds that JS numbers hold exactly. */
+export const MAX_TIMESTAMP_MS = Number.MAX_SAFE_INTEGER;
+
+/** A stored batch row aims for this size; a larger produce is split over several rows (SQLite rows max 2 MB). */
+export const TARGET_BATCH_ROW_BYTES = 1_000_000;
+/** One stored record's JSON must fit in a row by itself (2 MB SQLite limit, with room for the row's other columns). */
+export const MAX_STORED_RECORD_BYTES = 1_900_000;
+
+/** Fetch defaults follow Kafka's consumer: max.poll.records = 500, max.partition.fetch.bytes = 1 MiB. */
+export const DEFAULT_FETCH_MAX_RECORDS = 500;
+export const DEFAULT_FETCH_MAX_BYTES = 1024 * 1024;
+/** A fetch never returns more than this many records... */
+export const MAX_FETCH_MAX_RECORDS = 10_000;
+/** ...or bytes: an RPC result must stay far below the 32 MiB RPC limit and the 128 MB isolate. */
+export const MAX_FETCH_MAX_BYTES = 8 * 1024 * 1024;
+/** Long-poll bound (Kafka's fetch.max.wait.ms default is 500 ms; HTTP clients want longer polls). */
+export const MAX_FETCH_WAIT_MS = 30_000;
+/** Parked long-polls per partition object; beyond this a fetch answers at once (empty) instead of waiting. */
+export const MAX_FETCH_WAITERS_PER_PARTITION = 1_000;
+
+/** SSE live tail: each connection lives at most this long, then the client resumes with Last-Event-ID. */
+export const SSE_MAX_DURATION_MS = 60_000;
+/** Each SSE poll waits this long for new records before sending a keep-alive comment. */
+export const SSE_POLL_WAIT_MS = 15_000;
+
+/** Router metadata cache: Kafka's metadata.max.age.ms is 5 min; stale topic ids are also detected on use. */
+export const METADATA_MAX_AGE_MS = 30_000;

@@ -1,0 +1,19 @@
+// Kafka's topic name rules (Topic.validate): 1 to 249 characters of [a-zA-Z0-9._-], not "." or "..".
+// Names that differ only by '.' versus '_' collide (Kafka's metrics would clash), so Kafka refuses the second.
+import { MAX_TOPIC_NAME_LENGTH } from "../limits";
+
+const LEGAL = /^[a-zA-Z0-9._-]+$/;
+
+export function topicNameError(name: unknown): string | undefined {
+  if (typeof name !== "string") return "topic name must be a string";
+  if (name.length === 0) return "topic name must not be empty";
+  if (name === "." || name === "..") return `topic name cannot be '${name}'`;
+  if (name.length > MAX_TOPIC_NAME_LENGTH) return `topic name is ${name.length} characters, the maximum is ${MAX_TOPIC_NAME_LENGTH}`;
+  if (!LEGAL.test(name)) return `topic name '${name}' is illegal: it may contain only ASCII letters, digits, '.', '_' and '-'`;
+  return undefined;
+}
+
+/** Kafka's Topic.unifyCollisionChars: '.' and '_' are the same for collision checks. */
+export function collisionKey(name: string): string {
+  return name.replaceAll(".", "_");
+}

@@ -1,0 +1,188 @@
+// PartitionLog: the Durable Object that owns one topic-partition. It assigns offsets, stores batches, serves
+// reads (parking long-polls on an in-memory waiter list woken by appends) and answers ListOffsets. It learns its
+// topic's metadata from the controller on first use and whenever a caller routed with a newer metadata version;
+// a caller with an older version is told its metadata is stale. Public methods are the RPC surface and return
+// Result<T>; operating errors never throw across RPC.
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import { fail, ok, type Result } from "../errors";
+import { isCompacted } from "../log/topic-config";
+import { MAX_FETCH_WAITERS_PER_PARTITION } from "../limits";
+import { controllerStub } from "../names";
+import type {
+  AppendRequest,
+  AppendResult,
+  ListedOffset,
+  OffsetSpec,
+  PartitionDescription,
+  PartitionRef,
+  ReadRequest,
+  ReadResult,
+  TopicMetadata,
+} from "../protocol";
+import { LocalLog, type LogState } from "./local-log";
+
+export class PartitionLog extends DurableObject<Env> {
+  private readonly log: LocalLog;
+  /** Long-polls parked until the next append (or their timeout). */
+  private readonly waiters = new Set<() => void>();
+  /** One metadata refresh at a time; concurrent requests share it. */
+  private refreshing: Promise<Result<LogState>> | undefined;
+  /** Set once the topic is deleted: no write may follow the drop in this instance. */
+  private dropped = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.log = new LocalLog(ctx.storage.sql);
+  }
+
+  async append(ref: PartitionRef, request: AppendRequest): Promise<Result<AppendResult>> {
+    const checked = await this.checkRef(ref);
+    if (!checked.ok) return checked;
+    const config = checked.value.config;
+    if (request.hasNullKey && isCompacted(config)) {
+      return fail("INVALID_RECORD", "Compacted topic cannot accept message without key", { topic: ref.topic, partition: ref.partition });
+    }
+    const now = Date.now();
+    const logAppendTime = config["message.timestamp.type"] === "LogAppendTime";
+    const timestamps = logAppendTime ? request.timestamps.map(() => now) : request.timestamps;
+    const baseOffset = this.log.append(request.encoding, timestamps, request.tails, now);
+    this.wakeWaiters();
+    return ok({ baseOffset, logAppendTimeMs: logAppendTime ? now : -1 });
+  }
+
+  async read(ref: PartitionRef, request: ReadRequest): Promise<Result<ReadResult>> {
+    const checked = await this.checkRef(ref);
+    if (!checked.ok) return checked;
+    let state = checked.value;
+    const offset = request.offset ?? state.logStartOffset;
+    if (offset < state.logStartOffset || offset > state.highWatermark) {
+      return fail("OFFSET_OUT_OF_RANGE", `offset ${offset} is outside [logStartOffset ${state.logStartOffset}, highWatermark ${state.highWatermark}]`, {
+        offset,
+        logStartOffset: state.logStartOffset,
+        highWatermark: state.highWatermark,
+      });
+    }
+    let slice = this.log.read(offset, request.maxRecords, request.maxBytes, request.encoding);
+    if (slice.recordCount === 0 && request.maxWaitMs > 0 && this.waiters.size < MAX_FETCH_WAITERS_PER_PARTITION) {
+      await this.waitForAppend(request.maxWaitMs);
+      if (this.dropped) return fail("UNKNOWN_TOPIC_OR_PARTITION", `topic '${ref.topic}' was deleted`, { topic: ref.topic });
+      state = this.log.current!;
+      // Retention may have moved the log start past the offset while we waited (later issues); re-check.
+      if (offset >= state.logStartOffset) slice = this.log.read(offset, request.maxRecords, request.maxBytes, request.encoding);
+    }
+    state = this.log.current!;
+    return ok({
+      body: this.log.responseBody(slice),
+      recordCount: slice.recordCount,
+      nextOffset: slice.nextOffset,
+      highWatermark: state.highWatermark,
+      logStartOffset: state.logStartOffset,
+    });
+  }
+
+  async listOffsets(ref: PartitionRef, spec: OffsetSpec): Promise<Result<ListedOffset>> {
+    const checked = await this.checkRef(ref);
+    if (!checked.ok) return checked;
+    const state = checked.value;
+    if (spec === "earliest") return ok({ offset: state.logStartOffset, timestamp: -1 });
+    if (spec === "latest") return ok({ offset: state.highWatermark, timestamp: -1 });
+    // Kafka answers -1/-1 when no record has a timestamp >= T.
+    return ok(this.log.offsetForTimestamp(spec.timestamp) ?? { offset: -1, timestamp: -1 });
+  }
+
+  async describe(ref: PartitionRef): Promise<Result<PartitionDescription>> {
+    const checked = await this.checkRef(ref);
+    if (!checked.ok) return checked;
+    const s = checked.value;
+    // Until replication exists the partition object is the only replica (id 0), its own leader and ISR.
+    return ok({
+      partition: s.partition,
+      leader: 0,
+      leaderEpoch: 0,
+      replicas: [0],
+      isr: [0],
+      logStartOffset: s.logStartOffset,
+      highWatermark: s.highWatermark,
+      logEndOffset: s.logEndOffset,
+      bytes: s.sizeBytes,
+      batches: s.batchCount,
+    });
+  }
+
+  /** The controller tells an existing partition its topic changed; a partition never used stays untouched. */
+  async metadataChanged(version: number): Promise<void> {
+    const state = this.log.current;
+    if (state === undefined || version <= state.metadataVersion) return;
+    await this.refresh(state.topic, state.topicId, state.partition);
+  }
+
+  /** The topic was deleted: remove everything this object stored. Idempotent. */
+  async drop(): Promise<void> {
+    this.dropped = true;
+    await this.ctx.storage.deleteAll();
+    this.wakeWaiters();
+  }
+
+  /**
+   * Checks the caller's routing against what this partition knows. Fast path (same version): no await, no I/O.
+   * A newer version, or a partition that never learned its topic, asks the controller.
+   */
+  private async checkRef(ref: PartitionRef): Promise<Result<LogState>> {
+    if (this.dropped) return fail("UNKNOWN_TOPIC_OR_PARTITION", `topic '${ref.topic}' was deleted`, { topic: ref.topic });
+    const state = this.log.current;
+    if (state !== undefined && state.topicId !== ref.topicId) {
+      return fail("UNKNOWN_TOPIC_ID", `partition object belongs to topic id ${state.topicId}, not ${ref.topicId}`);
+    }
+    if (state !== undefined && ref.version === state.metadataVersion) return ok(state);
+    if (state !== undefined && ref.version < state.metadataVersion) {
+      return fail("STALE_METADATA", `topic '${ref.topic}' changed (metadata version ${state.metadataVersion}, request routed with ${ref.version})`, {
+        version: state.metadataVersion,
+      });
+    }
+    const refreshed = await this.refresh(ref.topic, ref.topicId, ref.partition);
+    if (!refreshed.ok) return refreshed;
+    if (this.dropped) return fail("UNKNOWN_TOPIC_OR_PARTITION", `topic '${ref.topic}' was deleted`, { topic: ref.topic });
+    if (ref.version < refreshed.value.metadataVersion) {
+      return fail("STALE_METADATA", `topic '${ref.topic}' changed (metadata version ${refreshed.value.metadataVersion}, request routed with ${ref.version})`, {
+        version: refreshed.value.metadataVersion,
+      });
+    }
+    return refreshed;
+  }
+
+  private refresh(topic: string, topicId: string, partition: number): Promise<Result<LogState>> {
+    this.refreshing ??= (async (): Promise<Result<LogState>> => {
+      try {
+        const meta = (await controllerStub(this.env).getTopicById(topicId)) as Result<TopicMetadata>;
+        if (!meta.ok) return meta;
+        if (partition >= meta.value.partitionCount) {
+          return fail<LogState>("UNKNOWN_TOPIC_OR_PARTITION", `topic '${topic}' has ${meta.value.partitionCount} partitions, there is no partition ${partition}`);
+        }
+        if (this.dropped) return fail<LogState>("UNKNOWN_TOPIC_OR_PARTITION", `topic '${topic}' was deleted`);
+        const current = this.log.current;
+        if (current !== undefined && current.metadataVersion >= meta.value.version) return ok(current);
+        return ok(this.log.adopt({ topic: meta.value.name, topicId, partition, version: meta.value.version, config: meta.value.config }));
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing!;
+  }
+
+  private waitForAppend(maxWaitMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, maxWaitMs);
+      this.waiters.add(wake);
+    });
+  }
+
+  private wakeWaiters(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+}

@@ -1,0 +1,74 @@
+// EdgelogRpc: the Workers RPC entrypoint. Another Worker binds to it with a service binding
+//   [[services]] binding = "EDGELOG", service = "edgelog", entrypoint = "EdgelogRpc"
+// and calls `await env.EDGELOG.produce("orders", { records: [...] })` with no HTTP in between. Every method
+// takes the same inputs as the HTTP API and returns Result<T>: {ok: true, value} or {ok: false, error}, the
+// error being the HTTP API's error body (properties of thrown errors do not survive RPC).
+import { WorkerEntrypoint } from "cloudflare:workers";
+import type { Env } from "./env";
+import { errorBody, KafkaError, ok, type Result } from "./errors";
+import type { FetchedRecord } from "./log/batch";
+import type { ListedOffset } from "./protocol";
+import { fetchRecords, listOffsets, parseOffsetSpec, parsePartition, parseReadRequest, type FetchParams } from "./service/fetch";
+import { produce, type ProduceOutcome } from "./service/produce";
+import { addPartitions, alterTopicConfig, checkTopicName, createTopic, deleteTopic, describeTopic, listTopics, type TopicDescription, type TopicSummary } from "./service/topics";
+
+export interface RpcFetchResult {
+  records: FetchedRecord[];
+  nextOffset: number;
+  highWatermark: number;
+  logStartOffset: number;
+}
+
+export class EdgelogRpc extends WorkerEntrypoint<Env> {
+  createTopic(request: unknown): Promise<Result<TopicSummary>> {
+    return attempt(() => createTopic(this.env, request));
+  }
+
+  listTopics(): Promise<Result<TopicSummary[]>> {
+    return attempt(() => listTopics(this.env));
+  }
+
+  describeTopic(topic: string): Promise<Result<TopicDescription>> {
+    return attempt(() => describeTopic(this.env, topic));
+  }
+
+  alterTopicConfig(topic: string, request: unknown): Promise<Result<TopicSummary>> {
+    return attempt(() => alterTopicConfig(this.env, topic, request));
+  }
+
+  addPartitions(topic: string, request: unknown): Promise<Result<TopicSummary>> {
+    return attempt(() => addPartitions(this.env, topic, request));
+  }
+
+  deleteTopic(topic: string): Promise<Result<TopicSummary>> {
+    return attempt(() => deleteTopic(this.env, topic));
+  }
+
+  /** {records, acks?, encoding?}; acks=0 returns at once and writes in the background. */
+  produce(topic: string, request: unknown, partition?: number): Promise<Result<ProduceOutcome>> {
+    return attempt(() => produce(this.env, checkTopicName(topic), request, (work) => this.ctx.waitUntil(work), partition === undefined ? undefined : parsePartition(partition)));
+  }
+
+  fetchRecords(topic: string, partition: number, params: FetchParams = {}): Promise<Result<RpcFetchResult>> {
+    return attempt(async () => {
+      const result = await fetchRecords(this.env, checkTopicName(topic), parsePartition(partition), parseReadRequest(params));
+      const body = JSON.parse(new TextDecoder().decode(result.body)) as RpcFetchResult;
+      return body;
+    });
+  }
+
+  listOffsets(topic: string, partition: number, at: string | number): Promise<Result<ListedOffset>> {
+    return attempt(() => listOffsets(this.env, checkTopicName(topic), parsePartition(partition), parseOffsetSpec(at)));
+  }
+}
+
+async function attempt<T>(work: () => Promise<T>): Promise<Result<T>> {
+  try {
+    return ok(await work());
+  } catch (error) {
+    if (error instanceof KafkaError) return { ok: false, error: error.body };
+    console.error("unexpected error", error instanceof Error ? error.stack : String(error));
+    return { ok: false, error: errorBody("UNKNOWN_SERVER_ERROR", "internal error; the server log has the details") };
+  }
+}
+

@@ -1,0 +1,70 @@
+// The router's topic metadata cache, in isolate memory. Entries live METADATA_MAX_AGE_MS; a partition object that
+// sees a request routed with an older metadata version (or a deleted topic id) says so, and the caller refreshes
+// here and retries once. The controller is thereby off the hot path.
+import type { Env } from "../env";
+import { KafkaError, type ErrorBody, type Result } from "../errors";
+import { METADATA_MAX_AGE_MS } from "../limits";
+import { controllerStub } from "../names";
+import type { PartitionRef, TopicMetadata } from "../protocol";
+
+const cache = new Map<string, { meta: TopicMetadata; fetchedMs: number }>();
+
+/** Metadata for a topic (cached unless `fresh`); throws UNKNOWN_TOPIC_OR_PARTITION. */
+export async function topicMetadata(env: Env, topic: string, fresh = false): Promise<TopicMetadata> {
+  const hit = cache.get(topic);
+  if (!fresh && hit && Date.now() - hit.fetchedMs < METADATA_MAX_AGE_MS) return hit.meta;
+  const result = (await controllerStub(env).getTopic(topic)) as Result<TopicMetadata>;
+  if (!result.ok) {
+    cache.delete(topic);
+    throw KafkaError.from(result.error);
+  }
+  remember(result.value);
+  return result.value;
+}
+
+export function remember(meta: TopicMetadata): void {
+  cache.set(meta.name, { meta, fetchedMs: Date.now() });
+}
+
+export function forget(topic: string): void {
+  cache.delete(topic);
+}
+
+export function partitionRef(meta: TopicMetadata, partition: number): PartitionRef {
+  return { topic: meta.name, topicId: meta.topicId, partition, version: meta.version };
+}
+
+/** Errors that mean "your metadata is out of date": refresh and retry once. */
+export function isStaleMetadata(error: ErrorBody): boolean {
+  return error.type === "STALE_METADATA" || error.type === "UNKNOWN_TOPIC_ID" || error.type === "UNKNOWN_TOPIC_OR_PARTITION";
+}
+
+/** Throws UNKNOWN_TOPIC_OR_PARTITION unless 0 <= partition < count, refreshing stale metadata once first. */
+export async function metadataWithPartition(env: Env, topic: string, partition: number): Promise<TopicMetadata> {
+  let meta = await topicMetadata(env, topic);
+  if (partition >= meta.partitionCount) meta = await topicMetadata(env, topic, true);
+  if (partition >= meta.partitionCount) {
+    throw new KafkaError("UNKNOWN_TOPIC_OR_PARTITION", `topic '${topic}' has ${meta.partitionCount} partitions, there is no partition ${partition}`, {
+      topic,
+      partition,
+      partitionCount: meta.partitionCount,
+    });
+  }
+  return meta;
+}
+
+/**
+ * Calls one partition with cached metadata; on a stale-metadata answer refreshes and calls once more.
+ * Throws the final error as a KafkaError.
+ */
+export async function callPartition<T>(env: Env, topic: string, partition: number, call: (ref: PartitionRef) => Promise<Result<T>>): Promise<T> {
+  let meta = await metadataWithPartition(env, topic, partition);
+  let result = await call(partitionRef(meta, partition));
+  if (!result.ok && isStaleMetadata(result.error)) {
+    meta = await topicMetadata(env, topic, true);
+    if (partition >= meta.partitionCount) throw KafkaError.from(result.error);
+    result = await call(partitionRef(meta, partition));
+  }
+  if (!result.ok) throw KafkaError.from(result.error);
+  return result.value;
+}

@@ -1,0 +1,148 @@
+// Produce: validates a batch of records, picks each record's partition the way Kafka's Java client does
+// (explicit partition, else murmur2 of the key, else one sticky partition per request), appends each partition's
+// share in parallel, and answers per record in request order. Nothing is appended unless the whole request is valid.
+import type { Env } from "../env";
+import { errorBody, KafkaError, type ErrorBody, type Result } from "../errors";
+import { partitionForKey, stickyPartition } from "../log/partitioner";
+import { isProblem, RecordParser, type Encoding, type ParsedRecord } from "../log/record";
+import { isCompacted } from "../log/topic-config";
+import { MAX_RECORDS_PER_REQUEST } from "../limits";
+import { partitionLogStub } from "../names";
+import type { AppendResult, TopicMetadata } from "../protocol";
+import { isStaleMetadata, metadataWithPartition, partitionRef, topicMetadata } from "./metadata";
+import { onlyFields, requireObject } from "./validate";
+
+export type Acks = 0 | 1 | -1;
+
+export type ProduceResult = { partition: number; offset: number; timestamp: number } | { partition: number; error: ErrorBody };
+
+export interface ProduceOutcome {
+  /** 200 when acknowledged (acks=1/all), 202 when accepted and written in the background (acks=0). */
+  status: 200 | 202;
+  results: ProduceResult[];
+}
+
+/** Runs work after the response (acks=0). In a Worker this is ctx.waitUntil. */
+export type Background = (work: Promise<unknown>) => void;
+
+export function parseAcks(value: unknown): Acks {
+  if (value === undefined || value === null) return 1;
+  if (value === 0 || value === "0") return 0;
+  if (value === 1 || value === "1") return 1;
+  if (value === -1 || value === "-1" || value === "all") return -1;
+  throw new KafkaError("INVALID_REQUIRED_ACKS", `acks must be 0, 1, -1 or "all", got ${JSON.stringify(value)}`);
+}
+
+export function parseEncoding(value: unknown): Encoding {
+  if (value === undefined || value === null || value === "text") return "text";
+  if (value === "base64") return "base64";
+  throw new KafkaError("INVALID_REQUEST", `encoding must be "text" or "base64", got ${JSON.stringify(value)}`, { field: "encoding" });
+}
+
+/**
+ * Produces `input` ({records, acks?, encoding?}) to `topic`; `pathPartition` is set for the partition-level path.
+ * Throws KafkaError for anything wrong with the request as a whole (then nothing was written).
+ */
+export async function produce(env: Env, topic: string, input: unknown, background: Background, pathPartition?: number): Promise<ProduceOutcome> {
+  const body = requireObject(input, "produce request");
+  onlyFields(body, ["records", "acks", "encoding"], "produce request");
+  const acks = parseAcks(body.acks);
+  const encoding = parseEncoding(body.encoding);
+  const records = body.records;
+  if (!Array.isArray(records)) throw new KafkaError("INVALID_REQUEST", "produce request needs a records array");
+  if (records.length === 0) throw new KafkaError("INVALID_REQUEST", "records must not be empty");
+  if (records.length > MAX_RECORDS_PER_REQUEST) {
+    throw new KafkaError("RECORD_LIST_TOO_LARGE", `${records.length} records in one request, the maximum is ${MAX_RECORDS_PER_REQUEST}`, {
+      records: records.length,
+      maxRecords: MAX_RECORDS_PER_REQUEST,
+    });
+  }
+
+  let meta = pathPartition === undefined ? await topicMetadata(env, topic) : await metadataWithPartition(env, topic, pathPartition);
+  const parser = new RecordParser(encoding, Number(meta.config["max.message.bytes"]), Date.now());
+  const compacted = isCompacted(meta.config);
+  const parsed: ParsedRecord[] = new Array(records.length);
+  let maxExplicit = -1;
+  for (let i = 0; i < records.length; i++) {
+    const record = parser.parse(records[i], i);
+    if (isProblem(record)) throw new KafkaError(record.type, record.message, record.details);
+    if (record.key === null && compacted) {
+      throw new KafkaError("INVALID_RECORD", `Compacted topic cannot accept message without key (records[${i}])`, { index: i });
+    }
+    if (pathPartition !== undefined && record.partition !== undefined && record.partition !== pathPartition) {
+      throw new KafkaError("INVALID_REQUEST", `records[${i}].partition is ${record.partition} but the path names partition ${pathPartition}`, { index: i });
+    }
+    if (record.partition !== undefined && record.partition > maxExplicit) maxExplicit = record.partition;
+    parsed[i] = record;
+  }
+  if (maxExplicit >= meta.partitionCount) meta = await metadataWithPartition(env, topic, maxExplicit);
+
+  // Partition choice: kept for retries, like the records of a Kafka producer batch.
+  const sticky = stickyPartition(meta.partitionCount);
+  const partitionOf = new Int32Array(parsed.length);
+  for (let i = 0; i < parsed.length; i++) {
+    const r = parsed[i]!;
+    partitionOf[i] = pathPartition ?? r.partition ?? (r.key === null ? sticky : partitionForKey(parser.keyBytes(r.key), meta.partitionCount));
+  }
+  const groups = groupByPartition(parsed, partitionOf);
+
+  const appends = [...groups].map(async ([partition, group]) => ({ partition, group, result: await appendWithRetry(env, meta, partition, encoding, group) }));
+  if (acks === 0) {
+    background(Promise.all(appends));
+    return { status: 202, results: parsed.map((_, i) => ({ partition: partitionOf[i]!, offset: -1, timestamp: -1 })) };
+  }
+  const results: ProduceResult[] = new Array(parsed.length);
+  for (const { partition, group, result } of await Promise.all(appends)) {
+    group.indices.forEach((index, j) => {
+      results[index] = result.ok
+        ? {
+            partition,
+            offset: result.value.baseOffset + j,
+            timestamp: result.value.logAppendTimeMs >= 0 ? result.value.logAppendTimeMs : group.timestamps[j]!,
+          }
+        : { partition, error: result.error };
+    });
+  }
+  return { status: 200, results };
+}
+
+interface PartitionGroup {
+  indices: number[];
+  timestamps: number[];
+  tails: string[];
+  hasNullKey: boolean;
+}
+
+function groupByPartition(parsed: ParsedRecord[], partitionOf: Int32Array): Map<number, PartitionGroup> {
+  const groups = new Map<number, PartitionGroup>();
+  for (let i = 0; i < parsed.length; i++) {
+    const p = partitionOf[i]!;
+    let group = groups.get(p);
+    if (!group) groups.set(p, (group = { indices: [], timestamps: [], tails: [], hasNullKey: false }));
+    const r = parsed[i]!;
+    group.indices.push(i);
+    group.timestamps.push(r.timestamp);
+    group.tails.push(r.tail);
+    if (r.key === null) group.hasNullKey = true;
+  }
+  return groups;
+}
+
+/** Appends one partition's records; on stale metadata refreshes it and retries once, to the same partition. */
+async function appendWithRetry(env: Env, meta: TopicMetadata, partition: number, encoding: Encoding, group: PartitionGroup): Promise<Result<AppendResult>> {
+  const request = { encoding, timestamps: group.timestamps, tails: group.tails, hasNullKey: group.hasNullKey };
+  try {
+    let result = (await partitionLogStub(env, meta.topicId, partition).append(partitionRef(meta, partition), request)) as Result<AppendResult>;
+    if (!result.ok && isStaleMetadata(result.error)) {
+      const fresh = await topicMetadata(env, meta.name, true);
+      if (fresh.topicId !== meta.topicId || partition >= fresh.partitionCount) return result;
+      result = (await partitionLogStub(env, fresh.topicId, partition).append(partitionRef(fresh, partition), request)) as Result<AppendResult>;
+    }
+    return result;
+  } catch (error) {
+    if (error instanceof KafkaError) return { ok: false, error: error.body };
+    // The object may or may not have written before failing: retriable, and possibly a duplicate on retry.
+    console.error(`append to ${meta.name}/${partition} failed: ${String(error)}`);
+    return { ok: false, error: errorBody("KAFKA_STORAGE_ERROR", `partition ${partition} is unavailable: ${String(error)}`, { partition }) };
+  }
+}

@@ -1,0 +1,113 @@
+// Topic administration: create, list, describe, alter config, add partitions, delete. Validates requests (from
+// HTTP or RPC alike), calls the controller, and fans describe out to the partition objects.
+import type { Env } from "../env";
+import { KafkaError, unwrap } from "../errors";
+import { parseConfigChanges } from "../log/topic-config";
+import { topicNameError } from "../log/topic-name";
+import { MAX_PARTITIONS_PER_TOPIC, PARTITION_FANOUT_CONCURRENCY } from "../limits";
+import { controllerStub, partitionLogStub } from "../names";
+import { mapBounded } from "../concurrency";
+import type { PartitionDescription, TopicMetadata } from "../protocol";
+import { callPartition, forget, remember, topicMetadata } from "./metadata";
+import { integerField, onlyFields, requireObject } from "./validate";
+
+/** The replication factors this build can honour: replica objects arrive with replication (issue 6). */
+const SUPPORTED_REPLICATION_FACTOR = 1;
+
+export interface TopicSummary {
+  name: string;
+  topicId: string;
+  partitionCount: number;
+  replicationFactor: number;
+  config: Record<string, string>;
+}
+
+export interface TopicDescription extends TopicSummary {
+  partitions: PartitionDescription[];
+}
+
+export function summary(meta: TopicMetadata): TopicSummary {
+  return { name: meta.name, topicId: meta.topicId, partitionCount: meta.partitionCount, replicationFactor: meta.replicationFactor, config: meta.config };
+}
+
+export function checkTopicName(name: unknown): string {
+  const error = topicNameError(name);
+  if (error !== undefined) throw new KafkaError("INVALID_TOPIC_EXCEPTION", error, { topic: typeof name === "string" ? name.slice(0, 300) : null });
+  return name as string;
+}
+
+export async function createTopic(env: Env, input: unknown): Promise<TopicSummary> {
+  const body = requireObject(input, "create topic request");
+  onlyFields(body, ["name", "partitions", "replicationFactor", "config"], "create topic request");
+  const name = checkTopicName(body.name);
+  const partitions = partitionCount(body.partitions, 1);
+  const replicationFactor = replicationFactorField(body.replicationFactor);
+  const parsed = parseConfigChanges(body.config, false);
+  if ("errors" in parsed) throw new KafkaError("INVALID_CONFIG", parsed.errors.join("; "), { errors: parsed.errors });
+  const meta = unwrap(await controllerStub(env).createTopic({ name, partitions, replicationFactor, config: parsed.change.set }));
+  remember(meta);
+  return summary(meta);
+}
+
+export async function listTopics(env: Env): Promise<TopicSummary[]> {
+  return (await controllerStub(env).listTopics()).map(summary);
+}
+
+export async function describeTopic(env: Env, topic: string): Promise<TopicDescription> {
+  checkTopicName(topic);
+  const meta = await topicMetadata(env, topic, true);
+  const partitions = await mapBounded(meta.partitionCount, PARTITION_FANOUT_CONCURRENCY, (p) =>
+    callPartition(env, topic, p, (ref) => partitionLogStub(env, ref.topicId, p).describe(ref)),
+  );
+  return { ...summary(meta), partitions };
+}
+
+export async function alterTopicConfig(env: Env, topic: string, input: unknown): Promise<TopicSummary> {
+  checkTopicName(topic);
+  const body = requireObject(input, "alter config request");
+  onlyFields(body, ["config"], "alter config request");
+  if (body.config === undefined) throw new KafkaError("INVALID_REQUEST", "alter config request needs a config object");
+  const parsed = parseConfigChanges(body.config, true);
+  if ("errors" in parsed) throw new KafkaError("INVALID_CONFIG", parsed.errors.join("; "), { errors: parsed.errors });
+  const meta = unwrap(await controllerStub(env).alterConfig(topic, parsed.change));
+  remember(meta);
+  return summary(meta);
+}
+
+export async function addPartitions(env: Env, topic: string, input: unknown): Promise<TopicSummary> {
+  checkTopicName(topic);
+  const body = requireObject(input, "add partitions request");
+  onlyFields(body, ["count"], "add partitions request");
+  const count = partitionCount(body.count);
+  const meta = unwrap(await controllerStub(env).addPartitions(topic, count));
+  remember(meta);
+  return summary(meta);
+}
+
+export async function deleteTopic(env: Env, topic: string): Promise<TopicSummary> {
+  checkTopicName(topic);
+  forget(topic);
+  const meta = unwrap(await controllerStub(env).deleteTopic(topic));
+  return summary(meta);
+}
+
+function partitionCount(value: unknown, fallback?: number): number {
+  try {
+    return integerField(value, "partitions", 1, MAX_PARTITIONS_PER_TOPIC, fallback);
+  } catch (error) {
+    if (!(error instanceof KafkaError)) throw error;
+    throw new KafkaError("INVALID_PARTITIONS", `partition count must be an integer from 1 to ${MAX_PARTITIONS_PER_TOPIC}, got ${JSON.stringify(value ?? null)}`, {
+      maxPartitions: MAX_PARTITIONS_PER_TOPIC,
+    });
+  }
+}
+
+function replicationFactorField(value: unknown): number {
+  if (value === undefined || value === null) return SUPPORTED_REPLICATION_FACTOR;
+  if (value !== SUPPORTED_REPLICATION_FACTOR) {
+    throw new KafkaError("INVALID_REPLICATION_FACTOR", `replicationFactor must be ${SUPPORTED_REPLICATION_FACTOR}: replica objects are not built yet`, {
+      supported: [SUPPORTED_REPLICATION_FACTOR],
+    });
+  }
+  return value;
+}
