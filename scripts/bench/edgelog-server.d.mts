@@ -13,6 +13,8 @@ export interface EdgelogServer {
   mf: Miniflare;
   /** Temp dir holding the bundle and persisted storage; removed by stop(). */
   dir: string;
+  /** The bundled worker (inside `dir`). */
+  scriptPath: string;
   /** Disposes Miniflare and removes `dir`. Idempotent. */
   stop(): Promise<void>;
 }

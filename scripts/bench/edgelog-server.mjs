@@ -51,7 +51,7 @@ export async function bundleWorker({ outDir, entry = WORKER.entry, repoRoot = RE
 
 /**
  * Bundles and starts edgelog, resolving once workerd accepts HTTP.
- * Returns { url, mf, dir, stop }; `stop()` is idempotent and always removes the temp directory.
+ * Returns { url, mf, dir, scriptPath, stop }; `stop()` is idempotent and always removes the temp directory.
  *
  * Options: port (0 = any free port), bindings (merged over { EDGELOG_ENV: "bench" }),
  * persist (false keeps storage in Miniflare's own ephemeral dir), verbose (workerd debug logs),
@@ -100,7 +100,7 @@ export async function startEdgelog({ port = 0, bindings = {}, persist = true, ve
     });
     mf = new Miniflare(options);
     const url = await mf.ready;
-    return { url, mf, dir, stop };
+    return { url, mf, dir, scriptPath, stop };
   } catch (err) {
     await stop();
     throw err;

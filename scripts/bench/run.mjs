@@ -6,10 +6,12 @@
 // (bench another worker entry exporting the same classes instead of src/index.ts).
 
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { arch, availableParallelism, cpus, platform } from "node:os";
 import { join, relative } from "node:path";
 import { EdgelogClient } from "./client.mjs";
+import { cpuSampler } from "./cpu.mjs";
 import { REPO_ROOT, startEdgelog } from "./edgelog-server.mjs";
 import { fmt, renderTable } from "./stats.mjs";
 import * as W from "./workloads.mjs";
@@ -48,12 +50,15 @@ async function main() {
   let offsetResult;
 
   const server = await startEdgelog({ entry: settings.entry });
+  // There may be no commit for the code under test; the bundle's hash identifies it regardless.
+  const bundleSha256 = createHash("sha256").update(await readFile(server.scriptPath)).digest("hex");
   // No signal handling here: Miniflare's own SIGINT/SIGTERM hook stops workerd and startEdgelog's
   // exit hook removes the temp dir.
   const clients = new Map();
   const ctx = {
     seconds: settings.seconds,
     warmupSeconds: settings.warmupSeconds,
+    cpu: cpuSampler(),
     // One keep-alive pool per concurrency level, reused across workloads.
     client: (connections) => {
       if (!clients.has(connections)) clients.set(connections, new EdgelogClient(server.url, { connections }));
@@ -135,7 +140,7 @@ async function main() {
   for (const r of rows) r.vsNoop = ceiling.has(r.concurrency) ? r.requestsPerSec / ceiling.get(r.concurrency) : null;
 
   printReport(rows, offsetResult, failures);
-  const file = await writeResults({ settings, rows, offsetResult, failures });
+  const file = await writeResults({ settings, bundleSha256, rows, offsetResult, failures });
   console.log(`\nresults: ${relative(process.cwd(), file)}`);
   if (failures.length) process.exitCode = 1;
 }
@@ -152,9 +157,12 @@ function printReport(rows, offsetResult, failures) {
     { title: "p50 ms", get: (r) => fmt(r.latencyMs.p50) },
     { title: "p99 ms", get: (r) => fmt(r.latencyMs.p99) },
     { title: "vs no-op", get: (r) => (r.vsNoop == null ? "-" : fmt(r.vsNoop, { digits: 3 })) },
+    { title: "cpu node", get: (r) => fmt(r.cores?.node, { digits: 2 }) },
+    { title: "cpu workerd", get: (r) => fmt(r.cores?.workerd, { digits: 2 }) },
   ];
   console.log("\n" + renderTable(columns, rows));
-  console.log("MB/s counts record values only (10^6 B); vs no-op = req/s / GET /healthz req/s at the same client count.");
+  console.log("MB/s counts record values only (10^6 B); vs no-op = req/s / GET /healthz req/s at the same client count;");
+  console.log(`cpu = cores busy during the timed window (load generator vs server; this machine has ${availableParallelism()}).`);
   if (offsetResult) {
     const { head, tail, ratioP50 } = offsetResult;
     console.log(
@@ -165,7 +173,7 @@ function printReport(rows, offsetResult, failures) {
   for (const f of failures) console.log(`FAILED ${f.label} c${f.concurrency}${f.batch ? ` b${f.batch}` : ""}: ${f.error}`);
 }
 
-async function writeResults({ settings, rows, offsetResult, failures }) {
+async function writeResults({ settings, bundleSha256, rows, offsetResult, failures }) {
   const now = new Date();
   const dir = join(REPO_ROOT, "bench", "results");
   await mkdir(dir, { recursive: true });
@@ -175,6 +183,7 @@ async function writeResults({ settings, rows, offsetResult, failures }) {
     timestamp: now.toISOString(),
     gitCommit: tryRun("git", ["rev-parse", "HEAD"]),
     gitDirty: tryRun("git", ["status", "--porcelain", "--", "src"]) ? true : false,
+    bundleSha256,
     node: process.version,
     miniflare: await packageVersion("miniflare"),
     workerd: await packageVersion("workerd"),

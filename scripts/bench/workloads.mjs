@@ -1,7 +1,8 @@
 // The benchmark workloads (no-op ceiling, produce, fetch, fetch cost by offset) and the closed-loop
 // load generator they share. Each workload returns plain result objects; printing is run.mjs's job.
 
-import { EdgelogClient, produceBody } from "./client.mjs";
+import { produceBody } from "./client.mjs";
+import { coresUsed } from "./cpu.mjs";
 import { summarize } from "./stats.mjs";
 
 export const VALUE_BYTES = 100;
@@ -13,11 +14,12 @@ const FETCH_MAX_BYTES = 8 * 1024 * 1024;
  * Closed-loop load: `concurrency` clients each send one request, wait for it, and repeat until the
  * deadline (and/or `iterations` requests in total). `op(client, i)` does one request and returns
  * { records, valueBytes }. The first failure stops every client and is rethrown: a benchmark that
- * is partly errors measures the error path, not the log.
+ * is partly errors measures the error path, not the log. `cpu` is an optional cpuSampler().
  */
-export async function runLoad({ client, concurrency, seconds = Infinity, iterations = Infinity, op }) {
+export async function runLoad({ client, concurrency, seconds = Infinity, iterations = Infinity, op, cpu }) {
   const latenciesMs = [];
   let requests = 0, records = 0, valueBytes = 0, next = 0, failure;
+  const cpuBefore = cpu?.();
   const start = performance.now();
   const deadline = start + seconds * 1000;
 
@@ -40,7 +42,8 @@ export async function runLoad({ client, concurrency, seconds = Infinity, iterati
   await Promise.all(Array.from({ length: concurrency }, (_, c) => worker(c)));
   const elapsedMs = performance.now() - start;
   if (failure) throw failure;
-  return summarize({ requests, records, valueBytes, elapsedMs, latenciesMs });
+  const summary = summarize({ requests, records, valueBytes, elapsedMs, latenciesMs });
+  return cpu ? { ...summary, cores: coresUsed(cpuBefore, cpu(), elapsedMs) } : summary;
 }
 
 /** Short untimed run of the same op, so connection set-up and Durable Object start-up are not measured. */
@@ -56,7 +59,7 @@ export async function noop(ctx, concurrency) {
     return { records: 0, valueBytes: 0 };
   };
   await warmUp(ctx, concurrency, op);
-  return runLoad({ client: ctx.client(concurrency), concurrency, seconds: ctx.seconds, op });
+  return runLoad({ client: ctx.client(concurrency), concurrency, seconds: ctx.seconds, op, cpu: ctx.cpu });
 }
 
 /** Produces `batch`-record requests into a fresh 1-partition topic; checks every offset got assigned. */
@@ -65,7 +68,7 @@ export async function produce(ctx, { topic, batch, concurrency }) {
   await setup.createTopic(topic, 1);
   const op = produceOp(topic, batch);
   await warmUp(ctx, concurrency, op);
-  const result = await runLoad({ client: ctx.client(concurrency), concurrency, seconds: ctx.seconds, op });
+  const result = await runLoad({ client: ctx.client(concurrency), concurrency, seconds: ctx.seconds, op, cpu: ctx.cpu });
   // Every acknowledged record must be in the log: the high watermark must equal what we sent
   // (warm-up included), otherwise the throughput figure counts records that were lost.
   const produced = op.produced();
@@ -124,15 +127,19 @@ export async function fetchScan(ctx, { topic, concurrency, highWatermark }) {
   const op = async (client, _i, c) => {
     const data = await client.fetchRecords(topic, 0, { offset: cursors[c], maxRecords: FETCH_BATCH, maxBytes: FETCH_MAX_BYTES });
     const n = data.records.length;
-    if (n === 0) throw new Error(`${topic}: empty fetch at offset ${cursors[c]} (highWatermark ${data.highWatermark})`);
+    if (n === 0 || data.records[0].offset !== cursors[c]) {
+      throw new Error(`${topic}: fetch at offset ${cursors[c]} returned ${n} records from ${data.records[0]?.offset}`);
+    }
     let bytes = 0;
     // Values are ASCII (see produceBody), so string length is the byte count.
     for (const r of data.records) bytes += r.value === null ? 0 : r.value.length;
+    // A cheap end-to-end check that values come back whole and in the encoding they were sent in.
+    if (bytes !== n * VALUE_BYTES) throw new Error(`${topic}: fetched ${n} records with ${bytes} value bytes, expected ${n * VALUE_BYTES}`);
     cursors[c] = data.nextOffset >= highWatermark ? 0 : data.nextOffset;
     return { records: n, valueBytes: bytes };
   };
   await warmUp(ctx, concurrency, op);
-  return runLoad({ client: ctx.client(concurrency), concurrency, seconds: ctx.seconds, op });
+  return runLoad({ client: ctx.client(concurrency), concurrency, seconds: ctx.seconds, op, cpu: ctx.cpu });
 }
 
 /** Produces exactly `total` records (batches of 1000, 8 clients) so the fetch-by-offset test has a long log. */
@@ -144,6 +151,7 @@ export async function bulkLoad(ctx, { topic, total, concurrency = 8 }) {
     concurrency,
     iterations: Math.ceil(total / FETCH_BATCH),
     op,
+    cpu: ctx.cpu,
   });
   return { ...result, topic, highWatermark: op.produced() };
 }
@@ -168,10 +176,14 @@ export async function offsetCost(ctx, { topic, highWatermark, samples }) {
   for (let i = 0; i < 3; i++) await Promise.all([timeFetch("head", 0), timeFetch("tail", tail)]);
   lat.head.length = lat.tail.length = 0;
 
+  const cpuBefore = ctx.cpu?.();
+  const start = performance.now();
   for (let i = 0; i < samples; i++) {
     await timeFetch("head", 0);
     await timeFetch("tail", tail);
   }
+  // Shared by both sides: they are interleaved, so the split per side is not observable.
+  const cores = ctx.cpu ? coresUsed(cpuBefore, ctx.cpu(), performance.now() - start) : undefined;
   // One client, one request at a time: each side's busy time is exactly the sum of its latencies.
   const side = (latenciesMs) =>
     summarize({
@@ -183,5 +195,9 @@ export async function offsetCost(ctx, { topic, highWatermark, samples }) {
     });
   const head = side(lat.head);
   const tailResult = side(lat.tail);
-  return { head: { ...head, offset: 0 }, tail: { ...tailResult, offset: tail }, ratioP50: tailResult.latencyMs.p50 / head.latencyMs.p50 };
+  return {
+    head: { ...head, offset: 0, cores },
+    tail: { ...tailResult, offset: tail, cores },
+    ratioP50: tailResult.latencyMs.p50 / head.latencyMs.p50,
+  };
 }
