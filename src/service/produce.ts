@@ -134,8 +134,9 @@ async function appendWithRetry(env: Env, meta: TopicMetadata, partition: number,
   try {
     let result = (await partitionLogStub(env, meta.topicId, partition).append(partitionRef(meta, partition), request)) as Result<AppendResult>;
     if (!result.ok && isStaleMetadata(result.error)) {
+      // A recreated topic has a new id: like Kafka's producer, send to the topic by name, same partition.
       const fresh = await topicMetadata(env, meta.name, true);
-      if (fresh.topicId !== meta.topicId || partition >= fresh.partitionCount) return result;
+      if (partition >= fresh.partitionCount) return result;
       result = (await partitionLogStub(env, fresh.topicId, partition).append(partitionRef(fresh, partition), request)) as Result<AppendResult>;
     }
     return result;

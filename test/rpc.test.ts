@@ -1,0 +1,39 @@
+// The RPC entrypoint another Worker reaches through a service binding: same operations as HTTP, Result-shaped.
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { uniqueTopic } from "./helpers";
+
+describe("EdgelogRpc", () => {
+  const rpc = (exports as any).EdgelogRpc;
+
+  it("creates, produces, fetches, lists offsets and administers topics", async () => {
+    const t = uniqueTopic("rpc");
+    const created = await rpc.createTopic({ name: t, partitions: 2 });
+    expect(created.ok).toBe(true);
+    expect(created.value.partitionCount).toBe(2);
+    const produced = await rpc.produce(t, { records: [{ key: "a", value: "1" }, { value: "2", partition: 1 }] });
+    expect(produced.ok).toBe(true);
+    expect(produced.value.status).toBe(200);
+    const onPartition = await rpc.produce(t, { records: [{ value: "3" }] }, 1);
+    expect(onPartition.value.results[0]).toMatchObject({ partition: 1, offset: 1 });
+    const fetched = await rpc.fetchRecords(t, 1, { offset: 0 });
+    expect(fetched.ok).toBe(true);
+    expect(fetched.value.records.map((r: any) => r.value)).toEqual(["2", "3"]);
+    expect(fetched.value).toMatchObject({ nextOffset: 2, highWatermark: 2, logStartOffset: 0 });
+    expect((await rpc.listOffsets(t, 1, "latest")).value).toEqual({ offset: 2, timestamp: -1 });
+    expect((await rpc.describeTopic(t)).value.partitions[1].highWatermark).toBe(2);
+    expect((await rpc.alterTopicConfig(t, { config: { "retention.ms": 1 } })).value.config["retention.ms"]).toBe("1");
+    expect((await rpc.addPartitions(t, { count: 3 })).value.partitionCount).toBe(3);
+    expect((await rpc.listTopics()).value.some((x: any) => x.name === t)).toBe(true);
+    expect((await rpc.deleteTopic(t)).ok).toBe(true);
+  });
+
+  it("returns the HTTP API's error bodies", async () => {
+    const missing = await rpc.fetchRecords("no-such-topic", 0, {});
+    expect(missing).toMatchObject({ ok: false, error: { type: "UNKNOWN_TOPIC_OR_PARTITION", code: 3, retriable: false } });
+    const bad = await rpc.produce("x", { records: [] });
+    expect(bad).toMatchObject({ ok: false, error: { type: "INVALID_REQUEST", code: 42 } });
+    const name = await rpc.createTopic({ name: "bad name" });
+    expect(name.error.type).toBe("INVALID_TOPIC_EXCEPTION");
+  });
+});
