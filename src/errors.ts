@@ -4,6 +4,8 @@
 export const ERRORS = {
   UNKNOWN_SERVER_ERROR: { code: -1, status: 500, retriable: false },
   OFFSET_OUT_OF_RANGE: { code: 1, status: 416, retriable: false },
+  OFFSET_METADATA_TOO_LARGE: { code: 12, status: 413, retriable: false },
+  COORDINATOR_NOT_AVAILABLE: { code: 15, status: 503, retriable: true },
   CORRUPT_MESSAGE: { code: 2, status: 400, retriable: false },
   UNKNOWN_TOPIC_OR_PARTITION: { code: 3, status: 404, retriable: false },
   LEADER_NOT_AVAILABLE: { code: 5, status: 503, retriable: true },
@@ -12,6 +14,9 @@ export const ERRORS = {
   INVALID_TOPIC_EXCEPTION: { code: 17, status: 400, retriable: false },
   RECORD_LIST_TOO_LARGE: { code: 18, status: 413, retriable: false },
   INVALID_REQUIRED_ACKS: { code: 21, status: 400, retriable: false },
+  INVALID_GROUP_ID: { code: 24, status: 400, retriable: false },
+  UNKNOWN_MEMBER_ID: { code: 25, status: 409, retriable: false },
+  INVALID_SESSION_TIMEOUT: { code: 26, status: 400, retriable: false },
   INVALID_TIMESTAMP: { code: 32, status: 400, retriable: false },
   TOPIC_ALREADY_EXISTS: { code: 36, status: 409, retriable: false },
   INVALID_PARTITIONS: { code: 37, status: 400, retriable: false },
@@ -20,14 +25,22 @@ export const ERRORS = {
   INVALID_REQUEST: { code: 42, status: 400, retriable: false },
   POLICY_VIOLATION: { code: 44, status: 400, retriable: false },
   KAFKA_STORAGE_ERROR: { code: 56, status: 503, retriable: true },
+  NON_EMPTY_GROUP: { code: 68, status: 409, retriable: false },
+  GROUP_ID_NOT_FOUND: { code: 69, status: 404, retriable: false },
+  GROUP_MAX_SIZE_REACHED: { code: 81, status: 409, retriable: false },
   INVALID_RECORD: { code: 87, status: 400, retriable: false },
   UNKNOWN_TOPIC_ID: { code: 100, status: 404, retriable: true },
+  FENCED_MEMBER_EPOCH: { code: 110, status: 409, retriable: false },
+  UNSUPPORTED_ASSIGNOR: { code: 112, status: 400, retriable: false },
+  STALE_MEMBER_EPOCH: { code: 113, status: 409, retriable: false },
   // edgelog's own, for HTTP situations Kafka has no name for; codes above Kafka's range.
   NOT_FOUND: { code: 10_001, status: 404, retriable: false },
   METHOD_NOT_ALLOWED: { code: 10_002, status: 405, retriable: false },
   UNSUPPORTED_MEDIA_TYPE: { code: 10_003, status: 415, retriable: false },
   REQUEST_TOO_LARGE: { code: 10_004, status: 413, retriable: false },
   STALE_METADATA: { code: 10_005, status: 503, retriable: true },
+  /** A member committed an offset for a partition it does not own (Kafka checks only the epoch; KIP-1251). */
+  PARTITION_NOT_ASSIGNED: { code: 10_006, status: 409, retriable: false },
 } as const satisfies Record<string, { code: number; status: number; retriable: boolean }>;
 
 export type ErrorType = keyof typeof ERRORS;

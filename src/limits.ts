@@ -52,3 +52,28 @@ export const SSE_POLL_WAIT_MS = 15_000;
 
 /** Router metadata cache: Kafka's metadata.max.age.ms is 5 min; stale topic ids are also detected on use. */
 export const METADATA_MAX_AGE_MS = 30_000;
+
+/** Consumer groups (KIP-848). Session timeout: Kafka allows 45-60 s; HTTP members get a wider range (deployment vars
+ *  GROUP_MIN_SESSION_TIMEOUT_MS / GROUP_MAX_SESSION_TIMEOUT_MS may narrow or widen it). */
+export const DEFAULT_SESSION_TIMEOUT_MS = 45_000;
+export const MIN_SESSION_TIMEOUT_MS = 1_000;
+export const MAX_SESSION_TIMEOUT_MS = 30 * 60_000;
+/** Kafka's group.consumer.heartbeat.interval.ms; never more than a third of the member's session timeout. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
+/** A revoking member must release its partitions within its rebalance timeout (Kafka's max.poll.interval.ms). */
+export const DEFAULT_REBALANCE_TIMEOUT_MS = 300_000;
+export const MAX_REBALANCE_TIMEOUT_MS = 30 * 60_000;
+/** Members per group: every heartbeat may recompute an assignment over all of them. */
+export const MAX_MEMBERS_PER_GROUP = 1_000;
+/** Topics one member may subscribe to. */
+export const MAX_SUBSCRIBED_TOPICS = 100;
+/** Kafka's offset.metadata.max.bytes. */
+export const MAX_COMMIT_METADATA_BYTES = 4_096;
+/** Offsets in one commit request. */
+export const MAX_OFFSETS_PER_COMMIT = 10_000;
+/** A member id is an opaque string the coordinator or the client makes (KIP-1082: clients make UUIDs). */
+export const MAX_MEMBER_ID_LENGTH = 64;
+/** How often a coordinator re-reads its subscribed topics' metadata (deployment var GROUP_METADATA_REFRESH_MS). */
+export const GROUP_METADATA_REFRESH_MS = 5_000;
+/** Groups in one deployment (the controller's registry lists them). */
+export const MAX_GROUPS = 10_000;

@@ -1,4 +1,12 @@
-// Types the bindings the tests see through `env` from cloudflare:workers.
-declare namespace Cloudflare {
-  interface Env extends import("../src/env").Env {}
+// Types what tests see through `env` and `exports` from cloudflare:workers.
+import type { Env as EdgelogEnv } from "../src/env";
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends EdgelogEnv {}
+    interface GlobalProps {
+      mainModule: typeof import("../src/index");
+      durableNamespaces: "PartitionLog" | "Controller";
+    }
+  }
 }

@@ -34,7 +34,8 @@ describe("produce", () => {
     const next = [0, 0, 0];
     r.body.results.forEach((res: any, i: number) => {
       expect(res.partition).toBe(partitionForStringKey(keys[i]!, 3));
-      expect(res.offset).toBe(next[res.partition]++);
+      expect(res.offset).toBe(next[res.partition]);
+      next[res.partition] = next[res.partition]! + 1;
     });
     for (let p = 0; p < 3; p++) {
       const all = await readAll(t, p);
