@@ -5,7 +5,8 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
-      miniflare: { bindings: { EDGELOG_ENV: "test" } },
+      // Groups re-read topic metadata on every heartbeat in tests, so added partitions show at once.
+      miniflare: { bindings: { EDGELOG_ENV: "test", GROUP_METADATA_REFRESH_MS: "0" } },
     }),
   ],
   test: { include: ["test/**/*.test.ts"] },

@@ -1,12 +1,21 @@
 // The bindings edgelog's Worker and objects receive (wrangler.toml, and the test config for tests).
 import type { PartitionLog } from "./partition/PartitionLog";
 import type { Controller } from "./controller/Controller";
+import type { GroupCoordinator } from "./group/GroupCoordinator";
 
 export interface Env {
   PARTITION_LOG: DurableObjectNamespace<PartitionLog>;
   CONTROLLER: DurableObjectNamespace<Controller>;
+  GROUP_COORDINATOR: DurableObjectNamespace<GroupCoordinator>;
   /** Tiered storage for sealed segments. */
   SEGMENTS: R2Bucket;
   /** "production", "development" (npm start), "test" or "bench": shown by /healthz. */
   EDGELOG_ENV?: string;
+  /** How often a group coordinator re-reads subscribed topics' metadata (ms; default 5000). Tests use 0. */
+  GROUP_METADATA_REFRESH_MS?: string;
+  /** Heartbeat interval told to members (ms; default 5000, Kafka's group.consumer.heartbeat.interval.ms). */
+  GROUP_HEARTBEAT_INTERVAL_MS?: string;
+  /** Bounds for a member's sessionTimeoutMs (ms; defaults 1000 and 1800000). */
+  GROUP_MIN_SESSION_TIMEOUT_MS?: string;
+  GROUP_MAX_SESSION_TIMEOUT_MS?: string;
 }

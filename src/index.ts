@@ -1,10 +1,11 @@
 // edgelog's Worker: the HTTP router as the default export, the RPC entrypoint for service bindings, and the
-// Durable Object classes wrangler binds (PartitionLog, Controller).
+// Durable Object classes wrangler binds (PartitionLog, Controller, GroupCoordinator).
 import type { Env } from "./env";
 import { router } from "./http/router";
 
 export { PartitionLog } from "./partition/PartitionLog";
 export { Controller } from "./controller/Controller";
+export { GroupCoordinator } from "./group/GroupCoordinator";
 export { EdgelogRpc } from "./rpc";
 
 export default {

@@ -16,3 +16,12 @@ export const CONTROLLER_NAME = "controller";
 export function controllerStub(env: Env) {
   return env.CONTROLLER.get(env.CONTROLLER.idFromName(CONTROLLER_NAME));
 }
+
+/** One coordinator per consumer group. */
+export function groupCoordinatorName(groupId: string): string {
+  return `group/${groupId}`;
+}
+
+export function groupCoordinatorStub(env: Env, groupId: string) {
+  return env.GROUP_COORDINATOR.get(env.GROUP_COORDINATOR.idFromName(groupCoordinatorName(groupId)));
+}

@@ -7,7 +7,10 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Env } from "./env";
 import { errorBody, KafkaError, ok, type Result } from "./errors";
 import type { FetchedRecord } from "./log/batch";
+import type { GroupDescription, GroupSummary } from "./group/GroupCoordinator";
+import type { HeartbeatResponse } from "./group/group-state";
 import type { ListedOffset } from "./protocol";
+import { commitOffsets, deleteGroup, describeGroup, groupOffsets, heartbeat, listGroups, resetOffsets, type GroupOffsets } from "./service/groups";
 import { fetchRecords, listOffsets, parseOffsetSpec, parsePartition, parseReadRequest, type FetchParams } from "./service/fetch";
 import { produce, type ProduceOutcome } from "./service/produce";
 import { addPartitions, alterTopicConfig, checkTopicName, createTopic, deleteTopic, describeTopic, listTopics, type TopicDescription, type TopicSummary } from "./service/topics";
@@ -59,6 +62,36 @@ export class EdgelogRpc extends WorkerEntrypoint<Env> {
 
   listOffsets(topic: string, partition: number, at: string | number): Promise<Result<ListedOffset>> {
     return attempt(() => listOffsets(this.env, checkTopicName(topic), parsePartition(partition), parseOffsetSpec(at)));
+  }
+
+  /** Join (memberEpoch 0), heartbeat, or leave (memberEpoch -1) a consumer group. */
+  heartbeat(group: string, request: unknown): Promise<Result<HeartbeatResponse>> {
+    return attempt(() => heartbeat(this.env, group, request));
+  }
+
+  commitOffsets(group: string, request: unknown): Promise<Result<{ committed: number }>> {
+    return attempt(() => commitOffsets(this.env, group, request));
+  }
+
+  /** Committed offsets with each partition's high watermark and lag. */
+  groupOffsets(group: string): Promise<Result<GroupOffsets>> {
+    return attempt(() => groupOffsets(this.env, group));
+  }
+
+  resetOffsets(group: string, request: unknown): Promise<Result<{ topic: string; partitions: { partition: number; offset: number }[] }>> {
+    return attempt(() => resetOffsets(this.env, group, request));
+  }
+
+  listGroups(): Promise<Result<GroupSummary[]>> {
+    return attempt(() => listGroups(this.env));
+  }
+
+  describeGroup(group: string): Promise<Result<GroupDescription & { lag: GroupOffsets }>> {
+    return attempt(() => describeGroup(this.env, group));
+  }
+
+  deleteGroup(group: string): Promise<Result<{ groupId: string }>> {
+    return attempt(() => deleteGroup(this.env, group));
   }
 }
 

@@ -6,7 +6,7 @@ declare global {
     interface Env extends EdgelogEnv {}
     interface GlobalProps {
       mainModule: typeof import("../src/index");
-      durableNamespaces: "PartitionLog" | "Controller";
+      durableNamespaces: "PartitionLog" | "Controller" | "GroupCoordinator";
     }
   }
 }

@@ -36,4 +36,24 @@ describe("EdgelogRpc", () => {
     const name = await rpc.createTopic({ name: "bad name" });
     expect(name.error.type).toBe("INVALID_TOPIC_EXCEPTION");
   });
+
+  it("runs a consumer group: join, commit, lag, leave, reset, delete", async () => {
+    const t = uniqueTopic("rpc");
+    const g = uniqueTopic("rpcg");
+    await rpc.createTopic({ name: t, partitions: 1 });
+    await rpc.produce(t, { records: [{ value: "a" }, { value: "b" }, { value: "c" }] });
+    const joined = await rpc.heartbeat(g, { memberEpoch: 0, subscribedTopics: [t] });
+    expect(joined.ok).toBe(true);
+    expect(joined.value.assignment).toEqual([{ topic: t, partitions: [0] }]);
+    const { memberId, memberEpoch } = joined.value;
+    expect((await rpc.commitOffsets(g, { memberId, memberEpoch, offsets: [{ topic: t, partition: 0, offset: 1 }] })).ok).toBe(true);
+    expect((await rpc.groupOffsets(g)).value.totalLag).toBe(2);
+    expect((await rpc.describeGroup(g)).value.members).toHaveLength(1);
+    expect((await rpc.listGroups()).value.some((x: any) => x.groupId === g)).toBe(true);
+    expect((await rpc.resetOffsets(g, { topic: t, to: "earliest" })).error.type).toBe("NON_EMPTY_GROUP");
+    expect((await rpc.heartbeat(g, { memberId, memberEpoch: -1 })).value.memberEpoch).toBe(-1);
+    expect((await rpc.resetOffsets(g, { topic: t, to: "earliest" })).value.partitions).toEqual([{ partition: 0, offset: 0 }]);
+    expect((await rpc.deleteGroup(g)).ok).toBe(true);
+    expect((await rpc.describeGroup(g)).error.type).toBe("GROUP_ID_NOT_FOUND");
+  });
 });

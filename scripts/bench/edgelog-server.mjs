@@ -20,6 +20,7 @@ const WORKER = {
   durableObjects: {
     PARTITION_LOG: { className: "PartitionLog", useSQLite: true },
     CONTROLLER: { className: "Controller", useSQLite: true },
+    GROUP_COORDINATOR: { className: "GroupCoordinator", useSQLite: true },
   },
   r2Buckets: ["SEGMENTS"],
 };

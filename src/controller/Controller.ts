@@ -7,7 +7,7 @@ import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
 import { collisionKey } from "../log/topic-name";
 import { defaultTopicConfig, type ConfigChange, type TopicConfig } from "../log/topic-config";
-import { MAX_TOPICS, PARTITION_FANOUT_CONCURRENCY } from "../limits";
+import { MAX_GROUPS, MAX_TOPICS, PARTITION_FANOUT_CONCURRENCY } from "../limits";
 import { partitionLogStub } from "../names";
 import type { TopicMetadata } from "../protocol";
 import { CONTROLLER_SCHEMA } from "./schema";
@@ -123,6 +123,34 @@ export class Controller extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(Date.now() + DROP_RETRY_MS);
     await this.dropPartitions(row.topic_id, row.partition_count);
     return ok(toMetadata(row));
+  }
+
+  /** Partition counts and ids of the named topics that exist (a group coordinator's metadata refresh). */
+  topicSnapshots(names: string[]): Record<string, { topicId: string; partitionCount: number }> {
+    const out: Record<string, { topicId: string; partitionCount: number }> = {};
+    for (const name of names) {
+      const row = this.row(name);
+      if (row) out[name] = { topicId: row.topic_id, partitionCount: row.partition_count };
+    }
+    return out;
+  }
+
+  /** Consumer groups register when first used, so GET /v1/groups can list them. Idempotent. */
+  registerGroup(groupId: string): Result<void> {
+    const exists = this.sql.exec("SELECT 1 FROM groups WHERE group_id = ?", groupId).toArray().length > 0;
+    if (exists) return ok(undefined);
+    const count = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM groups").one().n;
+    if (count >= MAX_GROUPS) return fail("POLICY_VIOLATION", `this deployment already has ${count} groups, the maximum is ${MAX_GROUPS}`, { maxGroups: MAX_GROUPS });
+    this.sql.exec("INSERT INTO groups (group_id, created_ms) VALUES (?, ?)", groupId, Date.now());
+    return ok(undefined);
+  }
+
+  unregisterGroup(groupId: string): void {
+    this.sql.exec("DELETE FROM groups WHERE group_id = ?", groupId);
+  }
+
+  listGroups(): string[] {
+    return this.sql.exec<{ group_id: string }>("SELECT group_id FROM groups ORDER BY group_id").toArray().map((r) => r.group_id);
   }
 
   /** Retries partition drops of deleted topics. Idempotent: dropping twice is harmless. */

@@ -1,4 +1,5 @@
-// The controller's SQLite schema: topics by name (with a unique topic id), and partitions of deleted topics whose
+// The controller's SQLite schema: topics by name (with a unique topic id), the registry of consumer groups (so
+// they can be listed), and partitions of deleted topics whose
 // storage is still being removed (retried from the alarm until every partition object has dropped its data).
 
 export const CONTROLLER_SCHEMA = `
@@ -10,6 +11,10 @@ CREATE TABLE IF NOT EXISTS topics (
   replication_factor INTEGER NOT NULL,
   config TEXT NOT NULL,
   version INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS groups (
+  group_id TEXT PRIMARY KEY,
   created_ms INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS pending_drops (

@@ -3,6 +3,7 @@ import { Router } from "itty-router/Router";
 import type { IRequest } from "itty-router";
 import type { Env } from "../env";
 import { KafkaError } from "../errors";
+import { handleCommit, handleDeleteGroup, handleDescribeGroup, handleGroupOffsets, handleHeartbeat, handleListGroups, handleResetOffsets } from "./groups";
 import { countRequest, handleHealth, handleMetrics } from "./health";
 import { handleListOffsets } from "./offsets";
 import { handleFetch, handleProduce } from "./records";
@@ -34,6 +35,13 @@ router
   .post("/v1/topics/:topic/partitions/:partition/records", handleProduce)
   .get("/v1/topics/:topic/partitions/:partition/records", handleFetch)
   .get("/v1/topics/:topic/partitions/:partition/offsets", handleListOffsets)
+  .get("/v1/groups", handleListGroups)
+  .get("/v1/groups/:group", handleDescribeGroup)
+  .delete("/v1/groups/:group", handleDeleteGroup)
+  .post("/v1/groups/:group/heartbeat", handleHeartbeat)
+  .post("/v1/groups/:group/offsets", handleCommit)
+  .get("/v1/groups/:group/offsets", handleGroupOffsets)
+  .post("/v1/groups/:group/offsets/reset", handleResetOffsets)
   .all("*", (request: IRequest) => {
     const path = new URL(request.url).pathname;
     const allowed = router.routes

@@ -1,0 +1,293 @@
+// GroupCoordinator: one Durable Object per consumer group. Members are records here, identified by id and epoch,
+// never sessions pinned to a process: any router can serve any member. It runs the KIP-848 state machine
+// (group-state.ts), persists what each call changed in the same turn, expires members from its alarm, keeps
+// committed offsets, and re-reads its subscribed topics' metadata from the controller every refresh interval.
+// Public methods are the RPC surface and return Result<T>.
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import { fail, ok, type Result } from "../errors";
+import {
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_REBALANCE_TIMEOUT_MS,
+  DEFAULT_SESSION_TIMEOUT_MS,
+  GROUP_METADATA_REFRESH_MS,
+  MAX_MEMBERS_PER_GROUP,
+} from "../limits";
+import { controllerStub } from "../names";
+import { toTopicPartitions, tpKey, type TopicPartitions } from "./assignment";
+import { GroupState, type GroupData, type GroupStateName, type HeartbeatRequest, type HeartbeatResponse, type Member, type TopicSnapshot } from "./group-state";
+import { GROUP_SCHEMA } from "./schema";
+
+export interface CommittedOffset {
+  topic: string;
+  partition: number;
+  committedOffset: number;
+  metadata: string;
+  commitMs: number;
+}
+
+export interface OffsetCommit {
+  topic: string;
+  partition: number;
+  offset: number;
+  metadata: string;
+}
+
+export interface GroupSummary {
+  groupId: string;
+  state: GroupStateName;
+  members: number;
+}
+
+export interface MemberDescription {
+  memberId: string;
+  memberEpoch: number;
+  state: Member["state"];
+  subscribedTopics: string[];
+  assignment: TopicPartitions;
+  pendingRevocation: TopicPartitions;
+  targetAssignment: TopicPartitions;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  joinedMs: number;
+  lastHeartbeatMs: number;
+}
+
+export interface GroupDescription {
+  groupId: string;
+  state: GroupStateName;
+  groupEpoch: number;
+  assignmentEpoch: number;
+  assignor: string;
+  members: MemberDescription[];
+  subscribedTopics: string[];
+}
+
+export class GroupCoordinator extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private group: GroupState | undefined;
+  /** Tests shift the coordinator's clock through this seam instead of sleeping. */
+  private clockOffsetMs = 0;
+  private refreshing: Promise<void> | undefined;
+  private alarmAtMs: number | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(GROUP_SCHEMA);
+    const row = this.sql.exec<{ data: string }>("SELECT data FROM group_state WHERE id = 0").toArray()[0];
+    if (row) {
+      const members = new Map<string, Member>();
+      for (const m of this.sql.exec<{ data: string }>("SELECT data FROM members")) {
+        const member = JSON.parse(m.data) as Member;
+        members.set(member.memberId, member);
+      }
+      this.group = new GroupState(JSON.parse(row.data) as GroupData, members, this.settings());
+    }
+  }
+
+  async heartbeat(groupId: string, request: HeartbeatRequest): Promise<Result<HeartbeatResponse>> {
+    const now = this.now();
+    if (this.group === undefined) {
+      if (request.memberEpoch !== 0) return fail("UNKNOWN_MEMBER_ID", `group ${groupId} has no member ${request.memberId}: join with memberEpoch 0`, { memberId: request.memberId });
+      const created = await this.create(groupId, now);
+      if (!created.ok) return created;
+    }
+    const group = this.group!;
+    const wanted = new Set([...group.subscribedTopicNames(), ...(request.subscribedTopics ?? [])]);
+    const known = Object.keys(group.group.topics);
+    const due = now - group.group.metadataRefreshedMs >= this.refreshIntervalMs();
+    if (due || [...wanted].some((t) => !known.includes(t) && !(request.subscribedTopics === null))) await this.refreshMetadata([...wanted]);
+    const result = group.heartbeat(request, this.now());
+    this.persist();
+    await this.scheduleAlarm();
+    return result;
+  }
+
+  async commitOffsets(groupId: string, memberId: string | null, memberEpoch: number | null, offsets: OffsetCommit[]): Promise<Result<{ committed: number }>> {
+    const now = this.now();
+    if (this.group === undefined) {
+      if (memberId !== null) return fail("UNKNOWN_MEMBER_ID", `group ${groupId} has no member ${memberId}`, { memberId });
+      const created = await this.create(groupId, now);
+      if (!created.ok) return created;
+    }
+    const group = this.group!;
+    const check = group.validateCommit(memberId, memberEpoch, offsets.map((o) => tpKey(o.topic, o.partition)), now);
+    this.persist();
+    if (!check.ok) return check;
+    for (const o of offsets) {
+      this.sql.exec(
+        "INSERT OR REPLACE INTO offsets (topic, partition, committed_offset, metadata, commit_ms) VALUES (?, ?, ?, ?, ?)",
+        o.topic, o.partition, o.offset, o.metadata, now,
+      );
+    }
+    return ok({ committed: offsets.length });
+  }
+
+  committedOffsets(groupId: string): Result<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: GroupStateName }> {
+    if (this.group === undefined) return notFound(groupId);
+    this.expireNow();
+    const offsets = this.sql
+      .exec<{ topic: string; partition: number; committed_offset: number; metadata: string; commit_ms: number }>("SELECT * FROM offsets ORDER BY topic, partition")
+      .toArray()
+      .map((r) => ({ topic: r.topic, partition: r.partition, committedOffset: r.committed_offset, metadata: r.metadata, commitMs: r.commit_ms }));
+    return ok({ offsets, subscribedTopics: this.group.subscribedTopicNames(), state: this.group.state() });
+  }
+
+  describe(groupId: string): Result<GroupDescription> {
+    if (this.group === undefined) return notFound(groupId);
+    this.expireNow();
+    const g = this.group;
+    const members = [...g.members.values()].map((m) => ({
+      memberId: m.memberId,
+      memberEpoch: m.memberEpoch,
+      state: m.state,
+      subscribedTopics: m.subscribedTopics,
+      assignment: toTopicPartitions(m.assigned),
+      pendingRevocation: toTopicPartitions(m.pendingRevocation),
+      targetAssignment: toTopicPartitions(m.target),
+      sessionTimeoutMs: m.sessionTimeoutMs,
+      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+      joinedMs: m.joinedMs,
+      lastHeartbeatMs: m.lastHeartbeatMs,
+    }));
+    return ok({
+      groupId,
+      state: g.state(),
+      groupEpoch: g.group.groupEpoch,
+      assignmentEpoch: g.group.assignmentEpoch,
+      assignor: g.group.assignor,
+      members,
+      subscribedTopics: g.subscribedTopicNames(),
+    });
+  }
+
+  summary(groupId: string): Result<GroupSummary> {
+    if (this.group === undefined) return notFound(groupId);
+    this.expireNow();
+    return ok({ groupId, state: this.group.state(), members: this.group.members.size });
+  }
+
+  /** Replaces committed offsets of one topic; only while the group has no members (kafka-consumer-groups --reset-offsets). */
+  async resetOffsets(groupId: string, topic: string, offsets: { partition: number; offset: number }[]): Promise<Result<{ topic: string; partitions: { partition: number; offset: number }[] }>> {
+    if (this.group === undefined) {
+      const created = await this.create(groupId, this.now());
+      if (!created.ok) return created;
+    }
+    this.expireNow();
+    if (this.group!.members.size > 0) return nonEmpty(groupId, this.group!.members.size);
+    return this.writeReset(topic, offsets, this.now());
+  }
+
+  /** Deletes an empty group: its offsets and its entry in the controller's registry. */
+  async deleteGroup(groupId: string): Promise<Result<{ groupId: string }>> {
+    if (this.group === undefined) return notFound(groupId);
+    this.expireNow();
+    if (this.group.members.size > 0) return nonEmpty(groupId, this.group.members.size);
+    await controllerStub(this.env).unregisterGroup(groupId);
+    await this.ctx.storage.deleteAll();
+    this.sql.exec(GROUP_SCHEMA);
+    this.group = undefined;
+    this.alarmAtMs = undefined;
+    return ok({ groupId });
+  }
+
+  /** Expires members whose session (or revocation) ran out; reschedules for the next deadline. Idempotent. */
+  override async alarm(): Promise<void> {
+    this.alarmAtMs = undefined;
+    if (this.group === undefined) return;
+    this.expireNow();
+    await this.scheduleAlarm();
+  }
+
+  private writeReset(topic: string, offsets: { partition: number; offset: number }[], now: number) {
+    for (const o of offsets) {
+      this.sql.exec("INSERT OR REPLACE INTO offsets (topic, partition, committed_offset, metadata, commit_ms) VALUES (?, ?, ?, '', ?)", topic, o.partition, o.offset, now);
+    }
+    return ok({ topic, partitions: offsets });
+  }
+
+  private expireNow(): void {
+    if (this.group === undefined) return;
+    if (this.group.expire(this.now()).length > 0) this.persist();
+  }
+
+  private async create(groupId: string, now: number): Promise<Result<void>> {
+    // Register first: a group the registry does not list would be invisible to GET /v1/groups.
+    const registered = (await controllerStub(this.env).registerGroup(groupId)) as Result<void>;
+    if (!registered.ok) return registered;
+    if (this.group !== undefined) return ok(undefined); // another call created it while we awaited
+    this.group = new GroupState(GroupState.empty(groupId, now), new Map(), this.settings());
+    this.group.groupDirty = true;
+    this.persist();
+    return ok(undefined);
+  }
+
+  private async refreshMetadata(names: string[]): Promise<void> {
+    this.refreshing ??= (async () => {
+      try {
+        const topics = (await controllerStub(this.env).topicSnapshots(names)) as Record<string, TopicSnapshot>;
+        this.group?.applyMetadata(topics, this.now());
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    await this.refreshing;
+  }
+
+  /** Writes what the state machine changed, with no await in between: one atomic implicit transaction. */
+  private persist(): void {
+    const g = this.group;
+    if (g === undefined) return;
+    if (g.groupDirty) this.sql.exec("INSERT OR REPLACE INTO group_state (id, data) VALUES (0, ?)", JSON.stringify(g.group));
+    for (const id of g.dirtyMembers) {
+      const m = g.members.get(id);
+      if (m) this.sql.exec("INSERT OR REPLACE INTO members (member_id, data) VALUES (?, ?)", id, JSON.stringify(m));
+    }
+    for (const id of g.removedMembers) this.sql.exec("DELETE FROM members WHERE member_id = ?", id);
+    g.groupDirty = false;
+    g.dirtyMembers.clear();
+    g.removedMembers.clear();
+  }
+
+  /** One alarm: at the earliest deadline. Heartbeats only push deadlines later, so set it only when it must move earlier. */
+  private async scheduleAlarm(): Promise<void> {
+    const next = this.group?.nextDeadlineMs();
+    if (next === undefined) return;
+    const at = next - this.clockOffsetMs; // the alarm runs on the real clock
+    if (this.alarmAtMs !== undefined && this.alarmAtMs <= at) return;
+    this.alarmAtMs = at;
+    await this.ctx.storage.setAlarm(at);
+  }
+
+  private now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  private refreshIntervalMs(): number {
+    return numberVar(this.env.GROUP_METADATA_REFRESH_MS, GROUP_METADATA_REFRESH_MS);
+  }
+
+  private settings() {
+    return {
+      defaultSessionTimeoutMs: DEFAULT_SESSION_TIMEOUT_MS,
+      defaultRebalanceTimeoutMs: DEFAULT_REBALANCE_TIMEOUT_MS,
+      heartbeatIntervalMs: numberVar(this.env.GROUP_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_INTERVAL_MS),
+      maxMembers: MAX_MEMBERS_PER_GROUP,
+    };
+  }
+}
+
+function numberVar(value: string | undefined, fallback: number): number {
+  const n = value === undefined ? NaN : Number(value);
+  return Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+function notFound<T>(groupId: string): Result<T> {
+  return fail("GROUP_ID_NOT_FOUND", `group '${groupId}' does not exist`, { groupId });
+}
+
+function nonEmpty<T>(groupId: string, members: number): Result<T> {
+  return fail("NON_EMPTY_GROUP", `group '${groupId}' has ${members} active member(s); stop its consumers first`, { groupId, members });
+}
+

@@ -1,0 +1,245 @@
+// Consumer groups over stateless HTTP: validates requests, calls the group's coordinator, and joins committed
+// offsets with the partitions' high watermarks for lag (lag = highWatermark - committed, as kafka-consumer-groups
+// reports it). Members are records in the coordinator, so any router instance serves any member.
+import type { Env } from "../env";
+import { KafkaError, unwrap, type Result } from "../errors";
+import { ASSIGNORS, type AssignorName } from "../group/assignors";
+import type { TopicPartitions } from "../group/assignment";
+import type { CommittedOffset, GroupDescription, GroupSummary, OffsetCommit } from "../group/GroupCoordinator";
+import type { HeartbeatRequest, HeartbeatResponse } from "../group/group-state";
+import { utf8ByteLength } from "../log/base64";
+import { topicNameError } from "../log/topic-name";
+import {
+  MAX_COMMIT_METADATA_BYTES,
+  MAX_MEMBER_ID_LENGTH,
+  MAX_OFFSETS_PER_COMMIT,
+  MAX_REBALANCE_TIMEOUT_MS,
+  MAX_SESSION_TIMEOUT_MS,
+  MAX_SUBSCRIBED_TOPICS,
+  MAX_TIMESTAMP_MS,
+  MIN_SESSION_TIMEOUT_MS,
+  PARTITION_FANOUT_CONCURRENCY,
+} from "../limits";
+import { controllerStub, groupCoordinatorStub, partitionLogStub } from "../names";
+import { mapBounded } from "../concurrency";
+import { callPartition, metadataWithPartition, topicMetadata } from "./metadata";
+import { integerField, isPlainObject, onlyFields, requireObject } from "./validate";
+
+/** Group ids follow the topic name rules: safe in paths, logs and object names. */
+export function checkGroupId(groupId: unknown): string {
+  const error = topicNameError(groupId);
+  if (error !== undefined) throw new KafkaError("INVALID_GROUP_ID", error.replace(/topic name/g, "group id"), { groupId: typeof groupId === "string" ? groupId.slice(0, 300) : null });
+  return groupId as string;
+}
+
+function sessionBounds(env: Env): [number, number] {
+  const min = Number(env.GROUP_MIN_SESSION_TIMEOUT_MS ?? MIN_SESSION_TIMEOUT_MS);
+  const max = Number(env.GROUP_MAX_SESSION_TIMEOUT_MS ?? MAX_SESSION_TIMEOUT_MS);
+  return [Number.isFinite(min) ? min : MIN_SESSION_TIMEOUT_MS, Number.isFinite(max) ? max : MAX_SESSION_TIMEOUT_MS];
+}
+
+export function parseHeartbeat(env: Env, input: unknown): HeartbeatRequest {
+  const body = requireObject(input, "heartbeat request");
+  onlyFields(body, ["memberId", "memberEpoch", "subscribedTopics", "ownedPartitions", "sessionTimeoutMs", "rebalanceTimeoutMs", "assignor"], "heartbeat request");
+  const memberEpoch = integerField(body.memberEpoch, "memberEpoch", -2, 2_147_483_647);
+  if (memberEpoch === -2) throw new KafkaError("INVALID_REQUEST", "memberEpoch -2 is for static members, which edgelog does not support; leave with -1");
+  let memberId: string | null = null;
+  if (body.memberId !== undefined && body.memberId !== null) {
+    if (typeof body.memberId !== "string" || body.memberId.length === 0 || body.memberId.length > MAX_MEMBER_ID_LENGTH || !/^[\x21-\x7e]+$/.test(body.memberId)) {
+      throw new KafkaError("INVALID_REQUEST", `memberId must be 1 to ${MAX_MEMBER_ID_LENGTH} printable ASCII characters`, { field: "memberId" });
+    }
+    memberId = body.memberId;
+  }
+  if (memberEpoch !== 0 && memberId === null) throw new KafkaError("INVALID_REQUEST", `memberId is required with memberEpoch ${memberEpoch}`, { field: "memberId" });
+  let subscribedTopics: string[] | null = null;
+  if (body.subscribedTopics !== undefined && body.subscribedTopics !== null) {
+    if (!Array.isArray(body.subscribedTopics)) throw new KafkaError("INVALID_REQUEST", "subscribedTopics must be an array of topic names", { field: "subscribedTopics" });
+    if (body.subscribedTopics.length > MAX_SUBSCRIBED_TOPICS) {
+      throw new KafkaError("INVALID_REQUEST", `subscribedTopics has ${body.subscribedTopics.length} topics, the maximum is ${MAX_SUBSCRIBED_TOPICS}`, { field: "subscribedTopics", max: MAX_SUBSCRIBED_TOPICS });
+    }
+    for (const t of body.subscribedTopics) {
+      const error = topicNameError(t);
+      if (error) throw new KafkaError("INVALID_TOPIC_EXCEPTION", `subscribedTopics: ${error}`, { field: "subscribedTopics" });
+    }
+    subscribedTopics = body.subscribedTopics as string[];
+  }
+  const ownedPartitions = body.ownedPartitions === undefined || body.ownedPartitions === null ? null : parseTopicPartitions(body.ownedPartitions, "ownedPartitions");
+  if (memberEpoch === 0) {
+    if (subscribedTopics === null || subscribedTopics.length === 0) throw new KafkaError("INVALID_REQUEST", "joining (memberEpoch 0) needs a non-empty subscribedTopics", { field: "subscribedTopics" });
+    if (ownedPartitions !== null && ownedPartitions.some((t) => t.partitions.length > 0)) {
+      throw new KafkaError("INVALID_REQUEST", "joining (memberEpoch 0) must not report owned partitions", { field: "ownedPartitions" });
+    }
+  } else if (subscribedTopics !== null && subscribedTopics.length === 0) {
+    throw new KafkaError("INVALID_REQUEST", "subscribedTopics must not be empty; leave with memberEpoch -1", { field: "subscribedTopics" });
+  }
+  let sessionTimeoutMs: number | null = null;
+  if (body.sessionTimeoutMs !== undefined && body.sessionTimeoutMs !== null) {
+    const [min, max] = sessionBounds(env);
+    const n = body.sessionTimeoutMs;
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new KafkaError("INVALID_SESSION_TIMEOUT", `sessionTimeoutMs must be an integer from ${min} to ${max}`, { min, max });
+    }
+    sessionTimeoutMs = n;
+  }
+  const rebalanceTimeoutMs = body.rebalanceTimeoutMs === undefined || body.rebalanceTimeoutMs === null ? null : integerField(body.rebalanceTimeoutMs, "rebalanceTimeoutMs", 1, MAX_REBALANCE_TIMEOUT_MS);
+  let assignor: AssignorName | null = null;
+  if (body.assignor !== undefined && body.assignor !== null) {
+    if (!ASSIGNORS.includes(body.assignor as AssignorName)) throw new KafkaError("UNSUPPORTED_ASSIGNOR", `assignor must be one of ${ASSIGNORS.join(", ")}, got ${JSON.stringify(body.assignor)}`);
+    assignor = body.assignor as AssignorName;
+  }
+  return { memberId, memberEpoch, subscribedTopics, ownedPartitions, sessionTimeoutMs, rebalanceTimeoutMs, assignor };
+}
+
+function parseTopicPartitions(input: unknown, field: string): TopicPartitions {
+  if (!Array.isArray(input)) throw new KafkaError("INVALID_REQUEST", `${field} must be an array of {topic, partitions}`, { field });
+  return input.map((entry, i) => {
+    if (!isPlainObject(entry) || typeof entry.topic !== "string" || !Array.isArray(entry.partitions)) {
+      throw new KafkaError("INVALID_REQUEST", `${field}[${i}] must be {topic, partitions: number[]}`, { field });
+    }
+    return { topic: entry.topic, partitions: entry.partitions.map((p) => integerField(p, `${field}[${i}].partitions`, 0, 2_147_483_647)) };
+  });
+}
+
+export async function heartbeat(env: Env, groupId: string, input: unknown): Promise<HeartbeatResponse> {
+  const request = parseHeartbeat(env, input);
+  return unwrap((await groupCoordinatorStub(env, checkGroupId(groupId)).heartbeat(groupId, request)) as Result<HeartbeatResponse>);
+}
+
+export async function commitOffsets(env: Env, groupId: string, input: unknown): Promise<{ committed: number }> {
+  checkGroupId(groupId);
+  const body = requireObject(input, "commit request");
+  onlyFields(body, ["memberId", "memberEpoch", "offsets"], "commit request");
+  const memberId = body.memberId === undefined || body.memberId === null ? null : String(body.memberId);
+  const memberEpoch = body.memberEpoch === undefined || body.memberEpoch === null ? null : integerField(body.memberEpoch, "memberEpoch", -1, 2_147_483_647);
+  if (!Array.isArray(body.offsets) || body.offsets.length === 0) throw new KafkaError("INVALID_REQUEST", "offsets must be a non-empty array of {topic, partition, offset, metadata?}", { field: "offsets" });
+  if (body.offsets.length > MAX_OFFSETS_PER_COMMIT) {
+    throw new KafkaError("INVALID_REQUEST", `${body.offsets.length} offsets in one commit, the maximum is ${MAX_OFFSETS_PER_COMMIT}`, { max: MAX_OFFSETS_PER_COMMIT });
+  }
+  const offsets: OffsetCommit[] = [];
+  for (let i = 0; i < body.offsets.length; i++) {
+    const o: unknown = body.offsets[i];
+    if (!isPlainObject(o)) throw new KafkaError("INVALID_REQUEST", `offsets[${i}] must be an object`);
+    onlyFields(o, ["topic", "partition", "offset", "metadata"], `offsets[${i}]`);
+    const error = topicNameError(o.topic);
+    if (error) throw new KafkaError("INVALID_TOPIC_EXCEPTION", `offsets[${i}].topic: ${error}`);
+    const partition = integerField(o.partition, `offsets[${i}].partition`, 0, 2_147_483_647);
+    const offset = integerField(o.offset, `offsets[${i}].offset`, 0, Number.MAX_SAFE_INTEGER);
+    const metadata = o.metadata === undefined || o.metadata === null ? "" : o.metadata;
+    if (typeof metadata !== "string") throw new KafkaError("INVALID_REQUEST", `offsets[${i}].metadata must be a string`);
+    const metadataBytes = utf8ByteLength(metadata);
+    if (metadataBytes > MAX_COMMIT_METADATA_BYTES) {
+      throw new KafkaError("OFFSET_METADATA_TOO_LARGE", `offsets[${i}].metadata is ${metadataBytes} bytes, the maximum is ${MAX_COMMIT_METADATA_BYTES}`, { index: i });
+    }
+    offsets.push({ topic: o.topic as string, partition, offset, metadata });
+  }
+  // Commits name partitions that exist (a typo would otherwise be a silent, never-read offset).
+  for (const o of offsets) await metadataWithPartition(env, o.topic, o.partition);
+  return unwrap((await groupCoordinatorStub(env, groupId).commitOffsets(groupId, memberId, memberEpoch, offsets)) as Result<{ committed: number }>);
+}
+
+export interface PartitionLag {
+  partition: number;
+  committedOffset: number | null;
+  metadata: string | null;
+  highWatermark: number;
+  lag: number | null;
+}
+
+export interface TopicLag {
+  topic: string;
+  partitions: PartitionLag[];
+  lag: number;
+}
+
+export interface GroupOffsets {
+  groupId: string;
+  state: string;
+  topics: TopicLag[];
+  totalLag: number;
+}
+
+/** Committed offsets of every topic the group committed or subscribes to, with each partition's high watermark and lag. */
+export async function groupOffsets(env: Env, groupId: string): Promise<GroupOffsets> {
+  checkGroupId(groupId);
+  const data = unwrap((await groupCoordinatorStub(env, groupId).committedOffsets(groupId)) as Result<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: string }>);
+  const byTopic = new Map<string, Map<number, CommittedOffset>>();
+  for (const t of data.subscribedTopics) byTopic.set(t, new Map());
+  for (const o of data.offsets) {
+    if (!byTopic.has(o.topic)) byTopic.set(o.topic, new Map());
+    byTopic.get(o.topic)!.set(o.partition, o);
+  }
+  const topics: TopicLag[] = [];
+  for (const [topic, committed] of [...byTopic].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    let count: number;
+    try {
+      count = (await topicMetadata(env, topic)).partitionCount;
+    } catch (error) {
+      if (error instanceof KafkaError && error.body.type === "UNKNOWN_TOPIC_OR_PARTITION") continue; // a deleted topic has no lag
+      throw error;
+    }
+    const partitions = await mapBounded(count, PARTITION_FANOUT_CONCURRENCY, async (p) => {
+      const hw = (await callPartition(env, topic, p, (ref) => partitionLogStub(env, ref.topicId, p).listOffsets(ref, "latest"))).offset;
+      const c = committed.get(p);
+      return { partition: p, committedOffset: c?.committedOffset ?? null, metadata: c?.metadata ?? null, highWatermark: hw, lag: c === undefined ? null : Math.max(0, hw - c.committedOffset) };
+    });
+    topics.push({ topic, partitions, lag: partitions.reduce((sum, p) => sum + (p.lag ?? 0), 0) });
+  }
+  return { groupId, state: data.state, topics, totalLag: topics.reduce((sum, t) => sum + t.lag, 0) };
+}
+
+/** Replay: set a topic's committed offsets to earliest, latest, the first offset at a time, or an offset (clamped). */
+export async function resetOffsets(env: Env, groupId: string, input: unknown): Promise<{ topic: string; partitions: { partition: number; offset: number }[] }> {
+  checkGroupId(groupId);
+  const body = requireObject(input, "reset request");
+  onlyFields(body, ["topic", "to", "partitions"], "reset request");
+  const error = topicNameError(body.topic);
+  if (error) throw new KafkaError("INVALID_TOPIC_EXCEPTION", error);
+  const topic = body.topic as string;
+  const to = body.to;
+  type Target = "earliest" | "latest" | { timestamp: number } | { offset: number };
+  let target: Target;
+  if (to === "earliest" || to === "latest") target = to;
+  else if (isPlainObject(to) && Object.keys(to).length === 1 && "timestamp" in to) target = { timestamp: integerField(to.timestamp, "to.timestamp", 0, MAX_TIMESTAMP_MS) };
+  else if (isPlainObject(to) && Object.keys(to).length === 1 && "offset" in to) target = { offset: integerField(to.offset, "to.offset", 0, Number.MAX_SAFE_INTEGER) };
+  else throw new KafkaError("INVALID_REQUEST", 'to must be "earliest", "latest", {"timestamp": ms} or {"offset": n}', { field: "to" });
+  const meta = await topicMetadata(env, topic);
+  let partitions = Array.from({ length: meta.partitionCount }, (_, p) => p);
+  if (body.partitions !== undefined) {
+    if (!Array.isArray(body.partitions) || body.partitions.length === 0) throw new KafkaError("INVALID_REQUEST", "partitions must be a non-empty array of partition numbers");
+    partitions = body.partitions.map((p) => integerField(p, "partitions[]", 0, meta.partitionCount - 1));
+  }
+  // Refuse early if the group is live; the coordinator checks again when it writes.
+  const summary = (await groupCoordinatorStub(env, groupId).summary(groupId)) as Result<GroupSummary>;
+  if (summary.ok && summary.value.members > 0) {
+    throw new KafkaError("NON_EMPTY_GROUP", `group '${groupId}' has ${summary.value.members} active member(s); stop its consumers before resetting offsets`, { groupId, members: summary.value.members });
+  }
+  const offsets = await mapBounded(partitions.length, PARTITION_FANOUT_CONCURRENCY, async (i) => {
+    const p = partitions[i]!;
+    const listed = (spec: "earliest" | "latest" | { timestamp: number }) => callPartition(env, topic, p, (ref) => partitionLogStub(env, ref.topicId, p).listOffsets(ref, spec));
+    if (target === "earliest" || target === "latest") return { partition: p, offset: (await listed(target)).offset };
+    if ("timestamp" in target) {
+      const found = (await listed(target)).offset;
+      return { partition: p, offset: found >= 0 ? found : (await listed("latest")).offset }; // no record that late: the end, like kafka-consumer-groups
+    }
+    const [start, end] = [(await listed("earliest")).offset, (await listed("latest")).offset];
+    return { partition: p, offset: Math.min(Math.max(target.offset, start), end) };
+  });
+  return unwrap((await groupCoordinatorStub(env, groupId).resetOffsets(groupId, topic, offsets)) as Result<{ topic: string; partitions: { partition: number; offset: number }[] }>);
+}
+
+export async function listGroups(env: Env): Promise<GroupSummary[]> {
+  const ids = (await controllerStub(env).listGroups()) as string[];
+  const summaries = await mapBounded(ids.length, PARTITION_FANOUT_CONCURRENCY, (i) => groupCoordinatorStub(env, ids[i]!).summary(ids[i]!) as Promise<Result<GroupSummary>>);
+  return summaries.flatMap((s) => (s.ok ? [s.value] : []));
+}
+
+export async function describeGroup(env: Env, groupId: string): Promise<GroupDescription & { lag: GroupOffsets }> {
+  checkGroupId(groupId);
+  const description = unwrap((await groupCoordinatorStub(env, groupId).describe(groupId)) as Result<GroupDescription>);
+  return { ...description, lag: await groupOffsets(env, groupId) };
+}
+
+export async function deleteGroup(env: Env, groupId: string): Promise<{ groupId: string }> {
+  checkGroupId(groupId);
+  return unwrap((await groupCoordinatorStub(env, groupId).deleteGroup(groupId)) as Result<{ groupId: string }>);
+}
