@@ -159,10 +159,14 @@ function printReport(rows, offsetResult, failures) {
     { title: "vs no-op", get: (r) => (r.vsNoop == null ? "-" : fmt(r.vsNoop, { digits: 3 })) },
     { title: "cpu node", get: (r) => fmt(r.cores?.node, { digits: 2 }) },
     { title: "cpu workerd", get: (r) => fmt(r.cores?.workerd, { digits: 2 }) },
+    { title: "cpu other", get: (r) => fmt(r.cores?.other, { digits: 2 }) },
   ];
   console.log("\n" + renderTable(columns, rows));
   console.log("MB/s counts record values only (10^6 B); vs no-op = req/s / GET /healthz req/s at the same client count;");
-  console.log(`cpu = cores busy during the timed window (load generator vs server; this machine has ${availableParallelism()}).`);
+  console.log(
+    `cpu = cores busy in the timed window: node (load generator), workerd (server), other (rest of the machine, ` +
+      `should be ~0); this machine has ${availableParallelism()}.`,
+  );
   if (offsetResult) {
     const { head, tail, ratioP50 } = offsetResult;
     console.log(
