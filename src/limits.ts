@@ -77,3 +77,10 @@ export const MAX_MEMBER_ID_LENGTH = 64;
 export const GROUP_METADATA_REFRESH_MS = 5_000;
 /** Groups in one deployment (the controller's registry lists them). */
 export const MAX_GROUPS = 10_000;
+
+/** Idempotent producers: Kafka keeps the last 5 batches per producer and partition, since a client has at most 5 in flight. */
+export const PRODUCER_BATCHES_RETAINED = 5;
+/** Kafka's producer.id.expiration.ms: a producer silent this long is forgotten (any sequence is then accepted). */
+export const PRODUCER_ID_EXPIRATION_MS = 86_400_000;
+/** Producer ids are int64 in Kafka; ours stay within JS's exact integers. Epochs are int16. */
+export const MAX_PRODUCER_EPOCH = 32_767;

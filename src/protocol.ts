@@ -1,6 +1,7 @@
 // Plain data that crosses Durable Object RPC between the router and the objects. Types only: a leaf.
 import type { Encoding } from "./log/record";
 import type { TopicConfig } from "./log/topic-config";
+import type { ProducerIdentity } from "./log/producer-state";
 
 /** A topic as the controller knows it. `version` bumps on every change a partition must see (config, partition count). */
 export interface TopicMetadata {
@@ -29,12 +30,16 @@ export interface AppendRequest {
   tails: string[];
   /** Some record has a null key: refused on compacted topics. */
   hasNullKey: boolean;
+  /** Set for an idempotent producer's batch: deduplicated and sequence-checked (kafka-semantics §3.2). */
+  producer?: ProducerIdentity;
 }
 
 export interface AppendResult {
   baseOffset: number;
   /** The broker time stamped on every record under LogAppendTime, else -1 (Kafka's ProduceResponse field). */
   logAppendTimeMs: number;
+  /** The batch repeated one already appended by the same producer: nothing was written; these are the original offsets. */
+  duplicate: boolean;
 }
 
 export interface ReadRequest {

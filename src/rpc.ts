@@ -13,6 +13,7 @@ import type { ListedOffset } from "./protocol";
 import { commitOffsets, deleteGroup, describeGroup, groupOffsets, heartbeat, listGroups, resetOffsets, type GroupOffsets } from "./service/groups";
 import { fetchRecords, listOffsets, parseOffsetSpec, parsePartition, parseReadRequest, type FetchParams } from "./service/fetch";
 import { produce, type ProduceOutcome } from "./service/produce";
+import { initProducer, type ProducerIdAndEpoch } from "./service/producers";
 import { addPartitions, alterTopicConfig, checkTopicName, createTopic, deleteTopic, describeTopic, listTopics, type TopicDescription, type TopicSummary } from "./service/topics";
 
 export interface RpcFetchResult {
@@ -62,6 +63,11 @@ export class EdgelogRpc extends WorkerEntrypoint<Env> {
 
   listOffsets(topic: string, partition: number, at: string | number): Promise<Result<ListedOffset>> {
     return attempt(() => listOffsets(this.env, checkTopicName(topic), parsePartition(partition), parseOffsetSpec(at)));
+  }
+
+  /** InitProducerId: {} for a new idempotent producer, {producerId} to bump its epoch. */
+  initProducer(request: unknown = {}): Promise<Result<ProducerIdAndEpoch>> {
+    return attempt(() => initProducer(this.env, request));
   }
 
   /** Join (memberEpoch 0), heartbeat, or leave (memberEpoch -1) a consumer group. */

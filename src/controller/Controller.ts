@@ -7,7 +7,7 @@ import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
 import { collisionKey } from "../log/topic-name";
 import { defaultTopicConfig, type ConfigChange, type TopicConfig } from "../log/topic-config";
-import { MAX_GROUPS, MAX_TOPICS, PARTITION_FANOUT_CONCURRENCY } from "../limits";
+import { MAX_GROUPS, MAX_PRODUCER_EPOCH, MAX_TOPICS, PARTITION_FANOUT_CONCURRENCY } from "../limits";
 import { partitionLogStub } from "../names";
 import type { TopicMetadata } from "../protocol";
 import { CONTROLLER_SCHEMA } from "./schema";
@@ -133,6 +133,27 @@ export class Controller extends DurableObject<Env> {
       if (row) out[name] = { topicId: row.topic_id, partitionCount: row.partition_count };
     }
     return out;
+  }
+
+  /**
+   * InitProducerId: a new idempotent producer id at epoch 0, or, for a known id, the next epoch (fencing the
+   * producer's older incarnation, KIP-360). Ids never repeat (AUTOINCREMENT).
+   */
+  initProducer(producerId: number | null): Result<{ producerId: number; producerEpoch: number }> {
+    const now = Date.now();
+    if (producerId === null) {
+      const row = this.sql.exec<{ producer_id: number }>("INSERT INTO producers (producer_epoch, updated_ms) VALUES (0, ?) RETURNING producer_id", now).one();
+      return ok({ producerId: row.producer_id, producerEpoch: 0 });
+    }
+    const row = this.sql.exec<{ producer_epoch: number }>("SELECT producer_epoch FROM producers WHERE producer_id = ?", producerId).toArray()[0];
+    if (!row) return fail("UNKNOWN_PRODUCER_ID", `producer id ${producerId} was never issued by this deployment`, { producerId });
+    if (row.producer_epoch >= MAX_PRODUCER_EPOCH) {
+      // Epoch exhausted: like Kafka, hand out a new id instead.
+      return this.initProducer(null);
+    }
+    const producerEpoch = row.producer_epoch + 1;
+    this.sql.exec("UPDATE producers SET producer_epoch = ?, updated_ms = ? WHERE producer_id = ?", producerEpoch, now, producerId);
+    return ok({ producerId, producerEpoch });
   }
 
   /** Consumer groups register when first used, so GET /v1/groups can list them. Idempotent. */

@@ -17,6 +17,11 @@ CREATE TABLE IF NOT EXISTS groups (
   group_id TEXT PRIMARY KEY,
   created_ms INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS producers (
+  producer_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  producer_epoch INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS pending_drops (
   topic_id TEXT PRIMARY KEY,
   partition_count INTEGER NOT NULL,

@@ -4,8 +4,11 @@ import { KafkaError, type ErrorType } from "../errors";
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
-/** Reads and parses a JSON body of at most maxBytes; `tooLarge` names the error for an oversized body. */
-export async function readJson(request: Request, maxBytes: number, tooLarge: ErrorType): Promise<unknown> {
+/**
+ * Reads and parses a JSON body of at most maxBytes; `tooLarge` names the error for an oversized body. With
+ * allowEmpty, an absent or empty body reads as undefined instead of an error.
+ */
+export async function readJson(request: Request, maxBytes: number, tooLarge: ErrorType, allowEmpty = false): Promise<unknown> {
   const contentType = request.headers.get("content-type");
   if (contentType !== null && !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType.trim())) {
     throw new KafkaError("UNSUPPORTED_MEDIA_TYPE", `Content-Type must be application/json, got '${contentType.slice(0, 100)}'`);
@@ -15,7 +18,10 @@ export async function readJson(request: Request, maxBytes: number, tooLarge: Err
     throw new KafkaError(tooLarge, `request body is ${declared} bytes, the maximum is ${maxBytes}`, { bytes: Number(declared), maxBytes });
   }
   const bytes = await readCapped(request, maxBytes, tooLarge);
-  if (bytes.length === 0) throw new KafkaError("INVALID_REQUEST", "request body is empty; send a JSON object");
+  if (bytes.length === 0) {
+    if (allowEmpty) return undefined;
+    throw new KafkaError("INVALID_REQUEST", "request body is empty; send a JSON object");
+  }
   let text: string;
   try {
     text = decoder.decode(bytes);

@@ -6,6 +6,7 @@ import { KafkaError } from "../errors";
 import { handleCommit, handleDeleteGroup, handleDescribeGroup, handleGroupOffsets, handleHeartbeat, handleListGroups, handleResetOffsets } from "./groups";
 import { countRequest, handleHealth, handleMetrics } from "./health";
 import { handleListOffsets } from "./offsets";
+import { handleInitProducer } from "./producers";
 import { handleFetch, handleProduce } from "./records";
 import { fromThrown } from "./respond";
 import { handleAddPartitions, handleAlterTopic, handleCreateTopic, handleDeleteTopic, handleDescribeTopic, handleListTopics } from "./topics";
@@ -35,6 +36,7 @@ router
   .post("/v1/topics/:topic/partitions/:partition/records", handleProduce)
   .get("/v1/topics/:topic/partitions/:partition/records", handleFetch)
   .get("/v1/topics/:topic/partitions/:partition/offsets", handleListOffsets)
+  .post("/v1/producers", handleInitProducer)
   .get("/v1/groups", handleListGroups)
   .get("/v1/groups/:group", handleDescribeGroup)
   .delete("/v1/groups/:group", handleDeleteGroup)

@@ -6,6 +6,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
+import { checkSequence, recordBatch } from "../log/producer-state";
 import { isCompacted } from "../log/topic-config";
 import { MAX_FETCH_WAITERS_PER_PARTITION } from "../limits";
 import { controllerStub } from "../names";
@@ -45,10 +46,20 @@ export class PartitionLog extends DurableObject<Env> {
     }
     const now = Date.now();
     const logAppendTime = config["message.timestamp.type"] === "LogAppendTime";
+    const producer = request.producer;
+    const entry = producer ? this.log.producerEntry(producer.producerId) : undefined;
+    if (producer) {
+      const check = checkSequence(entry, producer, request.tails.length, now);
+      if (check.kind === "duplicate") return ok({ baseOffset: check.batch.baseOffset, logAppendTimeMs: check.batch.logAppendTimeMs, duplicate: true });
+      if (check.kind === "error") return fail(check.type, check.message, check.details);
+    }
     const timestamps = logAppendTime ? request.timestamps.map(() => now) : request.timestamps;
+    const logAppendTimeMs = logAppendTime ? now : -1;
+    // No await from here to the return: the batch and the producer's state commit together.
     const baseOffset = this.log.append(request.encoding, timestamps, request.tails, now);
+    if (producer) this.log.saveProducerEntry(producer.producerId, recordBatch(entry, producer, request.tails.length, baseOffset, logAppendTimeMs, now));
     this.wakeWaiters();
-    return ok({ baseOffset, logAppendTimeMs: logAppendTime ? now : -1 });
+    return ok({ baseOffset, logAppendTimeMs, duplicate: false });
   }
 
   async read(ref: PartitionRef, request: ReadRequest): Promise<Result<ReadResult>> {

@@ -3,6 +3,7 @@
 // Without replicas every append is committed at once, so the high watermark equals the log end offset.
 import { assert } from "../errors";
 import { buildBatch, ENCODING_BY_CODE, ENCODING_CODE, joinJson, parseRecords, recordRange, transcodeRecords } from "../log/batch";
+import type { ProducerEntry } from "../log/producer-state";
 import type { Encoding } from "../log/record";
 import type { TopicConfig } from "../log/topic-config";
 import { TARGET_BATCH_ROW_BYTES } from "../limits";
@@ -169,6 +170,17 @@ export class LocalLog {
       if (recordCount >= maxRecords || bytes >= maxBytes || last < positions.length - 1) break;
     }
     return { pieces, recordCount, nextOffset };
+  }
+
+  /** An idempotent producer's state in this partition, if any. */
+  producerEntry(producerId: number): ProducerEntry | undefined {
+    const row = this.sql.exec<{ data: string }>("SELECT data FROM producer_state WHERE producer_id = ?", producerId).toArray()[0];
+    return row ? (JSON.parse(row.data) as ProducerEntry) : undefined;
+  }
+
+  /** Written in the same turn as the append it describes, so both commit together. */
+  saveProducerEntry(producerId: number, entry: ProducerEntry): void {
+    this.sql.exec("INSERT OR REPLACE INTO producer_state (producer_id, data) VALUES (?, ?)", producerId, JSON.stringify(entry));
   }
 
   /** The fetch response body: the contract's {records, nextOffset, highWatermark, logStartOffset}. */

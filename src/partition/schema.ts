@@ -20,6 +20,10 @@ CREATE TABLE IF NOT EXISTS partition_state (
   batch_count INTEGER NOT NULL,
   max_timestamp_so_far INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS producer_state (
+  producer_id INTEGER PRIMARY KEY,
+  data TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS batches (
   last_offset INTEGER PRIMARY KEY,
   base_offset INTEGER NOT NULL,

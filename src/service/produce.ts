@@ -6,11 +6,12 @@ import { errorBody, KafkaError, type ErrorBody, type Result } from "../errors";
 import { partitionForKey, stickyPartition } from "../log/partitioner";
 import { isProblem, RecordParser, type Encoding, type ParsedRecord } from "../log/record";
 import { isCompacted } from "../log/topic-config";
-import { MAX_RECORDS_PER_REQUEST } from "../limits";
+import { MAX_PRODUCER_EPOCH, MAX_RECORDS_PER_REQUEST } from "../limits";
+import { MAX_SEQUENCE, type ProducerIdentity } from "../log/producer-state";
 import { partitionLogStub } from "../names";
 import type { AppendResult, TopicMetadata } from "../protocol";
 import { isStaleMetadata, metadataWithPartition, partitionRef, topicMetadata } from "./metadata";
-import { onlyFields, requireObject } from "./validate";
+import { integerField, onlyFields, requireObject } from "./validate";
 
 export type Acks = 0 | 1 | -1;
 
@@ -45,9 +46,10 @@ export function parseEncoding(value: unknown): Encoding {
  */
 export async function produce(env: Env, topic: string, input: unknown, background: Background, pathPartition?: number): Promise<ProduceOutcome> {
   const body = requireObject(input, "produce request");
-  onlyFields(body, ["records", "acks", "encoding"], "produce request");
+  onlyFields(body, ["records", "acks", "encoding", "producer"], "produce request");
   const acks = parseAcks(body.acks);
   const encoding = parseEncoding(body.encoding);
+  const producer = body.producer === undefined || body.producer === null ? undefined : parseProducer(body.producer);
   const records = body.records;
   if (!Array.isArray(records)) throw new KafkaError("INVALID_REQUEST", "produce request needs a records array");
   if (records.length === 0) throw new KafkaError("INVALID_REQUEST", "records must not be empty");
@@ -85,8 +87,14 @@ export async function produce(env: Env, topic: string, input: unknown, backgroun
     partitionOf[i] = pathPartition ?? r.partition ?? (r.key === null ? sticky : partitionForKey(parser.keyBytes(r.key), meta.partitionCount));
   }
   const groups = groupByPartition(parsed, partitionOf);
+  if (producer && groups.size > 1) {
+    // Sequences are per partition (Kafka's rule), so one baseSequence cannot cover records bound for several.
+    throw new KafkaError("INVALID_REQUEST", `an idempotent produce must go to one partition; these records map to partitions ${[...groups.keys()].sort((a, b) => a - b).join(", ")}: use the partition-level path`, {
+      partitions: [...groups.keys()],
+    });
+  }
 
-  const appends = [...groups].map(async ([partition, group]) => ({ partition, group, result: await appendWithRetry(env, meta, partition, encoding, group) }));
+  const appends = [...groups].map(async ([partition, group]) => ({ partition, group, result: await appendWithRetry(env, meta, partition, encoding, group, producer) }));
   if (acks === 0) {
     background(Promise.all(appends));
     return { status: 202, results: parsed.map((_, i) => ({ partition: partitionOf[i]!, offset: -1, timestamp: -1 })) };
@@ -104,6 +112,17 @@ export async function produce(env: Env, topic: string, input: unknown, backgroun
     });
   }
   return { status: 200, results };
+}
+
+/** {producerId, producerEpoch, baseSequence}: from POST /v1/producers, and the batch's first sequence number. */
+export function parseProducer(input: unknown): ProducerIdentity {
+  const body = requireObject(input, "producer");
+  onlyFields(body, ["producerId", "producerEpoch", "baseSequence"], "producer");
+  return {
+    producerId: integerField(body.producerId, "producer.producerId", 0, Number.MAX_SAFE_INTEGER),
+    producerEpoch: integerField(body.producerEpoch, "producer.producerEpoch", 0, MAX_PRODUCER_EPOCH),
+    baseSequence: integerField(body.baseSequence, "producer.baseSequence", 0, MAX_SEQUENCE),
+  };
 }
 
 interface PartitionGroup {
@@ -129,8 +148,8 @@ function groupByPartition(parsed: ParsedRecord[], partitionOf: Int32Array): Map<
 }
 
 /** Appends one partition's records; on stale metadata refreshes it and retries once, to the same partition. */
-async function appendWithRetry(env: Env, meta: TopicMetadata, partition: number, encoding: Encoding, group: PartitionGroup): Promise<Result<AppendResult>> {
-  const request = { encoding, timestamps: group.timestamps, tails: group.tails, hasNullKey: group.hasNullKey };
+async function appendWithRetry(env: Env, meta: TopicMetadata, partition: number, encoding: Encoding, group: PartitionGroup, producer?: ProducerIdentity): Promise<Result<AppendResult>> {
+  const request = { encoding, timestamps: group.timestamps, tails: group.tails, hasNullKey: group.hasNullKey, ...(producer ? { producer } : {}) };
   try {
     let result = (await partitionLogStub(env, meta.topicId, partition).append(partitionRef(meta, partition), request)) as Result<AppendResult>;
     if (!result.ok && isStaleMetadata(result.error)) {
