@@ -16,27 +16,38 @@ export interface BuiltBatch {
   bytes: Uint8Array;
   positions: Uint32Array;
   maxTimestamp: number;
+  /** Records tails[from, to) went into this batch. */
+  to: number;
 }
 
-/** Stamps offsets baseOffset.. and timestamps onto record tails and lays them out as one stored batch. */
-export function buildBatch(baseOffset: number, timestamps: readonly number[], tails: readonly string[], from: number, to: number): BuiltBatch {
-  let capacity = 64;
-  for (let i = from; i < to; i++) capacity += tails[i]!.length * 3 + 64;
-  let bytes = new Uint8Array(capacity);
-  const positions = new Uint32Array(to - from);
+/**
+ * Stamps offsets baseOffset.. and timestamps onto tails[from..] and lays them out as one stored batch of at most
+ * maxBytes UTF-8 bytes (measured exactly, as encoded), always at least one record. The caller starts the next
+ * batch at `to`.
+ */
+export function buildBatch(baseOffset: number, timestamps: readonly number[], tails: readonly string[], from: number, maxBytes: number): BuiltBatch {
+  let bytes = new Uint8Array(Math.min(maxBytes, 64 * 1024) + 256);
+  const positions: number[] = [];
   let pos = 0;
   let maxTimestamp = -1;
-  for (let i = from; i < to; i++) {
-    const ts = timestamps[i]!;
-    if (ts > maxTimestamp) maxTimestamp = ts;
-    if (i > from) bytes[pos++] = COMMA;
-    positions[i - from] = pos;
-    const text = `{"offset":${baseOffset + (i - from)},"timestamp":${ts},${tails[i]}`;
-    const { written } = utf8Encoder.encodeInto(text, bytes.subarray(pos));
-    pos += written;
+  let i = from;
+  for (; i < tails.length; i++) {
+    const text = `{"offset":${baseOffset + (i - from)},"timestamp":${timestamps[i]},${tails[i]}`;
+    const need = pos + 1 + text.length * 3; // UTF-8 needs at most 3 bytes per UTF-16 unit
+    if (need > bytes.length) {
+      const grown = new Uint8Array(Math.max(need, bytes.length * 2));
+      grown.set(bytes.subarray(0, pos));
+      bytes = grown;
+    }
+    const start = i > from ? pos + 1 : pos;
+    const { written } = utf8Encoder.encodeInto(text, bytes.subarray(start));
+    if (i > from && start + written > maxBytes) break; // this record starts the next batch
+    if (i > from) bytes[pos] = COMMA;
+    positions.push(start);
+    pos = start + written;
+    if (timestamps[i]! > maxTimestamp) maxTimestamp = timestamps[i]!;
   }
-  bytes = bytes.slice(0, pos); // a tight copy: the row stores exactly what was written
-  return { bytes, positions, maxTimestamp };
+  return { bytes: bytes.slice(0, pos), positions: Uint32Array.from(positions), maxTimestamp, to: i };
 }
 
 /** Byte range [start, end) of records [first, last] of a stored batch, without the separating commas. */

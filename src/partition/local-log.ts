@@ -104,14 +104,9 @@ export class LocalLog {
     let batchCount = state.batchCount;
     let from = 0;
     while (from < tails.length) {
-      // Choose the run of records for this row: at least one, then as many as fit the target row size.
-      let to = from + 1;
-      let estimate = tails[from]!.length;
-      while (to < tails.length && estimate + tails[to]!.length + 48 <= TARGET_BATCH_ROW_BYTES) {
-        estimate += tails[to]!.length + 48;
-        to++;
-      }
-      const batch = buildBatch(offset, timestamps, tails, from, to);
+      // One row: at least one record, then as many as fit the target row size in UTF-8 bytes.
+      const batch = buildBatch(offset, timestamps, tails, from, TARGET_BATCH_ROW_BYTES);
+      const to = batch.to;
       if (batch.maxTimestamp > maxSoFar) maxSoFar = batch.maxTimestamp;
       const lastOffset = offset + (to - from) - 1;
       this.sql.exec(

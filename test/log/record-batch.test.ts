@@ -67,7 +67,7 @@ describe("RecordParser", () => {
 
 describe("stored batch", () => {
   it("golden fixture: offsets and timestamps stamped onto tails, comma-joined, byte positions", () => {
-    const batch = buildBatch(10, [1, 2], ['"key":null,"value":"a","headers":[]}', '"key":"k","value":"é","headers":[]}'], 0, 2);
+    const batch = buildBatch(10, [1, 2], ['"key":null,"value":"a","headers":[]}', '"key":"k","value":"é","headers":[]}'], 0, 1_000_000);
     expect(decode(batch.bytes)).toBe('{"offset":10,"timestamp":1,"key":null,"value":"a","headers":[]},{"offset":11,"timestamp":2,"key":"k","value":"é","headers":[]}');
     expect([...batch.positions]).toEqual([0, 64]);
     expect(batch.maxTimestamp).toBe(2);
@@ -77,8 +77,21 @@ describe("stored batch", () => {
     expect(JSON.parse(decode(batch.bytes.subarray(s0, e0))).offset).toBe(10);
   });
 
+  it("cuts a batch at maxBytes of UTF-8 (not UTF-16 units), always keeping one record", () => {
+    const tail = `"key":null,"value":"${"é".repeat(100)}","headers":[]}`; // 200 bytes of value, 100 UTF-16 units
+    const ts = Array(10).fill(1);
+    const one = buildBatch(0, ts, Array(10).fill(tail), 0, 10);
+    expect(one.to).toBe(1);
+    const some = buildBatch(0, ts, Array(10).fill(tail), 0, 1000);
+    expect(some.bytes.length).toBeLessThanOrEqual(1000);
+    expect(some.to).toBe(3); // each record is ~260 bytes
+    const rest = buildBatch(some.to, ts, Array(10).fill(tail), some.to, 1_000_000);
+    expect(rest.to).toBe(10);
+    expect(JSON.parse(`[${decode(rest.bytes)}]`).map((r: any) => r.offset)).toEqual([3, 4, 5, 6, 7, 8, 9]);
+  });
+
   it("transcodes between text and base64 both ways", () => {
-    const batch = buildBatch(0, [7], ['"key":"ké","value":"v","headers":[{"key":"h","value":"x"},{"key":"n","value":null}]}'], 0, 1);
+    const batch = buildBatch(0, [7], ['"key":"ké","value":"v","headers":[{"key":"h","value":"x"},{"key":"n","value":null}]}'], 0, 1_000_000);
     const b64 = transcodeRecords(batch.bytes, "text", "base64");
     expect(parseRecords(b64)).toEqual([{ offset: 0, timestamp: 7, key: textToBase64("ké"), value: "dg==", headers: [{ key: "h", value: "eA==" }, { key: "n", value: null }] }]);
     expect(decode(transcodeRecords(b64, "base64", "text"))).toBe(decode(batch.bytes));
