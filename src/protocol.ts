@@ -40,6 +40,8 @@ export interface AppendResult {
   logAppendTimeMs: number;
   /** The batch repeated one already appended by the same producer: nothing was written; these are the original offsets. */
   duplicate: boolean;
+  /** For a duplicate: the stored records' timestamps, so the answer repeats the original one exactly. */
+  timestamps?: number[];
 }
 
 export interface ReadRequest {

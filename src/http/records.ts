@@ -80,7 +80,8 @@ async function liveTail(env: Env, ctx: ExecutionContext, topic: string, partitio
       }
     } catch (error) {
       // A reader that went away makes write() reject; anything else is told to the reader as an error event.
-      if (error instanceof KafkaError) await writer.write(encoder.encode(`event: error\ndata: ${JSON.stringify({ error: error.body })}\n\n`)).catch(() => {});
+      // Named "failure", not "error": EventSource fires its own "error" event for connection trouble.
+      if (error instanceof KafkaError) await writer.write(encoder.encode(`event: failure\ndata: ${JSON.stringify({ error: error.body })}\n\n`)).catch(() => {});
     } finally {
       await writer.close().catch(() => {});
     }

@@ -50,7 +50,10 @@ export class PartitionLog extends DurableObject<Env> {
     const entry = producer ? this.log.producerEntry(producer.producerId) : undefined;
     if (producer) {
       const check = checkSequence(entry, producer, request.tails.length, now);
-      if (check.kind === "duplicate") return ok({ baseOffset: check.batch.baseOffset, logAppendTimeMs: check.batch.logAppendTimeMs, duplicate: true });
+      if (check.kind === "duplicate") {
+        const { baseOffset, lastOffset, logAppendTimeMs } = check.batch;
+        return ok({ baseOffset, logAppendTimeMs, duplicate: true, timestamps: this.log.timestampsOf(baseOffset, lastOffset) });
+      }
       if (check.kind === "error") return fail(check.type, check.message, check.details);
     }
     const timestamps = logAppendTime ? request.timestamps.map(() => now) : request.timestamps;

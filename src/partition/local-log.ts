@@ -53,11 +53,15 @@ export interface ReadSlice {
 
 export class LocalLog {
   private state: LogState | undefined;
+  /** Whether this object's tables exist; made by the first write, so reads of an unused partition store nothing. */
+  private persisted = false;
 
   constructor(private readonly sql: SqlStorage) {
-    sql.exec(PARTITION_SCHEMA);
-    const version = sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0];
-    if (version === undefined) sql.exec("INSERT INTO schema_version (version) VALUES (?)", PARTITION_SCHEMA_VERSION);
+    // Tables are made on first adopt(), not here: describing or reading a partition never written (or one whose
+    // topic was deleted) must not leave storage behind.
+    const exists = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'partition_state'").toArray().length > 0;
+    if (!exists) return;
+    this.persisted = true;
     const row = sql.exec<StateRow>("SELECT * FROM partition_state WHERE id = 0").toArray()[0];
     if (row !== undefined) this.state = fromRow(row);
   }
@@ -85,7 +89,8 @@ export class LocalLog {
           batchCount: 0,
           maxTimestampSoFar: -1,
         };
-    this.writeState(next);
+    if (this.persisted) this.writeState(next);
+    else this.state = next; // written with the first append
     return next;
   }
 
@@ -97,6 +102,7 @@ export class LocalLog {
     const state = this.state;
     assert(state !== undefined, "append before the partition knows its topic");
     assert(tails.length > 0 && tails.length === timestamps.length, "append needs one timestamp per record");
+    this.ensureTables();
     const baseOffset = state.logEndOffset;
     let offset = baseOffset;
     let maxSoFar = state.maxTimestampSoFar;
@@ -169,6 +175,7 @@ export class LocalLog {
 
   /** An idempotent producer's state in this partition, if any. */
   producerEntry(producerId: number): ProducerEntry | undefined {
+    if (!this.persisted) return undefined;
     const row = this.sql.exec<{ data: string }>("SELECT data FROM producer_state WHERE producer_id = ?", producerId).toArray()[0];
     return row ? (JSON.parse(row.data) as ProducerEntry) : undefined;
   }
@@ -176,6 +183,16 @@ export class LocalLog {
   /** Written in the same turn as the append it describes, so both commit together. */
   saveProducerEntry(producerId: number, entry: ProducerEntry): void {
     this.sql.exec("INSERT OR REPLACE INTO producer_state (producer_id, data) VALUES (?, ?)", producerId, JSON.stringify(entry));
+  }
+
+  /** CreateTime or LogAppendTime of records [first, last], read back (a duplicate produce answers with these). */
+  timestampsOf(first: number, last: number): number[] {
+    const out: number[] = [];
+    const rows = this.sql.exec<BatchRow>("SELECT last_offset, base_offset, encoding, records, positions FROM batches WHERE last_offset >= ? AND base_offset <= ? ORDER BY last_offset", first, last).toArray();
+    for (const row of rows) {
+      for (const r of parseRecords(new Uint8Array(row.records))) if (r.offset >= first && r.offset <= last) out.push(r.timestamp);
+    }
+    return out;
   }
 
   /** The fetch response body: the contract's {records, nextOffset, highWatermark, logStartOffset}. */
@@ -218,7 +235,15 @@ export class LocalLog {
     return undefined;
   }
 
+  private ensureTables(): void {
+    if (this.persisted) return;
+    this.sql.exec(PARTITION_SCHEMA);
+    this.sql.exec("INSERT INTO schema_version (version) VALUES (?)", PARTITION_SCHEMA_VERSION);
+    this.persisted = true;
+  }
+
   private writeState(s: LogState): void {
+    this.ensureTables();
     this.sql.exec(
       `INSERT OR REPLACE INTO partition_state (id, topic, topic_id, partition, metadata_version, config, log_start_offset, log_end_offset, high_watermark, size_bytes, batch_count, max_timestamp_so_far)
        VALUES (0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -2,7 +2,7 @@
 // sees a request routed with an older metadata version (or a deleted topic id) says so, and the caller refreshes
 // here and retries once. The controller is thereby off the hot path.
 import type { Env } from "../env";
-import { KafkaError, type ErrorBody, type Result } from "../errors";
+import { errorBody, KafkaError, type ErrorBody, type Result } from "../errors";
 import { METADATA_MAX_AGE_MS } from "../limits";
 import { controllerStub } from "../names";
 import type { PartitionRef, TopicMetadata } from "../protocol";
@@ -59,12 +59,25 @@ export async function metadataWithPartition(env: Env, topic: string, partition: 
  */
 export async function callPartition<T>(env: Env, topic: string, partition: number, call: (ref: PartitionRef) => Promise<Result<T>>): Promise<T> {
   let meta = await metadataWithPartition(env, topic, partition);
-  let result = await call(partitionRef(meta, partition));
+  let result = await objectCall(() => call(partitionRef(meta, partition)), "KAFKA_STORAGE_ERROR", `partition ${topic}/${partition}`);
   if (!result.ok && isStaleMetadata(result.error)) {
     meta = await topicMetadata(env, topic, true);
     if (partition >= meta.partitionCount) throw KafkaError.from(result.error);
-    result = await call(partitionRef(meta, partition));
+    result = await objectCall(() => call(partitionRef(meta, partition)), "KAFKA_STORAGE_ERROR", `partition ${topic}/${partition}`);
   }
   if (!result.ok) throw KafkaError.from(result.error);
   return result.value;
+}
+
+/**
+ * A Durable Object call that threw (the object was reset, overloaded, or unreachable) becomes a retriable
+ * operating error instead of a 500: the caller may retry.
+ */
+export async function objectCall<T>(call: () => Promise<Result<T>>, type: "KAFKA_STORAGE_ERROR" | "COORDINATOR_NOT_AVAILABLE", what: string): Promise<Result<T>> {
+  try {
+    return await call();
+  } catch (error) {
+    console.error(`${what} failed: ${error instanceof Error ? error.stack : String(error)}`);
+    return { ok: false, error: errorBody(type, `${what} is unavailable; retry`) };
+  }
 }

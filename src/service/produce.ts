@@ -96,7 +96,12 @@ export async function produce(env: Env, topic: string, input: unknown, backgroun
 
   const appends = [...groups].map(async ([partition, group]) => ({ partition, group, result: await appendWithRetry(env, meta, partition, encoding, group, producer) }));
   if (acks === 0) {
-    background(Promise.all(appends));
+    // Nobody hears the outcome of an acks=0 write, so failures go to the log at least.
+    background(
+      Promise.all(appends).then((outcomes) => {
+        for (const { partition, result } of outcomes) if (!result.ok) console.error(`acks=0 append to ${topic}/${partition} failed: ${result.error.type} ${result.error.message}`);
+      }),
+    );
     return { status: 202, results: parsed.map((_, i) => ({ partition: partitionOf[i]!, offset: -1, timestamp: -1 })) };
   }
   const results: ProduceResult[] = new Array(parsed.length);
@@ -106,7 +111,7 @@ export async function produce(env: Env, topic: string, input: unknown, backgroun
         ? {
             partition,
             offset: result.value.baseOffset + j,
-            timestamp: result.value.logAppendTimeMs >= 0 ? result.value.logAppendTimeMs : group.timestamps[j]!,
+            timestamp: result.value.logAppendTimeMs >= 0 ? result.value.logAppendTimeMs : (result.value.timestamps?.[j] ?? group.timestamps[j]!),
           }
         : { partition, error: result.error };
     });
