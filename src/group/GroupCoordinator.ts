@@ -20,6 +20,8 @@ import { GROUP_SCHEMA } from "./schema";
 
 export interface CommittedOffset {
   topic: string;
+  /** The topic incarnation the offset belongs to: a recreated topic starts with no committed offsets, as in Kafka. */
+  topicId: string;
   partition: number;
   committedOffset: number;
   metadata: string;
@@ -28,6 +30,7 @@ export interface CommittedOffset {
 
 export interface OffsetCommit {
   topic: string;
+  topicId: string;
   partition: number;
   offset: number;
   metadata: string;
@@ -117,8 +120,8 @@ export class GroupCoordinator extends DurableObject<Env> {
     if (!check.ok) return check;
     for (const o of offsets) {
       this.sql.exec(
-        "INSERT OR REPLACE INTO offsets (topic, partition, committed_offset, metadata, commit_ms) VALUES (?, ?, ?, ?, ?)",
-        o.topic, o.partition, o.offset, o.metadata, now,
+        "INSERT OR REPLACE INTO offsets (topic, partition, topic_id, committed_offset, metadata, commit_ms) VALUES (?, ?, ?, ?, ?, ?)",
+        o.topic, o.partition, o.topicId, o.offset, o.metadata, now,
       );
     }
     return ok({ committed: offsets.length });
@@ -128,9 +131,9 @@ export class GroupCoordinator extends DurableObject<Env> {
     if (this.group === undefined) return notFound(groupId);
     this.expireNow();
     const offsets = this.sql
-      .exec<{ topic: string; partition: number; committed_offset: number; metadata: string; commit_ms: number }>("SELECT * FROM offsets ORDER BY topic, partition")
+      .exec<{ topic: string; partition: number; topic_id: string; committed_offset: number; metadata: string; commit_ms: number }>("SELECT * FROM offsets ORDER BY topic, partition")
       .toArray()
-      .map((r) => ({ topic: r.topic, partition: r.partition, committedOffset: r.committed_offset, metadata: r.metadata, commitMs: r.commit_ms }));
+      .map((r) => ({ topic: r.topic, topicId: r.topic_id, partition: r.partition, committedOffset: r.committed_offset, metadata: r.metadata, commitMs: r.commit_ms }));
     return ok({ offsets, subscribedTopics: this.group.subscribedTopicNames(), state: this.group.state() });
   }
 
@@ -169,14 +172,14 @@ export class GroupCoordinator extends DurableObject<Env> {
   }
 
   /** Replaces committed offsets of one topic; only while the group has no members (kafka-consumer-groups --reset-offsets). */
-  async resetOffsets(groupId: string, topic: string, offsets: { partition: number; offset: number }[]): Promise<Result<{ topic: string; partitions: { partition: number; offset: number }[] }>> {
+  async resetOffsets(groupId: string, topic: string, topicId: string, offsets: { partition: number; offset: number }[]): Promise<Result<{ topic: string; partitions: { partition: number; offset: number }[] }>> {
     if (this.group === undefined) {
       const created = await this.create(groupId, this.now());
       if (!created.ok) return created;
     }
     this.expireNow();
     if (this.group!.members.size > 0) return nonEmpty(groupId, this.group!.members.size);
-    return this.writeReset(topic, offsets, this.now());
+    return this.writeReset(topic, topicId, offsets, this.now());
   }
 
   /** Deletes an empty group: its offsets and its entry in the controller's registry. */
@@ -200,9 +203,9 @@ export class GroupCoordinator extends DurableObject<Env> {
     await this.scheduleAlarm();
   }
 
-  private writeReset(topic: string, offsets: { partition: number; offset: number }[], now: number) {
+  private writeReset(topic: string, topicId: string, offsets: { partition: number; offset: number }[], now: number) {
     for (const o of offsets) {
-      this.sql.exec("INSERT OR REPLACE INTO offsets (topic, partition, committed_offset, metadata, commit_ms) VALUES (?, ?, ?, '', ?)", topic, o.partition, o.offset, now);
+      this.sql.exec("INSERT OR REPLACE INTO offsets (topic, partition, topic_id, committed_offset, metadata, commit_ms) VALUES (?, ?, ?, ?, '', ?)", topic, o.partition, topicId, o.offset, now);
     }
     return ok({ topic, partitions: offsets });
   }

@@ -7,6 +7,7 @@ CREATE TABLE IF NOT EXISTS members (member_id TEXT PRIMARY KEY, data TEXT NOT NU
 CREATE TABLE IF NOT EXISTS offsets (
   topic TEXT NOT NULL,
   partition INTEGER NOT NULL,
+  topic_id TEXT NOT NULL,
   committed_offset INTEGER NOT NULL,
   metadata TEXT NOT NULL,
   commit_ms INTEGER NOT NULL,

@@ -22,8 +22,16 @@ import {
 } from "../limits";
 import { controllerStub, groupCoordinatorStub, partitionLogStub } from "../names";
 import { mapBounded } from "../concurrency";
-import { callPartition, metadataWithPartition, topicMetadata } from "./metadata";
+import type { TopicMetadata } from "../protocol";
+import { callPartition, metadataWithPartition, objectCall, topicMetadata } from "./metadata";
 import { integerField, isPlainObject, onlyFields, requireObject } from "./validate";
+
+type CoordinatorStub = ReturnType<typeof groupCoordinatorStub>;
+
+/** Calls a group's coordinator; a call that throws (object reset or unreachable) is a retriable COORDINATOR_NOT_AVAILABLE. */
+async function coordinator<T>(env: Env, groupId: string, call: (stub: CoordinatorStub) => Promise<unknown>): Promise<T> {
+  return unwrap(await objectCall(() => call(groupCoordinatorStub(env, groupId)) as Promise<Result<T>>, "COORDINATOR_NOT_AVAILABLE", `group coordinator ${groupId}`));
+}
 
 /** Group ids follow the topic name rules: safe in paths, logs and object names. */
 export function checkGroupId(groupId: unknown): string {
@@ -102,14 +110,17 @@ function parseTopicPartitions(input: unknown, field: string): TopicPartitions {
 
 export async function heartbeat(env: Env, groupId: string, input: unknown): Promise<HeartbeatResponse> {
   const request = parseHeartbeat(env, input);
-  return unwrap((await groupCoordinatorStub(env, checkGroupId(groupId)).heartbeat(groupId, request)) as Result<HeartbeatResponse>);
+  return coordinator<HeartbeatResponse>(env, checkGroupId(groupId), (c) => c.heartbeat(groupId, request));
 }
 
 export async function commitOffsets(env: Env, groupId: string, input: unknown): Promise<{ committed: number }> {
   checkGroupId(groupId);
   const body = requireObject(input, "commit request");
   onlyFields(body, ["memberId", "memberEpoch", "offsets"], "commit request");
-  const memberId = body.memberId === undefined || body.memberId === null ? null : String(body.memberId);
+  if (body.memberId !== undefined && body.memberId !== null && (typeof body.memberId !== "string" || body.memberId.length === 0 || body.memberId.length > MAX_MEMBER_ID_LENGTH)) {
+    throw new KafkaError("INVALID_REQUEST", `memberId must be a string of 1 to ${MAX_MEMBER_ID_LENGTH} characters`, { field: "memberId" });
+  }
+  const memberId = (body.memberId as string | undefined) ?? null;
   const memberEpoch = body.memberEpoch === undefined || body.memberEpoch === null ? null : integerField(body.memberEpoch, "memberEpoch", -1, 2_147_483_647);
   if (!Array.isArray(body.offsets) || body.offsets.length === 0) throw new KafkaError("INVALID_REQUEST", "offsets must be a non-empty array of {topic, partition, offset, metadata?}", { field: "offsets" });
   if (body.offsets.length > MAX_OFFSETS_PER_COMMIT) {
@@ -130,11 +141,12 @@ export async function commitOffsets(env: Env, groupId: string, input: unknown): 
     if (metadataBytes > MAX_COMMIT_METADATA_BYTES) {
       throw new KafkaError("OFFSET_METADATA_TOO_LARGE", `offsets[${i}].metadata is ${metadataBytes} bytes, the maximum is ${MAX_COMMIT_METADATA_BYTES}`, { index: i });
     }
-    offsets.push({ topic: o.topic as string, partition, offset, metadata });
+    offsets.push({ topic: o.topic as string, topicId: "", partition, offset, metadata });
   }
-  // Commits name partitions that exist (a typo would otherwise be a silent, never-read offset).
-  for (const o of offsets) await metadataWithPartition(env, o.topic, o.partition);
-  return unwrap((await groupCoordinatorStub(env, groupId).commitOffsets(groupId, memberId, memberEpoch, offsets)) as Result<{ committed: number }>);
+  // Commits name partitions that exist (a typo would otherwise be a silent, never-read offset), and record which
+  // incarnation of the topic they belong to.
+  for (const o of offsets) o.topicId = (await metadataWithPartition(env, o.topic, o.partition)).topicId;
+  return await coordinator<{ committed: number }>(env, groupId, (c) => c.commitOffsets(groupId, memberId, memberEpoch, offsets));
 }
 
 export interface PartitionLag {
@@ -161,7 +173,7 @@ export interface GroupOffsets {
 /** Committed offsets of every topic the group committed or subscribes to, with each partition's high watermark and lag. */
 export async function groupOffsets(env: Env, groupId: string): Promise<GroupOffsets> {
   checkGroupId(groupId);
-  const data = unwrap((await groupCoordinatorStub(env, groupId).committedOffsets(groupId)) as Result<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: string }>);
+  const data = await coordinator<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: string }>(env, groupId, (c) => c.committedOffsets(groupId));
   const byTopic = new Map<string, Map<number, CommittedOffset>>();
   for (const t of data.subscribedTopics) byTopic.set(t, new Map());
   for (const o of data.offsets) {
@@ -169,14 +181,17 @@ export async function groupOffsets(env: Env, groupId: string): Promise<GroupOffs
     byTopic.get(o.topic)!.set(o.partition, o);
   }
   const topics: TopicLag[] = [];
-  for (const [topic, committed] of [...byTopic].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    let count: number;
+  for (const [topic, all] of [...byTopic].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    let meta: TopicMetadata;
     try {
-      count = (await topicMetadata(env, topic)).partitionCount;
+      meta = await topicMetadata(env, topic);
     } catch (error) {
       if (error instanceof KafkaError && error.body.type === "UNKNOWN_TOPIC_OR_PARTITION") continue; // a deleted topic has no lag
       throw error;
     }
+    const count = meta.partitionCount;
+    // Offsets committed against an earlier topic of the same name do not apply to this one (Kafka deletes them).
+    const committed = new Map([...all].filter(([, o]) => o.topicId === meta.topicId));
     const partitions = await mapBounded(count, PARTITION_FANOUT_CONCURRENCY, async (p) => {
       const hw = (await callPartition(env, topic, p, (ref) => partitionLogStub(env, ref.topicId, p).listOffsets(ref, "latest"))).offset;
       const c = committed.get(p);
@@ -209,7 +224,7 @@ export async function resetOffsets(env: Env, groupId: string, input: unknown): P
     partitions = body.partitions.map((p) => integerField(p, "partitions[]", 0, meta.partitionCount - 1));
   }
   // Refuse early if the group is live; the coordinator checks again when it writes.
-  const summary = (await groupCoordinatorStub(env, groupId).summary(groupId)) as Result<GroupSummary>;
+  const summary = await objectCall(() => groupCoordinatorStub(env, groupId).summary(groupId) as Promise<Result<GroupSummary>>, "COORDINATOR_NOT_AVAILABLE", `group coordinator ${groupId}`);
   if (summary.ok && summary.value.members > 0) {
     throw new KafkaError("NON_EMPTY_GROUP", `group '${groupId}' has ${summary.value.members} active member(s); stop its consumers before resetting offsets`, { groupId, members: summary.value.members });
   }
@@ -224,22 +239,24 @@ export async function resetOffsets(env: Env, groupId: string, input: unknown): P
     const [start, end] = [(await listed("earliest")).offset, (await listed("latest")).offset];
     return { partition: p, offset: Math.min(Math.max(target.offset, start), end) };
   });
-  return unwrap((await groupCoordinatorStub(env, groupId).resetOffsets(groupId, topic, offsets)) as Result<{ topic: string; partitions: { partition: number; offset: number }[] }>);
+  return await coordinator<{ topic: string; partitions: { partition: number; offset: number }[] }>(env, groupId, (c) => c.resetOffsets(groupId, topic, meta.topicId, offsets));
 }
 
 export async function listGroups(env: Env): Promise<GroupSummary[]> {
   const ids = (await controllerStub(env).listGroups()) as string[];
-  const summaries = await mapBounded(ids.length, PARTITION_FANOUT_CONCURRENCY, (i) => groupCoordinatorStub(env, ids[i]!).summary(ids[i]!) as Promise<Result<GroupSummary>>);
+  const summaries = await mapBounded(ids.length, PARTITION_FANOUT_CONCURRENCY, (i) =>
+    objectCall(() => groupCoordinatorStub(env, ids[i]!).summary(ids[i]!) as Promise<Result<GroupSummary>>, "COORDINATOR_NOT_AVAILABLE", `group coordinator ${ids[i]}`),
+  );
   return summaries.flatMap((s) => (s.ok ? [s.value] : []));
 }
 
 export async function describeGroup(env: Env, groupId: string): Promise<GroupDescription & { lag: GroupOffsets }> {
   checkGroupId(groupId);
-  const description = unwrap((await groupCoordinatorStub(env, groupId).describe(groupId)) as Result<GroupDescription>);
+  const description = await coordinator<GroupDescription>(env, groupId, (c) => c.describe(groupId));
   return { ...description, lag: await groupOffsets(env, groupId) };
 }
 
 export async function deleteGroup(env: Env, groupId: string): Promise<{ groupId: string }> {
   checkGroupId(groupId);
-  return unwrap((await groupCoordinatorStub(env, groupId).deleteGroup(groupId)) as Result<{ groupId: string }>);
+  return await coordinator<{ groupId: string }>(env, groupId, (c) => c.deleteGroup(groupId));
 }

@@ -230,4 +230,17 @@ describe("consumer groups", () => {
     const atMax = await join(g, [t], { sessionTimeoutMs: 30 * 60_000 });
     expect(atMax.heartbeatIntervalMs).toBe(5000);
   });
+
+  it("offsets committed on a deleted topic do not apply to a new topic of the same name", async () => {
+    const t = uniqueTopic();
+    const g = uniqueTopic("g");
+    await createTopic(t, 1);
+    await produceTo(t, 0, records(10));
+    await api("POST", `/v1/groups/${g}/offsets`, { offsets: [{ topic: t, partition: 0, offset: 10 }] });
+    await api("DELETE", `/v1/topics/${t}`);
+    await createTopic(t, 1);
+    await produceTo(t, 0, records(3));
+    const o = (await api("GET", `/v1/groups/${g}/offsets`)).body;
+    expect(o.topics[0].partitions[0]).toMatchObject({ committedOffset: null, highWatermark: 3, lag: null });
+  });
 });
