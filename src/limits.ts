@@ -69,6 +69,8 @@ export const MAX_MEMBERS_PER_GROUP = 1_000;
 export const MAX_SUBSCRIBED_TOPICS = 100;
 /** Kafka's offset.metadata.max.bytes. */
 export const MAX_COMMIT_METADATA_BYTES = 4_096;
+/** A commit of MAX_OFFSETS_PER_COMMIT offsets with metadata needs more than an admin body. */
+export const MAX_COMMIT_REQUEST_BYTES = 4 * 1024 * 1024;
 /** Offsets in one commit request. */
 export const MAX_OFFSETS_PER_COMMIT = 10_000;
 /** A member id is an opaque string the coordinator or the client makes (KIP-1082: clients make UUIDs). */

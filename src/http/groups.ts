@@ -2,7 +2,7 @@
 // (replay), list, describe, delete.
 import type { IRequest } from "itty-router";
 import type { Env } from "../env";
-import { MAX_ADMIN_REQUEST_BYTES } from "../limits";
+import { MAX_ADMIN_REQUEST_BYTES, MAX_COMMIT_REQUEST_BYTES } from "../limits";
 import { commitOffsets, deleteGroup, describeGroup, groupOffsets, heartbeat, listGroups, resetOffsets } from "../service/groups";
 import { pathParam, readJson } from "./parse";
 import { json } from "./respond";
@@ -15,8 +15,7 @@ export async function handleHeartbeat(request: IRequest, env: Env): Promise<Resp
 }
 
 export async function handleCommit(request: IRequest, env: Env): Promise<Response> {
-  // Commits of many partitions can exceed an admin body; they are bounded by MAX_OFFSETS_PER_COMMIT instead.
-  return json(await commitOffsets(env, group(request), await readJson(request, 4 * 1024 * 1024, "REQUEST_TOO_LARGE")));
+  return json(await commitOffsets(env, group(request), await readJson(request, MAX_COMMIT_REQUEST_BYTES, "REQUEST_TOO_LARGE")));
 }
 
 export async function handleGroupOffsets(request: IRequest, env: Env): Promise<Response> {

@@ -121,8 +121,12 @@ export class RecordParser {
 
     let ts = this.nowMs;
     if (timestamp !== undefined && timestamp !== null) {
-      if (typeof timestamp !== "number" || !Number.isSafeInteger(timestamp) || timestamp < 0 || timestamp > MAX_TIMESTAMP_MS) {
-        return this.problem("INVALID_TIMESTAMP", `records[${index}].timestamp must be a non-negative integer of milliseconds`, index);
+      // A malformed value is INVALID_REQUEST (DESIGN §3); a well-formed one out of range is Kafka's INVALID_TIMESTAMP.
+      if (typeof timestamp !== "number" || !Number.isInteger(timestamp) || timestamp < 0) {
+        return this.problem("INVALID_REQUEST", `records[${index}].timestamp must be a non-negative integer of milliseconds`, index);
+      }
+      if (timestamp > MAX_TIMESTAMP_MS) {
+        return this.problem("INVALID_TIMESTAMP", `records[${index}].timestamp ${timestamp} is past the largest timestamp, ${MAX_TIMESTAMP_MS}`, index, { maxTimestampMs: MAX_TIMESTAMP_MS });
       }
       ts = timestamp;
     }
