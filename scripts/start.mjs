@@ -18,6 +18,7 @@ const hasPort = args.some((a) => a === "--port" || a.startsWith("--port="));
 console.log(`
 edgelog (local, development): ${url}
   data: ${flag("persist-to", ".wrangler/state")}
+  auth: OFF (EDGELOG_AUTH=off in .dev.vars): every request is allowed. Deployments need tokens: docs/security.md
   try:  curl -s -X POST ${url}/v1/topics -H 'content-type: application/json' -d '{"name":"orders","partitions":3}'
         curl -s -X POST ${url}/v1/topics/orders/records -H 'content-type: application/json' -d '{"records":[{"key":"k1","value":"hello"}]}'
         curl -s '${url}/v1/topics/orders/partitions/0/records?offset=0'
@@ -25,7 +26,7 @@ edgelog (local, development): ${url}
 
 const child = spawn(
   "npx",
-  ["wrangler", "dev", "--var", "EDGELOG_ENV:development", ...(hasIp ? [] : ["--ip", ip]), ...(hasPort ? [] : ["--port", port]), ...args],
+  ["wrangler", "dev", ...(hasIp ? [] : ["--ip", ip]), ...(hasPort ? [] : ["--port", port]), ...args],
   {
     stdio: "inherit",
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", X_LOCAL_OBSERVABILITY: "false" },

@@ -18,4 +18,10 @@ export interface Env {
   /** Bounds for a member's sessionTimeoutMs (ms; defaults 1000 and 1800000). */
   GROUP_MIN_SESSION_TIMEOUT_MS?: string;
   GROUP_MAX_SESSION_TIMEOUT_MS?: string;
+  /** "off" opens the API without tokens, honoured only when EDGELOG_ENV is development, test or bench (.dev.vars). */
+  EDGELOG_AUTH?: string;
+  /** Secret: a JSON array of {name, sha256, acls, quotas?} (docs/security.md). */
+  EDGELOG_TOKENS?: string;
+  /** Origins allowed to call the API from browsers, comma-separated (no CORS headers otherwise). */
+  EDGELOG_CORS_ORIGINS?: string;
 }

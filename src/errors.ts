@@ -17,6 +17,9 @@ export const ERRORS = {
   INVALID_GROUP_ID: { code: 24, status: 400, retriable: false },
   UNKNOWN_MEMBER_ID: { code: 25, status: 409, retriable: false },
   INVALID_SESSION_TIMEOUT: { code: 26, status: 400, retriable: false },
+  TOPIC_AUTHORIZATION_FAILED: { code: 29, status: 403, retriable: false },
+  GROUP_AUTHORIZATION_FAILED: { code: 30, status: 403, retriable: false },
+  CLUSTER_AUTHORIZATION_FAILED: { code: 31, status: 403, retriable: false },
   INVALID_TIMESTAMP: { code: 32, status: 400, retriable: false },
   TOPIC_ALREADY_EXISTS: { code: 36, status: 409, retriable: false },
   INVALID_PARTITIONS: { code: 37, status: 400, retriable: false },
@@ -27,11 +30,13 @@ export const ERRORS = {
   OUT_OF_ORDER_SEQUENCE_NUMBER: { code: 45, status: 409, retriable: false },
   INVALID_PRODUCER_EPOCH: { code: 47, status: 409, retriable: false },
   KAFKA_STORAGE_ERROR: { code: 56, status: 503, retriable: true },
+  SASL_AUTHENTICATION_FAILED: { code: 58, status: 401, retriable: false },
   UNKNOWN_PRODUCER_ID: { code: 59, status: 404, retriable: false },
   NON_EMPTY_GROUP: { code: 68, status: 409, retriable: false },
   GROUP_ID_NOT_FOUND: { code: 69, status: 404, retriable: false },
   GROUP_MAX_SIZE_REACHED: { code: 81, status: 409, retriable: false },
   INVALID_RECORD: { code: 87, status: 400, retriable: false },
+  THROTTLING_QUOTA_EXCEEDED: { code: 89, status: 429, retriable: true },
   UNKNOWN_TOPIC_ID: { code: 100, status: 404, retriable: true },
   FENCED_MEMBER_EPOCH: { code: 110, status: 409, retriable: false },
   UNSUPPORTED_ASSIGNOR: { code: 112, status: 400, retriable: false },
@@ -75,6 +80,8 @@ export function fail<T = never>(type: ErrorType, message: string, details?: Reco
 /** An operating error thrown inside one isolate (never across RPC): handlers catch it and answer with its body. */
 export class KafkaError extends Error {
   readonly body: ErrorBody;
+  /** HTTP headers the answer carries (WWW-Authenticate on 401, Retry-After on 429). */
+  headers: Record<string, string> = {};
   constructor(type: ErrorType, message: string, details?: Record<string, unknown>) {
     super(message);
     this.name = "KafkaError";

@@ -50,6 +50,11 @@ export const SSE_MAX_DURATION_MS = 60_000;
 /** Each SSE poll waits this long for new records before sending a keep-alive comment. */
 export const SSE_POLL_WAIT_MS = 15_000;
 
+/** A router isolate re-reads the controller's token store this often: a revoked token stops working within it. */
+export const TOKEN_CACHE_MS = 5_000;
+/** Tokens in the controller's store. */
+export const MAX_STORED_TOKENS = 1_000;
+
 /** Router metadata cache: Kafka's metadata.max.age.ms is 5 min; stale topic ids are also detected on use. */
 export const METADATA_MAX_AGE_MS = 30_000;
 

@@ -54,7 +54,7 @@ export async function bundleWorker({ outDir, entry = WORKER.entry, repoRoot = RE
  * Bundles and starts edgelog, resolving once workerd accepts HTTP.
  * Returns { url, mf, dir, scriptPath, stop }; `stop()` is idempotent and always removes the temp directory.
  *
- * Options: port (0 = any free port), bindings (merged over { EDGELOG_ENV: "bench" }),
+ * Options: port (0 = any free port), bindings (merged over { EDGELOG_ENV: "bench", EDGELOG_AUTH: "off" }),
  * persist (false keeps storage in Miniflare's own ephemeral dir), verbose (workerd debug logs),
  * entry (another worker entry with the same exports, e.g. a baseline; repo-relative or absolute).
  */
@@ -89,7 +89,7 @@ export async function startEdgelog({ port = 0, bindings = {}, persist = true, ve
       compatibilityDate: WORKER.compatibilityDate,
       durableObjects: WORKER.durableObjects,
       r2Buckets: WORKER.r2Buckets,
-      bindings: { EDGELOG_ENV: "bench", ...bindings },
+      bindings: { EDGELOG_ENV: "bench", EDGELOG_AUTH: "off", ...bindings },
       // Miniflare 5 replaced durableObjectsPersist/r2Persist with one root (subdirs do/, r2/, cache/).
       ...(persist ? { resourcePersistencePath: join(dir, "persist") } : {}),
       host: "127.0.0.1",

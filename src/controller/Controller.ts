@@ -7,7 +7,16 @@ import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
 import { collisionKey } from "../log/topic-name";
 import { defaultTopicConfig, type ConfigChange, type TopicConfig } from "../log/topic-config";
-import { MAX_GROUPS, MAX_PRODUCER_EPOCH, MAX_TOPICS, PARTITION_FANOUT_CONCURRENCY } from "../limits";
+import { MAX_GROUPS, MAX_PRODUCER_EPOCH, MAX_STORED_TOKENS, MAX_TOPICS, PARTITION_FANOUT_CONCURRENCY } from "../limits";
+import type { Acl, Quotas } from "../auth/acl";
+
+export interface StoredToken {
+  id: string;
+  name: string;
+  acls: Acl[];
+  quotas: Quotas;
+  createdMs: number;
+}
 import { partitionLogStub } from "../names";
 import type { TopicMetadata } from "../protocol";
 import { CONTROLLER_SCHEMA } from "./schema";
@@ -154,6 +163,42 @@ export class Controller extends DurableObject<Env> {
     const producerEpoch = row.producer_epoch + 1;
     this.sql.exec("UPDATE producers SET producer_epoch = ?, updated_ms = ? WHERE producer_id = ?", producerEpoch, now, producerId);
     return ok({ producerId, producerEpoch });
+  }
+
+  /** Stores a token's hash (never the token) with its ACLs and quotas. */
+  createToken(name: string, sha256: string, acls: Acl[], quotas: Quotas): Result<StoredToken> {
+    if (this.sql.exec("SELECT 1 FROM tokens WHERE name = ?", name).toArray().length > 0) {
+      return fail("INVALID_REQUEST", `a token named '${name}' exists; revoke it first or pick another name`, { name });
+    }
+    const count = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM tokens").one().n;
+    if (count >= MAX_STORED_TOKENS) return fail("POLICY_VIOLATION", `the token store holds ${count} tokens, the maximum is ${MAX_STORED_TOKENS}`);
+    const token: StoredToken = { id: crypto.randomUUID(), name, acls, quotas, createdMs: Date.now() };
+    this.sql.exec("INSERT INTO tokens (id, name, sha256, acls, quotas, created_ms) VALUES (?, ?, ?, ?, ?, ?)", token.id, name, sha256, JSON.stringify(acls), JSON.stringify(quotas), token.createdMs);
+    return ok(token);
+  }
+
+  /** Tokens without their hashes, for the admin API. */
+  listTokens(): StoredToken[] {
+    return this.tokenRows().map(({ sha256: _hash, ...token }) => token);
+  }
+
+  revokeToken(id: string): Result<StoredToken> {
+    const token = this.listTokens().find((t) => t.id === id);
+    if (!token) return fail("NOT_FOUND", `no token has id ${id}`, { id });
+    this.sql.exec("DELETE FROM tokens WHERE id = ?", id);
+    return ok(token);
+  }
+
+  /** Hashes and grants of every token, for routers to check requests against (they cache it briefly). */
+  tokenRecords(): (StoredToken & { sha256: string })[] {
+    return this.tokenRows();
+  }
+
+  private tokenRows(): (StoredToken & { sha256: string })[] {
+    return this.sql
+      .exec<{ id: string; name: string; sha256: string; acls: string; quotas: string; created_ms: number }>("SELECT * FROM tokens ORDER BY name")
+      .toArray()
+      .map((r) => ({ id: r.id, name: r.name, sha256: r.sha256, acls: JSON.parse(r.acls) as Acl[], quotas: JSON.parse(r.quotas) as Quotas, createdMs: r.created_ms }));
   }
 
   /** Consumer groups register when first used, so GET /v1/groups can list them. Idempotent. */

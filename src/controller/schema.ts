@@ -22,6 +22,14 @@ CREATE TABLE IF NOT EXISTS producers (
   producer_epoch INTEGER NOT NULL,
   updated_ms INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS tokens (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  sha256 TEXT NOT NULL UNIQUE,
+  acls TEXT NOT NULL,
+  quotas TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS pending_drops (
   topic_id TEXT PRIMARY KEY,
   partition_count INTEGER NOT NULL,

@@ -4,18 +4,31 @@ import type { IRequest } from "itty-router";
 import type { Env } from "../env";
 import { MAX_ADMIN_REQUEST_BYTES, MAX_COMMIT_REQUEST_BYTES } from "../limits";
 import { commitOffsets, deleteGroup, describeGroup, groupOffsets, heartbeat, listGroups, resetOffsets } from "../service/groups";
+import { allowed } from "../auth/acl";
+import { authorize, principalOf } from "./auth";
 import { pathParam, readJson } from "./parse";
 import { json } from "./respond";
 
 const body = (request: IRequest) => readJson(request, MAX_ADMIN_REQUEST_BYTES, "REQUEST_TOO_LARGE");
 const group = (request: IRequest) => pathParam(request.params, "group");
 
+/** Each string in `names` that is a topic needs read on it; malformed input is left to the service's validation. */
+function authorizeTopics(request: IRequest, names: unknown): void {
+  if (!Array.isArray(names)) return;
+  for (const name of names) if (typeof name === "string") authorize(principalOf(request), "topic", name, "read");
+}
+
 export async function handleHeartbeat(request: IRequest, env: Env): Promise<Response> {
-  return json(await heartbeat(env, group(request), await body(request)));
+  const input = await body(request);
+  authorizeTopics(request, (input as { subscribedTopics?: unknown } | null)?.subscribedTopics);
+  return json(await heartbeat(env, group(request), input));
 }
 
 export async function handleCommit(request: IRequest, env: Env): Promise<Response> {
-  return json(await commitOffsets(env, group(request), await readJson(request, MAX_COMMIT_REQUEST_BYTES, "REQUEST_TOO_LARGE")));
+  const input = await readJson(request, MAX_COMMIT_REQUEST_BYTES, "REQUEST_TOO_LARGE");
+  const offsets = (input as { offsets?: unknown } | null)?.offsets;
+  if (Array.isArray(offsets)) authorizeTopics(request, offsets.map((o) => (o as { topic?: unknown } | null)?.topic));
+  return json(await commitOffsets(env, group(request), input));
 }
 
 export async function handleGroupOffsets(request: IRequest, env: Env): Promise<Response> {
@@ -23,11 +36,15 @@ export async function handleGroupOffsets(request: IRequest, env: Env): Promise<R
 }
 
 export async function handleResetOffsets(request: IRequest, env: Env): Promise<Response> {
-  return json(await resetOffsets(env, group(request), await body(request)));
+  const input = await body(request);
+  authorizeTopics(request, [(input as { topic?: unknown } | null)?.topic]);
+  return json(await resetOffsets(env, group(request), input));
 }
 
-export async function handleListGroups(_request: IRequest, env: Env): Promise<Response> {
-  return json({ groups: await listGroups(env) });
+/** Lists the groups this token may read. */
+export async function handleListGroups(request: IRequest, env: Env): Promise<Response> {
+  const principal = principalOf(request);
+  return json({ groups: (await listGroups(env)).filter((g) => allowed(principal, "group", g.groupId, "read")) });
 }
 
 export async function handleDescribeGroup(request: IRequest, env: Env): Promise<Response> {

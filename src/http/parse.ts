@@ -9,6 +9,11 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
  * allowEmpty, an absent or empty body reads as undefined instead of an error.
  */
 export async function readJson(request: Request, maxBytes: number, tooLarge: ErrorType, allowEmpty = false): Promise<unknown> {
+  return (await readJsonSized(request, maxBytes, tooLarge, allowEmpty)).value;
+}
+
+/** readJson, also telling the body's size in bytes (produce quotas charge it). */
+export async function readJsonSized(request: Request, maxBytes: number, tooLarge: ErrorType, allowEmpty = false): Promise<{ value: unknown; bytes: number }> {
   const contentType = request.headers.get("content-type");
   if (contentType !== null && !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType.trim())) {
     throw new KafkaError("UNSUPPORTED_MEDIA_TYPE", `Content-Type must be application/json, got '${contentType.slice(0, 100)}'`);
@@ -19,7 +24,7 @@ export async function readJson(request: Request, maxBytes: number, tooLarge: Err
   }
   const bytes = await readCapped(request, maxBytes, tooLarge);
   if (bytes.length === 0) {
-    if (allowEmpty) return undefined;
+    if (allowEmpty) return { value: undefined, bytes: 0 };
     throw new KafkaError("INVALID_REQUEST", "request body is empty; send a JSON object");
   }
   let text: string;
@@ -29,7 +34,7 @@ export async function readJson(request: Request, maxBytes: number, tooLarge: Err
     throw new KafkaError("INVALID_REQUEST", "request body is not valid UTF-8");
   }
   try {
-    return JSON.parse(text);
+    return { value: JSON.parse(text), bytes: bytes.length };
   } catch (error) {
     throw new KafkaError("INVALID_REQUEST", `malformed JSON: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300));
   }

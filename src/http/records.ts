@@ -8,13 +8,17 @@ import { fetchRecords, parsePartition, parseReadRequest } from "../service/fetch
 import { produce } from "../service/produce";
 import { checkTopicName } from "../service/topics";
 import type { ReadRequest } from "../protocol";
-import { pathParam, queryParam, readJson } from "./parse";
+import { checkQuota, debitQuota, principalOf } from "./auth";
+import { pathParam, queryParam, readJsonSized } from "./parse";
 import { errorResponse, json, jsonBytes } from "./respond";
 
 export async function handleProduce(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   const topic = checkTopicName(pathParam(request.params, "topic"));
   const partition = request.params.partition === undefined ? undefined : parsePartition(pathParam(request.params, "partition"));
-  const body = await readJson(request, MAX_PRODUCE_REQUEST_BYTES, "RECORD_LIST_TOO_LARGE");
+  const principal = principalOf(request);
+  checkQuota(principal, "produce");
+  const { value: body, bytes } = await readJsonSized(request, MAX_PRODUCE_REQUEST_BYTES, "RECORD_LIST_TOO_LARGE");
+  debitQuota(principal, "produce", bytes);
   const outcome = await produce(env, topic, body, (work) => ctx.waitUntil(work), partition);
   if (partition !== undefined && outcome.status === 200) {
     // One partition: its error is the request's error.
@@ -35,12 +39,15 @@ export async function handleFetch(request: IRequest, env: Env, ctx: ExecutionCon
     maxWaitMs: queryParam(q, "maxWaitMs"),
     encoding: queryParam(q, "encoding"),
   });
+  const principal = principalOf(request);
+  checkQuota(principal, "fetch");
   if ((request.headers.get("accept") ?? "").includes("text/event-stream")) {
     const lastEventId = request.headers.get("last-event-id");
     if (lastEventId !== null) read.offset = parseReadRequest({ offset: lastEventId }).offset;
-    return liveTail(env, ctx, topic, partition, read);
+    return liveTail(env, ctx, topic, partition, read, (bytes) => debitQuota(principal, "fetch", bytes));
   }
   const result = await fetchRecords(env, topic, partition, read);
+  debitQuota(principal, "fetch", result.body.length);
   return jsonBytes(result.body);
 }
 
@@ -48,7 +55,7 @@ export async function handleFetch(request: IRequest, env: Env, ctx: ExecutionCon
  * SSE: each event is one fetch answer, `id` = the next offset to read, so a reconnecting EventSource resumes
  * exactly where it stopped. The stream ends after SSE_MAX_DURATION_MS; clients reconnect with Last-Event-ID.
  */
-async function liveTail(env: Env, ctx: ExecutionContext, topic: string, partition: number, read: ReadRequest): Promise<Response> {
+async function liveTail(env: Env, ctx: ExecutionContext, topic: string, partition: number, read: ReadRequest, charge: (bytes: number) => void): Promise<Response> {
   // The first fetch runs before answering, so an unknown topic or a bad offset is a plain HTTP error.
   const first = await fetchRecords(env, topic, partition, { ...read, maxWaitMs: 0 });
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
@@ -67,11 +74,15 @@ async function liveTail(env: Env, ctx: ExecutionContext, topic: string, partitio
     let offset = first.nextOffset;
     try {
       await writer.write(encoder.encode(`retry: 1000\n\n`));
-      if (first.recordCount > 0) await writer.write(event(first.nextOffset, first.body));
+      if (first.recordCount > 0) {
+        charge(first.body.length);
+        await writer.write(event(first.nextOffset, first.body));
+      }
       while (Date.now() < deadline) {
         const wait = Math.min(SSE_POLL_WAIT_MS, Math.max(0, deadline - Date.now()));
         const next = await fetchRecords(env, topic, partition, { ...read, offset, maxWaitMs: wait });
         if (next.recordCount > 0) {
+          charge(next.body.length);
           await writer.write(event(next.nextOffset, next.body));
           offset = next.nextOffset;
         } else {

@@ -18,7 +18,7 @@ export function errorResponse(error: ErrorBody, headers: Record<string, string> 
 
 /** The one catch: operating errors answer with their own body; anything else is a bug, logged and answered 500. */
 export function fromThrown(thrown: unknown): Response {
-  if (thrown instanceof KafkaError) return errorResponse(thrown.body);
+  if (thrown instanceof KafkaError) return errorResponse(thrown.body, thrown.headers);
   console.error("unexpected error", thrown instanceof Error ? thrown.stack : String(thrown));
   return errorResponse(errorBody("UNKNOWN_SERVER_ERROR", "internal error; the server log has the details"));
 }

@@ -458,6 +458,12 @@ const NOT_PROVOKABLE: Record<string, { reason: string }> = {
   KAFKA_STORAGE_ERROR: { reason: "only when a call to a partition object throws (object reset or storage failure)" },
   UNKNOWN_TOPIC_ID: { reason: "internal: the router refreshes its metadata and retries; never reaches a client" },
   STALE_METADATA: { reason: "internal: the router refreshes its metadata and retries; never reaches a client" },
+  // This suite runs with auth off (the test config's explicit setting); test/auth/permissions.test.ts turns it on.
+  SASL_AUTHENTICATION_FAILED: { reason: "auth is off in this suite: provoked in test/auth/permissions.test.ts" },
+  TOPIC_AUTHORIZATION_FAILED: { reason: "auth is off in this suite: provoked in test/auth/permissions.test.ts" },
+  GROUP_AUTHORIZATION_FAILED: { reason: "auth is off in this suite: provoked in test/auth/permissions.test.ts" },
+  CLUSTER_AUTHORIZATION_FAILED: { reason: "auth is off in this suite: provoked in test/auth/permissions.test.ts" },
+  THROTTLING_QUOTA_EXCEEDED: { reason: "auth is off in this suite (no token, no quota): provoked in test/auth/permissions.test.ts" },
 };
 
 // ---------------------------------------------------------------------------------------------------------------
