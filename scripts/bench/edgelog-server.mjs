@@ -56,9 +56,10 @@ export async function bundleWorker({ outDir, entry = WORKER.entry, repoRoot = RE
  *
  * Options: port (0 = any free port), bindings (merged over { EDGELOG_ENV: "bench", EDGELOG_AUTH: "off" }),
  * persist (false keeps storage in Miniflare's own ephemeral dir), verbose (workerd debug logs),
- * entry (another worker entry with the same exports, e.g. a baseline; repo-relative or absolute).
+ * entry (another worker entry with the same exports, e.g. a baseline; repo-relative or absolute),
+ * inspectorPort (opens workerd's Chrome DevTools inspector there, for scripts/bench/profile.mjs).
  */
-export async function startEdgelog({ port = 0, bindings = {}, persist = true, verbose = false, entry } = {}) {
+export async function startEdgelog({ port = 0, bindings = {}, persist = true, verbose = false, entry, inspectorPort } = {}) {
   // One temp dir holds both the bundle and the Durable Object / R2 data so a single rm cleans up.
   const dir = await mkdtemp(join(tmpdir(), "edgelog-"));
   // Miniflare answers SIGINT/SIGTERM by killing workerd and calling process.exit() synchronously, so
@@ -94,6 +95,7 @@ export async function startEdgelog({ port = 0, bindings = {}, persist = true, ve
       ...(persist ? { resourcePersistencePath: join(dir, "persist") } : {}),
       host: "127.0.0.1",
       port,
+      ...(inspectorPort === undefined ? {} : { inspectorPort }),
       verbose,
       // Per-request console lines would cost more than some of the requests we are timing.
       logRequests: false,
