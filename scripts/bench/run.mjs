@@ -2,7 +2,7 @@
 // HTTP, prints a table and writes bench/results/bench-<timestamp>.json.
 // Usage: node scripts/bench/run.mjs [--smoke] [--only=noop,produce,fetch,offset]
 // Env: BENCH_SECONDS (per workload, default 4), BENCH_SMOKE=1, BENCH_ONLY, BENCH_RECORDS (offset-test
-// log length, default 1,000,000), BENCH_OFFSET_SAMPLES (fetches per side, default 200), BENCH_ENTRY
+// log length, default 1,000,000), BENCH_BATCHES (produce batch sizes, default 1,100,1000), BENCH_OFFSET_SAMPLES (fetches per side, default 200), BENCH_ENTRY
 // (bench another worker entry exporting the same classes instead of src/index.ts).
 
 import { execFileSync } from "node:child_process";
@@ -38,7 +38,7 @@ function settingsFrom(argv, env) {
     offsetRecords: num(env.BENCH_RECORDS, smoke ? 10_000 : 1_000_000),
     offsetSamples: num(env.BENCH_OFFSET_SAMPLES, smoke ? 10 : 200),
     concurrencies: [1, 8],
-    produceBatches: [1, 100, 1000],
+    produceBatches: env.BENCH_BATCHES ? env.BENCH_BATCHES.split(",").map(Number) : [1, 100, 1000],
   };
 }
 
@@ -160,6 +160,8 @@ function printReport(rows, offsetResult, failures) {
     { title: "cpu node", get: (r) => fmt(r.cores?.node, { digits: 2 }) },
     { title: "cpu workerd", get: (r) => fmt(r.cores?.workerd, { digits: 2 }) },
     { title: "cpu other", get: (r) => fmt(r.cores?.other, { digits: 2 }) },
+    // workerd CPU per request: unlike req/s it barely moves when other processes steal the cores.
+    { title: "workerd ms/req", get: (r) => (r.cores?.workerd == null ? "-" : fmt((1000 * r.cores.workerd) / r.requestsPerSec, { digits: 2 })) },
   ];
   console.log("\n" + renderTable(columns, rows));
   console.log("MB/s counts record values only (10^6 B); vs no-op = req/s / GET /healthz req/s at the same client count;");
