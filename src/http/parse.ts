@@ -22,7 +22,13 @@ export async function readJsonSized(request: Request, maxBytes: number, tooLarge
   if (declared !== null && Number(declared) > maxBytes) {
     throw new KafkaError(tooLarge, `request body is ${declared} bytes, the maximum is ${maxBytes}`, { bytes: Number(declared), maxBytes });
   }
-  const bytes = await readCapped(request, maxBytes, tooLarge);
+  // With a declared length (already checked against the limit) the HTTP layer stops the body at that length, so
+  // one arrayBuffer() is safe and far cheaper than pulling chunks through a JS reader; the check after it guards
+  // the unexpected. Without one (chunked), stream and count.
+  const bytes = declared !== null ? new Uint8Array(await request.arrayBuffer()) : await readCapped(request, maxBytes, tooLarge);
+  if (bytes.length > maxBytes) {
+    throw new KafkaError(tooLarge, `request body is over the maximum of ${maxBytes} bytes`, { maxBytes });
+  }
   if (bytes.length === 0) {
     if (allowEmpty) return { value: undefined, bytes: 0 };
     throw new KafkaError("INVALID_REQUEST", "request body is empty; send a JSON object");
