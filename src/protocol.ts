@@ -1,4 +1,5 @@
 // Plain data that crosses Durable Object RPC between the router and the objects. Types only: a leaf.
+import type { PackedTails } from "./log/batch";
 import type { Encoding } from "./log/record";
 import type { TopicConfig } from "./log/topic-config";
 import type { ProducerIdentity } from "./log/producer-state";
@@ -25,9 +26,9 @@ export interface PartitionRef {
 export interface AppendRequest {
   encoding: Encoding;
   /** CreateTime per record (ms). Replaced by the append time when the topic uses LogAppendTime. */
-  timestamps: number[];
-  /** Each record's stored JSON after its offset and timestamp (see log/record.ts). */
-  tails: string[];
+  timestamps: Float64Array;
+  /** Each record's stored JSON after its offset and timestamp (see log/record.ts), packed as UTF-8 (log/batch.ts). */
+  tails: PackedTails;
   /** Some record has a null key: refused on compacted topics. */
   hasNullKey: boolean;
   /** Set for an idempotent producer's batch: deduplicated and sequence-checked (kafka-semantics §3.2). */

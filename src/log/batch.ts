@@ -16,38 +16,145 @@ export interface BuiltBatch {
   bytes: Uint8Array;
   positions: Uint32Array;
   maxTimestamp: number;
-  /** Records tails[from, to) went into this batch. */
-  to: number;
 }
 
 /**
- * Stamps offsets baseOffset.. and timestamps onto tails[from..] and lays them out as one stored batch of at most
- * maxBytes UTF-8 bytes (measured exactly, as encoded), always at least one record. The caller starts the next
- * batch at `to`.
+ * Record tails (see log/record.ts) as UTF-8, back to back: record i is bytes[ends[i - 1] ?? 0, ends[i]). The router
+ * packs them so the partition object, the per-partition bottleneck, only copies bytes: one typed array crosses RPC
+ * as a memcpy where a thousand strings cost a thousand serializations, and no per-record string is built there.
  */
-export function buildBatch(baseOffset: number, timestamps: readonly number[], tails: readonly string[], from: number, maxBytes: number): BuiltBatch {
-  let bytes = new Uint8Array(Math.min(maxBytes, 64 * 1024) + 256);
-  const positions: number[] = [];
-  let pos = 0;
-  let maxTimestamp = -1;
-  let i = from;
-  for (; i < tails.length; i++) {
-    const text = `{"offset":${baseOffset + (i - from)},"timestamp":${timestamps[i]},${tails[i]}`;
-    const need = pos + 1 + text.length * 3; // UTF-8 needs at most 3 bytes per UTF-16 unit
-    if (need > bytes.length) {
-      const grown = new Uint8Array(Math.max(need, bytes.length * 2));
-      grown.set(bytes.subarray(0, pos));
-      bytes = grown;
-    }
-    const start = i > from ? pos + 1 : pos;
-    const { written } = utf8Encoder.encodeInto(text, bytes.subarray(start));
-    if (i > from && start + written > maxBytes) break; // this record starts the next batch
-    if (i > from) bytes[pos] = COMMA;
-    positions.push(start);
-    pos = start + written;
-    if (timestamps[i]! > maxTimestamp) maxTimestamp = timestamps[i]!;
+export interface PackedTails {
+  bytes: Uint8Array;
+  ends: Uint32Array;
+}
+
+export function packTails(tails: readonly string[]): PackedTails {
+  const ends = new Uint32Array(tails.length);
+  const joined = tails.join("");
+  const bytes = utf8Encoder.encode(joined);
+  if (bytes.length === joined.length) {
+    // All ASCII (the common case): one byte per UTF-16 unit, so string lengths are byte lengths.
+    let end = 0;
+    for (let i = 0; i < tails.length; i++) ends[i] = end += tails[i]!.length;
+    return { bytes, ends };
   }
-  return { bytes: bytes.slice(0, pos), positions: Uint32Array.from(positions), maxTimestamp, to: i };
+  const out = new Uint8Array(bytes.length);
+  let pos = 0;
+  for (let i = 0; i < tails.length; i++) {
+    pos += utf8Encoder.encodeInto(tails[i]!, out.subarray(pos)).written;
+    ends[i] = pos;
+  }
+  return { bytes: out, ends };
+}
+
+/** The most a record adds to its tail when stored: `{"offset":`, 16 digits, `,"timestamp":`, 16 digits, `,`, and a separating comma. */
+export const MAX_STAMP_BYTES = 57;
+
+const OFFSET_PREFIX = utf8Encoder.encode('{"offset":');
+const TIMESTAMP_PREFIX = utf8Encoder.encode(',"timestamp":');
+
+/** Number of decimal digits of a non-negative safe integer (comparisons only: division is slow here). */
+function decimalLength(n: number): number {
+  let len = 1;
+  for (let p = 10; n >= p && len < 16; p *= 10) len++;
+  return len;
+}
+
+/**
+ * A decimal number kept as ASCII digits, so consecutive offsets cost one increment each and a repeated timestamp
+ * (records of one request usually share one) costs nothing: the stamping loop does no division per record.
+ */
+class Digits {
+  readonly digits = new Uint8Array(16);
+  start = 16;
+  value = -1;
+
+  set(n: number): void {
+    if (n === this.value) return;
+    this.value = n;
+    let i = 16;
+    do {
+      const q = Math.floor(n / 10);
+      this.digits[--i] = 48 + (n - q * 10);
+      n = q;
+    } while (n > 0);
+    this.start = i;
+  }
+
+  increment(): void {
+    this.value++;
+    let i = 15;
+    while (i >= this.start && this.digits[i] === 57) this.digits[i--] = 48;
+    if (i >= this.start) this.digits[i]!++;
+    else this.digits[(this.start = i)] = 49;
+  }
+
+  get length(): number {
+    return 16 - this.start;
+  }
+
+  writeTo(out: Uint8Array, pos: number): number {
+    for (let i = this.start; i < 16; i++) out[pos++] = this.digits[i]!;
+    return pos;
+  }
+}
+
+/** Total decimal digits of the integers first..last (>= 0), by digit-count ranges. */
+function digitsInRange(first: number, last: number): number {
+  let total = 0;
+  for (let len = decimalLength(first), low = first; low <= last; len++) {
+    const high = Math.min(last, 10 ** len - 1);
+    total += (high - low + 1) * len;
+    low = high + 1;
+  }
+  return total;
+}
+
+/**
+ * Stamps offsets baseOffset.. and timestamps onto records [from, to) of packed tails and lays them out as one
+ * stored batch. Sized exactly first, so the row stores the buffer as built; the tails are copied, never decoded.
+ */
+export function buildBatch(baseOffset: number, timestamps: ArrayLike<number>, tails: PackedTails, from: number, to: number): BuiltBatch {
+  const { bytes: tailBytes, ends } = tails;
+  const start = from === 0 ? 0 : ends[from - 1]!;
+  const count = to - from;
+  let size = ends[to - 1]! - start + (count - 1); // tails, and the commas between records
+  size += count * (OFFSET_PREFIX.length + TIMESTAMP_PREFIX.length + 1) + digitsInRange(baseOffset, baseOffset + count - 1);
+  let maxTimestamp = -1;
+  let lastTs = -1;
+  let lastTsLength = 0;
+  for (let i = from; i < to; i++) {
+    const ts = timestamps[i]!;
+    if (ts > maxTimestamp) maxTimestamp = ts;
+    if (ts !== lastTs) lastTsLength = decimalLength((lastTs = ts));
+    size += lastTsLength;
+  }
+  const bytes = new Uint8Array(size);
+  const positions = new Uint32Array(count);
+  const offset = new Digits();
+  const timestamp = new Digits();
+  offset.set(baseOffset);
+  let pos = 0;
+  let tailStart = start;
+  for (let i = from; i < to; i++) {
+    if (i > from) {
+      bytes[pos++] = COMMA;
+      offset.increment();
+    }
+    positions[i - from] = pos;
+    bytes.set(OFFSET_PREFIX, pos);
+    pos = offset.writeTo(bytes, pos + OFFSET_PREFIX.length);
+    bytes.set(TIMESTAMP_PREFIX, pos);
+    timestamp.set(timestamps[i]!);
+    pos = timestamp.writeTo(bytes, pos + TIMESTAMP_PREFIX.length);
+    bytes[pos++] = COMMA;
+    const tailEnd = ends[i]!;
+    bytes.set(tailBytes.subarray(tailStart, tailEnd), pos);
+    pos += tailEnd - tailStart;
+    tailStart = tailEnd;
+  }
+  if (pos !== size) throw new Error(`assertion failed: stored batch is ${pos} bytes, sized ${size}`);
+  return { bytes, positions, maxTimestamp };
 }
 
 /** Byte range [start, end) of records [first, last] of a stored batch, without the separating commas. */

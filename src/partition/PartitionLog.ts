@@ -49,18 +49,18 @@ export class PartitionLog extends DurableObject<Env> {
     const producer = request.producer;
     const entry = producer ? this.log.producerEntry(producer.producerId) : undefined;
     if (producer) {
-      const check = checkSequence(entry, producer, request.tails.length, now);
+      const check = checkSequence(entry, producer, request.tails.ends.length, now);
       if (check.kind === "duplicate") {
         const { baseOffset, lastOffset, logAppendTimeMs } = check.batch;
         return ok({ baseOffset, logAppendTimeMs, duplicate: true, timestamps: this.log.timestampsOf(baseOffset, lastOffset) });
       }
       if (check.kind === "error") return fail(check.type, check.message, check.details);
     }
-    const timestamps = logAppendTime ? request.timestamps.map(() => now) : request.timestamps;
+    const timestamps = logAppendTime ? new Float64Array(request.timestamps.length).fill(now) : request.timestamps;
     const logAppendTimeMs = logAppendTime ? now : -1;
     // No await from here to the return: the batch and the producer's state commit together.
     const baseOffset = this.log.append(request.encoding, timestamps, request.tails, now);
-    if (producer) this.log.saveProducerEntry(producer.producerId, recordBatch(entry, producer, request.tails.length, baseOffset, logAppendTimeMs, now));
+    if (producer) this.log.saveProducerEntry(producer.producerId, recordBatch(entry, producer, request.tails.ends.length, baseOffset, logAppendTimeMs, now));
     this.wakeWaiters();
     return ok({ baseOffset, logAppendTimeMs, duplicate: false });
   }

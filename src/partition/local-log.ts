@@ -2,7 +2,7 @@
 // offsets' invariant: logStartOffset <= highWatermark <= logEndOffset, batches contiguous and increasing.
 // Without replicas every append is committed at once, so the high watermark equals the log end offset.
 import { assert } from "../errors";
-import { buildBatch, ENCODING_BY_CODE, ENCODING_CODE, joinJson, parseRecords, recordRange, transcodeRecords } from "../log/batch";
+import { buildBatch, ENCODING_BY_CODE, ENCODING_CODE, joinJson, MAX_STAMP_BYTES, parseRecords, recordRange, transcodeRecords, type PackedTails } from "../log/batch";
 import type { ProducerEntry } from "../log/producer-state";
 import type { Encoding } from "../log/record";
 import type { TopicConfig } from "../log/topic-config";
@@ -98,10 +98,11 @@ export class LocalLog {
    * Appends records as one or more batch rows (split near TARGET_BATCH_ROW_BYTES) in one implicit transaction:
    * no await between the writes, so they commit together and the output gate holds the ack until durable.
    */
-  append(encoding: Encoding, timestamps: readonly number[], tails: readonly string[], appendTimeMs: number): number {
+  append(encoding: Encoding, timestamps: ArrayLike<number>, tails: PackedTails, appendTimeMs: number): number {
     const state = this.state;
     assert(state !== undefined, "append before the partition knows its topic");
-    assert(tails.length > 0 && tails.length === timestamps.length, "append needs one timestamp per record");
+    const count = tails.ends.length;
+    assert(count > 0 && count === timestamps.length, "append needs one timestamp per record");
     this.ensureTables();
     const baseOffset = state.logEndOffset;
     let offset = baseOffset;
@@ -109,10 +110,13 @@ export class LocalLog {
     let sizeBytes = state.sizeBytes;
     let batchCount = state.batchCount;
     let from = 0;
-    while (from < tails.length) {
-      // One row: at least one record, then as many as fit the target row size in UTF-8 bytes.
-      const batch = buildBatch(offset, timestamps, tails, from, TARGET_BATCH_ROW_BYTES);
-      const to = batch.to;
+    while (from < count) {
+      // Choose the run of records for this row: at least one, then as many as fit the target row size
+      // (a tail's bytes plus what stamping adds).
+      let to = from + 1;
+      const rowStart = from === 0 ? 0 : tails.ends[from - 1]!;
+      while (to < count && tails.ends[to]! - rowStart + (to + 1 - from) * MAX_STAMP_BYTES <= TARGET_BATCH_ROW_BYTES) to++;
+      const batch = buildBatch(offset, timestamps, tails, from, to);
       if (batch.maxTimestamp > maxSoFar) maxSoFar = batch.maxTimestamp;
       const lastOffset = offset + (to - from) - 1;
       this.sql.exec(
@@ -128,7 +132,7 @@ export class LocalLog {
     }
     const next = { ...state, logEndOffset: offset, highWatermark: offset, sizeBytes, batchCount, maxTimestampSoFar: maxSoFar };
     assert(next.logStartOffset <= next.highWatermark && next.highWatermark <= next.logEndOffset, "offsets out of order after append");
-    assert(next.logEndOffset === baseOffset + tails.length, "offsets not contiguous after append");
+    assert(next.logEndOffset === baseOffset + count, "offsets not contiguous after append");
     this.writeState(next);
     return baseOffset;
   }

@@ -3,13 +3,14 @@
 // share in parallel, and answers per record in request order. Nothing is appended unless the whole request is valid.
 import type { Env } from "../env";
 import { errorBody, KafkaError, type ErrorBody, type Result } from "../errors";
+import { packTails } from "../log/batch";
 import { partitionForKey, stickyPartition } from "../log/partitioner";
 import { isProblem, RecordParser, type Encoding, type ParsedRecord } from "../log/record";
 import { isCompacted } from "../log/topic-config";
 import { MAX_PRODUCER_EPOCH, MAX_RECORDS_PER_REQUEST } from "../limits";
 import { MAX_SEQUENCE, type ProducerIdentity } from "../log/producer-state";
 import { partitionLogStub } from "../names";
-import type { AppendResult, TopicMetadata } from "../protocol";
+import type { AppendRequest, AppendResult, TopicMetadata } from "../protocol";
 import { isStaleMetadata, metadataWithPartition, partitionRef, topicMetadata } from "./metadata";
 import { integerField, onlyFields, requireObject } from "./validate";
 
@@ -154,7 +155,13 @@ function groupByPartition(parsed: ParsedRecord[], partitionOf: Int32Array): Map<
 
 /** Appends one partition's records; on stale metadata refreshes it and retries once, to the same partition. */
 async function appendWithRetry(env: Env, meta: TopicMetadata, partition: number, encoding: Encoding, group: PartitionGroup, producer?: ProducerIdentity): Promise<Result<AppendResult>> {
-  const request = { encoding, timestamps: group.timestamps, tails: group.tails, hasNullKey: group.hasNullKey, ...(producer ? { producer } : {}) };
+  const request: AppendRequest = {
+    encoding,
+    timestamps: Float64Array.from(group.timestamps),
+    tails: packTails(group.tails),
+    hasNullKey: group.hasNullKey,
+    ...(producer ? { producer } : {}),
+  };
   try {
     let result = (await partitionLogStub(env, meta.topicId, partition).append(partitionRef(meta, partition), request)) as Result<AppendResult>;
     if (!result.ok && isStaleMetadata(result.error)) {

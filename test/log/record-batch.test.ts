@@ -1,7 +1,7 @@
 // The produce-record parser and the stored batch format. The golden fixture pins the stored bytes: changing them
 // changes what every existing partition holds, so it must be deliberate (with a format version bump).
 import { describe, expect, it } from "vitest";
-import { buildBatch, joinJson, parseRecords, recordRange, transcodeRecords } from "../../src/log/batch";
+import { buildBatch, joinJson, packTails, parseRecords, recordRange, transcodeRecords } from "../../src/log/batch";
 import { base64ByteLength, base64ToText, isBase64, textToBase64, utf8ByteLength } from "../../src/log/base64";
 import { isProblem, RecordParser } from "../../src/log/record";
 
@@ -67,7 +67,7 @@ describe("RecordParser", () => {
 
 describe("stored batch", () => {
   it("golden fixture: offsets and timestamps stamped onto tails, comma-joined, byte positions", () => {
-    const batch = buildBatch(10, [1, 2], ['"key":null,"value":"a","headers":[]}', '"key":"k","value":"é","headers":[]}'], 0, 1_000_000);
+    const batch = buildBatch(10, [1, 2], packTails(['"key":null,"value":"a","headers":[]}', '"key":"k","value":"é","headers":[]}']), 0, 2);
     expect(decode(batch.bytes)).toBe('{"offset":10,"timestamp":1,"key":null,"value":"a","headers":[]},{"offset":11,"timestamp":2,"key":"k","value":"é","headers":[]}');
     expect([...batch.positions]).toEqual([0, 64]);
     expect(batch.maxTimestamp).toBe(2);
@@ -77,21 +77,21 @@ describe("stored batch", () => {
     expect(JSON.parse(decode(batch.bytes.subarray(s0, e0))).offset).toBe(10);
   });
 
-  it("cuts a batch at maxBytes of UTF-8 (not UTF-16 units), always keeping one record", () => {
-    const tail = `"key":null,"value":"${"é".repeat(100)}","headers":[]}`; // 200 bytes of value, 100 UTF-16 units
-    const ts = Array(10).fill(1);
-    const one = buildBatch(0, ts, Array(10).fill(tail), 0, 10);
-    expect(one.to).toBe(1);
-    const some = buildBatch(0, ts, Array(10).fill(tail), 0, 1000);
-    expect(some.bytes.length).toBeLessThanOrEqual(1000);
-    expect(some.to).toBe(3); // each record is ~260 bytes
-    const rest = buildBatch(some.to, ts, Array(10).fill(tail), some.to, 1_000_000);
-    expect(rest.to).toBe(10);
-    expect(JSON.parse(`[${decode(rest.bytes)}]`).map((r: any) => r.offset)).toEqual([3, 4, 5, 6, 7, 8, 9]);
+  it("stamps any slice of packed tails exactly as string formatting would", () => {
+    const tails = ['"key":null,"value":"a","headers":[]}', '"key":"ü","value":"\u0000\\"","headers":[]}', '"key":null,"value":"😀","headers":[]}', '"key":null,"value":null,"headers":[]}'];
+    const timestamps = [0, 9, 10, Number.MAX_SAFE_INTEGER];
+    for (const base of [0, 7, 99_999, 9_007_199_254_740_000]) {
+      for (const [from, to] of [[0, 4], [1, 3], [3, 4]] as const) {
+        const batch = buildBatch(base, timestamps, packTails(tails), from, to);
+        const expected = tails.slice(from, to).map((t, i) => `{"offset":${base + i},"timestamp":${timestamps[from + i]},${t}`).join(",");
+        expect(decode(batch.bytes)).toBe(expected);
+        expect(batch.maxTimestamp).toBe(Math.max(...timestamps.slice(from, to)));
+      }
+    }
   });
 
   it("transcodes between text and base64 both ways", () => {
-    const batch = buildBatch(0, [7], ['"key":"ké","value":"v","headers":[{"key":"h","value":"x"},{"key":"n","value":null}]}'], 0, 1_000_000);
+    const batch = buildBatch(0, [7], packTails(['"key":"ké","value":"v","headers":[{"key":"h","value":"x"},{"key":"n","value":null}]}']), 0, 1);
     const b64 = transcodeRecords(batch.bytes, "text", "base64");
     expect(parseRecords(b64)).toEqual([{ offset: 0, timestamp: 7, key: textToBase64("ké"), value: "dg==", headers: [{ key: "h", value: "eA==" }, { key: "n", value: null }] }]);
     expect(decode(transcodeRecords(b64, "base64", "text"))).toBe(decode(batch.bytes));

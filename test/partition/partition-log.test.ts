@@ -3,6 +3,7 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { packTails } from "../../src/log/batch";
 import { partitionLogStub } from "../../src/names";
 import type { PartitionLog } from "../../src/partition/PartitionLog";
 import type { PartitionRef, TopicMetadata } from "../../src/protocol";
@@ -26,7 +27,7 @@ describe("PartitionLog", () => {
     const meta = await topicMeta(t);
     const stub = partitionLogStub(env, meta.topicId, 0);
     for (let i = 0; i < 3; i++) {
-      const r = await stub.append(ref(meta), { encoding: "text", timestamps: Array(100).fill(1000 + i), tails: tails(100, i * 100), hasNullKey: true });
+      const r = await stub.append(ref(meta), { encoding: "text", timestamps: new Float64Array(100).fill(1000 + i), tails: packTails(tails(100, i * 100)), hasNullKey: true });
       expect(r.ok && r.value.baseOffset).toBe(i * 100);
     }
     const rows = await runInDurableObject(stub, (_instance: PartitionLog, state) =>
