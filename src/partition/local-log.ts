@@ -133,7 +133,13 @@ export class LocalLog {
     const next = { ...state, logEndOffset: offset, highWatermark: offset, sizeBytes, batchCount, maxTimestampSoFar: maxSoFar };
     assert(next.logStartOffset <= next.highWatermark && next.highWatermark <= next.logEndOffset, "offsets out of order after append");
     assert(next.logEndOffset === baseOffset + count, "offsets not contiguous after append");
-    this.writeState(next);
+    // Only the offsets and totals change on append: a narrow UPDATE, not the whole row with its config JSON.
+    const updated = this.sql.exec(
+      "UPDATE partition_state SET log_end_offset = ?, high_watermark = ?, size_bytes = ?, batch_count = ?, max_timestamp_so_far = ? WHERE id = 0",
+      next.logEndOffset, next.highWatermark, next.sizeBytes, next.batchCount, next.maxTimestampSoFar,
+    );
+    assert(updated.rowsWritten === 1, "partition_state row missing at append");
+    this.state = next;
     return baseOffset;
   }
 
