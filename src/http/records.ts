@@ -5,12 +5,12 @@ import type { Env } from "../env";
 import { KafkaError } from "../errors";
 import { MAX_PRODUCE_REQUEST_BYTES, SSE_MAX_DURATION_MS, SSE_POLL_WAIT_MS } from "../limits";
 import { fetchRecords, parsePartition, parseReadRequest } from "../service/fetch";
-import { produce } from "../service/produce";
+import { produce, type ProduceResult } from "../service/produce";
 import { checkTopicName } from "../service/topics";
 import type { ReadRequest } from "../protocol";
 import { checkQuota, debitQuota, principalOf } from "./auth";
 import { pathParam, queryParam, readJsonSized } from "./parse";
-import { errorResponse, json, jsonBytes } from "./respond";
+import { errorResponse, JSON_HEADERS, jsonBytes } from "./respond";
 
 export async function handleProduce(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   const topic = checkTopicName(pathParam(request.params, "topic"));
@@ -25,7 +25,27 @@ export async function handleProduce(request: IRequest, env: Env, ctx: ExecutionC
     const failed = outcome.results.find((r) => "error" in r);
     if (failed && "error" in failed) return errorResponse(failed.error);
   }
-  return json({ results: outcome.results }, outcome.status);
+  return new Response(resultsJson(outcome.results), { status: outcome.status, headers: JSON_HEADERS });
+}
+
+/**
+ * `{"results":[...]}` as JSON.stringify would write it, built from templates: about twice as fast for a
+ * thousand acks (number-to-string of the shared timestamp is done once, not per record).
+ */
+function resultsJson(results: readonly ProduceResult[]): string {
+  const parts = new Array<string>(results.length);
+  let lastTs = NaN;
+  let lastTsText = "";
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i]!;
+    if ("error" in r) {
+      parts[i] = JSON.stringify(r);
+      continue;
+    }
+    if (r.timestamp !== lastTs) lastTsText = String((lastTs = r.timestamp));
+    parts[i] = `{"partition":${r.partition},"offset":${r.offset},"timestamp":${lastTsText}}`;
+  }
+  return `{"results":[${parts.join(",")}]}`;
 }
 
 export async function handleFetch(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {

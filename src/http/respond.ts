@@ -1,7 +1,7 @@
 // Turning results and errors into HTTP responses: the one place that maps the error table to statuses.
 import { ERRORS, errorBody, KafkaError, type ErrorBody } from "../errors";
 
-const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
+export const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
