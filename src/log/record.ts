@@ -116,7 +116,7 @@ export class RecordParser {
         }
         clean.push({ key: header.key, value: headerValue });
       }
-      headersJson = JSON.stringify(clean);
+      if (clean.length > 0) headersJson = JSON.stringify(clean); // `headers: []` is common; stringify is not free
     }
 
     let ts = this.nowMs;
