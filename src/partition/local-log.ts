@@ -55,6 +55,8 @@ export class LocalLog {
   private state: LogState | undefined;
   /** Whether this object's tables exist; made by the first write, so reads of an unused partition store nothing. */
   private persisted = false;
+  /** Whether partition_state has its row (appends then update it narrowly). */
+  private stateRowWritten = false;
 
   constructor(private readonly sql: SqlStorage) {
     // Tables are made on first adopt(), not here: describing or reading a partition never written (or one whose
@@ -63,7 +65,10 @@ export class LocalLog {
     if (!exists) return;
     this.persisted = true;
     const row = sql.exec<StateRow>("SELECT * FROM partition_state WHERE id = 0").toArray()[0];
-    if (row !== undefined) this.state = fromRow(row);
+    if (row !== undefined) {
+      this.state = fromRow(row);
+      this.stateRowWritten = true;
+    }
   }
 
   /** Undefined until the partition has learned its topic from the controller. */
@@ -133,6 +138,11 @@ export class LocalLog {
     const next = { ...state, logEndOffset: offset, highWatermark: offset, sizeBytes, batchCount, maxTimestampSoFar: maxSoFar };
     assert(next.logStartOffset <= next.highWatermark && next.highWatermark <= next.logEndOffset, "offsets out of order after append");
     assert(next.logEndOffset === baseOffset + count, "offsets not contiguous after append");
+    if (!this.stateRowWritten) {
+      // The first append of a partition writes its whole state row (adopt() kept it in memory until now).
+      this.writeState(next);
+      return baseOffset;
+    }
     // Only the offsets and totals change on append: a narrow UPDATE, not the whole row with its config JSON.
     const updated = this.sql.exec(
       "UPDATE partition_state SET log_end_offset = ?, high_watermark = ?, size_bytes = ?, batch_count = ?, max_timestamp_so_far = ? WHERE id = 0",
@@ -259,6 +269,7 @@ export class LocalLog {
        VALUES (0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       s.topic, s.topicId, s.partition, s.metadataVersion, JSON.stringify(s.config), s.logStartOffset, s.logEndOffset, s.highWatermark, s.sizeBytes, s.batchCount, s.maxTimestampSoFar,
     );
+    this.stateRowWritten = true;
     this.state = s;
   }
 }
