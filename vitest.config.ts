@@ -1,14 +1,30 @@
 import { defineConfig } from "vitest/config";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 
+// Two projects: "workers" runs inside workerd (unit, Durable Object, HTTP end to end); "node" runs the client and
+// the CLI from Node against a real local edgelog each test file starts (scripts/bench/edgelog-server.mjs).
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
-      // Auth is off for the suites that test the log itself (test/auth turns it on per request); groups re-read
-      // topic metadata on every heartbeat in tests, so added partitions show at once.
-      miniflare: { bindings: { EDGELOG_ENV: "test", EDGELOG_AUTH: "off", GROUP_METADATA_REFRESH_MS: "0" } },
-    }),
-  ],
-  test: { include: ["test/**/*.test.ts"] },
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            // Groups re-read topic metadata on every heartbeat in tests, so added partitions show at once.
+            miniflare: { bindings: { EDGELOG_ENV: "test", GROUP_METADATA_REFRESH_MS: "0" } },
+          }),
+        ],
+        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/**/*.node.test.ts", "**/node_modules/**"] },
+      },
+      {
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/client/**/*.node.test.ts", "test/cli/**/*.node.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
 });

@@ -1,0 +1,170 @@
+// The Transport over HTTP with fetch: builds each route of docs/api.md, sends the bearer token, bounds every call
+// with a timeout, and turns every non-2xx answer into an EdgelogError from the server's error body. Runs wherever
+// fetch does (Workers, Node >= 18, browsers); pass `fetch` to use another one (a service binding's fetch, a test's).
+import { EdgelogError } from "./edgelog-error";
+import type { CallOptions, Transport } from "./transport";
+import type {
+  CommitRequest,
+  ConfigChanges,
+  CreateTopicRequest,
+  FetchParams,
+  FetchResponse,
+  GroupDescription,
+  GroupOffsets,
+  GroupSummary,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  ListedOffset,
+  OffsetSpec,
+  ProduceRequest,
+  ProduceResult,
+  ProducerIdAndEpoch,
+  ResetOffsetsRequest,
+  ResetOffsetsResult,
+  TopicDescription,
+  TopicSummary,
+} from "./wire";
+
+export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface HttpTransportConfig {
+  /** Base URL of edgelog, e.g. http://127.0.0.1:8787. */
+  url: string;
+  /** Sent as `Authorization: Bearer <token>`. */
+  token?: string;
+  fetch?: FetchFunction;
+  /** Bound on one request (a long-poll gets its maxWaitMs on top). Kafka's request.timeout.ms. */
+  requestTimeoutMs?: number;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+export class HttpTransport implements Transport {
+  private readonly base: string;
+  private readonly headers: Record<string, string>;
+  private readonly fetchFn: FetchFunction;
+  private readonly timeoutMs: number;
+
+  constructor(config: HttpTransportConfig) {
+    this.base = config.url.replace(/\/+$/, "");
+    this.headers = { accept: "application/json", ...(config.token ? { authorization: `Bearer ${config.token}` } : {}) };
+    // Called through a closure: Workers reject a global fetch invoked with another `this`.
+    this.fetchFn = config.fetch ?? ((input, init) => fetch(input, init));
+    this.timeoutMs = config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  }
+
+  createTopic(request: CreateTopicRequest): Promise<TopicSummary> {
+    return this.call("POST", "/v1/topics", request);
+  }
+  async listTopics(): Promise<TopicSummary[]> {
+    return (await this.call<{ topics: TopicSummary[] }>("GET", "/v1/topics")).topics;
+  }
+  describeTopic(topic: string): Promise<TopicDescription> {
+    return this.call("GET", `/v1/topics/${seg(topic)}`);
+  }
+  alterTopicConfig(topic: string, config: ConfigChanges): Promise<TopicSummary> {
+    return this.call("PATCH", `/v1/topics/${seg(topic)}`, { config });
+  }
+  addPartitions(topic: string, count: number): Promise<TopicSummary> {
+    return this.call("POST", `/v1/topics/${seg(topic)}/partitions`, { count });
+  }
+  deleteTopic(topic: string): Promise<TopicSummary> {
+    return this.call("DELETE", `/v1/topics/${seg(topic)}`);
+  }
+
+  initProducer(producerId?: number): Promise<ProducerIdAndEpoch> {
+    return this.call("POST", "/v1/producers", producerId === undefined ? {} : { producerId });
+  }
+  async produce(topic: string, partition: number, request: ProduceRequest, options?: CallOptions): Promise<ProduceResult[]> {
+    const path = `/v1/topics/${seg(topic)}/partitions/${partition}/records`;
+    return (await this.call<{ results: ProduceResult[] }>("POST", path, request, options)).results;
+  }
+  fetchRecords(topic: string, partition: number, params: FetchParams, options?: CallOptions): Promise<FetchResponse> {
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(params)) if (value !== undefined) query.set(name, String(value));
+    const qs = query.toString() ? `?${query}` : "";
+    return this.call("GET", `/v1/topics/${seg(topic)}/partitions/${partition}/records${qs}`, undefined, options, params.maxWaitMs ?? 0);
+  }
+  listOffsets(topic: string, partition: number, at: OffsetSpec): Promise<ListedOffset> {
+    return this.call("GET", `/v1/topics/${seg(topic)}/partitions/${partition}/offsets?at=${encodeURIComponent(String(at))}`);
+  }
+
+  heartbeat(group: string, request: HeartbeatRequest): Promise<HeartbeatResponse> {
+    return this.call("POST", `/v1/groups/${seg(group)}/heartbeat`, request);
+  }
+  commitOffsets(group: string, request: CommitRequest): Promise<{ committed: number }> {
+    return this.call("POST", `/v1/groups/${seg(group)}/offsets`, request);
+  }
+  groupOffsets(group: string): Promise<GroupOffsets> {
+    return this.call("GET", `/v1/groups/${seg(group)}/offsets`);
+  }
+  resetOffsets(group: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult> {
+    return this.call("POST", `/v1/groups/${seg(group)}/offsets/reset`, request);
+  }
+  async listGroups(): Promise<GroupSummary[]> {
+    return (await this.call<{ groups: GroupSummary[] }>("GET", "/v1/groups")).groups;
+  }
+  describeGroup(group: string): Promise<GroupDescription> {
+    return this.call("GET", `/v1/groups/${seg(group)}`);
+  }
+  deleteGroup(group: string): Promise<{ groupId: string }> {
+    return this.call("DELETE", `/v1/groups/${seg(group)}`);
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown, options: CallOptions = {}, extraTimeMs = 0): Promise<T> {
+    const timeout = AbortSignal.timeout(this.timeoutMs + extraTimeMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const init: RequestInit = { method, headers: this.headers, signal };
+    if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      init.headers = { ...this.headers, "content-type": "application/json" };
+    }
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetchFn(this.base + path, init);
+      text = await response.text();
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (timeout.aborted) {
+        throw new EdgelogError("REQUEST_TIMED_OUT", `${method} ${path}: no answer from ${this.base} within ${this.timeoutMs + extraTimeMs} ms`, { cause: error });
+      }
+      throw EdgelogError.network(`${method} ${path}: cannot reach ${this.base}: ${describe(error)}`, error);
+    }
+    if (response.ok) {
+      try {
+        return JSON.parse(text) as T;
+      } catch (error) {
+        throw EdgelogError.network(`${method} ${path}: ${response.status} answer is not JSON (is ${this.base} an edgelog?)`, error);
+      }
+    }
+    throw errorFrom(method, path, response, text);
+  }
+}
+
+function errorFrom(method: string, path: string, response: Response, text: string): EdgelogError {
+  const retryAfter = Number(response.headers.get("retry-after"));
+  const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined;
+  try {
+    const parsed = JSON.parse(text) as { error?: { type?: unknown } };
+    if (parsed.error && typeof parsed.error.type === "string") return EdgelogError.fromBody(parsed.error as never, response.status, retryAfterMs);
+  } catch {
+    // not an edgelog error body: below
+  }
+  // A gateway's 502/503/504 page means no edgelog answered: retriable like a dropped connection.
+  const snippet = text.slice(0, 200).replace(/\s+/g, " ");
+  if (response.status >= 502 && response.status <= 504) return EdgelogError.network(`${method} ${path}: ${response.status} from something that is not edgelog: ${snippet}`);
+  return new EdgelogError("UNKNOWN_SERVER_ERROR", `${method} ${path}: ${response.status} ${snippet}`, { status: response.status });
+}
+
+function seg(name: string): string {
+  return encodeURIComponent(name);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = error.cause instanceof Error ? `: ${error.cause.message}` : "";
+    return `${error.message}${cause}`;
+  }
+  return String(error);
+}

@@ -1,0 +1,122 @@
+// The Transport over edgelog's RPC entrypoint (EdgelogRpc) through a Workers service binding: no HTTP, no JSON
+// on the wire. Each method returns Result<T>; an error result becomes an EdgelogError, and a binding that throws
+// (unreachable or misconfigured service) becomes a retriable NETWORK_EXCEPTION.
+import type { ErrorBody, Result } from "../errors";
+import { EdgelogError } from "./edgelog-error";
+import { raceAbort, type CallOptions, type Transport } from "./transport";
+import type {
+  CommitRequest,
+  ConfigChanges,
+  CreateTopicRequest,
+  FetchParams,
+  FetchResponse,
+  GroupDescription,
+  GroupOffsets,
+  GroupSummary,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  ListedOffset,
+  OffsetSpec,
+  ProduceRequest,
+  ProduceResult,
+  ProducerIdAndEpoch,
+  ResetOffsetsRequest,
+  ResetOffsetsResult,
+  TopicDescription,
+  TopicSummary,
+} from "./wire";
+
+/** What a service binding to edgelog's EdgelogRpc entrypoint offers (the subset the client uses). */
+export interface EdgelogBinding {
+  createTopic(request: CreateTopicRequest): Promise<Result<TopicSummary>>;
+  listTopics(): Promise<Result<TopicSummary[]>>;
+  describeTopic(topic: string): Promise<Result<TopicDescription>>;
+  alterTopicConfig(topic: string, request: { config: ConfigChanges }): Promise<Result<TopicSummary>>;
+  addPartitions(topic: string, request: { count: number }): Promise<Result<TopicSummary>>;
+  deleteTopic(topic: string): Promise<Result<TopicSummary>>;
+  initProducer(request?: { producerId?: number }): Promise<Result<ProducerIdAndEpoch>>;
+  produce(topic: string, request: ProduceRequest, partition?: number): Promise<Result<{ status: number; results: ProduceResult[] }>>;
+  fetchRecords(topic: string, partition: number, params?: FetchParams): Promise<Result<FetchResponse>>;
+  listOffsets(topic: string, partition: number, at: string | number): Promise<Result<ListedOffset>>;
+  heartbeat(group: string, request: HeartbeatRequest): Promise<Result<HeartbeatResponse>>;
+  commitOffsets(group: string, request: CommitRequest): Promise<Result<{ committed: number }>>;
+  groupOffsets(group: string): Promise<Result<GroupOffsets>>;
+  resetOffsets(group: string, request: ResetOffsetsRequest): Promise<Result<ResetOffsetsResult>>;
+  listGroups(): Promise<Result<GroupSummary[]>>;
+  describeGroup(group: string): Promise<Result<GroupDescription>>;
+  deleteGroup(group: string): Promise<Result<{ groupId: string }>>;
+}
+
+export class RpcTransport implements Transport {
+  constructor(private readonly binding: EdgelogBinding) {}
+
+  createTopic(request: CreateTopicRequest): Promise<TopicSummary> {
+    return call(() => this.binding.createTopic(request));
+  }
+  listTopics(): Promise<TopicSummary[]> {
+    return call(() => this.binding.listTopics());
+  }
+  describeTopic(topic: string): Promise<TopicDescription> {
+    return call(() => this.binding.describeTopic(topic));
+  }
+  alterTopicConfig(topic: string, config: ConfigChanges): Promise<TopicSummary> {
+    return call(() => this.binding.alterTopicConfig(topic, { config }));
+  }
+  addPartitions(topic: string, count: number): Promise<TopicSummary> {
+    return call(() => this.binding.addPartitions(topic, { count }));
+  }
+  deleteTopic(topic: string): Promise<TopicSummary> {
+    return call(() => this.binding.deleteTopic(topic));
+  }
+
+  initProducer(producerId?: number): Promise<ProducerIdAndEpoch> {
+    return call(() => this.binding.initProducer(producerId === undefined ? {} : { producerId }));
+  }
+  async produce(topic: string, partition: number, request: ProduceRequest, options?: CallOptions): Promise<ProduceResult[]> {
+    const { results } = await raceAbort(call(() => this.binding.produce(topic, request, partition)), options?.signal);
+    // With a partition argument RPC reports the partition's failure inside results; HTTP answers with it.
+    const failed = results.find((r): r is { partition: number; error: ErrorBody } => "error" in r);
+    if (failed) throw EdgelogError.fromBody(failed.error);
+    return results;
+  }
+  fetchRecords(topic: string, partition: number, params: FetchParams, options?: CallOptions): Promise<FetchResponse> {
+    // An RPC call cannot be cancelled; a long-poll that is no longer wanted is left to finish (bounded by maxWaitMs).
+    return raceAbort(call(() => this.binding.fetchRecords(topic, partition, params)), options?.signal);
+  }
+  listOffsets(topic: string, partition: number, at: OffsetSpec): Promise<ListedOffset> {
+    return call(() => this.binding.listOffsets(topic, partition, at));
+  }
+
+  heartbeat(group: string, request: HeartbeatRequest): Promise<HeartbeatResponse> {
+    return call(() => this.binding.heartbeat(group, request));
+  }
+  commitOffsets(group: string, request: CommitRequest): Promise<{ committed: number }> {
+    return call(() => this.binding.commitOffsets(group, request));
+  }
+  groupOffsets(group: string): Promise<GroupOffsets> {
+    return call(() => this.binding.groupOffsets(group));
+  }
+  resetOffsets(group: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult> {
+    return call(() => this.binding.resetOffsets(group, request));
+  }
+  listGroups(): Promise<GroupSummary[]> {
+    return call(() => this.binding.listGroups());
+  }
+  describeGroup(group: string): Promise<GroupDescription> {
+    return call(() => this.binding.describeGroup(group));
+  }
+  deleteGroup(group: string): Promise<{ groupId: string }> {
+    return call(() => this.binding.deleteGroup(group));
+  }
+}
+
+async function call<T>(invoke: () => Promise<Result<T>>): Promise<T> {
+  let result: Result<T>;
+  try {
+    result = await invoke();
+  } catch (error) {
+    throw EdgelogError.network(`edgelog service binding failed: ${error instanceof Error ? error.message : String(error)}`, error);
+  }
+  if (result.ok) return result.value;
+  throw EdgelogError.fromBody(result.error);
+}

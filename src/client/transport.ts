@@ -1,0 +1,73 @@
+// How the client reaches edgelog: one method per operation of the HTTP API, implemented over HTTP (HttpTransport)
+// or over the RPC entrypoint through a service binding (RpcTransport). Methods return the answer's value or throw
+// an EdgelogError; the producer, consumer and admin never see which transport they run on.
+import type {
+  CommitRequest,
+  ConfigChanges,
+  CreateTopicRequest,
+  FetchParams,
+  FetchResponse,
+  GroupDescription,
+  GroupOffsets,
+  GroupSummary,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  ListedOffset,
+  OffsetSpec,
+  ProduceRequest,
+  ProduceResult,
+  ProducerIdAndEpoch,
+  ResetOffsetsRequest,
+  ResetOffsetsResult,
+  TopicDescription,
+  TopicSummary,
+} from "./wire";
+
+export interface CallOptions {
+  /** Aborting gives up waiting: the call rejects with the signal's reason (the request may still run on the server). */
+  signal?: AbortSignal;
+}
+
+export interface Transport {
+  createTopic(request: CreateTopicRequest): Promise<TopicSummary>;
+  listTopics(): Promise<TopicSummary[]>;
+  describeTopic(topic: string): Promise<TopicDescription>;
+  alterTopicConfig(topic: string, config: ConfigChanges): Promise<TopicSummary>;
+  addPartitions(topic: string, count: number): Promise<TopicSummary>;
+  deleteTopic(topic: string): Promise<TopicSummary>;
+
+  /** InitProducerId: a new id, or with `producerId` the same id at its next epoch. */
+  initProducer(producerId?: number): Promise<ProducerIdAndEpoch>;
+  /** Produce to one partition; a failed partition throws its error. */
+  produce(topic: string, partition: number, request: ProduceRequest, options?: CallOptions): Promise<ProduceResult[]>;
+  fetchRecords(topic: string, partition: number, params: FetchParams, options?: CallOptions): Promise<FetchResponse>;
+  listOffsets(topic: string, partition: number, at: OffsetSpec): Promise<ListedOffset>;
+
+  heartbeat(group: string, request: HeartbeatRequest): Promise<HeartbeatResponse>;
+  commitOffsets(group: string, request: CommitRequest): Promise<{ committed: number }>;
+  groupOffsets(group: string): Promise<GroupOffsets>;
+  resetOffsets(group: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult>;
+  listGroups(): Promise<GroupSummary[]>;
+  describeGroup(group: string): Promise<GroupDescription>;
+  deleteGroup(group: string): Promise<{ groupId: string }>;
+}
+
+/** Settles with `work`, or rejects with the signal's reason as soon as it aborts (for calls that cannot be cancelled). */
+export function raceAbort<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,209 @@
+// The HTTP API's bodies as the client sees them (docs/api.md), declared here because the client may import only
+// the pure leaves (DESIGN §4), never the server's service or object modules. Types only.
+import type { ErrorBody } from "../errors";
+
+export type Encoding = "text" | "base64";
+/** 1 and "all" (-1) wait for the durable write; 0 answers once the request is validated (no offsets, no errors). */
+export type Acks = 0 | 1 | -1 | "all";
+
+export interface Header {
+  key: string;
+  value: string | null;
+}
+
+export interface TopicSummary {
+  name: string;
+  topicId: string;
+  partitionCount: number;
+  replicationFactor: number;
+  /** Every topic config as a string, defaults included. */
+  config: Record<string, string>;
+}
+
+export interface PartitionInfo {
+  partition: number;
+  leader: number;
+  leaderEpoch: number;
+  replicas: number[];
+  isr: number[];
+  logStartOffset: number;
+  highWatermark: number;
+  logEndOffset: number;
+  bytes: number;
+  batches: number;
+}
+
+export interface TopicDescription extends TopicSummary {
+  partitions: PartitionInfo[];
+}
+
+export interface CreateTopicRequest {
+  name: string;
+  partitions?: number;
+  replicationFactor?: number;
+  config?: Record<string, string | number | boolean>;
+}
+
+/** A config value, or null to reset it to its default. */
+export type ConfigChanges = Record<string, string | number | boolean | null>;
+
+/** A record on the wire: keys, values and header values in the request's encoding. */
+export interface WireRecord {
+  key?: string | null;
+  value: string | null;
+  headers?: Header[];
+  timestamp?: number;
+  partition?: number;
+}
+
+export interface ProducerIdentity {
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+}
+
+export interface ProduceRequest {
+  records: WireRecord[];
+  acks?: Acks;
+  encoding?: Encoding;
+  producer?: ProducerIdentity;
+}
+
+export type ProduceResult = { partition: number; offset: number; timestamp: number } | { partition: number; error: ErrorBody };
+
+export interface ProducerIdAndEpoch {
+  producerId: number;
+  producerEpoch: number;
+}
+
+export interface FetchParams {
+  offset?: number;
+  maxRecords?: number;
+  maxBytes?: number;
+  maxWaitMs?: number;
+  encoding?: Encoding;
+}
+
+export interface FetchedRecord {
+  offset: number;
+  timestamp: number;
+  key: string | null;
+  value: string | null;
+  headers: Header[];
+}
+
+export interface FetchResponse {
+  records: FetchedRecord[];
+  nextOffset: number;
+  highWatermark: number;
+  logStartOffset: number;
+}
+
+/** ListOffsets: "earliest", "latest", or a timestamp in ms (the first offset whose timestamp is at least it). */
+export type OffsetSpec = "earliest" | "latest" | number;
+
+export interface ListedOffset {
+  offset: number;
+  timestamp: number;
+}
+
+export interface TopicPartitions {
+  topic: string;
+  partitions: number[];
+}
+
+export interface HeartbeatRequest {
+  memberId?: string;
+  memberEpoch: number;
+  subscribedTopics?: string[];
+  ownedPartitions?: TopicPartitions[];
+  sessionTimeoutMs?: number;
+  rebalanceTimeoutMs?: number;
+  assignor?: "uniform" | "range";
+}
+
+export interface HeartbeatResponse {
+  memberId: string;
+  memberEpoch: number;
+  heartbeatIntervalMs: number;
+  assignment: TopicPartitions[];
+}
+
+export interface OffsetCommit {
+  topic: string;
+  partition: number;
+  /** The next offset to read. */
+  offset: number;
+  metadata?: string;
+}
+
+export interface CommitRequest {
+  memberId?: string;
+  memberEpoch?: number;
+  offsets: OffsetCommit[];
+}
+
+export interface PartitionLag {
+  partition: number;
+  committedOffset: number | null;
+  metadata: string | null;
+  highWatermark: number;
+  lag: number | null;
+}
+
+export interface TopicLag {
+  topic: string;
+  partitions: PartitionLag[];
+  lag: number;
+}
+
+export interface GroupOffsets {
+  groupId: string;
+  state: string;
+  topics: TopicLag[];
+  totalLag: number;
+}
+
+export type ResetTo = "earliest" | "latest" | { timestamp: number } | { offset: number };
+
+export interface ResetOffsetsRequest {
+  topic: string;
+  to: ResetTo;
+  partitions?: number[];
+}
+
+export interface ResetOffsetsResult {
+  topic: string;
+  partitions: { partition: number; offset: number }[];
+}
+
+export interface GroupSummary {
+  groupId: string;
+  state: string;
+  members: number;
+}
+
+export interface GroupMember {
+  memberId: string;
+  memberEpoch: number;
+  state: string;
+  subscribedTopics: string[];
+  assignment: TopicPartitions[];
+  pendingRevocation: TopicPartitions[];
+  targetAssignment: TopicPartitions[];
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  joinedMs: number;
+  lastHeartbeatMs: number;
+}
+
+export interface GroupDescription {
+  groupId: string;
+  state: string;
+  groupEpoch: number;
+  assignmentEpoch: number;
+  assignor: string;
+  members: GroupMember[];
+  subscribedTopics: string[];
+  lag: GroupOffsets;
+}
