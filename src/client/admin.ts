@@ -1,0 +1,85 @@
+// Administration: topics (create, list, describe, alter config, add partitions, delete), groups (list, describe,
+// delete, reset offsets, lag) and ListOffsets. Reads and idempotent changes are retried on retriable errors;
+// create, delete and add-partitions are not (a retry after a lost answer would report "already exists").
+import { PARTITION_FANOUT_CONCURRENCY } from "../limits";
+import { DEFAULT_BACKOFF, retry } from "./backoff";
+import type { Transport } from "./transport";
+import type {
+  ConfigChanges,
+  CreateTopicRequest,
+  GroupDescription,
+  GroupOffsets,
+  GroupSummary,
+  ListedOffset,
+  OffsetSpec,
+  ResetOffsetsRequest,
+  ResetOffsetsResult,
+  TopicDescription,
+  TopicSummary,
+} from "./wire";
+
+const READ_RETRIES = 5;
+
+export class Admin {
+  constructor(private readonly transport: Transport) {}
+
+  createTopic(request: CreateTopicRequest): Promise<TopicSummary> {
+    return this.transport.createTopic(request);
+  }
+  listTopics(): Promise<TopicSummary[]> {
+    return this.read(() => this.transport.listTopics());
+  }
+  describeTopic(topic: string): Promise<TopicDescription> {
+    return this.read(() => this.transport.describeTopic(topic));
+  }
+  /** Sets the named configs; null resets one to its default. */
+  alterTopicConfig(topic: string, config: ConfigChanges): Promise<TopicSummary> {
+    return this.read(() => this.transport.alterTopicConfig(topic, config));
+  }
+  /** `count` is the new total (Kafka's CreatePartitions). */
+  addPartitions(topic: string, count: number): Promise<TopicSummary> {
+    return this.transport.addPartitions(topic, count);
+  }
+  deleteTopic(topic: string): Promise<TopicSummary> {
+    return this.transport.deleteTopic(topic);
+  }
+
+  listGroups(): Promise<GroupSummary[]> {
+    return this.read(() => this.transport.listGroups());
+  }
+  /** Members, their assignments, and the lag table. */
+  describeGroup(group: string): Promise<GroupDescription> {
+    return this.read(() => this.transport.describeGroup(group));
+  }
+  deleteGroup(group: string): Promise<{ groupId: string }> {
+    return this.transport.deleteGroup(group);
+  }
+  /** Sets a topic's committed offsets for replay; only while the group has no members. */
+  resetOffsets(group: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult> {
+    return this.read(() => this.transport.resetOffsets(group, request));
+  }
+  /** Committed offsets with each partition's high watermark and lag (highWatermark - committed). */
+  lag(group: string): Promise<GroupOffsets> {
+    return this.read(() => this.transport.groupOffsets(group));
+  }
+
+  /** ListOffsets for one partition: earliest, latest, or the first offset whose timestamp is at least `at` ms. */
+  listOffsets(topic: string, partition: number, at: OffsetSpec): Promise<ListedOffset> {
+    return this.read(() => this.transport.listOffsets(topic, partition, at));
+  }
+
+  /** ListOffsets for every partition of a topic. */
+  async topicOffsets(topic: string, at: OffsetSpec = "latest"): Promise<({ partition: number } & ListedOffset)[]> {
+    const { partitionCount } = await this.describeTopic(topic);
+    const out: ({ partition: number } & ListedOffset)[] = [];
+    for (let from = 0; from < partitionCount; from += PARTITION_FANOUT_CONCURRENCY) {
+      const partitions = Array.from({ length: Math.min(PARTITION_FANOUT_CONCURRENCY, partitionCount - from) }, (_, i) => from + i);
+      out.push(...(await Promise.all(partitions.map(async (partition) => ({ partition, ...(await this.listOffsets(topic, partition, at)) })))));
+    }
+    return out;
+  }
+
+  private read<T>(work: () => Promise<T>): Promise<T> {
+    return retry(work, READ_RETRIES, DEFAULT_BACKOFF);
+  }
+}

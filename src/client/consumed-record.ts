@@ -1,0 +1,16 @@
+// What a consumer hands to its handlers: fetched records with their topic and partition, and a page of them.
+import type { FetchedRecord } from "./wire";
+
+export interface ConsumedRecord extends FetchedRecord {
+  topic: string;
+  partition: number;
+}
+
+export interface ConsumedBatch {
+  topic: string;
+  partition: number;
+  /** The partition's high watermark when the page was fetched: lag = highWatermark - (last offset + 1). */
+  highWatermark: number;
+  /** Consecutive records, in offset order. */
+  records: ConsumedRecord[];
+}

@@ -1,0 +1,67 @@
+// The `edgelog/client` package entry: `new Edgelog({ url })` (HTTP) or `new Edgelog({ binding: env.EDGELOG })`
+// (a Workers service binding to the RPC entrypoint) makes producers, consumers and an admin over one transport.
+// The only module of the client that re-exports others: a package export needs one module (DESIGN §4's
+// "no barrel files" is about imports inside the project).
+import { Admin } from "./admin";
+import { Consumer, type ConsumerConfig } from "./consumer";
+import { HttpTransport, type FetchFunction } from "./http-transport";
+import { Producer, type ProducerConfig } from "./producer";
+import { RpcTransport, type EdgelogBinding } from "./rpc-transport";
+import type { Transport } from "./transport";
+
+export interface EdgelogConfig {
+  /** Base URL of edgelog over HTTP, e.g. http://127.0.0.1:8787. */
+  url?: string;
+  /** Sent as `Authorization: Bearer <token>` over HTTP. */
+  token?: string;
+  /** A fetch to use instead of the global one (e.g. a service binding's `fetch` with any url). */
+  fetch?: FetchFunction;
+  /** Inside a Worker: a service binding to edgelog's EdgelogRpc entrypoint (no HTTP at all). */
+  binding?: EdgelogBinding;
+  /** HTTP only: bound on each request, a long-poll's wait excluded. Default 30000. */
+  requestTimeoutMs?: number;
+  /** Any other Transport. */
+  transport?: Transport;
+}
+
+export class Edgelog {
+  readonly transport: Transport;
+
+  constructor(config: EdgelogConfig) {
+    if (config.transport) this.transport = config.transport;
+    else if (config.binding) this.transport = new RpcTransport(config.binding);
+    else if (config.url) {
+      this.transport = new HttpTransport({
+        url: config.url,
+        ...(config.token === undefined ? {} : { token: config.token }),
+        ...(config.fetch === undefined ? {} : { fetch: config.fetch }),
+        ...(config.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: config.requestTimeoutMs }),
+      });
+    } else throw new Error("new Edgelog({ url }) or new Edgelog({ binding }): say how to reach edgelog");
+  }
+
+  producer(config?: ProducerConfig): Producer {
+    return new Producer(this.transport, config);
+  }
+
+  consumer(config: ConsumerConfig): Consumer {
+    return new Consumer(this.transport, config);
+  }
+
+  admin(): Admin {
+    return new Admin(this.transport);
+  }
+}
+
+export { Admin } from "./admin";
+export { Consumer, type ConsumerConfig, type PartitionPosition, type RunConfig } from "./consumer";
+export type { ConsumedBatch, ConsumedRecord } from "./consumed-record";
+export { withDeadLetter, DLQ_HEADERS, type DeadLetterConfig, type RecordHandler } from "./dead-letter";
+export { EdgelogError, CLIENT_ERRORS, isRetriable, type ClientErrorType } from "./edgelog-error";
+export { HttpTransport, type FetchFunction, type HttpTransportConfig } from "./http-transport";
+export { Producer, type ProducerConfig } from "./producer";
+export type { ProducerRecord, RecordMetadata } from "./producer-record";
+export { RpcTransport, type EdgelogBinding } from "./rpc-transport";
+export type { Transport, CallOptions } from "./transport";
+export { ERRORS, type ErrorType } from "../errors";
+export type * from "./wire";

@@ -1,0 +1,133 @@
+// One owned partition of a consumer: long-polls it from its position and hands each page to the consumer to
+// process, in offset order, one page at a time. `processed` (the next offset after the last processed record) is
+// what gets committed; `position` is where the next fetch starts. stop() aborts the long-poll and resolves once no
+// processing of this partition is under way, which is what revocation waits for before committing.
+import { backoffMs, sleep } from "./backoff";
+import { isErrorType, isRetriable } from "./edgelog-error";
+import type { FetchedRecord, FetchParams } from "./wire";
+import type { Transport } from "./transport";
+import type { BackoffConfig } from "./backoff";
+
+export interface FetcherContext {
+  transport: Transport;
+  fetch: Omit<FetchParams, "offset">;
+  backoff: BackoffConfig;
+  isPaused(fetcher: PartitionFetcher): boolean;
+  /** Where to start when the group has no usable committed offset (auto.offset.reset), or a failure to stop on. */
+  resetPosition(fetcher: PartitionFetcher): Promise<number>;
+  /** Processes a page; returns normally even when it stopped early (position and processed say how far it got). */
+  process(fetcher: PartitionFetcher, records: FetchedRecord[], highWatermark: number, generation: number): Promise<void>;
+  fatal(error: unknown): void;
+}
+
+export class PartitionFetcher {
+  /** Next offset to fetch. */
+  position: number | undefined;
+  /** Next offset after the last processed record: what a commit records. */
+  processed: number | undefined;
+  /** Last committed offset this consumer knows of. */
+  committed: number | undefined;
+  /** High watermark seen by the last fetch. */
+  highWatermark: number | undefined;
+  /** Being revoked (or lost): no new pages are processed. */
+  stopped = false;
+  /** Bumped by seek(): a page fetched or processed under an older generation is dropped. */
+  generation = 0;
+  private inFlight: AbortController | undefined;
+  private resumeWaiter: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    private readonly ctx: FetcherContext,
+  ) {}
+
+  get key(): string {
+    return `${this.topic}\u0000${this.partition}`;
+  }
+
+  /** Starts consuming at `start` (committed offset, a seek, or a reset), resolved asynchronously. */
+  start(start: Promise<number | undefined>): void {
+    this.loop = this.run(start);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.inFlight?.abort();
+    this.wake();
+    await this.loop;
+  }
+
+  seek(offset: number): void {
+    this.generation++;
+    this.position = offset;
+    this.processed = offset;
+    this.inFlight?.abort();
+  }
+
+  /** Paused: drop the long-poll under way; resumed: fetch again. */
+  pauseChanged(): void {
+    if (this.ctx.isPaused(this)) this.inFlight?.abort();
+    else this.wake();
+  }
+
+  /** Advances after processing records up to `next` (exclusive), unless a seek moved the partition meanwhile. */
+  markProcessed(next: number, generation: number): void {
+    if (generation !== this.generation) return;
+    this.processed = next;
+    this.position = next;
+  }
+
+  private async run(start: Promise<number | undefined>): Promise<void> {
+    try {
+      const offset = await start;
+      if (this.position === undefined) this.position = offset ?? (await this.ctx.resetPosition(this));
+      this.processed ??= this.position;
+    } catch (error) {
+      if (!this.stopped) this.ctx.fatal(error);
+      return;
+    }
+    let failures = 0;
+    while (!this.stopped) {
+      if (this.ctx.isPaused(this)) {
+        await new Promise<void>((resolve) => (this.resumeWaiter = resolve));
+        continue;
+      }
+      const generation = this.generation;
+      const controller = (this.inFlight = new AbortController());
+      let page;
+      try {
+        page = await this.ctx.transport.fetchRecords(this.topic, this.partition, { ...this.ctx.fetch, offset: this.position }, { signal: controller.signal });
+        failures = 0;
+      } catch (error) {
+        if (this.stopped || controller.signal.aborted) continue;
+        try {
+          if (isErrorType(error, "OFFSET_OUT_OF_RANGE")) {
+            // The position fell outside the log (retention, a recreated topic): auto.offset.reset decides.
+            this.seek(await this.ctx.resetPosition(this));
+          } else if (isRetriable(error) || isErrorType(error, "UNKNOWN_TOPIC_OR_PARTITION")) {
+            // A deleted topic is revoked by the coordinator soon; until then, wait rather than spin.
+            await sleep(backoffMs(failures++, this.ctx.backoff));
+          } else throw error;
+        } catch (fatal) {
+          this.ctx.fatal(fatal);
+          return;
+        }
+        continue;
+      } finally {
+        this.inFlight = undefined;
+      }
+      if (this.stopped || generation !== this.generation || this.ctx.isPaused(this)) continue;
+      this.highWatermark = page.highWatermark;
+      if (page.records.length === 0) continue;
+      await this.ctx.process(this, page.records, page.highWatermark, generation);
+    }
+  }
+
+  private wake(): void {
+    const resume = this.resumeWaiter;
+    this.resumeWaiter = undefined;
+    resume?.();
+  }
+}
