@@ -18,10 +18,20 @@ import type {
   TopicSummary,
 } from "./wire";
 
-const READ_RETRIES = 5;
+export interface AdminConfig {
+  /** Retries of a read or an idempotent change that failed with a retriable error. Default 5. */
+  retries?: number;
+}
 
 export class Admin {
-  constructor(private readonly transport: Transport) {}
+  private readonly retries: number;
+
+  constructor(
+    private readonly transport: Transport,
+    config: AdminConfig = {},
+  ) {
+    this.retries = config.retries ?? 5;
+  }
 
   createTopic(request: CreateTopicRequest): Promise<TopicSummary> {
     return this.transport.createTopic(request);
@@ -80,6 +90,6 @@ export class Admin {
   }
 
   private read<T>(work: () => Promise<T>): Promise<T> {
-    return retry(work, READ_RETRIES, DEFAULT_BACKOFF);
+    return retry(work, this.retries, DEFAULT_BACKOFF);
   }
 }

@@ -2,7 +2,7 @@
 // (a Workers service binding to the RPC entrypoint) makes producers, consumers and an admin over one transport.
 // The only module of the client that re-exports others: a package export needs one module (DESIGN §4's
 // "no barrel files" is about imports inside the project).
-import { Admin } from "./admin";
+import { Admin, type AdminConfig } from "./admin";
 import { Consumer, type ConsumerConfig } from "./consumer";
 import { HttpTransport, type FetchFunction } from "./http-transport";
 import { Producer, type ProducerConfig } from "./producer";
@@ -48,12 +48,12 @@ export class Edgelog {
     return new Consumer(this.transport, config);
   }
 
-  admin(): Admin {
-    return new Admin(this.transport);
+  admin(config?: AdminConfig): Admin {
+    return new Admin(this.transport, config);
   }
 }
 
-export { Admin } from "./admin";
+export { Admin, type AdminConfig } from "./admin";
 export { Consumer, type ConsumerConfig, type PartitionPosition, type RunConfig } from "./consumer";
 export type { ConsumedBatch, ConsumedRecord } from "./consumed-record";
 export { withDeadLetter, DLQ_HEADERS, type DeadLetterConfig, type RecordHandler } from "./dead-letter";

@@ -93,6 +93,15 @@ export class Producer {
     return accepted.then((request) => request.promise);
   }
 
+  /**
+   * Resolves once every earlier send() is accepted and the buffer has room again (bufferBytes): a loop that sends
+   * from a stream awaits it to hold no more than the buffer's worth of records.
+   */
+  async ready(): Promise<void> {
+    await this.accepting;
+    await this.waitForRoom(0);
+  }
+
   /** Sends every accepted record now (ignoring lingerMs) and waits until each is acknowledged or failed. */
   async flush(): Promise<void> {
     await this.accepting;

@@ -1,0 +1,145 @@
+// `edgelog consume TOPIC`: prints records, one per line (the value, or --format json: one object per line with
+// topic, partition, offset, timestamp, key, value, headers). Without --group it reads the partitions directly
+// (from the end, or --from-beginning) and commits nothing; with --group it is a member of that group and commits
+// what it printed. Without --follow it stops once it has caught up; --max stops after N records.
+import { Command } from "commander";
+import type { ConsumedRecord } from "../client/consumed-record";
+import type { Edgelog } from "../client/edgelog";
+import { CliContext, type Io } from "./context";
+import { choice, integer } from "./options";
+import { Progress } from "./progress";
+
+interface ConsumeOptions {
+  fromBeginning?: boolean;
+  group?: string;
+  follow?: boolean;
+  max?: number;
+  format: "value" | "json";
+  partition?: number;
+}
+
+/** Long-poll while following; a short one when only catching up (the answer says whether we are at the end). */
+const FOLLOW_WAIT_MS = 5_000;
+const CATCH_UP_WAIT_MS = 100;
+const PAGE_RECORDS = 2_000;
+
+export function consumeCommand(io: Io): Command {
+  return new Command("consume")
+    .description("print records of a topic, directly or as a member of a consumer group")
+    .argument("<topic>")
+    .option("-b, --from-beginning", "start at the earliest offset (default: only records produced from now on)")
+    .option("-g, --group <group>", "consume as a member of this group: start at its committed offsets and commit")
+    .option("-f, --follow", "keep waiting for new records (stop with Ctrl-C)")
+    .option("-n, --max <n>", "stop after n records", integer(1))
+    .option("--format <format>", "value, or json (one object per line)", choice("value", "json"), "value" as const)
+    .option("-p, --partition <n>", "only this partition (without --group)", integer(0))
+    .action(async (topic: string, options: ConsumeOptions, command: Command) => {
+      const ctx = CliContext.of(command, io);
+      if (options.group !== undefined && options.partition !== undefined) {
+        command.error("error: --partition and --group do not go together: the group decides the partitions", { exitCode: 2, code: "edgelog.usage" });
+      }
+      const progress = new Progress("consumed", io.stderr);
+      const out = new LineWriter(io.stdout, options.format);
+      const stop = new AbortController();
+      const onSignal = () => (stop.signal.aborted ? process.exit(130) : stop.abort());
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      try {
+        const print = (records: ConsumedRecord[]) => {
+          out.write(records);
+          progress.add(records.length);
+        };
+        if (options.group === undefined) await consumeDirect(ctx.client, topic, options, print, stop.signal);
+        else await consumeInGroup(ctx.client, topic, options.group, options, print, stop.signal);
+      } finally {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+        progress.done();
+      }
+      if (io.stderr.isTTY) ctx.note(`consumed ${progress.records.toLocaleString("en-US")} records`);
+    });
+}
+
+type Print = (records: ConsumedRecord[]) => void;
+
+/** Reads partitions straight from the log, each from its start offset, to the high watermark seen at the start (or on). */
+async function consumeDirect(client: Edgelog, topic: string, options: ConsumeOptions, print: Print, signal: AbortSignal): Promise<void> {
+  const described = await client.admin({ retries: 2 }).describeTopic(topic);
+  const partitions = options.partition === undefined ? described.partitions : described.partitions.filter((p) => p.partition === options.partition);
+  if (partitions.length === 0) throw new Error(`topic '${topic}' has no partition ${options.partition} (it has ${described.partitionCount})`);
+  let remaining = options.max ?? Number.POSITIVE_INFINITY;
+  const read = async (partition: number, from: number, until: number) => {
+    let offset = from;
+    while (!signal.aborted && remaining > 0 && (options.follow || offset < until)) {
+      const page = await client.transport.fetchRecords(topic, partition, { offset, maxRecords: Math.min(PAGE_RECORDS, remaining), maxBytes: 8 * 1024 * 1024, maxWaitMs: options.follow ? FOLLOW_WAIT_MS : 0 }, { signal }).catch((error: unknown) => {
+        if (signal.aborted) return undefined;
+        throw error;
+      });
+      if (page === undefined) return;
+      const records = page.records.filter((r) => options.follow || r.offset < until).slice(0, remaining);
+      remaining -= records.length;
+      print(records.map((r) => ({ ...r, topic, partition })));
+      offset = page.nextOffset;
+    }
+  };
+  const starts = partitions.map((p) => ({ partition: p.partition, from: options.fromBeginning ? p.logStartOffset : p.highWatermark, until: p.highWatermark }));
+  // Following: all partitions at once, as records come. Catching up: one partition after another, in offset order.
+  if (options.follow) await Promise.all(starts.map((s) => read(s.partition, s.from, s.until)));
+  else for (const s of starts) await read(s.partition, s.from, s.until);
+}
+
+async function consumeInGroup(client: Edgelog, topic: string, groupId: string, options: ConsumeOptions, print: Print, signal: AbortSignal): Promise<void> {
+  const consumer = client.consumer({
+    groupId,
+    autoOffsetReset: options.fromBeginning ? "earliest" : "latest",
+    maxWaitMs: options.follow ? FOLLOW_WAIT_MS : CATCH_UP_WAIT_MS,
+    maxRecords: PAGE_RECORDS,
+  });
+  consumer.subscribe({ topics: [topic] });
+  let printed = 0;
+  const running = consumer.run({
+    eachRecord: (record) => {
+      print([record]);
+      if (++printed === options.max) {
+        // Pausing stops the rest of this page from being processed (or committed); stop() then commits up to here.
+        consumer.pause([{ topic }]);
+        void consumer.stop();
+      }
+    },
+  });
+  signal.addEventListener("abort", () => void consumer.stop(), { once: true });
+  if (!options.follow) {
+    // Caught up: every assigned partition has been read up to the high watermark its last fetch reported.
+    const timer = setInterval(() => {
+      const assigned = consumer.assignment();
+      if (assigned.length > 0 && assigned.every((p) => p.position !== undefined && p.highWatermark !== undefined && p.position >= p.highWatermark)) void consumer.stop();
+    }, 50);
+    running.finally(() => clearInterval(timer)).catch(() => undefined);
+  }
+  await running;
+}
+
+/** Writes records a page at a time (one write per page, not per line); a closed pipe (`| head`) ends quietly. */
+class LineWriter {
+  constructor(
+    private readonly stream: NodeJS.WriteStream,
+    private readonly format: "value" | "json",
+  ) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(0);
+      throw error;
+    });
+  }
+
+  write(records: ConsumedRecord[]): void {
+    if (records.length === 0) return;
+    let text = "";
+    for (const r of records) {
+      text +=
+        this.format === "json"
+          ? JSON.stringify({ topic: r.topic, partition: r.partition, offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers }) + "\n"
+          : (r.value ?? "") + "\n";
+    }
+    this.stream.write(text);
+  }
+}
