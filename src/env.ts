@@ -18,6 +18,10 @@ export interface Env {
   /** Bounds for a member's sessionTimeoutMs (ms; defaults 1000 and 1800000). */
   GROUP_MIN_SESSION_TIMEOUT_MS?: string;
   GROUP_MAX_SESSION_TIMEOUT_MS?: string;
+  /** How often a partition runs retention, tiering and compaction (ms; default 30000). */
+  PARTITION_MAINTENANCE_INTERVAL_MS?: string;
+  /** Local bytes per partition before segments go to R2 regardless of local.retention.* (default 1e9). */
+  MAX_LOCAL_PARTITION_BYTES?: string;
   /** "off" opens the API without tokens, honoured only when EDGELOG_ENV is development, test or bench (.dev.vars). */
   EDGELOG_AUTH?: string;
   /** Secret: a JSON array of {name, sha256, acls, quotas?} (docs/security.md). */

@@ -91,3 +91,13 @@ export const PRODUCER_BATCHES_RETAINED = 5;
 export const PRODUCER_ID_EXPIRATION_MS = 86_400_000;
 /** Producer ids are int64 in Kafka; ours stay within JS's exact integers. Epochs are int16. */
 export const MAX_PRODUCER_EPOCH = 32_767;
+
+/** Local bytes a partition keeps before sealed segments move to R2 whatever local.retention.* say: a Durable Object
+ *  holds at most 10 GB, and a partition must stay far below that however large it grows. */
+export const MAX_LOCAL_PARTITION_BYTES = 1_000_000_000;
+/** How often a partition's alarm runs its background work (deployment var PARTITION_MAINTENANCE_INTERVAL_MS). */
+export const PARTITION_MAINTENANCE_INTERVAL_MS = 30_000;
+/** Segments uploaded to R2 per alarm run: bounds one run's time and memory (a segment is read whole). */
+export const MAX_TIERED_SEGMENTS_PER_RUN = 4;
+/** Bytes of segments one compaction pass reads and rewrites: bounds one alarm run. */
+export const MAX_COMPACTION_PASS_BYTES = 256 * 1024 * 1024;

@@ -79,6 +79,15 @@ export interface PartitionDescription {
   logStartOffset: number;
   highWatermark: number;
   logEndOffset: number;
+  /** Bytes of the whole log, local and tiered. */
   bytes: number;
+  /** Local batch rows. */
   batches: number;
+  localBytes: number;
+  tieredBytes: number;
+  /** Bytes the tiered segments take in R2 (compressed). */
+  tieredStoredBytes: number;
+  /** Local segments, the active one included. */
+  localSegments: number;
+  tieredSegments: number;
 }

@@ -11,7 +11,7 @@ import type { GroupDescription, GroupSummary } from "./group/GroupCoordinator";
 import type { HeartbeatResponse } from "./group/group-state";
 import type { ListedOffset } from "./protocol";
 import { commitOffsets, deleteGroup, describeGroup, groupOffsets, heartbeat, listGroups, resetOffsets, type GroupOffsets } from "./service/groups";
-import { fetchRecords, listOffsets, parseOffsetSpec, parsePartition, parseReadRequest, type FetchParams } from "./service/fetch";
+import { deleteRecords, fetchRecords, listOffsets, parseOffsetSpec, parsePartition, parseReadRequest, type FetchParams } from "./service/fetch";
 import { produce, type ProduceOutcome } from "./service/produce";
 import { initProducer, type ProducerIdAndEpoch } from "./service/producers";
 import { addPartitions, alterTopicConfig, checkTopicName, createTopic, deleteTopic, describeTopic, listTopics, type TopicDescription, type TopicSummary } from "./service/topics";
@@ -63,6 +63,11 @@ export class EdgelogRpc extends WorkerEntrypoint<Env> {
 
   listOffsets(topic: string, partition: number, at: string | number): Promise<Result<ListedOffset>> {
     return attempt(() => listOffsets(this.env, checkTopicName(topic), parsePartition(partition), parseOffsetSpec(at)));
+  }
+
+  /** Kafka's DeleteRecords: {beforeOffset} moves the partition's logStartOffset. */
+  deleteRecords(topic: string, partition: number, request: unknown): Promise<Result<{ partition: number; logStartOffset: number }>> {
+    return attempt(() => deleteRecords(this.env, checkTopicName(topic), parsePartition(partition), request));
   }
 
   /** InitProducerId: {} for a new idempotent producer, {producerId} to bump its epoch. */

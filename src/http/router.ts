@@ -5,7 +5,7 @@ import type { Env } from "../env";
 import { KafkaError } from "../errors";
 import { handleCommit, handleDeleteGroup, handleDescribeGroup, handleGroupOffsets, handleHeartbeat, handleListGroups, handleResetOffsets } from "./groups";
 import { countRequest, handleHealth, handleMetrics } from "./health";
-import { handleListOffsets } from "./offsets";
+import { handleDeleteRecords, handleListOffsets } from "./offsets";
 import { handleInitProducer } from "./producers";
 import { handleFetch, handleProduce } from "./records";
 import { fromThrown } from "./respond";
@@ -61,6 +61,7 @@ router
   .post("/v1/topics/:topic/partitions/:partition/records", need("topic", "write", "topic"), handleProduce)
   .get("/v1/topics/:topic/partitions/:partition/records", need("topic", "read", "topic"), handleFetch)
   .get("/v1/topics/:topic/partitions/:partition/offsets", need("topic", "read", "topic"), handleListOffsets)
+  .post("/v1/topics/:topic/partitions/:partition/delete-records", need("topic", "admin", "topic"), handleDeleteRecords)
   .post("/v1/producers", handleInitProducer)
   .get("/v1/groups", handleListGroups)
   .get("/v1/groups/:group", need("group", "read", "group"), handleDescribeGroup)

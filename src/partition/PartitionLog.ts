@@ -8,7 +8,7 @@ import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
 import { checkSequence, recordBatch } from "../log/producer-state";
 import { isCompacted } from "../log/topic-config";
-import { MAX_FETCH_WAITERS_PER_PARTITION } from "../limits";
+import { MAX_FETCH_WAITERS_PER_PARTITION, MAX_LOCAL_PARTITION_BYTES, PARTITION_MAINTENANCE_INTERVAL_MS } from "../limits";
 import { controllerStub } from "../names";
 import type {
   AppendRequest,
@@ -22,6 +22,10 @@ import type {
   TopicMetadata,
 } from "../protocol";
 import { LocalLog, type LogState } from "./local-log";
+import { runMaintenance } from "./maintenance";
+import { TieredLog } from "./tiered-log";
+import { ReadAccumulator } from "../log/batch-reader";
+import { parseRecords } from "../log/batch";
 
 export class PartitionLog extends DurableObject<Env> {
   private readonly log: LocalLog;
@@ -31,10 +35,15 @@ export class PartitionLog extends DurableObject<Env> {
   private refreshing: Promise<Result<LogState>> | undefined;
   /** Set once the topic is deleted: no write may follow the drop in this instance. */
   private dropped = false;
+  private readonly tiered: TieredLog;
+  /** When the maintenance alarm is set for (this instance's knowledge); undefined: unknown or none. */
+  private alarmAt: number | undefined;
+  private clockOffsetMs = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.log = new LocalLog(ctx.storage.sql);
+    this.tiered = new TieredLog(env.SEGMENTS);
   }
 
   async append(ref: PartitionRef, request: AppendRequest): Promise<Result<AppendResult>> {
@@ -44,7 +53,7 @@ export class PartitionLog extends DurableObject<Env> {
     if (request.hasNullKey && isCompacted(config)) {
       return fail("INVALID_RECORD", "Compacted topic cannot accept message without key", { topic: ref.topic, partition: ref.partition });
     }
-    const now = Date.now();
+    const now = this.now();
     const logAppendTime = config["message.timestamp.type"] === "LogAppendTime";
     const producer = request.producer;
     const entry = producer ? this.log.producerEntry(producer.producerId) : undefined;
@@ -62,6 +71,7 @@ export class PartitionLog extends DurableObject<Env> {
     const baseOffset = this.log.append(request.encoding, timestamps, request.tails, now);
     if (producer) this.log.saveProducerEntry(producer.producerId, recordBatch(entry, producer, request.tails.ends.length, baseOffset, logAppendTimeMs, now));
     this.wakeWaiters();
+    await this.ensureAlarm();
     return ok({ baseOffset, logAppendTimeMs, duplicate: false });
   }
 
@@ -77,13 +87,16 @@ export class PartitionLog extends DurableObject<Env> {
         highWatermark: state.highWatermark,
       });
     }
-    let slice = this.log.read(offset, request.maxRecords, request.maxBytes, request.encoding);
+    let slice = await this.readFrom(offset, request);
     if (slice.recordCount === 0 && request.maxWaitMs > 0 && this.waiters.size < MAX_FETCH_WAITERS_PER_PARTITION) {
       await this.waitForAppend(request.maxWaitMs);
       if (this.dropped) return fail("UNKNOWN_TOPIC_OR_PARTITION", `topic '${ref.topic}' was deleted`, { topic: ref.topic });
       state = this.log.current!;
-      // Retention may have moved the log start past the offset while we waited (later issues); re-check.
-      if (offset >= state.logStartOffset) slice = this.log.read(offset, request.maxRecords, request.maxBytes, request.encoding);
+      // Retention or DeleteRecords may have moved the log start past the offset while we waited.
+      if (offset < state.logStartOffset) {
+        return fail("OFFSET_OUT_OF_RANGE", `offset ${offset} is below logStartOffset ${state.logStartOffset}`, { offset, logStartOffset: state.logStartOffset, highWatermark: state.highWatermark });
+      }
+      slice = await this.readFrom(offset, request);
     }
     state = this.log.current!;
     return ok({
@@ -101,14 +114,68 @@ export class PartitionLog extends DurableObject<Env> {
     const state = checked.value;
     if (spec === "earliest") return ok({ offset: state.logStartOffset, timestamp: -1 });
     if (spec === "latest") return ok({ offset: state.highWatermark, timestamp: -1 });
+    // Tiered segments first (they are the log's prefix): the first whose running maximum timestamp reaches T.
+    const localStart = this.log.localStartOffset();
+    for (const seg of this.log.segments()) {
+      if (seg.location !== "remote" || seg.maxTimestampSoFar < spec.timestamp) continue;
+      for (const batch of await this.tiered.batches(seg)) {
+        for (const r of parseRecords(batch.records)) {
+          if (r.offset >= state.logStartOffset && r.timestamp >= spec.timestamp) return ok({ offset: r.offset, timestamp: r.timestamp });
+        }
+      }
+    }
     // Kafka answers -1/-1 when no record has a timestamp >= T.
-    return ok(this.log.offsetForTimestamp(spec.timestamp) ?? { offset: -1, timestamp: -1 });
+    return ok(this.log.offsetForTimestamp(spec.timestamp, Math.max(localStart, state.logStartOffset)) ?? { offset: -1, timestamp: -1 });
+  }
+
+  /**
+   * Kafka's DeleteRecords: moves logStartOffset to beforeOffset (at most the high watermark). Whole segments and
+   * batches below it are deleted (their R2 objects too); a fetch below it is then OFFSET_OUT_OF_RANGE.
+   */
+  async deleteRecords(ref: PartitionRef, beforeOffset: number): Promise<Result<{ logStartOffset: number }>> {
+    const checked = await this.checkRef(ref);
+    if (!checked.ok) return checked;
+    const s = checked.value;
+    if (beforeOffset > s.highWatermark) {
+      return fail("OFFSET_OUT_OF_RANGE", `beforeOffset ${beforeOffset} is past the high watermark ${s.highWatermark}`, { beforeOffset, logStartOffset: s.logStartOffset, highWatermark: s.highWatermark });
+    }
+    const keys = this.log.deleteRecordsBefore(beforeOffset);
+    await this.deleteObjects(keys);
+    return ok({ logStartOffset: this.log.current!.logStartOffset });
+  }
+
+  /** Runs the background work: retention, tiering, compaction (maintenance.ts). One alarm multiplexes them all. */
+  override async alarm(): Promise<void> {
+    this.alarmAt = undefined;
+    if (this.log.current === undefined || this.dropped) return;
+    const more = await runMaintenance(this.log, this.tiered, () => this.now(), { maxLocalBytes: this.numberVar(this.env.MAX_LOCAL_PARTITION_BYTES, MAX_LOCAL_PARTITION_BYTES) });
+    // Periodic while the partition holds data (time-based retention and segment.ms need a clock); sooner if a
+    // bounded step left work.
+    await this.scheduleAlarm(more ? 1_000 : this.maintenanceIntervalMs());
+  }
+
+  private async readFrom(offset: number, request: ReadRequest): Promise<ReadAccumulator> {
+    const state = this.log.current!;
+    const acc = new ReadAccumulator(offset, state.highWatermark, request.maxRecords, request.maxBytes, request.encoding);
+    if (offset < this.log.localStartOffset()) {
+      // Tiered prefix: read R2 segments in order until the answer is full or local data starts.
+      for (const seg of this.log.segments()) {
+        if (acc.done) break;
+        if (seg.location !== "remote" || seg.lastOffset < acc.nextOffset) continue;
+        await this.tiered.read(seg, acc, request.maxBytes);
+      }
+    }
+    this.log.readLocal(acc, request.maxRecords);
+    return acc;
   }
 
   async describe(ref: PartitionRef): Promise<Result<PartitionDescription>> {
     const checked = await this.checkRef(ref);
     if (!checked.ok) return checked;
     const s = checked.value;
+    const segments = this.log.segments();
+    const remote = segments.filter((x) => x.location === "remote");
+    const remoteBytes = remote.reduce((n, x) => n + x.sizeBytes, 0);
     // Until replication exists the partition object is the only replica (id 0), its own leader and ISR.
     return ok({
       partition: s.partition,
@@ -121,6 +188,11 @@ export class PartitionLog extends DurableObject<Env> {
       logEndOffset: s.logEndOffset,
       bytes: s.sizeBytes,
       batches: s.batchCount,
+      localBytes: s.sizeBytes - remoteBytes,
+      tieredBytes: remoteBytes,
+      tieredStoredBytes: remote.reduce((n, x) => n + x.storedBytes, 0),
+      localSegments: segments.length - remote.length + 1,
+      tieredSegments: remote.length,
     });
   }
 
@@ -131,11 +203,54 @@ export class PartitionLog extends DurableObject<Env> {
     await this.refresh(state.topic, state.topicId, state.partition);
   }
 
-  /** The topic was deleted: remove everything this object stored. Idempotent. */
+  /** The topic was deleted: remove its R2 objects, then everything this object stored. Idempotent; a failure throws
+   *  (the controller retries). */
   async drop(): Promise<void> {
     this.dropped = true;
-    await this.ctx.storage.deleteAll();
     this.wakeWaiters();
+    await this.tiered.delete(this.log.allR2Keys());
+    await this.ctx.storage.deleteAll();
+  }
+
+  private async deleteObjects(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    try {
+      await this.tiered.delete(keys);
+      this.log.clearGarbage(keys);
+    } catch (error) {
+      // They stay queued in r2_garbage; the alarm retries.
+      console.error(`deleting tiered segments failed (retried by the alarm): ${String(error)}`);
+    }
+  }
+
+  /** Makes sure the maintenance alarm is set once the partition holds data. */
+  private async ensureAlarm(): Promise<void> {
+    if (this.alarmAt !== undefined) return;
+    const existing = await this.ctx.storage.getAlarm();
+    if (existing !== null) {
+      this.alarmAt = existing;
+      return;
+    }
+    await this.scheduleAlarm(this.maintenanceIntervalMs());
+  }
+
+  private async scheduleAlarm(inMs: number): Promise<void> {
+    this.alarmAt = Date.now() + inMs;
+    await this.ctx.storage.setAlarm(this.alarmAt);
+  }
+
+  private maintenanceIntervalMs(): number {
+    return this.numberVar(this.env.PARTITION_MAINTENANCE_INTERVAL_MS, PARTITION_MAINTENANCE_INTERVAL_MS);
+  }
+
+  private numberVar(value: string | undefined, fallback: number): number {
+    const n = value === undefined ? NaN : Number(value);
+    return Number.isFinite(n) && n > 0 ? n : fallback;
+  }
+
+  /** Tests shift this object's clock through clockOffsetMs (retention and segment.ms age), never by sleeping. */
+  private now(): number {
+    return Date.now() + this.clockOffsetMs;
   }
 
   /**
@@ -176,7 +291,7 @@ export class PartitionLog extends DurableObject<Env> {
         if (this.dropped) return fail<LogState>("UNKNOWN_TOPIC_OR_PARTITION", `topic '${topic}' was deleted`);
         const current = this.log.current;
         if (current !== undefined && current.metadataVersion >= meta.value.version) return ok(current);
-        return ok(this.log.adopt({ topic: meta.value.name, topicId, partition, version: meta.value.version, config: meta.value.config }));
+        return ok(this.log.adopt({ topic: meta.value.name, topicId, partition, version: meta.value.version, config: meta.value.config }, this.now()));
       } finally {
         this.refreshing = undefined;
       }

@@ -1,13 +1,18 @@
-// The partition's log in its SQLite storage: appends batches, serves reads by offset and time, and keeps the
-// offsets' invariant: logStartOffset <= highWatermark <= logEndOffset, batches contiguous and increasing.
-// Without replicas every append is committed at once, so the high watermark equals the log end offset.
+// The partition's log in its SQLite storage: appends batches, groups them into segments (the active one described in
+// partition_state, sealed ones as rows), serves reads by offset and time, deletes whole segments for retention, and
+// rewrites batches for compaction. Invariants: logStartOffset <= highWatermark <= logEndOffset; batches and segments
+// are contiguous ranges in offset order; tiered (remote) segments are a prefix of the log; the active segment is
+// always local. Without replicas every append is committed at once, so the high watermark equals the log end offset.
 import { assert } from "../errors";
-import { buildBatch, ENCODING_BY_CODE, ENCODING_CODE, joinJson, MAX_STAMP_BYTES, parseRecords, recordRange, transcodeRecords, type PackedTails } from "../log/batch";
+import { buildBatch, ENCODING_BY_CODE, ENCODING_CODE, joinJson, MAX_STAMP_BYTES, parseRecords, type PackedTails } from "../log/batch";
+import { ReadAccumulator, type ReadBatch } from "../log/batch-reader";
+import type { CompactedBatch, StoredBatch } from "../log/compaction";
 import type { ProducerEntry } from "../log/producer-state";
 import type { Encoding } from "../log/record";
+import { shouldRoll, type ActiveSegment, type SealedSegment } from "../log/segment-plan";
 import type { TopicConfig } from "../log/topic-config";
 import { TARGET_BATCH_ROW_BYTES } from "../limits";
-import { PARTITION_SCHEMA, PARTITION_SCHEMA_VERSION } from "./schema";
+import { PARTITION_MIGRATIONS, PARTITION_SCHEMA, PARTITION_SCHEMA_VERSION } from "./schema";
 
 export interface LogState {
   topic: string;
@@ -18,9 +23,12 @@ export interface LogState {
   logStartOffset: number;
   logEndOffset: number;
   highWatermark: number;
+  /** Bytes of the whole log, local and tiered (retention.bytes counts this). */
   sizeBytes: number;
+  /** Local batch rows. */
   batchCount: number;
   maxTimestampSoFar: number;
+  active: ActiveSegment;
 }
 
 interface StateRow extends Record<string, SqlStorageValue> {
@@ -35,20 +43,45 @@ interface StateRow extends Record<string, SqlStorageValue> {
   size_bytes: number;
   batch_count: number;
   max_timestamp_so_far: number;
+  active_base_offset: number;
+  active_bytes: number;
+  active_batches: number;
+  active_max_timestamp: number;
+  active_created_ms: number;
 }
 
 interface BatchRow extends Record<string, SqlStorageValue> {
   last_offset: number;
   base_offset: number;
   encoding: number;
+  append_time: number;
+  size_bytes: number;
   records: ArrayBuffer;
   positions: ArrayBuffer;
+  offsets: ArrayBuffer | null;
 }
 
-export interface ReadSlice {
-  pieces: Uint8Array[];
-  recordCount: number;
-  nextOffset: number;
+export interface SegmentRow extends SealedSegment {
+  batchCount: number;
+  maxTimestampSoFar: number;
+  createdMs: number;
+  r2Key: string | null;
+  storedBytes: number;
+  batchIndex: ArrayBuffer | null;
+}
+
+const BATCH_COLUMNS = "last_offset, base_offset, encoding, append_time, size_bytes, records, positions, offsets";
+
+function toReadBatch(row: BatchRow): ReadBatch & StoredBatch {
+  return {
+    baseOffset: row.base_offset,
+    lastOffset: row.last_offset,
+    encoding: ENCODING_BY_CODE[row.encoding]!,
+    appendTimeMs: row.append_time,
+    records: new Uint8Array(row.records),
+    positions: new Uint32Array(row.positions),
+    offsets: row.offsets === null ? undefined : new Uint32Array(row.offsets),
+  };
 }
 
 export class LocalLog {
@@ -59,11 +92,12 @@ export class LocalLog {
   private stateRowWritten = false;
 
   constructor(private readonly sql: SqlStorage) {
-    // Tables are made on first adopt(), not here: describing or reading a partition never written (or one whose
+    // Tables are made on the first write, not here: describing or reading a partition never written (or one whose
     // topic was deleted) must not leave storage behind.
     const exists = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'partition_state'").toArray().length > 0;
     if (!exists) return;
     this.persisted = true;
+    this.migrate();
     const row = sql.exec<StateRow>("SELECT * FROM partition_state WHERE id = 0").toArray()[0];
     if (row !== undefined) {
       this.state = fromRow(row);
@@ -77,7 +111,7 @@ export class LocalLog {
   }
 
   /** Records the topic metadata (first use, or a newer version). Offsets are untouched. */
-  adopt(meta: { topic: string; topicId: string; partition: number; version: number; config: TopicConfig }): LogState {
+  adopt(meta: { topic: string; topicId: string; partition: number; version: number; config: TopicConfig }, nowMs: number): LogState {
     const prev = this.state;
     const next: LogState = prev
       ? { ...prev, metadataVersion: meta.version, config: meta.config }
@@ -93,6 +127,7 @@ export class LocalLog {
           sizeBytes: 0,
           batchCount: 0,
           maxTimestampSoFar: -1,
+          active: { baseOffset: 0, bytes: 0, batches: 0, maxTimestamp: -1, createdMs: nowMs },
         };
     if (this.persisted) this.writeState(next);
     else this.state = next; // written with the first append
@@ -101,7 +136,8 @@ export class LocalLog {
 
   /**
    * Appends records as one or more batch rows (split near TARGET_BATCH_ROW_BYTES) in one implicit transaction:
-   * no await between the writes, so they commit together and the output gate holds the ack until durable.
+   * no await between the writes, so they commit together and the output gate holds the ack until durable. The
+   * active segment rolls first when this append would pass segment.bytes or it is segment.ms old.
    */
   append(encoding: Encoding, timestamps: ArrayLike<number>, tails: PackedTails, appendTimeMs: number): number {
     const state = this.state;
@@ -109,11 +145,14 @@ export class LocalLog {
     const count = tails.ends.length;
     assert(count > 0 && count === timestamps.length, "append needs one timestamp per record");
     this.ensureTables();
-    const baseOffset = state.logEndOffset;
+    if (shouldRoll(state.active, state.config, appendTimeMs, tails.bytes.length + count * MAX_STAMP_BYTES)) this.roll(appendTimeMs);
+    const s = this.state!;
+    const baseOffset = s.logEndOffset;
     let offset = baseOffset;
-    let maxSoFar = state.maxTimestampSoFar;
-    let sizeBytes = state.sizeBytes;
-    let batchCount = state.batchCount;
+    let maxSoFar = s.maxTimestampSoFar;
+    let sizeBytes = s.sizeBytes;
+    let batchCount = s.batchCount;
+    const active = { ...s.active };
     let from = 0;
     while (from < count) {
       // Choose the run of records for this row: at least one, then as many as fit the target row size
@@ -132,65 +171,211 @@ export class LocalLog {
       );
       sizeBytes += batch.bytes.length;
       batchCount++;
+      active.bytes += batch.bytes.length;
+      active.batches++;
+      if (batch.maxTimestamp > active.maxTimestamp) active.maxTimestamp = batch.maxTimestamp;
       offset = lastOffset + 1;
       from = to;
     }
-    const next = { ...state, logEndOffset: offset, highWatermark: offset, sizeBytes, batchCount, maxTimestampSoFar: maxSoFar };
-    assert(next.logStartOffset <= next.highWatermark && next.highWatermark <= next.logEndOffset, "offsets out of order after append");
+    const next: LogState = { ...s, logEndOffset: offset, highWatermark: offset, sizeBytes, batchCount, maxTimestampSoFar: maxSoFar, active };
+    this.checkInvariants(next);
     assert(next.logEndOffset === baseOffset + count, "offsets not contiguous after append");
     if (!this.stateRowWritten) {
       // The first append of a partition writes its whole state row (adopt() kept it in memory until now).
       this.writeState(next);
       return baseOffset;
     }
-    // Only the offsets and totals change on append: a narrow UPDATE, not the whole row with its config JSON.
+    // Only the offsets, totals and the active segment change on append: a narrow UPDATE, not the config JSON.
     const updated = this.sql.exec(
-      "UPDATE partition_state SET log_end_offset = ?, high_watermark = ?, size_bytes = ?, batch_count = ?, max_timestamp_so_far = ? WHERE id = 0",
-      next.logEndOffset, next.highWatermark, next.sizeBytes, next.batchCount, next.maxTimestampSoFar,
+      `UPDATE partition_state SET log_end_offset = ?, high_watermark = ?, size_bytes = ?, batch_count = ?, max_timestamp_so_far = ?,
+         active_bytes = ?, active_batches = ?, active_max_timestamp = ? WHERE id = 0`,
+      next.logEndOffset, next.highWatermark, next.sizeBytes, next.batchCount, next.maxTimestampSoFar, active.bytes, active.batches, active.maxTimestamp,
     );
     assert(updated.rowsWritten === 1, "partition_state row missing at append");
     this.state = next;
     return baseOffset;
   }
 
-  /**
-   * Reads committed records from `offset` (logStartOffset <= offset <= highWatermark, checked by the caller):
-   * at most maxRecords, and at most maxBytes of record JSON unless the first record alone is larger (like Kafka,
-   * so one big record cannot stall a consumer). The cursor is consumed before any await.
-   */
-  read(offset: number, maxRecords: number, maxBytes: number, encoding: Encoding): ReadSlice {
-    const state = this.state!;
-    const end = state.highWatermark;
-    const pieces: Uint8Array[] = [];
-    let recordCount = 0;
-    let bytes = 0;
-    let nextOffset = offset;
-    if (offset >= end) return { pieces, recordCount, nextOffset };
-    const cursor = this.sql.exec<BatchRow>(
-      "SELECT last_offset, base_offset, encoding, records, positions FROM batches WHERE last_offset >= ? ORDER BY last_offset LIMIT ?",
-      offset, maxRecords,
-    );
-    for (const row of cursor) {
-      if (row.base_offset >= end) break;
-      const records = new Uint8Array(row.records);
-      const positions = new Uint32Array(row.positions);
-      const first = Math.max(0, nextOffset - row.base_offset);
-      let last = Math.min(positions.length - 1, end - 1 - row.base_offset, first + (maxRecords - recordCount) - 1);
-      // Trim the tail to the byte budget; always keep one record if nothing was taken yet.
-      let [start, stop] = recordRange(positions, records.length, first, last);
-      while (last > first && bytes + (stop - start) > maxBytes) {
-        last--;
-        stop = positions[last + 1]! - 1;
-      }
-      if (recordCount > 0 && bytes + (stop - start) > maxBytes) break;
-      const slice = records.subarray(start, stop);
-      pieces.push(transcodeRecords(slice, ENCODING_BY_CODE[row.encoding]!, encoding));
-      bytes += stop - start;
-      recordCount += last - first + 1;
-      nextOffset = row.base_offset + last + 1;
-      if (recordCount >= maxRecords || bytes >= maxBytes || last < positions.length - 1) break;
+  /** Seals the active segment (if it holds anything) and starts a new one at the log end. */
+  roll(nowMs: number): void {
+    const s = this.state!;
+    if (s.active.batches === 0) {
+      if (s.active.baseOffset !== s.logEndOffset) this.writeState({ ...s, active: { ...s.active, baseOffset: s.logEndOffset, createdMs: nowMs } });
+      return;
     }
-    return { pieces, recordCount, nextOffset };
+    const a = s.active;
+    this.sql.exec(
+      `INSERT INTO segments (base_offset, last_offset, size_bytes, batch_count, max_timestamp, max_timestamp_so_far, created_ms, location)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'local')`,
+      a.baseOffset, s.logEndOffset - 1, a.bytes, a.batches, a.maxTimestamp, s.maxTimestampSoFar, a.createdMs,
+    );
+    this.writeState({ ...s, active: { baseOffset: s.logEndOffset, bytes: 0, batches: 0, maxTimestamp: -1, createdMs: nowMs } });
+  }
+
+  /**
+   * Reads committed local records into `acc` (the caller checked logStartOffset <= offset <= highWatermark and read
+   * any tiered prefix first). The cursor is consumed before any await.
+   */
+  readLocal(acc: ReadAccumulator, maxRecords: number): void {
+    if (acc.done || !this.persisted) return;
+    const cursor = this.sql.exec<BatchRow>(`SELECT ${BATCH_COLUMNS} FROM batches WHERE last_offset >= ? ORDER BY last_offset LIMIT ?`, acc.nextOffset, maxRecords);
+    for (const row of cursor) {
+      acc.add(toReadBatch(row));
+      if (acc.done) break;
+    }
+  }
+
+  /** A read of local data only (no tiered segment at or after offset). */
+  read(offset: number, maxRecords: number, maxBytes: number, encoding: Encoding): ReadAccumulator {
+    const acc = new ReadAccumulator(offset, this.state!.highWatermark, maxRecords, maxBytes, encoding);
+    this.readLocal(acc, maxRecords);
+    return acc;
+  }
+
+  /** The first offset held locally: the first local batch's base (tiered segments come before it). */
+  localStartOffset(): number {
+    const s = this.state!;
+    if (!this.persisted) return s.logStartOffset;
+    const row = this.sql.exec<{ base_offset: number }>("SELECT base_offset FROM batches ORDER BY last_offset LIMIT 1").toArray()[0];
+    return row ? Math.max(row.base_offset, s.logStartOffset) : s.active.baseOffset;
+  }
+
+  /** Sealed segments, oldest first. */
+  segments(): SegmentRow[] {
+    if (!this.persisted) return [];
+    return this.sql
+      .exec<Record<string, SqlStorageValue>>("SELECT * FROM segments ORDER BY base_offset")
+      .toArray()
+      .map((r) => ({
+        baseOffset: r.base_offset as number,
+        lastOffset: r.last_offset as number,
+        sizeBytes: r.size_bytes as number,
+        batchCount: r.batch_count as number,
+        maxTimestamp: r.max_timestamp as number,
+        maxTimestampSoFar: r.max_timestamp_so_far as number,
+        createdMs: r.created_ms as number,
+        location: r.location as "local" | "remote",
+        r2Key: r.r2_key as string | null,
+        storedBytes: r.stored_bytes as number,
+        batchIndex: r.batch_index as ArrayBuffer | null,
+        cleanedThrough: r.cleaned_through as number,
+      }));
+  }
+
+  /** The local batches of offsets [from, to], in order (for tiering and compaction). */
+  batchesIn(from: number, to: number): (ReadBatch & StoredBatch & { sizeBytes: number })[] {
+    return this.sql
+      .exec<BatchRow>(`SELECT ${BATCH_COLUMNS} FROM batches WHERE last_offset >= ? AND base_offset <= ? ORDER BY last_offset`, from, to)
+      .toArray()
+      .map((row) => ({ ...toReadBatch(row), sizeBytes: row.size_bytes }));
+  }
+
+  /**
+   * Deletes the n oldest sealed segments (retention): local batch rows go at once, tiered objects are queued for
+   * deletion from R2. logStartOffset moves to the next segment's base. Returns the R2 keys queued.
+   */
+  deleteOldestSegments(n: number): string[] {
+    const doomed = this.segments().slice(0, n);
+    if (doomed.length === 0) return [];
+    const keys: string[] = [];
+    let s = this.state!;
+    for (const seg of doomed) {
+      if (seg.location === "local") {
+        const removed = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM batches WHERE last_offset <= ?", seg.lastOffset).one().n;
+        this.sql.exec("DELETE FROM batches WHERE last_offset <= ?", seg.lastOffset);
+        s = { ...s, batchCount: s.batchCount - removed };
+      } else if (seg.r2Key !== null) {
+        this.sql.exec("INSERT OR IGNORE INTO r2_garbage (r2_key) VALUES (?)", seg.r2Key);
+        keys.push(seg.r2Key);
+      }
+      this.sql.exec("DELETE FROM segments WHERE base_offset = ?", seg.baseOffset);
+      s = { ...s, sizeBytes: s.sizeBytes - seg.sizeBytes, logStartOffset: Math.max(s.logStartOffset, seg.lastOffset + 1) };
+    }
+    this.writeState(s);
+    return keys;
+  }
+
+  /**
+   * Kafka's DeleteRecords: logStartOffset moves to `beforeOffset` (at most the high watermark); sealed segments
+   * wholly below it are deleted, and local batches wholly below it too. Returns R2 keys queued for deletion.
+   */
+  deleteRecordsBefore(beforeOffset: number): string[] {
+    const s = this.state!;
+    if (beforeOffset <= s.logStartOffset) return [];
+    this.ensureTables();
+    const whole = this.segments().filter((seg) => seg.lastOffset < beforeOffset).length;
+    const keys = this.deleteOldestSegments(whole);
+    const after = this.state!;
+    // Local batches wholly below the new start (in the active segment or a partly deleted sealed one).
+    const removed = this.sql.exec<{ n: number; bytes: number | null }>("SELECT count(*) AS n, sum(size_bytes) AS bytes FROM batches WHERE last_offset < ?", beforeOffset).one();
+    this.sql.exec("DELETE FROM batches WHERE last_offset < ?", beforeOffset);
+    const bytes = removed.bytes ?? 0;
+    const active = after.active.baseOffset < beforeOffset ? { ...after.active, bytes: Math.max(0, after.active.bytes - bytes), batches: Math.max(0, after.active.batches - removed.n) } : after.active;
+    const next = { ...after, logStartOffset: beforeOffset, batchCount: after.batchCount - removed.n, sizeBytes: after.sizeBytes - bytes, active };
+    this.checkInvariants(next);
+    this.writeState(next);
+    return keys;
+  }
+
+  /** After a successful PUT: the segment is tiered (its object and frame index recorded), its local rows removed. */
+  commitTiered(segmentBase: number, r2Key: string, storedBytes: number, batchIndex: Uint8Array): void {
+    const seg = this.segments().find((x) => x.baseOffset === segmentBase);
+    assert(seg !== undefined && seg.location === "local", "tiering a segment that is not local");
+    const removed = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM batches WHERE last_offset >= ? AND last_offset <= ?", seg.baseOffset, seg.lastOffset).one().n;
+    this.sql.exec("DELETE FROM batches WHERE last_offset >= ? AND last_offset <= ?", seg.baseOffset, seg.lastOffset);
+    this.sql.exec("UPDATE segments SET location = 'remote', r2_key = ?, stored_bytes = ?, batch_index = ? WHERE base_offset = ?", r2Key, storedBytes, batchIndex, segmentBase);
+    this.sql.exec("DELETE FROM pending_uploads WHERE r2_key = ?", r2Key);
+    this.writeState({ ...this.state!, batchCount: this.state!.batchCount - removed });
+  }
+
+  /** Replaces a batch by its compacted form (or removes it when nothing survived); sizes follow. */
+  rewriteBatch(batch: StoredBatch & { sizeBytes: number }, compacted: CompactedBatch, segmentBase: number): void {
+    const s = this.state!;
+    const delta = compacted.records.length - batch.sizeBytes;
+    if (compacted.recordCount === 0) {
+      this.sql.exec("DELETE FROM batches WHERE last_offset = ?", batch.lastOffset);
+    } else {
+      this.sql.exec(
+        "UPDATE batches SET records = ?, positions = ?, offsets = ?, record_count = ?, size_bytes = ?, max_timestamp = ? WHERE last_offset = ?",
+        compacted.records, new Uint8Array(compacted.positions.buffer), new Uint8Array(compacted.offsets.buffer), compacted.recordCount, compacted.records.length,
+        compacted.maxTimestamp, batch.lastOffset,
+      );
+    }
+    this.sql.exec("UPDATE segments SET size_bytes = size_bytes + ?, batch_count = batch_count - ? WHERE base_offset = ?", delta, compacted.recordCount === 0 ? 1 : 0, segmentBase);
+    this.writeState({ ...s, sizeBytes: s.sizeBytes + delta, batchCount: s.batchCount - (compacted.recordCount === 0 ? 1 : 0) });
+  }
+
+  markCleaned(segmentBases: readonly number[], through: number): void {
+    for (const base of segmentBases) this.sql.exec("UPDATE segments SET cleaned_through = ? WHERE base_offset = ?", through, base);
+  }
+
+  addPendingUpload(r2Key: string, segmentBase: number): void {
+    this.sql.exec("INSERT OR REPLACE INTO pending_uploads (r2_key, segment_base) VALUES (?, ?)", r2Key, segmentBase);
+  }
+
+  pendingUploads(): string[] {
+    if (!this.persisted) return [];
+    return this.sql.exec<{ r2_key: string }>("SELECT r2_key FROM pending_uploads").toArray().map((r) => r.r2_key);
+  }
+
+  garbage(): string[] {
+    if (!this.persisted) return [];
+    return this.sql.exec<{ r2_key: string }>("SELECT r2_key FROM r2_garbage UNION SELECT r2_key FROM pending_uploads").toArray().map((r) => r.r2_key);
+  }
+
+  /** Forgets R2 keys whose objects were deleted (and interrupted uploads whose objects are gone). */
+  clearGarbage(keys: readonly string[]): void {
+    for (const key of keys) {
+      this.sql.exec("DELETE FROM r2_garbage WHERE r2_key = ?", key);
+      this.sql.exec("DELETE FROM pending_uploads WHERE r2_key = ?", key);
+    }
+  }
+
+  /** Every R2 object this partition refers to (for dropping the topic). */
+  allR2Keys(): string[] {
+    if (!this.persisted) return [];
+    const remote = this.sql.exec<{ r2_key: string }>("SELECT r2_key FROM segments WHERE r2_key IS NOT NULL").toArray().map((r) => r.r2_key);
+    return [...new Set([...remote, ...this.garbage()])];
   }
 
   /** An idempotent producer's state in this partition, if any. */
@@ -208,26 +393,26 @@ export class LocalLog {
   /** CreateTime or LogAppendTime of records [first, last], read back (a duplicate produce answers with these). */
   timestampsOf(first: number, last: number): number[] {
     const out: number[] = [];
-    const rows = this.sql.exec<BatchRow>("SELECT last_offset, base_offset, encoding, records, positions FROM batches WHERE last_offset >= ? AND base_offset <= ? ORDER BY last_offset", first, last).toArray();
-    for (const row of rows) {
-      for (const r of parseRecords(new Uint8Array(row.records))) if (r.offset >= first && r.offset <= last) out.push(r.timestamp);
+    for (const b of this.batchesIn(first, last)) {
+      for (const r of parseRecords(b.records)) if (r.offset >= first && r.offset <= last) out.push(r.timestamp);
     }
     return out;
   }
 
   /** The fetch response body: the contract's {records, nextOffset, highWatermark, logStartOffset}. */
-  responseBody(slice: ReadSlice): Uint8Array {
+  responseBody(acc: ReadAccumulator): Uint8Array {
     const state = this.state!;
-    return joinJson('{"records":[', slice.pieces, `],"nextOffset":${slice.nextOffset},"highWatermark":${state.highWatermark},"logStartOffset":${state.logStartOffset}}`);
+    return joinJson('{"records":[', acc.pieces, `],"nextOffset":${acc.nextOffset},"highWatermark":${state.highWatermark},"logStartOffset":${state.logStartOffset}}`);
   }
 
   /**
-   * Kafka's ListOffsets by time: the first offset (in offset order, at or above logStartOffset, below the high
-   * watermark) whose timestamp >= T, or undefined. Binary search over batches by their running maximum timestamp,
-   * then a scan of the one batch found.
+   * Kafka's ListOffsets by time over local batches: the first offset (in offset order, at or above `from`, below
+   * the high watermark) whose timestamp >= T, or undefined. Binary search over batches by their running maximum
+   * timestamp, then a scan of the one batch found.
    */
-  offsetForTimestamp(timestampMs: number): { offset: number; timestamp: number } | undefined {
+  offsetForTimestamp(timestampMs: number, from: number): { offset: number; timestamp: number } | undefined {
     const state = this.state!;
+    if (!this.persisted) return undefined;
     const probe = (offset: number) =>
       this.sql
         .exec<{ last_offset: number; max_timestamp_so_far: number }>(
@@ -235,24 +420,41 @@ export class LocalLog {
           offset,
         )
         .toArray()[0];
-    let lo = state.logStartOffset;
+    let lo = from;
     let hi = state.highWatermark - 1;
     if (hi < lo) return undefined;
     const lastBatch = probe(hi);
     if (lastBatch === undefined || lastBatch.max_timestamp_so_far < timestampMs) return undefined;
     while (lo < hi) {
       const mid = lo + Math.floor((hi - lo) / 2);
-      const row = probe(mid)!;
+      const row = probe(mid);
+      if (row === undefined) break;
       if (row.max_timestamp_so_far >= timestampMs) hi = Math.min(mid, row.last_offset);
       else lo = row.last_offset + 1;
     }
-    const row = this.sql.exec<BatchRow>("SELECT last_offset, base_offset, encoding, records, positions FROM batches WHERE last_offset >= ? ORDER BY last_offset LIMIT 1", lo).toArray()[0]!;
-    for (const record of parseRecords(new Uint8Array(row.records))) {
-      if (record.offset >= state.logStartOffset && record.offset < state.highWatermark && record.timestamp >= timestampMs) {
-        return { offset: record.offset, timestamp: record.timestamp };
+    for (const b of this.batchesIn(lo, state.highWatermark - 1)) {
+      for (const record of parseRecords(b.records)) {
+        if (record.offset >= Math.max(from, state.logStartOffset) && record.offset < state.highWatermark && record.timestamp >= timestampMs) {
+          return { offset: record.offset, timestamp: record.timestamp };
+        }
       }
     }
     return undefined;
+  }
+
+  private checkInvariants(s: LogState): void {
+    assert(s.logStartOffset <= s.highWatermark && s.highWatermark <= s.logEndOffset, "offsets out of order");
+    assert(s.active.baseOffset <= s.logEndOffset, "active segment starts past the log end");
+  }
+
+  private migrate(): void {
+    const row = this.sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0];
+    const version = row?.version ?? PARTITION_SCHEMA_VERSION;
+    for (let v = version + 1; v <= PARTITION_SCHEMA_VERSION; v++) this.sql.exec(PARTITION_MIGRATIONS[v]!);
+    if (version < PARTITION_SCHEMA_VERSION) {
+      this.sql.exec(PARTITION_SCHEMA); // tables new in later versions
+      this.sql.exec("UPDATE schema_version SET version = ?", PARTITION_SCHEMA_VERSION);
+    }
   }
 
   private ensureTables(): void {
@@ -265,9 +467,11 @@ export class LocalLog {
   private writeState(s: LogState): void {
     this.ensureTables();
     this.sql.exec(
-      `INSERT OR REPLACE INTO partition_state (id, topic, topic_id, partition, metadata_version, config, log_start_offset, log_end_offset, high_watermark, size_bytes, batch_count, max_timestamp_so_far)
-       VALUES (0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      s.topic, s.topicId, s.partition, s.metadataVersion, JSON.stringify(s.config), s.logStartOffset, s.logEndOffset, s.highWatermark, s.sizeBytes, s.batchCount, s.maxTimestampSoFar,
+      `INSERT OR REPLACE INTO partition_state (id, topic, topic_id, partition, metadata_version, config, log_start_offset, log_end_offset, high_watermark,
+         size_bytes, batch_count, max_timestamp_so_far, active_base_offset, active_bytes, active_batches, active_max_timestamp, active_created_ms)
+       VALUES (0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      s.topic, s.topicId, s.partition, s.metadataVersion, JSON.stringify(s.config), s.logStartOffset, s.logEndOffset, s.highWatermark, s.sizeBytes, s.batchCount,
+      s.maxTimestampSoFar, s.active.baseOffset, s.active.bytes, s.active.batches, s.active.maxTimestamp, s.active.createdMs,
     );
     this.stateRowWritten = true;
     this.state = s;
@@ -287,5 +491,12 @@ function fromRow(row: StateRow): LogState {
     sizeBytes: row.size_bytes,
     batchCount: row.batch_count,
     maxTimestampSoFar: row.max_timestamp_so_far,
+    active: {
+      baseOffset: row.active_base_offset,
+      bytes: row.active_bytes,
+      batches: row.active_batches,
+      maxTimestamp: row.active_max_timestamp,
+      createdMs: row.active_created_ms,
+    },
   };
 }

@@ -1,8 +1,10 @@
 // The partition object's SQLite schema. One row per record batch, never per record; batches are keyed by their
 // last offset so "the first batch holding offset >= X" is a primary-key seek (O(log n) whatever the log's length).
-// Versions live in a table because Durable Objects do not support PRAGMA user_version.
+// Sealed segments have a row each; tiered ones name their R2 object and index its batches. The active segment is
+// described in partition_state, which every append updates anyway. Versions live in a table because Durable
+// Objects do not support PRAGMA user_version.
 
-export const PARTITION_SCHEMA_VERSION = 1;
+export const PARTITION_SCHEMA_VERSION = 2;
 
 export const PARTITION_SCHEMA = `
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -18,7 +20,12 @@ CREATE TABLE IF NOT EXISTS partition_state (
   high_watermark INTEGER NOT NULL,
   size_bytes INTEGER NOT NULL,
   batch_count INTEGER NOT NULL,
-  max_timestamp_so_far INTEGER NOT NULL
+  max_timestamp_so_far INTEGER NOT NULL,
+  active_base_offset INTEGER NOT NULL DEFAULT 0,
+  active_bytes INTEGER NOT NULL DEFAULT 0,
+  active_batches INTEGER NOT NULL DEFAULT 0,
+  active_max_timestamp INTEGER NOT NULL DEFAULT -1,
+  active_created_ms INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS producer_state (
   producer_id INTEGER PRIMARY KEY,
@@ -35,6 +42,42 @@ CREATE TABLE IF NOT EXISTS batches (
   encoding INTEGER NOT NULL,
   size_bytes INTEGER NOT NULL,
   records BLOB NOT NULL,
-  positions BLOB NOT NULL
+  positions BLOB NOT NULL,
+  -- after compaction: each kept record's offset - base_offset (uint32); NULL while offsets are contiguous
+  offsets BLOB
 );
+CREATE TABLE IF NOT EXISTS segments (
+  base_offset INTEGER PRIMARY KEY,
+  last_offset INTEGER NOT NULL,
+  size_bytes INTEGER NOT NULL,
+  batch_count INTEGER NOT NULL,
+  max_timestamp INTEGER NOT NULL,
+  max_timestamp_so_far INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  -- 'local' (batches rows) or 'remote' (an R2 object)
+  location TEXT NOT NULL,
+  r2_key TEXT,
+  stored_bytes INTEGER NOT NULL DEFAULT 0,
+  batch_index BLOB,
+  -- compaction has cleaned this segment against keys up to this offset (exclusive); -1 never cleaned
+  cleaned_through INTEGER NOT NULL DEFAULT -1
+);
+-- An R2 PUT in flight (or interrupted): if the object died before indexing it, the next alarm deletes the object.
+CREATE TABLE IF NOT EXISTS pending_uploads (r2_key TEXT PRIMARY KEY, segment_base INTEGER NOT NULL);
+-- R2 objects of deleted segments, removed by the alarm (a failed delete is retried, never forgotten).
+CREATE TABLE IF NOT EXISTS r2_garbage (r2_key TEXT PRIMARY KEY);
 `;
+
+/** Statements that bring a version-1 database to version 2. */
+export const PARTITION_MIGRATIONS: Record<number, string> = {
+  2: `
+ALTER TABLE partition_state ADD COLUMN active_base_offset INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE partition_state ADD COLUMN active_bytes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE partition_state ADD COLUMN active_batches INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE partition_state ADD COLUMN active_max_timestamp INTEGER NOT NULL DEFAULT -1;
+ALTER TABLE partition_state ADD COLUMN active_created_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE batches ADD COLUMN offsets BLOB;
+UPDATE partition_state SET active_base_offset = log_start_offset, active_bytes = size_bytes, active_batches = batch_count,
+  active_max_timestamp = max_timestamp_so_far;
+`,
+};

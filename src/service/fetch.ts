@@ -15,7 +15,7 @@ import { partitionLogStub } from "../names";
 import type { ListedOffset, OffsetSpec, ReadRequest, ReadResult } from "../protocol";
 import { callPartition } from "./metadata";
 import { parseEncoding } from "./produce";
-import { integerField } from "./validate";
+import { integerField, onlyFields, requireObject } from "./validate";
 
 export interface FetchParams {
   offset?: unknown;
@@ -54,4 +54,13 @@ export function parseOffsetSpec(at: unknown): OffsetSpec {
 
 export async function listOffsets(env: Env, topic: string, partition: number, spec: OffsetSpec): Promise<ListedOffset> {
   return callPartition(env, topic, partition, (ref) => partitionLogStub(env, ref.topicId, partition).listOffsets(ref, spec));
+}
+
+/** Kafka's DeleteRecords: {beforeOffset} moves the partition's logStartOffset (at most to its high watermark). */
+export async function deleteRecords(env: Env, topic: string, partition: number, input: unknown): Promise<{ partition: number; logStartOffset: number }> {
+  const body = requireObject(input, "delete-records request");
+  onlyFields(body, ["beforeOffset"], "delete-records request");
+  const beforeOffset = integerField(body.beforeOffset, "beforeOffset", 0, Number.MAX_SAFE_INTEGER);
+  const result = await callPartition(env, topic, partition, (ref) => partitionLogStub(env, ref.topicId, partition).deleteRecords(ref, beforeOffset));
+  return { partition, logStartOffset: result.logStartOffset };
 }

@@ -1,0 +1,76 @@
+// The partition's background work, run from its one alarm in bounded steps, each idempotent (alarms are
+// at-least-once) and safe to interrupt: clean up after interrupted uploads and deleted segments, roll an aged
+// active segment, apply retention, move sealed segments to R2, compact. No request waits for any of it.
+import { compactBatch, indexKeys } from "../log/compaction";
+import { cleaningPlan, retentionCount, shouldRoll, tieringCount } from "../log/segment-plan";
+import { MAX_COMPACTION_PASS_BYTES, MAX_TIERED_SEGMENTS_PER_RUN } from "../limits";
+import type { LocalLog } from "./local-log";
+import { segmentKey, type TieredLog } from "./tiered-log";
+
+export interface MaintenanceSettings {
+  maxLocalBytes: number;
+}
+
+/** One run. Returns true when work remains that should run again soon. */
+export async function runMaintenance(log: LocalLog, tiered: TieredLog, nowMs: () => number, settings: MaintenanceSettings): Promise<boolean> {
+  const state = log.current;
+  if (state === undefined) return false;
+
+  // 1. Objects of deleted segments, and of uploads interrupted before their index was written: delete them.
+  //    An interrupted upload's object was never indexed, so no read can see it; deleting it loses nothing.
+  const garbage = log.garbage();
+  if (garbage.length > 0) {
+    await tiered.delete(garbage);
+    log.clearGarbage(garbage);
+  }
+
+  // 2. Roll an active segment that is segment.ms old even when nothing is being appended.
+  if (shouldRoll(log.current!.active, log.current!.config, nowMs(), 0)) log.roll(nowMs());
+
+  // 3. Retention: whole sealed segments, oldest first.
+  const config = log.current!.config;
+  const deleteCount = retentionCount(log.segments(), log.current!.active.bytes, config, nowMs());
+  if (deleteCount > 0) {
+    const keys = log.deleteOldestSegments(deleteCount);
+    if (keys.length > 0) {
+      await tiered.delete(keys);
+      log.clearGarbage(keys);
+    }
+  }
+
+  // 4. Tiering: upload, then index, then delete local rows. The key is recorded as pending before the PUT, so an
+  //    eviction between the PUT and the index leaves a pending key that step 1 of the next run deletes.
+  let more = false;
+  const local = log.segments().filter((s) => s.location === "local");
+  const tierCount = tieringCount(local, log.current!.active.bytes, config, nowMs(), settings.maxLocalBytes);
+  for (const seg of local.slice(0, Math.min(tierCount, MAX_TIERED_SEGMENTS_PER_RUN))) {
+    const s = log.current!;
+    const key = segmentKey(s.topicId, s.partition, seg.baseOffset, seg.lastOffset);
+    log.addPendingUpload(key, seg.baseOffset);
+    const uploaded = await tiered.upload(key, log.batchesIn(seg.baseOffset, seg.lastOffset));
+    // The segment may have been deleted (retention, DeleteRecords) or dropped while we uploaded: then the pending key
+    // stays and the next run deletes the object.
+    if (!log.segments().some((x) => x.baseOffset === seg.baseOffset && x.location === "local")) continue;
+    log.commitTiered(seg.baseOffset, key, uploaded.storedBytes, uploaded.batchIndex);
+  }
+  if (tierCount > MAX_TIERED_SEGMENTS_PER_RUN) more = true;
+
+  // 5. Compaction: latest offset per key over the cleanable range, then each batch rewritten without what is
+  //    superseded; offsets never change. A bounded pass; a dirtier log runs again.
+  const plan = cleaningPlan(log.segments().filter((s) => s.location === "local"), config, nowMs(), MAX_COMPACTION_PASS_BYTES);
+  if (plan !== undefined) {
+    const segments = log.segments().filter((s) => s.location === "local" && s.lastOffset < plan.end);
+    const latest = new Map<string, number>();
+    for (const b of log.batchesIn(plan.firstDirty, plan.end - 1)) indexKeys(b, latest);
+    const deleteRetentionMs = Number(config["delete.retention.ms"]);
+    for (const seg of segments) {
+      for (const b of log.batchesIn(seg.baseOffset, seg.lastOffset)) {
+        const compacted = compactBatch(b, latest, nowMs(), deleteRetentionMs);
+        if (compacted) log.rewriteBatch(b, compacted, seg.baseOffset);
+      }
+    }
+    log.markCleaned(segments.map((s) => s.baseOffset), plan.end);
+    more ||= cleaningPlan(log.segments().filter((s) => s.location === "local"), config, nowMs(), MAX_COMPACTION_PASS_BYTES) !== undefined;
+  }
+  return more;
+}

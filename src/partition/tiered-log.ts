@@ -1,0 +1,63 @@
+// The partition's tiered segments in R2: uploads a sealed segment as one immutable object (a new key per attempt,
+// written once), reads batches back with one ranged GET over the frames a read needs (the frame index lives in
+// SQLite, so nothing is ever listed), and deletes objects of deleted segments. Keys: <topicId>/<partition>/
+// <baseOffset>-<lastOffset>-<attempt uuid>.seg.
+import { ReadAccumulator, type ReadBatch } from "../log/batch-reader";
+import { decodeFrame, decodeIndex, encodeSegmentObject, encodeIndex, inflate, type FrameEntry } from "../log/segment-object";
+import type { SegmentRow } from "./local-log";
+
+/** R2 deletes take at most 1,000 keys per call. */
+const R2_DELETE_BATCH = 1000;
+
+export function segmentKey(topicId: string, partition: number, baseOffset: number, lastOffset: number): string {
+  return `${topicId}/${partition}/${String(baseOffset).padStart(20, "0")}-${String(lastOffset).padStart(20, "0")}-${crypto.randomUUID()}.seg`;
+}
+
+export class TieredLog {
+  constructor(private readonly bucket: R2Bucket) {}
+
+  /** PUTs a segment's batches; returns what the index needs. The caller records the key as pending first. */
+  async upload(key: string, batches: readonly ReadBatch[]): Promise<{ storedBytes: number; batchIndex: Uint8Array; rawBytes: number }> {
+    const { body, index } = await encodeSegmentObject(batches);
+    await this.bucket.put(key, body, { customMetadata: { format: "edgelog-segment-1" } });
+    return { storedBytes: body.length, batchIndex: encodeIndex(index), rawBytes: index.reduce((n, e) => n + e.rawBytes, 0) };
+  }
+
+  /** Reads a tiered segment's records from acc.nextOffset on into `acc`, fetching only the frames needed. */
+  async read(segment: SegmentRow, acc: ReadAccumulator, maxBytes: number): Promise<void> {
+    if (acc.done || segment.r2Key === null || segment.batchIndex === null) return;
+    const index = decodeIndex(segment.batchIndex);
+    const first = index.findIndex((e) => e.lastOffset >= acc.nextOffset);
+    if (first < 0) return;
+    // Frames until the uncompressed bytes cover what the read may still take (records JSON is most of a frame).
+    let last = first;
+    let raw = index[first]!.rawBytes;
+    while (last + 1 < index.length && raw < maxBytes - acc.bytes) raw += index[++last]!.rawBytes;
+    const start = index[first]!.frameStart;
+    const end = index[last]!.frameStart + index[last]!.frameLength;
+    const object = await this.bucket.get(segment.r2Key, { range: { offset: start, length: end - start } });
+    if (object === null) throw new Error(`tiered segment object ${segment.r2Key} is missing`);
+    const bytes = new Uint8Array(await object.arrayBuffer());
+    for (let i = first; i <= last && !acc.done; i++) {
+      const entry: FrameEntry = index[i]!;
+      const frame = bytes.subarray(entry.frameStart - start, entry.frameStart - start + entry.frameLength);
+      acc.add(decodeFrame(await inflate(frame), entry));
+    }
+  }
+
+  /** Every batch of a tiered segment (ListOffsets by time over tiered data). */
+  async batches(segment: SegmentRow): Promise<ReadBatch[]> {
+    if (segment.r2Key === null || segment.batchIndex === null) return [];
+    const object = await this.bucket.get(segment.r2Key);
+    if (object === null) throw new Error(`tiered segment object ${segment.r2Key} is missing`);
+    const bytes = new Uint8Array(await object.arrayBuffer());
+    const out: ReadBatch[] = [];
+    for (const entry of decodeIndex(segment.batchIndex)) out.push(decodeFrame(await inflate(bytes.subarray(entry.frameStart, entry.frameStart + entry.frameLength)), entry));
+    return out;
+  }
+
+  /** Deletes objects (idempotent: deleting a missing key succeeds). */
+  async delete(keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += R2_DELETE_BATCH) await this.bucket.delete(keys.slice(i, i + R2_DELETE_BATCH));
+  }
+}
