@@ -2,7 +2,7 @@
 // consumes exactly the partitions the coordinator assigns (one PartitionFetcher each), commits what it processed
 // (OffsetCommitter), and on revocation stops fetching the partition, waits for its processing, commits, and only
 // then reports it released. Delivery is at-least-once: an offset is committed only after its record was processed.
-import { DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_MAX_RECORDS, DEFAULT_REBALANCE_TIMEOUT_MS, DEFAULT_SESSION_TIMEOUT_MS } from "../limits";
+import { DEFAULT_FETCH_MAX_BYTES, DEFAULT_REBALANCE_TIMEOUT_MS, DEFAULT_SESSION_TIMEOUT_MS, MAX_FETCH_MAX_RECORDS } from "../limits";
 import { DEFAULT_BACKOFF, retry, type BackoffConfig } from "./backoff";
 import type { ConsumedBatch, ConsumedRecord } from "./consumed-record";
 import { withDeadLetter, type DeadLetterConfig, type RecordHandler } from "./dead-letter";
@@ -25,8 +25,9 @@ export interface ConsumerConfig {
   assignor?: "uniform" | "range";
   /** Long-poll per fetch (Kafka's fetch.max.wait.ms). Default 5000. */
   maxWaitMs?: number;
-  /** Records per fetch (Kafka's max.poll.records). Default 500. */
+  /** Records per fetch of a partition. Default 10000 (the server's most): maxBytes is the bound that matters. */
   maxRecords?: number;
+  /** Bytes per fetch of a partition (Kafka's max.partition.fetch.bytes). Default 1 MiB. */
   maxBytes?: number;
   /** "base64" for binary keys and values. Default "text". */
   encoding?: Encoding;
@@ -84,7 +85,7 @@ export class Consumer {
       rebalanceTimeoutMs: config.rebalanceTimeoutMs ?? DEFAULT_REBALANCE_TIMEOUT_MS,
       assignor: config.assignor,
       maxWaitMs: config.maxWaitMs ?? 5_000,
-      maxRecords: config.maxRecords ?? DEFAULT_FETCH_MAX_RECORDS,
+      maxRecords: config.maxRecords ?? MAX_FETCH_MAX_RECORDS,
       maxBytes: config.maxBytes ?? DEFAULT_FETCH_MAX_BYTES,
       encoding: config.encoding ?? "text",
       partitionsConsumedConcurrently: Math.max(1, config.partitionsConsumedConcurrently ?? 1),
