@@ -99,5 +99,10 @@ export const MAX_LOCAL_PARTITION_BYTES = 1_000_000_000;
 export const PARTITION_MAINTENANCE_INTERVAL_MS = 30_000;
 /** Segments uploaded to R2 per alarm run: bounds one run's time and memory (a segment is read whole). */
 export const MAX_TIERED_SEGMENTS_PER_RUN = 4;
-/** Bytes of segments one compaction pass reads and rewrites: bounds one alarm run. */
-export const MAX_COMPACTION_PASS_BYTES = 256 * 1024 * 1024;
+/** Bytes of segments one compaction pass reads and rewrites: bounds one alarm run (read one segment at a time). */
+export const MAX_COMPACTION_PASS_BYTES = 128 * 1024 * 1024;
+/** Segments roll at min(segment.bytes, this): tiering builds a segment's R2 object in memory, and an isolate has
+ *  128 MB (Kafka's default segment.bytes, 1 GiB, would not fit). */
+export const MAX_SEGMENT_BYTES = 32 * 1024 * 1024;
+/** After a bounded alarm run that left work (more segments to tier, a dirtier log), the next run starts this soon. */
+export const MAINTENANCE_CONTINUE_MS = 100;

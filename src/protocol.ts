@@ -89,5 +89,7 @@ export interface PartitionDescription {
   tieredStoredBytes: number;
   /** Local segments, the active one included. */
   localSegments: number;
+  /** The partition object's whole SQLite database on disk (bounded by tiering; the platform's limit is 10 GB). */
+  databaseBytes: number;
   tieredSegments: number;
 }

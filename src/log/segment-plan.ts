@@ -3,6 +3,7 @@
 // from the oldest segment, stopping at the first that does not qualify; the active segment is never deleted,
 // tiered or compacted. Time comes in as nowMs.
 import { isCompacted, type TopicConfig } from "./topic-config";
+import { MAX_SEGMENT_BYTES } from "../limits";
 
 export interface SealedSegment {
   baseOffset: number;
@@ -27,7 +28,8 @@ const num = (config: TopicConfig, name: string) => Number(config[name]);
 /** Roll before appending `incomingBytes` if the active segment would pass segment.bytes, or is segment.ms old. */
 export function shouldRoll(active: ActiveSegment, config: TopicConfig, nowMs: number, incomingBytes: number): boolean {
   if (active.batches === 0) return false;
-  return active.bytes + incomingBytes > num(config, "segment.bytes") || nowMs - active.createdMs >= num(config, "segment.ms");
+  const maxBytes = Math.min(num(config, "segment.bytes"), MAX_SEGMENT_BYTES);
+  return active.bytes + incomingBytes > maxBytes || nowMs - active.createdMs >= num(config, "segment.ms");
 }
 
 function deletes(config: TopicConfig): boolean {

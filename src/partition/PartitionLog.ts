@@ -8,7 +8,7 @@ import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
 import { checkSequence, recordBatch } from "../log/producer-state";
 import { isCompacted } from "../log/topic-config";
-import { MAX_FETCH_WAITERS_PER_PARTITION, MAX_LOCAL_PARTITION_BYTES, PARTITION_MAINTENANCE_INTERVAL_MS } from "../limits";
+import { MAINTENANCE_CONTINUE_MS, MAX_FETCH_WAITERS_PER_PARTITION, MAX_LOCAL_PARTITION_BYTES, PARTITION_MAINTENANCE_INTERVAL_MS } from "../limits";
 import { controllerStub } from "../names";
 import type {
   AppendRequest,
@@ -151,7 +151,7 @@ export class PartitionLog extends DurableObject<Env> {
     const more = await runMaintenance(this.log, this.tiered, () => this.now(), { maxLocalBytes: this.numberVar(this.env.MAX_LOCAL_PARTITION_BYTES, MAX_LOCAL_PARTITION_BYTES) });
     // Periodic while the partition holds data (time-based retention and segment.ms need a clock); sooner if a
     // bounded step left work.
-    await this.scheduleAlarm(more ? 1_000 : this.maintenanceIntervalMs());
+    await this.scheduleAlarm(more ? MAINTENANCE_CONTINUE_MS : this.maintenanceIntervalMs());
   }
 
   private async readFrom(offset: number, request: ReadRequest): Promise<ReadAccumulator> {
@@ -192,6 +192,7 @@ export class PartitionLog extends DurableObject<Env> {
       tieredBytes: remoteBytes,
       tieredStoredBytes: remote.reduce((n, x) => n + x.storedBytes, 0),
       localSegments: segments.length - remote.length + 1,
+      databaseBytes: this.ctx.storage.sql.databaseSize,
       tieredSegments: remote.length,
     });
   }

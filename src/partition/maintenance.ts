@@ -61,7 +61,10 @@ export async function runMaintenance(log: LocalLog, tiered: TieredLog, nowMs: ()
   if (plan !== undefined) {
     const segments = log.segments().filter((s) => s.location === "local" && s.lastOffset < plan.end);
     const latest = new Map<string, number>();
-    for (const b of log.batchesIn(plan.firstDirty, plan.end - 1)) indexKeys(b, latest);
+    // One segment's batches in memory at a time.
+    for (const seg of segments.filter((s) => s.lastOffset >= plan.firstDirty)) {
+      for (const b of log.batchesIn(Math.max(seg.baseOffset, plan.firstDirty), seg.lastOffset)) indexKeys(b, latest);
+    }
     const deleteRetentionMs = Number(config["delete.retention.ms"]);
     for (const seg of segments) {
       for (const b of log.batchesIn(seg.baseOffset, seg.lastOffset)) {
