@@ -11,6 +11,7 @@ import { GroupMember } from "./group-member";
 import { OffsetCommitter } from "./offset-committer";
 import { PartitionFetcher } from "./partition-fetcher";
 import { Producer } from "./producer";
+import { Slots } from "./slots";
 import type { Transport } from "./transport";
 import type { Encoding, FetchedRecord, OffsetCommit, TopicPartitions } from "./wire";
 
@@ -119,8 +120,8 @@ export class Consumer {
    * rejects with the error that stopped it (a handler's, or one no retry can fix), after the same clean-up.
    */
   run(run: RunConfig): Promise<void> {
-    if (this.member) throw new Error("the consumer is already running");
-    if (this.topics.length === 0) throw new Error("subscribe() to at least one topic first");
+    if (this.member) return Promise.reject(new Error("the consumer is already running (a consumer runs once)"));
+    if (this.topics.length === 0) return Promise.reject(new Error("subscribe() to at least one topic first"));
     this.handler = this.makeHandler(run);
     this.slots = new Slots(this.config.partitionsConsumedConcurrently);
     this.stopSignal = new AbortController();
@@ -361,24 +362,4 @@ function key(topic: string, partition: number | "*"): string {
 
 function keysOf(t: { topic: string; partitions?: number[] }): string[] {
   return t.partitions === undefined ? [key(t.topic, "*")] : t.partitions.map((p) => key(t.topic, p));
-}
-
-/** At most `count` handlers at once; waiters are served in arrival order. */
-class Slots {
-  private free: number;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(count: number) {
-    this.free = count;
-  }
-
-  async acquire(): Promise<() => void> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    return () => {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free++;
-    };
-  }
 }

@@ -194,6 +194,8 @@ export class Producer {
 
   private async waitForRoom(bytes: number): Promise<void> {
     while (this.bufferedBytes > 0 && this.bufferedBytes + bytes > this.bufferBytes) {
+      // A full buffer is no reason to linger: whatever waits may go now.
+      for (const sender of this.senders.values()) sender.flush();
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
     }
   }
