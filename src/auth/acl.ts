@@ -1,9 +1,13 @@
 // Access control lists the way Kafka's authorizer reads them: a token holds ACLs on resources (topic, group,
 // cluster) named literally, by prefix, or "*" for all, each granting operations. "admin" includes read and write
-// (Kafka's ALL); read and write are independent (Kafka's READ and WRITE). Pure: no I/O, no secrets.
+// (Kafka's ALL); read and write are independent (Kafka's READ and WRITE); "describe" (seeing that a resource exists,
+// its metadata and offsets) is implied by any of them, as Kafka's READ, WRITE and ALL imply DESCRIBE. The cluster
+// resource is named "cluster" (Kafka's "kafka-cluster" works too). Pure: no I/O, no secrets.
 
 export type ResourceType = "topic" | "group" | "cluster";
 export type Operation = "read" | "write" | "admin";
+/** What a route may require: an operation, or "describe", which any granted operation implies. */
+export type Requirement = Operation | "describe";
 export type PatternType = "literal" | "prefixed";
 
 export interface Acl {
@@ -37,23 +41,24 @@ const RESOURCES: readonly ResourceType[] = ["topic", "group", "cluster"];
 const OPERATIONS: readonly Operation[] = ["read", "write", "admin"];
 const PATTERNS: readonly PatternType[] = ["literal", "prefixed"];
 
-function grants(acl: Acl, operation: Operation): boolean {
-  return acl.operations.includes(operation) || acl.operations.includes("admin");
+function grants(acl: Acl, operation: Requirement): boolean {
+  return operation === "describe" ? acl.operations.length > 0 : acl.operations.includes(operation) || acl.operations.includes("admin");
 }
 
 function matches(acl: Acl, name: string): boolean {
+  if (acl.resource === "cluster") return acl.name === "*" || acl.name === "cluster" || acl.name === "kafka-cluster";
   if (acl.patternType === "prefixed") return name.startsWith(acl.name);
   return acl.name === "*" || acl.name === name;
 }
 
 /** May the principal perform `operation` on the named resource? (Cluster resources have the name "cluster".) */
-export function allowed(principal: Principal, resource: ResourceType, name: string, operation: Operation): boolean {
+export function allowed(principal: Principal, resource: ResourceType, name: string, operation: Requirement): boolean {
   if (principal.all) return true;
   return principal.acls.some((acl) => acl.resource === resource && matches(acl, name) && grants(acl, operation));
 }
 
 /** May the principal perform `operation` on at least one resource of this type (e.g. list, InitProducerId)? */
-export function allowedOnAny(principal: Principal, resource: ResourceType, operation: Operation): boolean {
+export function allowedOnAny(principal: Principal, resource: ResourceType, operation: Requirement): boolean {
   if (principal.all) return true;
   return principal.acls.some((acl) => acl.resource === resource && grants(acl, operation));
 }

@@ -4,7 +4,7 @@
 // deployment refuses everything; only a development environment may turn auth off (EDGELOG_AUTH=off in .dev.vars).
 // Tokens never appear in logs or error messages. The RPC entrypoint is trusted by its service binding instead.
 import type { IRequest } from "itty-router";
-import { allowed, allowedOnAny, OPEN_PRINCIPAL, type Operation, type Principal, type ResourceType } from "../auth/acl";
+import { allowed, allowedOnAny, OPEN_PRINCIPAL, type Principal, type Requirement, type ResourceType } from "../auth/acl";
 import { TokenBucket } from "../auth/quota";
 import { findToken, parseTokenSecret, sha256Hex, type TokenRecord } from "../auth/tokens";
 import type { StoredToken } from "../controller/Controller";
@@ -35,11 +35,20 @@ function secretTokens(env: Env): TokenRecord[] {
   return secretCache.records;
 }
 
-async function storeTokens(env: Env): Promise<TokenRecord[]> {
-  if (storeCache && Date.now() - storeCache.fetchedMs < TOKEN_CACHE_MS) return storeCache.records;
-  const rows = (await controllerStub(env).tokenRecords()) as (StoredToken & { sha256: string })[];
-  storeCache = { records: rows.map((r) => ({ id: r.id, name: r.name, sha256: r.sha256, acls: r.acls, quotas: r.quotas })), fetchedMs: Date.now() };
-  return storeCache.records;
+/** A miss re-reads the store at most this often, so a token created on another isolate works within a second. */
+const STORE_MISS_REFRESH_MS = 1_000;
+
+async function storeTokens(env: Env, maxAgeMs = TOKEN_CACHE_MS): Promise<TokenRecord[]> {
+  if (storeCache && Date.now() - storeCache.fetchedMs < maxAgeMs) return storeCache.records;
+  try {
+    const rows = (await controllerStub(env).tokenRecords()) as (StoredToken & { sha256: string })[];
+    storeCache = { records: rows.map((r) => ({ id: r.id, name: r.name, sha256: r.sha256, acls: r.acls, quotas: r.quotas })), fetchedMs: Date.now() };
+  } catch (error) {
+    // The controller is unreachable: keep the last known store (or none). Secret tokens keep working either way.
+    console.error(`token store unavailable: ${String(error)}`);
+    if (!storeCache) return [];
+  }
+  return storeCache!.records;
 }
 
 /** Forget the cached token store (after this isolate created or revoked a token). */
@@ -60,15 +69,21 @@ export async function authenticate(request: Request, env: Env): Promise<Principa
     console.error(`EDGELOG_AUTH=off ignored: EDGELOG_ENV is '${env.EDGELOG_ENV ?? "production"}', and auth can be turned off only in development`);
   }
   const header = request.headers.get("authorization");
-  const match = header === null ? null : /^Bearer ([\x21-\x7e]{1,512})$/.exec(header.trim());
+  // The scheme name is case-insensitive (RFC 9110).
+  const match = header === null ? null : /^Bearer ([\x21-\x7e]{1,512})$/i.exec(header.trim());
   const secret = secretTokens(env);
-  const store = await storeTokens(env);
+  let store = await storeTokens(env);
   if (secret.length === 0 && store.length === 0) {
     throw unauthenticated("this deployment has no tokens configured, so it refuses every request (docs/security.md)");
   }
   if (match === null) throw unauthenticated("missing or malformed Authorization header; send 'Authorization: Bearer <token>'");
   const hash = await sha256Hex(match[1]!);
-  const record = findToken([...secret, ...store], hash);
+  let record = findToken(secret, hash) ?? findToken(store, hash);
+  if (!record) {
+    // Perhaps created moments ago through another isolate: look once more with a fresher store.
+    store = await storeTokens(env, STORE_MISS_REFRESH_MS);
+    record = findToken(store, hash);
+  }
   if (!record) throw unauthenticated("the token is not valid (unknown or revoked)");
   return { name: record.name, acls: record.acls, quotas: record.quotas, all: false };
 }
@@ -76,7 +91,7 @@ export async function authenticate(request: Request, env: Env): Promise<Principa
 const FAILURE = { topic: "TOPIC_AUTHORIZATION_FAILED", group: "GROUP_AUTHORIZATION_FAILED", cluster: "CLUSTER_AUTHORIZATION_FAILED" } as const;
 
 /** Throws 403 unless the principal may perform `operation` on the resource. */
-export function authorize(principal: Principal, resource: ResourceType, name: string, operation: Operation): void {
+export function authorize(principal: Principal, resource: ResourceType, name: string, operation: Requirement): void {
   if (!allowed(principal, resource, name, operation)) {
     throw new KafkaError(FAILURE[resource], `token '${principal.name}' may not ${operation} ${resource === "cluster" ? "the cluster" : `${resource} '${name}'`}`, {
       resource,
@@ -86,7 +101,7 @@ export function authorize(principal: Principal, resource: ResourceType, name: st
   }
 }
 
-export function authorizeAny(principal: Principal, resource: ResourceType, operation: Operation): void {
+export function authorizeAny(principal: Principal, resource: ResourceType, operation: Requirement): void {
   if (!allowedOnAny(principal, resource, operation)) {
     throw new KafkaError(FAILURE[resource], `token '${principal.name}' may not ${operation} any ${resource}`, { resource, operation });
   }
@@ -158,7 +173,7 @@ export function withCors(response: Response, request: Request, env: Env): Respon
   if (origin === undefined) return response;
   const out = new Response(response.body, response);
   out.headers.set("access-control-allow-origin", origin);
-  out.headers.set("access-control-expose-headers", "retry-after");
+  out.headers.set("access-control-expose-headers", "retry-after, www-authenticate");
   out.headers.append("vary", "Origin");
   return out;
 }

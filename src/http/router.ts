@@ -9,7 +9,7 @@ import { handleDeleteRecords, handleListOffsets } from "./offsets";
 import { handleInitProducer } from "./producers";
 import { handleFetch, handleProduce } from "./records";
 import { fromThrown } from "./respond";
-import type { Operation, Principal, ResourceType } from "../auth/acl";
+import type { Principal, Requirement, ResourceType } from "../auth/acl";
 import { authenticate, authorize, checkQuota, debitQuota, preflight, principalOf, withCors } from "./auth";
 import { pathParam } from "./parse";
 import { handleCreateToken, handleListTokens, handleRevokeToken } from "./tokens";
@@ -18,7 +18,7 @@ import { handleAddPartitions, handleAlterTopic, handleCreateTopic, handleDeleteT
 type Args = [Env, ExecutionContext];
 
 /** Route guard: the caller needs `operation` on the resource named by a path parameter (or the cluster). */
-function need(resource: ResourceType, operation: Operation, param?: string) {
+function need(resource: ResourceType, operation: Requirement, param?: string) {
   return (request: IRequest, ..._args: Args): void => {
     authorize(principalOf(request), resource, param === undefined ? "cluster" : pathParam(request.params, param), operation);
   };
@@ -41,7 +41,8 @@ export const router = Router<IRequest, Args>({
   finally: [
     (response: Response, request: IRequest, env: Env) => {
       countRequest(request.route ?? "unmatched", response.status);
-      return withCors(response, request, env);
+      // A preflight answer already carries its CORS headers.
+      return request.method === "OPTIONS" ? response : withCors(response, request, env);
     },
   ],
 });
@@ -53,14 +54,14 @@ router
   .get("/metrics", need("cluster", "read"), handleMetrics)
   .post("/v1/topics", handleCreateTopic)
   .get("/v1/topics", handleListTopics)
-  .get("/v1/topics/:topic", need("topic", "read", "topic"), handleDescribeTopic)
+  .get("/v1/topics/:topic", need("topic", "describe", "topic"), handleDescribeTopic)
   .patch("/v1/topics/:topic", need("topic", "admin", "topic"), handleAlterTopic)
   .delete("/v1/topics/:topic", need("topic", "admin", "topic"), handleDeleteTopic)
   .post("/v1/topics/:topic/partitions", need("topic", "admin", "topic"), handleAddPartitions)
   .post("/v1/topics/:topic/records", need("topic", "write", "topic"), handleProduce)
   .post("/v1/topics/:topic/partitions/:partition/records", need("topic", "write", "topic"), handleProduce)
   .get("/v1/topics/:topic/partitions/:partition/records", need("topic", "read", "topic"), handleFetch)
-  .get("/v1/topics/:topic/partitions/:partition/offsets", need("topic", "read", "topic"), handleListOffsets)
+  .get("/v1/topics/:topic/partitions/:partition/offsets", need("topic", "describe", "topic"), handleListOffsets)
   .post("/v1/topics/:topic/partitions/:partition/delete-records", need("topic", "admin", "topic"), handleDeleteRecords)
   .post("/v1/producers", handleInitProducer)
   .get("/v1/groups", handleListGroups)

@@ -19,10 +19,10 @@ export async function handleCreateTopic(request: IRequest, env: Env): Promise<Re
   return json(await createTopic(env, input), 201);
 }
 
-/** Lists the topics this token may read (Kafka shows only authorized topics). */
+/** Lists the topics this token may describe (Kafka shows only authorized topics). */
 export async function handleListTopics(request: IRequest, env: Env): Promise<Response> {
   const principal = principalOf(request);
-  return json({ topics: (await listTopics(env)).filter((t) => allowed(principal, "topic", t.name, "read")) });
+  return json({ topics: (await listTopics(env)).filter((t) => allowed(principal, "topic", t.name, "describe")) });
 }
 
 export async function handleDescribeTopic(request: IRequest, env: Env): Promise<Response> {

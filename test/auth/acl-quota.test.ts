@@ -65,3 +65,16 @@ describe("TokenBucket", () => {
     expect(b.waitMs(100_000)).toBe(0); // refilled to at most one second of rate
   });
 });
+
+describe("Kafka's implications", () => {
+  it("read, write and admin imply describe; the cluster may be named cluster, kafka-cluster or *", () => {
+    const writer: Principal = { name: "w", acls: [{ resource: "topic", name: "t", patternType: "literal", operations: ["write"] }], quotas: {}, all: false };
+    expect(allowed(writer, "topic", "t", "describe")).toBe(true);
+    expect(allowed(writer, "topic", "u", "describe")).toBe(false);
+    expect(allowed(writer, "topic", "t", "read")).toBe(false);
+    for (const name of ["cluster", "kafka-cluster", "*"]) {
+      const op: Principal = { name: "o", acls: [{ resource: "cluster", name, patternType: "literal", operations: ["read"] }], quotas: {}, all: false };
+      expect(allowed(op, "cluster", "cluster", "read"), name).toBe(true);
+    }
+  });
+});
