@@ -106,3 +106,6 @@ export const MAX_COMPACTION_PASS_BYTES = 128 * 1024 * 1024;
 export const MAX_SEGMENT_BYTES = 32 * 1024 * 1024;
 /** After a bounded alarm run that left work (more segments to tier, a dirtier log), the next run starts this soon. */
 export const MAINTENANCE_CONTINUE_MS = 100;
+
+/** Topics, and groups, one GET /v1/usage may name (each topic fans out to all its partitions). */
+export const MAX_USAGE_NAMES = 64;

@@ -20,6 +20,7 @@ export interface StoredToken {
 import { partitionLogStub } from "../names";
 import type { TopicMetadata } from "../protocol";
 import { CONTROLLER_SCHEMA } from "./schema";
+import { Usage, type UsageCounts } from "../usage";
 import { mapBounded } from "../concurrency";
 
 interface TopicRow extends Record<string, SqlStorageValue> {
@@ -44,14 +45,17 @@ export interface CreateTopicRequest {
 
 export class Controller extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /** What this object consumed of the billed items (src/usage.ts). */
+  private readonly meter = new Usage();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql = ctx.storage.sql;
+    this.sql = this.meter.sql(ctx.storage.sql);
     this.sql.exec(CONTROLLER_SCHEMA);
   }
 
   createTopic(request: CreateTopicRequest): Result<TopicMetadata> {
+    this.meter.request();
     const existing = this.row(request.name);
     if (existing) return fail("TOPIC_ALREADY_EXISTS", `topic '${request.name}' already exists`, { topic: request.name, topicId: existing.topic_id });
     const collision = this.sql
@@ -82,20 +86,24 @@ export class Controller extends DurableObject<Env> {
   }
 
   listTopics(): TopicMetadata[] {
+    this.meter.request();
     return this.sql.exec<TopicRow>("SELECT * FROM topics ORDER BY name").toArray().map(toMetadata);
   }
 
   getTopic(name: string): Result<TopicMetadata> {
+    this.meter.request();
     const row = this.row(name);
     return row ? ok(toMetadata(row)) : unknownTopic(name);
   }
 
   getTopicById(topicId: string): Result<TopicMetadata> {
+    this.meter.request();
     const row = this.sql.exec<TopicRow>("SELECT * FROM topics WHERE topic_id = ?", topicId).toArray()[0];
     return row ? ok(toMetadata(row)) : fail("UNKNOWN_TOPIC_OR_PARTITION", `no topic has id ${topicId} (deleted?)`, { topicId });
   }
 
   async alterConfig(name: string, change: ConfigChange): Promise<Result<TopicMetadata>> {
+    this.meter.request();
     const row = this.row(name);
     if (!row) return unknownTopic(name);
     const defaults = defaultTopicConfig();
@@ -109,6 +117,7 @@ export class Controller extends DurableObject<Env> {
   }
 
   async addPartitions(name: string, count: number): Promise<Result<TopicMetadata>> {
+    this.meter.request();
     const row = this.row(name);
     if (!row) return unknownTopic(name);
     if (count <= row.partition_count) {
@@ -124,6 +133,7 @@ export class Controller extends DurableObject<Env> {
   }
 
   async deleteTopic(name: string): Promise<Result<TopicMetadata>> {
+    this.meter.request();
     const row = this.row(name);
     if (!row) return unknownTopic(name);
     // Both writes commit together (no await between them): the topic is gone and its drop is on record.
@@ -136,6 +146,7 @@ export class Controller extends DurableObject<Env> {
 
   /** Partition counts and ids of the named topics that exist (a group coordinator's metadata refresh). */
   topicSnapshots(names: string[]): Record<string, { topicId: string; partitionCount: number }> {
+    this.meter.request();
     const out: Record<string, { topicId: string; partitionCount: number }> = {};
     for (const name of names) {
       const row = this.row(name);
@@ -149,6 +160,7 @@ export class Controller extends DurableObject<Env> {
    * producer's older incarnation, KIP-360). Ids never repeat (AUTOINCREMENT).
    */
   initProducer(producerId: number | null): Result<{ producerId: number; producerEpoch: number }> {
+    this.meter.request();
     const now = Date.now();
     if (producerId === null) {
       const row = this.sql.exec<{ producer_id: number }>("INSERT INTO producers (producer_epoch, updated_ms) VALUES (0, ?) RETURNING producer_id", now).one();
@@ -167,6 +179,7 @@ export class Controller extends DurableObject<Env> {
 
   /** Stores a token's hash (never the token) with its ACLs and quotas. */
   createToken(name: string, sha256: string, acls: Acl[], quotas: Quotas): Result<StoredToken> {
+    this.meter.request();
     if (this.sql.exec("SELECT 1 FROM tokens WHERE name = ?", name).toArray().length > 0) {
       return fail("INVALID_REQUEST", `a token named '${name}' exists; revoke it first or pick another name`, { name });
     }
@@ -179,10 +192,12 @@ export class Controller extends DurableObject<Env> {
 
   /** Tokens without their hashes, for the admin API. */
   listTokens(): StoredToken[] {
+    this.meter.request();
     return this.tokenRows().map(({ sha256: _hash, ...token }) => token);
   }
 
   revokeToken(id: string): Result<StoredToken> {
+    this.meter.request();
     const token = this.listTokens().find((t) => t.id === id);
     if (!token) return fail("NOT_FOUND", `no token has id ${id}`, { id });
     this.sql.exec("DELETE FROM tokens WHERE id = ?", id);
@@ -191,6 +206,7 @@ export class Controller extends DurableObject<Env> {
 
   /** Hashes and grants of every token, for routers to check requests against (they cache it briefly). */
   tokenRecords(): (StoredToken & { sha256: string })[] {
+    this.meter.request();
     return this.tokenRows();
   }
 
@@ -203,6 +219,7 @@ export class Controller extends DurableObject<Env> {
 
   /** Consumer groups register when first used, so GET /v1/groups can list them. Idempotent. */
   registerGroup(groupId: string): Result<void> {
+    this.meter.request();
     const exists = this.sql.exec("SELECT 1 FROM groups WHERE group_id = ?", groupId).toArray().length > 0;
     if (exists) return ok(undefined);
     const count = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM groups").one().n;
@@ -212,15 +229,23 @@ export class Controller extends DurableObject<Env> {
   }
 
   unregisterGroup(groupId: string): void {
+    this.meter.request();
     this.sql.exec("DELETE FROM groups WHERE group_id = ?", groupId);
   }
 
   listGroups(): string[] {
+    this.meter.request();
     return this.sql.exec<{ group_id: string }>("SELECT group_id FROM groups ORDER BY group_id").toArray().map((r) => r.group_id);
   }
 
   /** Retries partition drops of deleted topics. Idempotent: dropping twice is harmless. */
+  /** Billed items this instance consumed (not counted as a request itself). */
+  usage(): UsageCounts {
+    return this.meter.snapshot();
+  }
+
   override async alarm(): Promise<void> {
+    this.meter.request();
     const pending = this.sql.exec<{ topic_id: string; partition_count: number }>("SELECT topic_id, partition_count FROM pending_drops").toArray();
     for (const p of pending) await this.dropPartitions(p.topic_id, p.partition_count);
     const left = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pending_drops").one().n;

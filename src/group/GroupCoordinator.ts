@@ -17,6 +17,7 @@ import { controllerStub } from "../names";
 import { toTopicPartitions, tpKey, type TopicPartitions } from "./assignment";
 import { GroupState, type GroupData, type GroupStateName, type HeartbeatRequest, type HeartbeatResponse, type Member, type TopicSnapshot } from "./group-state";
 import { GROUP_SCHEMA } from "./schema";
+import { Usage, type UsageCounts } from "../usage";
 
 export interface CommittedOffset {
   topic: string;
@@ -73,10 +74,12 @@ export class GroupCoordinator extends DurableObject<Env> {
   private clockOffsetMs = 0;
   private refreshing: Promise<void> | undefined;
   private alarmAtMs: number | undefined;
+  /** What this object consumed of the billed items (src/usage.ts). */
+  private readonly meter = new Usage();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql = ctx.storage.sql;
+    this.sql = this.meter.sql(ctx.storage.sql);
     this.sql.exec(GROUP_SCHEMA);
     const row = this.sql.exec<{ data: string }>("SELECT data FROM group_state WHERE id = 0").toArray()[0];
     if (row) {
@@ -90,6 +93,7 @@ export class GroupCoordinator extends DurableObject<Env> {
   }
 
   async heartbeat(groupId: string, request: HeartbeatRequest): Promise<Result<HeartbeatResponse>> {
+    this.meter.request();
     const now = this.now();
     if (this.group === undefined) {
       if (request.memberEpoch !== 0) return fail("UNKNOWN_MEMBER_ID", `group ${groupId} has no member ${request.memberId}: join with memberEpoch 0`, { memberId: request.memberId });
@@ -108,6 +112,7 @@ export class GroupCoordinator extends DurableObject<Env> {
   }
 
   async commitOffsets(groupId: string, memberId: string | null, memberEpoch: number | null, offsets: OffsetCommit[]): Promise<Result<{ committed: number }>> {
+    this.meter.request();
     const now = this.now();
     if (this.group === undefined) {
       if (memberId !== null) return fail("UNKNOWN_MEMBER_ID", `group ${groupId} has no member ${memberId}`, { memberId });
@@ -128,6 +133,7 @@ export class GroupCoordinator extends DurableObject<Env> {
   }
 
   committedOffsets(groupId: string): Result<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: GroupStateName }> {
+    this.meter.request();
     if (this.group === undefined) return notFound(groupId);
     this.expireNow();
     const offsets = this.sql
@@ -138,6 +144,7 @@ export class GroupCoordinator extends DurableObject<Env> {
   }
 
   describe(groupId: string): Result<GroupDescription> {
+    this.meter.request();
     if (this.group === undefined) return notFound(groupId);
     this.expireNow();
     const g = this.group;
@@ -166,6 +173,7 @@ export class GroupCoordinator extends DurableObject<Env> {
   }
 
   summary(groupId: string): Result<GroupSummary> {
+    this.meter.request();
     if (this.group === undefined) return notFound(groupId);
     this.expireNow();
     return ok({ groupId, state: this.group.state(), members: this.group.members.size });
@@ -173,6 +181,7 @@ export class GroupCoordinator extends DurableObject<Env> {
 
   /** Replaces committed offsets of one topic; only while the group has no members (kafka-consumer-groups --reset-offsets). */
   async resetOffsets(groupId: string, topic: string, topicId: string, offsets: { partition: number; offset: number }[]): Promise<Result<{ topic: string; partitions: { partition: number; offset: number }[] }>> {
+    this.meter.request();
     if (this.group === undefined) {
       const created = await this.create(groupId, this.now());
       if (!created.ok) return created;
@@ -184,6 +193,7 @@ export class GroupCoordinator extends DurableObject<Env> {
 
   /** Deletes an empty group: its offsets and its entry in the controller's registry. */
   async deleteGroup(groupId: string): Promise<Result<{ groupId: string }>> {
+    this.meter.request();
     if (this.group === undefined) return notFound(groupId);
     this.expireNow();
     if (this.group.members.size > 0) return nonEmpty(groupId, this.group.members.size);
@@ -195,8 +205,14 @@ export class GroupCoordinator extends DurableObject<Env> {
     return ok({ groupId });
   }
 
+  /** Billed items this instance consumed (not counted as a request itself). */
+  usage(): UsageCounts {
+    return this.meter.snapshot();
+  }
+
   /** Expires members whose session (or revocation) ran out; reschedules for the next deadline. Idempotent. */
   override async alarm(): Promise<void> {
+    this.meter.request();
     this.alarmAtMs = undefined;
     if (this.group === undefined) return;
     this.expireNow();

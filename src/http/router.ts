@@ -14,6 +14,7 @@ import { authenticate, authorize, checkQuota, debitQuota, preflight, principalOf
 import { pathParam } from "./parse";
 import { handleCreateToken, handleListTokens, handleRevokeToken } from "./tokens";
 import { handleAddPartitions, handleAlterTopic, handleCreateTopic, handleDeleteTopic, handleDescribeTopic, handleListTopics } from "./topics";
+import { handleUsage } from "./usage";
 
 type Args = [Env, ExecutionContext];
 
@@ -52,6 +53,7 @@ export const router = Router<IRequest, Args>({
 router
   .get("/healthz", handleHealth)
   .get("/metrics", need("cluster", "read"), handleMetrics)
+  .get("/v1/usage", need("cluster", "read"), handleUsage)
   .post("/v1/topics", handleCreateTopic)
   .get("/v1/topics", handleListTopics)
   .get("/v1/topics/:topic", need("topic", "describe", "topic"), handleDescribeTopic)

@@ -26,6 +26,7 @@ import { runMaintenance } from "./maintenance";
 import { TieredLog } from "./tiered-log";
 import { ReadAccumulator } from "../log/batch-reader";
 import { parseRecords } from "../log/batch";
+import { Usage, type UsageCounts } from "../usage";
 
 export class PartitionLog extends DurableObject<Env> {
   private readonly log: LocalLog;
@@ -39,14 +40,17 @@ export class PartitionLog extends DurableObject<Env> {
   /** When the maintenance alarm is set for (this instance's knowledge); undefined: unknown or none. */
   private alarmAt: number | undefined;
   private clockOffsetMs = 0;
+  /** What this object consumed of the billed items (src/usage.ts). */
+  private readonly meter = new Usage();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.log = new LocalLog(ctx.storage.sql);
-    this.tiered = new TieredLog(env.SEGMENTS);
+    this.log = new LocalLog(this.meter.sql(ctx.storage.sql));
+    this.tiered = new TieredLog(this.meter.bucket(env.SEGMENTS));
   }
 
   async append(ref: PartitionRef, request: AppendRequest): Promise<Result<AppendResult>> {
+    this.meter.request();
     const checked = await this.checkRef(ref);
     if (!checked.ok) return checked;
     const config = checked.value.config;
@@ -76,6 +80,7 @@ export class PartitionLog extends DurableObject<Env> {
   }
 
   async read(ref: PartitionRef, request: ReadRequest): Promise<Result<ReadResult>> {
+    this.meter.request();
     const checked = await this.checkRef(ref);
     if (!checked.ok) return checked;
     let state = checked.value;
@@ -109,6 +114,7 @@ export class PartitionLog extends DurableObject<Env> {
   }
 
   async listOffsets(ref: PartitionRef, spec: OffsetSpec): Promise<Result<ListedOffset>> {
+    this.meter.request();
     const checked = await this.checkRef(ref);
     if (!checked.ok) return checked;
     const state = checked.value;
@@ -133,6 +139,7 @@ export class PartitionLog extends DurableObject<Env> {
    * batches below it are deleted (their R2 objects too); a fetch below it is then OFFSET_OUT_OF_RANGE.
    */
   async deleteRecords(ref: PartitionRef, beforeOffset: number): Promise<Result<{ logStartOffset: number }>> {
+    this.meter.request();
     const checked = await this.checkRef(ref);
     if (!checked.ok) return checked;
     const s = checked.value;
@@ -146,6 +153,7 @@ export class PartitionLog extends DurableObject<Env> {
 
   /** Runs the background work: retention, tiering, compaction (maintenance.ts). One alarm multiplexes them all. */
   override async alarm(): Promise<void> {
+    this.meter.request();
     this.alarmAt = undefined;
     if (this.log.current === undefined || this.dropped) return;
     const more = await runMaintenance(this.log, this.tiered, () => this.now(), { maxLocalBytes: this.numberVar(this.env.MAX_LOCAL_PARTITION_BYTES, MAX_LOCAL_PARTITION_BYTES) });
@@ -170,6 +178,7 @@ export class PartitionLog extends DurableObject<Env> {
   }
 
   async describe(ref: PartitionRef): Promise<Result<PartitionDescription>> {
+    this.meter.request();
     const checked = await this.checkRef(ref);
     if (!checked.ok) return checked;
     const s = checked.value;
@@ -197,8 +206,14 @@ export class PartitionLog extends DurableObject<Env> {
     });
   }
 
+  /** Billed items this instance consumed (not counted as a request itself). */
+  usage(): UsageCounts {
+    return this.meter.snapshot();
+  }
+
   /** The controller tells an existing partition its topic changed; a partition never used stays untouched. */
   async metadataChanged(version: number): Promise<void> {
+    this.meter.request();
     const state = this.log.current;
     if (state === undefined || version <= state.metadataVersion) return;
     await this.refresh(state.topic, state.topicId, state.partition);
@@ -207,6 +222,7 @@ export class PartitionLog extends DurableObject<Env> {
   /** The topic was deleted: remove its R2 objects, then everything this object stored. Idempotent; a failure throws
    *  (the controller retries). */
   async drop(): Promise<void> {
+    this.meter.request();
     this.dropped = true;
     this.wakeWaiters();
     await this.tiered.delete(this.log.allR2Keys());

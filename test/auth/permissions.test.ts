@@ -78,6 +78,8 @@ const rows = (): Row[] => [
   ["anonymous", "GET", "/metrics", undefined, 401, "SASL_AUTHENTICATION_FAILED"],
   ["reader", "GET", "/metrics", undefined, 403, "CLUSTER_AUTHORIZATION_FAILED"],
   ["admin", "GET", "/metrics", undefined, 200],
+  ["reader", "GET", `/v1/usage?topic=${T}&group=${G}`, undefined, 403, "CLUSTER_AUTHORIZATION_FAILED"],
+  ["admin", "GET", `/v1/usage?topic=${T}&group=${G}`, undefined, 200],
   ["reader", "POST", "/v1/topics", { name: `orders-new-${uid}` }, 403, "TOPIC_AUTHORIZATION_FAILED"],
   ["writer", "POST", "/v1/topics", { name: `orders-new-${uid}` }, 403, "TOPIC_AUTHORIZATION_FAILED"],
   ["admin", "POST", "/v1/topics", { name: `orders-new-${uid}` }, 201],

@@ -117,7 +117,7 @@ const victimOr = fc.oneof({ weight: 2, arbitrary: fc.constant(VICTIM) }, { weigh
 const ROUTE_METHODS: Record<string, string[]> = {
   topics: ["GET", "POST"], topic: ["GET", "PATCH", "DELETE"], partitions: ["POST"], records: ["POST"], precords: ["GET", "POST"],
   offsets: ["GET"], producers: ["POST"], groups: ["GET"], group: ["GET", "DELETE"], heartbeat: ["POST"], commit: ["GET", "POST"],
-  reset: ["POST"], tokens: ["GET", "POST"], token: ["DELETE"], health: ["GET"], metrics: ["GET"], nowhere: ["GET"], traversal: ["GET"],
+  reset: ["POST"], tokens: ["GET", "POST"], token: ["DELETE"], health: ["GET"], metrics: ["GET"], usage: ["GET"], nowhere: ["GET"], traversal: ["GET"],
 };
 const routeAndMethod = fc.constantFrom(...Object.keys(ROUTE_METHODS)).chain((route) =>
   fc.record({
@@ -162,6 +162,7 @@ const requestArb: fc.Arbitrary<FuzzRequest> = fc
       token: `/v1/tokens/${g}`,
       health: `/healthz?${r.query}`,
       metrics: "/metrics",
+      usage: `/v1/usage?topic=${t}&group=${g}`,
       nowhere: `/v2/${t}`,
       traversal: `/v1/topics/${t}/../../${g}/%2e%2e/records`,
     };

@@ -1,0 +1,43 @@
+// GET /v1/usage: what the controller, the named topics' partition objects and the named groups' coordinators have
+// consumed of Cloudflare's billed items since their instances started (src/usage.ts counts them). The bench turns
+// the totals into dollars (scripts/bench/compare-cost.mjs).
+import type { Env } from "../env";
+import { KafkaError } from "../errors";
+import { MAX_USAGE_NAMES, PARTITION_FANOUT_CONCURRENCY } from "../limits";
+import { controllerStub, groupCoordinatorStub, partitionLogStub } from "../names";
+import { mapBounded } from "../concurrency";
+import type { UsageCounts } from "../usage";
+import { checkGroupId } from "./groups";
+import { topicMetadata } from "./metadata";
+import { checkTopicName } from "./topics";
+
+export interface UsageReport {
+  controller: UsageCounts;
+  topics: { topic: string; partitions: UsageCounts[] }[];
+  groups: { groupId: string; usage: UsageCounts }[];
+  /** The sum over every object above. */
+  total: UsageCounts & { objects: number };
+}
+
+export async function usage(env: Env, topics: readonly string[], groups: readonly string[]): Promise<UsageReport> {
+  for (const [kind, names] of [["topic", topics], ["group", groups]] as const) {
+    if (names.length > MAX_USAGE_NAMES) throw new KafkaError("INVALID_REQUEST", `at most ${MAX_USAGE_NAMES} ${kind} parameters per usage request, got ${names.length}`, { field: kind, max: MAX_USAGE_NAMES });
+  }
+  topics.forEach(checkTopicName);
+  groups.forEach(checkGroupId);
+  const metas = await Promise.all(topics.map((t) => topicMetadata(env, t, true)));
+  const [controller, partitions, coordinators] = await Promise.all([
+    controllerStub(env).usage(),
+    Promise.all(metas.map((m) => mapBounded(m.partitionCount, PARTITION_FANOUT_CONCURRENCY, (p) => partitionLogStub(env, m.topicId, p).usage()))),
+    Promise.all(groups.map((g) => groupCoordinatorStub(env, g).usage())),
+  ]);
+  const all = [controller, ...partitions.flat(), ...coordinators];
+  const total = { requests: 0, rowsRead: 0, rowsWritten: 0, r2ClassA: 0, r2ClassB: 0, activeMs: 0, objects: all.length };
+  for (const u of all) for (const k of ["requests", "rowsRead", "rowsWritten", "r2ClassA", "r2ClassB", "activeMs"] as const) total[k] += u[k];
+  return {
+    controller,
+    topics: metas.map((m, i) => ({ topic: m.name, partitions: partitions[i]! })),
+    groups: groups.map((groupId, i) => ({ groupId, usage: coordinators[i]! })),
+    total,
+  };
+}
