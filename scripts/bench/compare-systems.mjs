@@ -44,8 +44,9 @@ export async function closedLoop({ clients, requests, op }) {
       for (let r = Math.floor((c * requests) / clients); r < end && !failure; r++) {
         const t0 = performance.now();
         try {
-          records += await op(r, c);
+          const n = await op(r, c); // not `records += await ...`: that reads `records` before the await
           latenciesMs.push(performance.now() - t0);
+          records += n;
         } catch (err) {
           failure ??= err;
         }

@@ -4,7 +4,9 @@
 // everysec; nats-server with JetStream file storage), each on a free 127.0.0.1 port and a temporary directory, and
 // stops and removes them at the end. A peer that is not installed is skipped with how to install it.
 //   node scripts/bench/compare.mjs [--smoke] [--records=N] [--only=edgelog,redis,nats] [--workloads=produce,read,group]
-//   env COMPARE_RECORDS (records per workload, default 1,000,000; --smoke: 20,000)
+//   env COMPARE_RECORDS (records per workload, default 500,000; --smoke: 20,000). The issue asks for 1M; at 1M a run
+//   takes ~11 minutes on the 2-core bench box, nearly all of it NATS (its Node client publishes ~12-16k acked
+//   messages/s), so the default is half that (~5.5 minutes); COMPARE_RECORDS=1000000 runs the full size.
 // Workloads: produce 100-byte records in batches of 100 and 1000 by 1 and 8 clients (closed loop, into one
 // partition / stream); read back what "produce b1000 c1" wrote in batches of 1000 by 1 and 8 clients, every record
 // parsed; a producer and a group of 3 consumers on 6 partitions, end to end until every record is acknowledged.
@@ -25,7 +27,7 @@ import { fmt, latencySummary, renderTable } from "./stats.mjs";
 const argv = process.argv.slice(2);
 const option = (name) => argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
 const smoke = argv.includes("--smoke");
-const records = Number(option("records") ?? process.env.COMPARE_RECORDS ?? (smoke ? 20_000 : 1_000_000));
+const records = Number(option("records") ?? process.env.COMPARE_RECORDS ?? (smoke ? 20_000 : 500_000));
 if (!(Number.isInteger(records) && records >= 1000)) throw new Error(`records must be an integer >= 1000, got ${records}`);
 const only = (option("only") ?? "edgelog,redis,nats").split(",");
 const kinds = (option("workloads") ?? "produce,read,group").split(",");
