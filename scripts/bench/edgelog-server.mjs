@@ -2,7 +2,7 @@
 // Owns bundling src/index.ts, the Miniflare configuration and the temporary directories; shared by the
 // benchmarks and by Node-side tests that need a real HTTP endpoint.
 
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -16,7 +16,8 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..
 const WORKER = {
   name: "edgelog",
   entry: "src/index.ts",
-  compatibilityDate: "2026-11-01",
+  // One source for the date: wrangler.toml (the installed workerd refuses dates newer than its build).
+  compatibilityDate: /^compatibility_date\s*=\s*"([^"]+)"/m.exec(readFileSync(resolve(REPO_ROOT, "wrangler.toml"), "utf8"))[1],
   durableObjects: {
     PARTITION_LOG: { className: "PartitionLog", useSQLite: true },
     CONTROLLER: { className: "Controller", useSQLite: true },
