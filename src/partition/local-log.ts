@@ -100,9 +100,42 @@ export class LocalLog {
     this.migrate();
     const row = sql.exec<StateRow>("SELECT * FROM partition_state WHERE id = 0").toArray()[0];
     if (row !== undefined) {
-      this.state = fromRow(row);
+      this.state = this.recoverAppends(fromRow(row));
       this.stateRowWritten = true;
     }
+  }
+
+  /**
+   * The state row as of its last write, brought up to date with the batches appended since (appends do not rewrite
+   * it). They all lie in the active segment, which rolls at most MAX_SEGMENT_BYTES: a bounded scan of row headers.
+   */
+  private recoverAppends(s: LogState): LogState {
+    const rows = this.sql
+      .exec<{ last_offset: number; base_offset: number; size_bytes: number; max_timestamp: number; max_timestamp_so_far: number }>(
+        "SELECT last_offset, base_offset, size_bytes, max_timestamp, max_timestamp_so_far FROM batches WHERE last_offset >= ? ORDER BY last_offset",
+        s.logEndOffset,
+      )
+      .toArray();
+    if (rows.length === 0) return s;
+    const active = { ...s.active };
+    let next = s;
+    for (const r of rows) {
+      assert(r.base_offset === next.logEndOffset, "batches after the recorded log end are not contiguous");
+      active.bytes += r.size_bytes;
+      active.batches++;
+      if (r.max_timestamp > active.maxTimestamp) active.maxTimestamp = r.max_timestamp;
+      next = {
+        ...next,
+        logEndOffset: r.last_offset + 1,
+        highWatermark: r.last_offset + 1,
+        sizeBytes: next.sizeBytes + r.size_bytes,
+        batchCount: next.batchCount + 1,
+        maxTimestampSoFar: Math.max(next.maxTimestampSoFar, r.max_timestamp_so_far),
+      };
+    }
+    next = { ...next, active };
+    this.checkInvariants(next);
+    return next;
   }
 
   /** Undefined until the partition has learned its topic from the controller. */
@@ -185,13 +218,10 @@ export class LocalLog {
       this.writeState(next);
       return baseOffset;
     }
-    // Only the offsets, totals and the active segment change on append: a narrow UPDATE, not the config JSON.
-    const updated = this.sql.exec(
-      `UPDATE partition_state SET log_end_offset = ?, high_watermark = ?, size_bytes = ?, batch_count = ?, max_timestamp_so_far = ?,
-         active_bytes = ?, active_batches = ?, active_max_timestamp = ? WHERE id = 0`,
-      next.logEndOffset, next.highWatermark, next.sizeBytes, next.batchCount, next.maxTimestampSoFar, active.bytes, active.batches, active.maxTimestamp,
-    );
-    assert(updated.rowsWritten === 1, "partition_state row missing at append");
+    // An append writes its batch rows and nothing else: the state row is not updated (SQLite rows written are most of
+    // the bill). What an append changes (log end, sizes, the active segment) is recovered from the batches after
+    // the state row's log end when the object starts (recoverAppends), the way Kafka recovers its log end from the
+    // log. Every other change (roll, retention, tiering, compaction, config) writes the whole state row.
     this.state = next;
     return baseOffset;
   }

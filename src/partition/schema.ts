@@ -1,7 +1,8 @@
 // The partition object's SQLite schema. One row per record batch, never per record; batches are keyed by their
 // last offset so "the first batch holding offset >= X" is a primary-key seek (O(log n) whatever the log's length).
 // Sealed segments have a row each; tiered ones name their R2 object and index its batches. The active segment is
-// described in partition_state, which every append updates anyway. Versions live in a table because Durable
+// described in partition_state; appends do not rewrite that row (the log end, sizes and active segment are recovered
+// from the batches after it when the object starts), every other change does. Versions live in a table because Durable
 // Objects do not support PRAGMA user_version.
 
 export const PARTITION_SCHEMA_VERSION = 2;

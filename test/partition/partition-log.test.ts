@@ -7,7 +7,7 @@ import { packTails } from "../../src/log/batch";
 import { partitionLogStub } from "../../src/names";
 import type { PartitionLog } from "../../src/partition/PartitionLog";
 import type { PartitionRef, TopicMetadata } from "../../src/protocol";
-import { api, createTopic, fetchFrom, produceTo, uniqueTopic } from "../helpers";
+import { api, createTopic, fetchFrom, produceTo, records, uniqueTopic } from "../helpers";
 
 async function topicMeta(name: string): Promise<TopicMetadata> {
   const r = await api("GET", `/v1/topics/${name}`);
@@ -134,6 +134,26 @@ describe("PartitionLog", () => {
     const p = await produceTo(t, 0, [{ value: "new" }]);
     expect(p.body.results[0].offset).toBe(0);
     expect((await fetchFrom(t, 0, { offset: 0 })).body.records.map((r: any) => r.value)).toEqual(["new"]);
+  });
+  it("writes one SQLite row per append (the batch), and recovers the log end, sizes and active segment on restart", async () => {
+    const t = uniqueTopic();
+    await createTopic(t, 1, { "segment.bytes": 4000 });
+    await produceTo(t, 0, [{ value: "first" }]);
+    const usage = async () => (await api("GET", `/v1/usage?topic=${t}`)).body.total.rowsWritten as number;
+    const before = await usage();
+    await produceTo(t, 0, [{ key: "k", value: "x".repeat(50) }, { value: "y" }]);
+    expect((await usage()) - before).toBe(1);
+    for (let i = 0; i < 12; i++) await produceTo(t, 0, records(5, (j) => ({ value: `v${i}-${j}-${"z".repeat(40)}` })));
+    const d1 = (await api("GET", `/v1/topics/${t}`)).body.partitions[0];
+    const meta = await topicMeta(t);
+    const stub = partitionLogStub(env, meta.topicId, 0);
+    await evictDurableObject(stub);
+    const d2 = (await api("GET", `/v1/topics/${t}`)).body.partitions[0];
+    expect(d2).toEqual({ ...d1, databaseBytes: d2.databaseBytes });
+    const next = await produceTo(t, 0, [{ value: "after restart" }]);
+    expect(next.body.results[0].offset).toBe(d1.highWatermark);
+    const all = await fetchFrom(t, 0, { offset: 0, maxRecords: 1000 });
+    expect(all.body.records.map((r: any) => r.offset)).toEqual(Array.from({ length: d1.highWatermark + 1 }, (_, i) => i));
   });
 });
 
