@@ -3,7 +3,7 @@
 import type { IRequest } from "itty-router";
 import type { Env } from "../env";
 import { MAX_ADMIN_REQUEST_BYTES, MAX_COMMIT_REQUEST_BYTES } from "../limits";
-import { commitOffsets, deleteGroup, describeGroup, groupOffsets, heartbeat, listGroups, resetOffsets } from "../service/groups";
+import { commitOffsets, deleteGroup, describeGroup, groupOffsets, heartbeat, listGroups, resetOffsets, type GroupOffsets } from "../service/groups";
 import { allowed } from "../auth/acl";
 import { authorize, principalOf } from "./auth";
 import { pathParam, readJson } from "./parse";
@@ -31,8 +31,15 @@ export async function handleCommit(request: IRequest, env: Env): Promise<Respons
   return json(await commitOffsets(env, group(request), input));
 }
 
+/** Lag of only the topics this token may describe (a group may span topics the caller cannot see). */
+function visible(request: IRequest, offsets: GroupOffsets): GroupOffsets {
+  const principal = principalOf(request);
+  const topics = offsets.topics.filter((t) => allowed(principal, "topic", t.topic, "describe"));
+  return { ...offsets, topics, totalLag: topics.reduce((n, t) => n + t.lag, 0) };
+}
+
 export async function handleGroupOffsets(request: IRequest, env: Env): Promise<Response> {
-  return json(await groupOffsets(env, group(request)));
+  return json(visible(request, await groupOffsets(env, group(request))));
 }
 
 export async function handleResetOffsets(request: IRequest, env: Env): Promise<Response> {
@@ -48,7 +55,8 @@ export async function handleListGroups(request: IRequest, env: Env): Promise<Res
 }
 
 export async function handleDescribeGroup(request: IRequest, env: Env): Promise<Response> {
-  return json(await describeGroup(env, group(request)));
+  const described = await describeGroup(env, group(request));
+  return json({ ...described, lag: visible(request, described.lag) });
 }
 
 export async function handleDeleteGroup(request: IRequest, env: Env): Promise<Response> {

@@ -139,6 +139,17 @@ describe("endpoint x token permission", () => {
     }
   });
 
+  it("shows a group's lag only for topics the token may describe", async () => {
+    const hidden = `secret-${uid}`;
+    const g = `g-lag-${uid}`;
+    expect((await call("admin", "POST", "/v1/topics", { name: hidden, partitions: 1 })).status).toBe(201);
+    expect((await call("admin", "POST", `/v1/groups/${g}/offsets`, { offsets: [{ topic: T, partition: 0, offset: 0 }, { topic: hidden, partition: 0, offset: 0 }] })).status).toBe(200);
+    const asAdmin = (await call("admin", "GET", `/v1/groups/${g}/offsets`)).body.topics.map((t: any) => t.topic);
+    expect(asAdmin).toEqual([T, hidden].sort());
+    expect((await call("reader", "GET", `/v1/groups/${g}/offsets`)).body.topics.map((t: any) => t.topic)).toEqual([T]);
+    expect((await call("reader", "GET", `/v1/groups/${g}`)).body.lag.topics.map((t: any) => t.topic)).toEqual([T]);
+  });
+
   it("lists only what a token may read", async () => {
     const topics = (await call("reader", "GET", "/v1/topics")).body.topics.map((t: any) => t.name);
     expect(topics).toContain(T);
