@@ -5,7 +5,7 @@
 import { exports } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createTopic, produceTo, readAll } from "../helpers";
+import { api, createTopic, produceTo, readAll } from "../helpers";
 
 const REQUESTS = 100_000;
 const CONCURRENCY = 16;
@@ -231,5 +231,56 @@ describe("hostile input", () => {
     const found = [0, 1, 2].reduce((n, p) => n + [...acknowledged.keys()].filter((k) => k.startsWith(`${p}/`)).length, 0);
     expect(found).toBe(acknowledged.size);
     console.log(`fuzz: ${REQUESTS} requests, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}, ${acknowledged.size} records acknowledged on the victim`);
+  });
+
+  it("with auth on: no token or a bad one never gets past 401, a read-only token never changes anything", { timeout: 300_000 }, async () => {
+    const { env } = await import("cloudflare:workers");
+    const { createExecutionContext, waitOnExecutionContext } = await import("cloudflare:test");
+    const worker = (await import("../../src/index")).default;
+    const { sha256Hex } = await import("../../src/auth/tokens");
+    const READER = "edl_fuzz_reader_token";
+    const tokens = JSON.stringify([{ name: "fuzz-reader", sha256: await sha256Hex(READER), acls: [{ resource: "topic", name: "*", operations: ["read"] }, { resource: "group", name: "*", operations: ["read"] }] }]);
+    const authEnv = { ...(env as object), EDGELOG_ENV: "production", EDGELOG_AUTH: undefined, EDGELOG_TOKENS: tokens } as never;
+    const topicsBefore = (await api("GET", "/v1/topics")).body;
+    const credentials = ["", "Bearer nope", `Bearer ${READER}`, `bearer ${READER}`, `Bearer ${READER}x`, "Basic YTpi", `Bearer ${READER} ${READER}`];
+    const requests = fc.sample(fc.tuple(requestArb, fc.constantFrom(...credentials)), { numRuns: 10_000, seed: 8 });
+    let next = 0;
+    const statuses = new Map<number, number>();
+    const worker_ = async () => {
+      while (next < requests.length) {
+        const [req, authorization] = requests[next++]!;
+        const headers: Record<string, string> = { ...req.extraHeaders };
+        delete headers.accept;
+        if (authorization) headers.authorization = authorization;
+        else delete headers.authorization;
+        if (req.contentType !== undefined) headers["content-type"] = req.contentType;
+        const ctx = createExecutionContext();
+        const response = await withTimeout(
+          Promise.resolve(worker.fetch(new Request(`http://edgelog.test${req.path}`, { method: req.method, headers, body: req.body }) as never, authEnv, ctx)),
+          `${req.method} ${req.path}`,
+        );
+        const text = await response.text();
+        await waitOnExecutionContext(ctx);
+        const status = response.status;
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        const what = `${authorization || "(none)"} ${req.method} ${req.path} -> ${status} ${text.slice(0, 200)}`;
+        expect(status, what).toBeLessThan(500);
+        expect(text, what).not.toContain(READER);
+        const open = req.method === "OPTIONS" || new URL(`http://x${req.path}`).pathname === "/healthz";
+        const valid = /^bearer edl_fuzz_reader_token$/i.test(authorization);
+        if (!valid && !open) expect(status, what).toBe(401);
+        // A read-only token can create, change or delete nothing.
+        if (valid && req.method !== "GET" && req.method !== "HEAD" && req.method !== "OPTIONS") {
+          const readOnlyOk = /\/v1\/groups\/[^/]+\/(heartbeat|offsets)$/.test(new URL(`http://x${req.path}`).pathname);
+          if (!readOnlyOk) expect([200, 201, 202].includes(status), what).toBe(false);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker_));
+    // Nothing about the topics changed.
+    expect((await api("GET", "/v1/topics")).body.topics.map((t: any) => [t.name, t.topicId, t.partitionCount, t.config])).toEqual(
+      topicsBefore.topics.map((t: any) => [t.name, t.topicId, t.partitionCount, t.config]),
+    );
+    console.log(`auth fuzz: 10000 requests, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`);
   });
 });
