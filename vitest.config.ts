@@ -1,21 +1,28 @@
 import { defineConfig } from "vitest/config";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 
-// Two projects: "workers" runs inside workerd (unit, Durable Object, HTTP end to end); "node" runs the client and
-// the CLI from Node against a real local edgelog each test file starts (scripts/bench/edgelog-server.mjs).
+// Auth is off for the suites that test the log itself (test/auth turns it on per request); groups re-read topic
+// metadata on every heartbeat in tests, so added partitions show at once.
+const workers = () =>
+  cloudflareTest({
+    wrangler: { configPath: "./wrangler.toml" },
+    miniflare: { bindings: { EDGELOG_ENV: "test", EDGELOG_AUTH: "off", GROUP_METADATA_REFRESH_MS: "0" } },
+  });
+
+// Three projects: "workers" runs inside workerd (unit, Durable Object, HTTP end to end); "fuzz" runs the hostile-input
+// fuzz in a workerd process of its own (it touches thousands of Durable Objects, each an open SQLite file, and one
+// process has a bounded number of file descriptors); "node" runs the client and the CLI from Node against a real
+// local edgelog each test file starts (scripts/bench/edgelog-server.mjs).
 export default defineConfig({
   test: {
     projects: [
       {
-        plugins: [
-          cloudflareTest({
-            wrangler: { configPath: "./wrangler.toml" },
-            // Auth is off for the suites that test the log itself (test/auth turns it on per request); groups re-read
-            // topic metadata on every heartbeat in tests, so added partitions show at once.
-            miniflare: { bindings: { EDGELOG_ENV: "test", EDGELOG_AUTH: "off", GROUP_METADATA_REFRESH_MS: "0" } },
-          }),
-        ],
-        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/**/*.node.test.ts", "**/node_modules/**"] },
+        plugins: [workers()],
+        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/**/*.node.test.ts", "test/http/fuzz.test.ts", "**/node_modules/**"] },
+      },
+      {
+        plugins: [workers()],
+        test: { name: "fuzz", include: ["test/http/fuzz.test.ts"] },
       },
       {
         test: {

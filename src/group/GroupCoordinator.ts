@@ -80,8 +80,10 @@ export class GroupCoordinator extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = this.meter.sql(ctx.storage.sql);
-    this.sql.exec(GROUP_SCHEMA);
-    const row = this.sql.exec<{ data: string }>("SELECT data FROM group_state WHERE id = 0").toArray()[0];
+    // Tables are made when the group is created, not here: asking about a group that does not exist (describe,
+    // offsets, a stray id) must not leave storage behind.
+    const exists = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'group_state'").toArray().length > 0;
+    const row = exists ? this.sql.exec<{ data: string }>("SELECT data FROM group_state WHERE id = 0").toArray()[0] : undefined;
     if (row) {
       const members = new Map<string, Member>();
       for (const m of this.sql.exec<{ data: string }>("SELECT data FROM members")) {
@@ -199,7 +201,6 @@ export class GroupCoordinator extends DurableObject<Env> {
     if (this.group.members.size > 0) return nonEmpty(groupId, this.group.members.size);
     await controllerStub(this.env).unregisterGroup(groupId);
     await this.ctx.storage.deleteAll();
-    this.sql.exec(GROUP_SCHEMA);
     this.group = undefined;
     this.alarmAtMs = undefined;
     return ok({ groupId });
@@ -236,6 +237,7 @@ export class GroupCoordinator extends DurableObject<Env> {
     const registered = (await controllerStub(this.env).registerGroup(groupId)) as Result<void>;
     if (!registered.ok) return registered;
     if (this.group !== undefined) return ok(undefined); // another call created it while we awaited
+    this.sql.exec(GROUP_SCHEMA);
     this.group = new GroupState(GroupState.empty(groupId, now), new Map(), this.settings());
     this.group.groupDirty = true;
     this.persist();

@@ -47,7 +47,7 @@ describe("log property", () => {
             const log = model[c.partition]!;
             const offset = Math.floor(c.at * log.length);
             const res = await fetchFrom(topic, c.partition, { offset, maxRecords: c.maxRecords, maxBytes: c.maxBytes });
-            expect(res.status).toBe(200);
+            expect(res.status, JSON.stringify(res.body)).toBe(200);
             const got = res.body.records;
             expect(res.body.highWatermark).toBe(log.length);
             expect(got).toEqual(log.slice(offset, offset + got.length));
