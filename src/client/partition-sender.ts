@@ -35,6 +35,12 @@ export class PartitionSender {
   /** Batches not yet dispatched, oldest first; only the last may still take records. */
   private readonly queue: ProducerBatch[] = [];
   private inFlight = 0;
+  /**
+   * Batches waiting to be sent again. While one waits, nothing newer is sent to this partition (Kafka re-queues a
+   * retried batch at the front): otherwise later batches could push it out of the partition's cache of its last 5
+   * batches, and its retry, if the first attempt was in fact written, would be refused as out of order.
+   */
+  private readonly retrying = new Set<ProducerBatch>();
   private identity: ProducerIdAndEpoch | undefined;
   private identityPending = false;
   private nextSequence = 0;
@@ -93,6 +99,7 @@ export class PartitionSender {
       if (this.queue.length > 0) void this.acquireIdentity();
       return;
     }
+    if (this.retrying.size > 0) return;
     while (this.queue[0]?.ready && this.inFlight < this.inFlightLimit()) this.dispatch(this.queue.shift()!);
   }
 
@@ -116,6 +123,7 @@ export class PartitionSender {
     }
     this.inFlight++;
     void this.deliver(batch).finally(() => {
+      this.retrying.delete(batch);
       this.inFlight--;
       this.ctx.onSettled(batch);
       this.drain();
@@ -148,6 +156,7 @@ export class PartitionSender {
         }
         const elapsedMs = Date.now() - batch.firstAttemptMs;
         if (isRetriable(error) && batch.attempts <= config.retries && elapsedMs < config.deliveryTimeoutMs) {
+          this.retrying.add(batch);
           await sleep(backoffMs(batch.attempts - 1, config, (error as EdgelogError).retryAfterMs ?? 0));
           continue;
         }

@@ -143,9 +143,13 @@ describe("retries", () => {
   });
   it("fails the batches behind a failed one in order instead of writing them past the hole", async () => {
     const topic = await topicWith(1);
-    // Requests carrying record "A" never get through; everything else does.
+    // Requests carrying record "A" never get through (each attempt fails after 40 ms, so B, sent meanwhile, is in
+    // flight beside A and overtakes it); everything else does.
     const blockA: FetchFunction = async (input, init) => {
-      if (typeof init.body === "string" && init.body.includes('"value":"A"')) throw new TypeError("fetch failed (injected)");
+      if (typeof init.body === "string" && init.body.includes('"value":"A"')) {
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        throw new TypeError("fetch failed (injected)");
+      }
       return fetch(input, init);
     };
     const producer = new Edgelog({ url: server.base, fetch: blockA }).producer({ lingerMs: 0, retries: 3, retryBackoffMs: 20 });
