@@ -1,6 +1,7 @@
 // The HTTP API's bodies as the client sees them (docs/api.md), declared here because the client may import only
 // the pure leaves (DESIGN §4), never the server's service or object modules. Types only.
 import type { ErrorBody } from "../errors";
+import type { GroupOffsets, PartitionLag, TopicLag } from "../log/group-lag";
 
 export type Encoding = "text" | "base64";
 /** 1 and "all" (-1) wait for the durable write; 0 answers once the request is validated (no offsets, no errors). */
@@ -143,26 +144,6 @@ export interface CommitRequest {
   offsets: OffsetCommit[];
 }
 
-export interface PartitionLag {
-  partition: number;
-  committedOffset: number | null;
-  metadata: string | null;
-  highWatermark: number;
-  lag: number | null;
-}
-
-export interface TopicLag {
-  topic: string;
-  partitions: PartitionLag[];
-  lag: number;
-}
-
-export interface GroupOffsets {
-  groupId: string;
-  state: string;
-  topics: TopicLag[];
-  totalLag: number;
-}
 
 export type ResetTo = "earliest" | "latest" | { timestamp: number } | { offset: number };
 
@@ -207,3 +188,5 @@ export interface GroupDescription {
   subscribedTopics: string[];
   lag: GroupOffsets;
 }
+
+export type { GroupOffsets, PartitionLag, TopicLag };

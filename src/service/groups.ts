@@ -1,6 +1,7 @@
 // Consumer groups over stateless HTTP: validates requests, calls the group's coordinator, and joins committed
 // offsets with the partitions' high watermarks for lag (lag = highWatermark - committed, as kafka-consumer-groups
 // reports it). Members are records in the coordinator, so any router instance serves any member.
+import type { GroupOffsets, PartitionLag, TopicLag } from "../log/group-lag";
 import type { Env } from "../env";
 import { KafkaError, unwrap, type Result } from "../errors";
 import { ASSIGNORS, type AssignorName } from "../group/assignors";
@@ -149,26 +150,6 @@ export async function commitOffsets(env: Env, groupId: string, input: unknown): 
   return await coordinator<{ committed: number }>(env, groupId, (c) => c.commitOffsets(groupId, memberId, memberEpoch, offsets));
 }
 
-export interface PartitionLag {
-  partition: number;
-  committedOffset: number | null;
-  metadata: string | null;
-  highWatermark: number;
-  lag: number | null;
-}
-
-export interface TopicLag {
-  topic: string;
-  partitions: PartitionLag[];
-  lag: number;
-}
-
-export interface GroupOffsets {
-  groupId: string;
-  state: string;
-  topics: TopicLag[];
-  totalLag: number;
-}
 
 /** Committed offsets of every topic the group committed or subscribes to, with each partition's high watermark and lag. */
 export async function groupOffsets(env: Env, groupId: string): Promise<GroupOffsets> {
@@ -260,3 +241,5 @@ export async function deleteGroup(env: Env, groupId: string): Promise<{ groupId:
   checkGroupId(groupId);
   return await coordinator<{ groupId: string }>(env, groupId, (c) => c.deleteGroup(groupId));
 }
+
+export type { GroupOffsets, PartitionLag, TopicLag };

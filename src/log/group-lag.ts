@@ -1,0 +1,23 @@
+// The shape of a group's committed offsets with lag (lag = highWatermark - committed, as kafka-consumer-groups
+// reports it): one definition for the server that builds it and the client that reads it. Types only: a leaf.
+
+export interface PartitionLag {
+  partition: number;
+  committedOffset: number | null;
+  metadata: string | null;
+  highWatermark: number;
+  lag: number | null;
+}
+
+export interface TopicLag {
+  topic: string;
+  partitions: PartitionLag[];
+  lag: number;
+}
+
+export interface GroupOffsets {
+  groupId: string;
+  state: string;
+  topics: TopicLag[];
+  totalLag: number;
+}
