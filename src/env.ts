@@ -22,6 +22,10 @@ export interface Env {
   PARTITION_MAINTENANCE_INTERVAL_MS?: string;
   /** Local bytes per partition before segments go to R2 regardless of local.retention.* (default 1e9). */
   MAX_LOCAL_PARTITION_BYTES?: string;
+  /** Default replica placement for new topics: comma-separated location hints (e.g. "enam,weur,apac"). */
+  EDGELOG_REPLICA_PLACEMENT?: string;
+  /** Kafka's replica.lag.time.max.ms (default 30000). */
+  REPLICA_LAG_TIME_MAX_MS?: string;
   /** "off" opens the API without tokens, honoured only when EDGELOG_ENV is development, test or bench (.dev.vars). */
   EDGELOG_AUTH?: string;
   /** Secret: a JSON array of {name, sha256, acls, quotas?} (docs/security.md). */

@@ -109,3 +109,18 @@ export const MAINTENANCE_CONTINUE_MS = 100;
 
 /** Topics, and groups, one GET /v1/usage may name (each topic fans out to all its partitions). */
 export const MAX_USAGE_NAMES = 64;
+
+/** Replicas per partition: every acks=all write waits for each in-sync one, and each is a full (billed) copy; Kafka's
+ *  usual factor is 3, and Cloudflare has 9 location hints. */
+export const MAX_REPLICATION_FACTOR = 5;
+/** Kafka's replica.lag.time.max.ms: a reachable follower that has not caught up for this long leaves the ISR
+ *  (deployment var REPLICA_LAG_TIME_MAX_MS). An unreachable one leaves at once (Kafka fences a dead broker). */
+export const REPLICA_LAG_TIME_MAX_MS = 30_000;
+/** Bytes of batches in one push to a follower: far below the 32 MiB RPC limit, and several rows' worth. */
+export const REPLICA_PUSH_MAX_BYTES = 4 * 1024 * 1024;
+/** Kafka's replica.fetch.backoff.ms: after a failed push, the leader waits this long before trying that follower again
+ *  (the alarm retries sooner only when the follower has fallen out of sync). */
+export const REPLICA_RETRY_BACKOFF_MS = 1_000;
+/** An acks=all produce waits at most this long for the in-sync replicas (Kafka's request.timeout.ms), then answers
+ *  REQUEST_TIMED_OUT: ambiguous, the records may still be committed. */
+export const ACKS_ALL_TIMEOUT_MS = 30_000;

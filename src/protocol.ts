@@ -3,27 +3,61 @@ import type { PackedTails } from "./log/batch";
 import type { Encoding } from "./log/record";
 import type { TopicConfig } from "./log/topic-config";
 import type { ProducerIdentity } from "./log/producer-state";
+import type { EpochEntry } from "./log/leader-epochs";
 
-/** A topic as the controller knows it. `version` bumps on every change a partition must see (config, partition count). */
+export type { EpochEntry };
+
+/** A topic as the controller knows it. `version` bumps on every change a partition must see (config, partition
+ *  count, a new leader). */
 export interface TopicMetadata {
   name: string;
   topicId: string;
   partitionCount: number;
   replicationFactor: number;
+  /** Location hints for replica i: placement[i % placement.length]; empty: no hint (Cloudflare places objects). */
+  placement: string[];
   config: TopicConfig;
   version: number;
   createdMs: number;
+  /** Per partition, when replicationFactor > 1 (absent: replica 0 leads at epoch 0 with ISR [0]). */
+  leadership?: PartitionLeadership[];
 }
 
-/** Which partition a request is for, and the metadata version the caller routed it with. */
+/** Who leads a partition, in which leader epoch, and which replicas are in sync (the controller's record). */
+export interface PartitionLeadership {
+  leader: number;
+  leaderEpoch: number;
+  isr: number[];
+}
+
+/** A replica's id and what it knows of its partition's leadership. */
+export interface ReplicaRole {
+  replicaId: number;
+  replicationFactor: number;
+  leader: number;
+  leaderEpoch: number;
+  isr: number[];
+  /** The topic's location hints (follower i's object is created with placement[i % length]). */
+  placement: string[];
+}
+
+/** Which partition replica a request is for, and the metadata version and leader epoch the caller routed it with. */
 export interface PartitionRef {
   topic: string;
   topicId: string;
   partition: number;
   version: number;
+  /** The replica addressed (0 .. replicationFactor - 1); the router addresses the leader. */
+  replica: number;
+  /** The leader epoch the caller believes current (Kafka's CurrentLeaderEpoch): older -> FENCED_LEADER_EPOCH. */
+  leaderEpoch: number;
+  /** The replica's location hint (honoured when the object is first created). */
+  locationHint?: string;
 }
 
 export interface AppendRequest {
+  /** 1 (default): answer after the leader's write; -1: after every in-sync replica has it; 0: nobody waits. */
+  acks?: 0 | 1 | -1;
   encoding: Encoding;
   /** CreateTime per record (ms). Replaced by the append time when the topic uses LogAppendTime. */
   timestamps: Float64Array;
@@ -76,6 +110,8 @@ export interface PartitionDescription {
   leaderEpoch: number;
   replicas: number[];
   isr: number[];
+  /** The leader's knowledge of each follower's log end offset (-1: not yet known); absent with one replica. */
+  replicaLogEndOffsets?: Record<string, number>;
   logStartOffset: number;
   highWatermark: number;
   logEndOffset: number;
@@ -92,4 +128,60 @@ export interface PartitionDescription {
   /** The partition object's whole SQLite database on disk (bounded by tiering; the platform's limit is 10 GB). */
   databaseBytes: number;
   tieredSegments: number;
+}
+
+/** A batch as the leader ships it to a follower: the stored row, byte for byte. */
+export interface ReplicatedBatch {
+  baseOffset: number;
+  lastOffset: number;
+  recordCount: number;
+  maxTimestamp: number;
+  appendTimeMs: number;
+  encoding: Encoding;
+  records: Uint8Array;
+  positions: Uint32Array;
+  /** After compaction: each kept record's offset - baseOffset. */
+  offsets?: Uint32Array;
+  /** Set on the last row of an idempotent producer's append, so followers keep the same producer state. */
+  producer?: ReplicatedProducerBatch;
+}
+
+export interface ReplicatedProducerBatch {
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  /** The append's first offset (an append may span several rows). */
+  baseOffset: number;
+  logAppendTimeMs: number;
+}
+
+
+/** Leader -> follower: Kafka's replica fetch turned into a push. */
+export interface ReplicateRequest {
+  ref: PartitionRef;
+  leaderId: number;
+  leaderEpoch: number;
+  highWatermark: number;
+  logStartOffset: number;
+  /** Set when the leader found where the follower's log diverges: remove everything from this offset on first. With
+   *  `reset`, the follower's log is emptied and restarts at this offset (it was behind the leader's log start). */
+  truncateTo?: number;
+  reset?: boolean;
+  /** Contiguous batches starting at the follower's log end (after any truncation). Empty: a probe or heartbeat. */
+  batches: ReplicatedBatch[];
+  /** The leader's epoch entries covering the batches (the follower's cache follows the leader's). */
+  epochs: EpochEntry[];
+}
+
+export interface ReplicateResponse {
+  logStartOffset: number;
+  logEndOffset: number;
+  /** The follower's epoch cache, so the leader can find a divergence (only when the request asked with no batches). */
+  epochs: EpochEntry[];
+}
+
+/** What the controller's election probe learns from a replica. */
+export interface ReplicaStatus {
+  logEndOffset: number;
+  leaderEpoch: number;
 }

@@ -1,7 +1,10 @@
 // Controller: the one Durable Object per deployment that owns topic metadata: name -> topic id (a UUID, so a
-// recreated topic never reuses old partition objects), partition count, replication factor, config, and a version
-// that bumps on every change partitions must see. Deleting a topic removes it here first (so it disappears at
-// once), then drops every partition's storage, retried from the alarm until all are gone.
+// recreated topic never reuses old partition objects), partition count, replication factor and placement, config,
+// each replicated partition's leader, leader epoch and ISR, and a version that bumps on every change partitions or
+// routers must see (a new leader included; an ISR change is the leader's business and bumps nothing). It elects
+// leaders (from the ISR only, unless unclean election is enabled) and commits the ISR changes leaders propose, fenced
+// by leader epoch (Kafka's AlterPartition). Deleting a topic removes it here first (so it disappears at once), then
+// drops every replica's storage, retried from the alarm until all are gone.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
@@ -18,8 +21,8 @@ export interface StoredToken {
   createdMs: number;
 }
 import { partitionLogStub } from "../names";
-import type { TopicMetadata } from "../protocol";
-import { CONTROLLER_SCHEMA } from "./schema";
+import type { PartitionLeadership, ReplicaRole, ReplicaStatus, TopicMetadata } from "../protocol";
+import { CONTROLLER_COLUMNS, CONTROLLER_SCHEMA } from "./schema";
 import { Usage, type UsageCounts } from "../usage";
 import { mapBounded } from "../concurrency";
 
@@ -31,7 +34,12 @@ interface TopicRow extends Record<string, SqlStorageValue> {
   config: string;
   version: number;
   created_ms: number;
+  placement: string;
 }
+
+/** How a leader is chosen: "unavailable" (the router could not reach it), "preferred" (back to replica 0, Kafka's
+ *  preferred leader), "unclean" (an admin allows a replica outside the ISR, accepting lost records). */
+export type ElectionType = "unavailable" | "preferred" | "unclean";
 
 /** How soon the alarm retries partition drops that failed. */
 const DROP_RETRY_MS = 10_000;
@@ -40,6 +48,7 @@ export interface CreateTopicRequest {
   name: string;
   partitions: number;
   replicationFactor: number;
+  placement: string[];
   config: TopicConfig;
 }
 
@@ -52,7 +61,14 @@ export class Controller extends DurableObject<Env> {
     super(ctx, env);
     this.sql = this.meter.sql(ctx.storage.sql);
     this.sql.exec(CONTROLLER_SCHEMA);
+    for (const c of CONTROLLER_COLUMNS) {
+      const ddl = this.sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", c.table).one().sql;
+      if (!ddl.includes(c.column)) this.sql.exec(c.ddl);
+    }
   }
+
+  /** Elections in progress, one per partition (they await probes of replicas). */
+  private readonly elections = new Map<string, Promise<Result<TopicMetadata>>>();
 
   createTopic(request: CreateTopicRequest): Result<TopicMetadata> {
     this.meter.request();
@@ -69,37 +85,31 @@ export class Controller extends DurableObject<Env> {
     }
     const count = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM topics").one().n;
     if (count >= MAX_TOPICS) return fail("POLICY_VIOLATION", `this deployment already has ${count} topics, the maximum is ${MAX_TOPICS}`, { maxTopics: MAX_TOPICS });
-    const meta: TopicMetadata = {
-      name: request.name,
-      topicId: crypto.randomUUID(),
-      partitionCount: request.partitions,
-      replicationFactor: request.replicationFactor,
-      config: { ...defaultTopicConfig(), ...request.config },
-      version: 1,
-      createdMs: Date.now(),
-    };
+    const topicId = crypto.randomUUID();
     this.sql.exec(
-      "INSERT INTO topics (name, collision_key, topic_id, partition_count, replication_factor, config, version, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      meta.name, collisionKey(meta.name), meta.topicId, meta.partitionCount, meta.replicationFactor, JSON.stringify(meta.config), meta.version, meta.createdMs,
+      "INSERT INTO topics (name, collision_key, topic_id, partition_count, replication_factor, config, version, created_ms, placement) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      request.name, collisionKey(request.name), topicId, request.partitions, request.replicationFactor, JSON.stringify({ ...defaultTopicConfig(), ...request.config }), 1, Date.now(),
+      JSON.stringify(request.placement),
     );
-    return ok(meta);
+    this.addLeadership(topicId, 0, request.partitions, request.replicationFactor);
+    return ok(this.toMetadata(this.row(request.name)!));
   }
 
   listTopics(): TopicMetadata[] {
     this.meter.request();
-    return this.sql.exec<TopicRow>("SELECT * FROM topics ORDER BY name").toArray().map(toMetadata);
+    return this.sql.exec<TopicRow>("SELECT * FROM topics ORDER BY name").toArray().map((r) => this.toMetadata(r));
   }
 
   getTopic(name: string): Result<TopicMetadata> {
     this.meter.request();
     const row = this.row(name);
-    return row ? ok(toMetadata(row)) : unknownTopic(name);
+    return row ? ok(this.toMetadata(row)) : unknownTopic(name);
   }
 
   getTopicById(topicId: string): Result<TopicMetadata> {
     this.meter.request();
-    const row = this.sql.exec<TopicRow>("SELECT * FROM topics WHERE topic_id = ?", topicId).toArray()[0];
-    return row ? ok(toMetadata(row)) : fail("UNKNOWN_TOPIC_OR_PARTITION", `no topic has id ${topicId} (deleted?)`, { topicId });
+    const row = this.rowById(topicId);
+    return row ? ok(this.toMetadata(row)) : fail("UNKNOWN_TOPIC_OR_PARTITION", `no topic has id ${topicId} (deleted?)`, { topicId });
   }
 
   async alterConfig(name: string, change: ConfigChange): Promise<Result<TopicMetadata>> {
@@ -111,8 +121,8 @@ export class Controller extends DurableObject<Env> {
     for (const key of change.reset) config[key] = defaults[key]!;
     const version = row.version + 1;
     this.sql.exec("UPDATE topics SET config = ?, version = ? WHERE name = ?", JSON.stringify(config), version, name);
-    const meta = toMetadata({ ...row, config: JSON.stringify(config), version });
-    await this.announce(meta.topicId, row.partition_count, version);
+    const meta = this.toMetadata({ ...row, config: JSON.stringify(config), version });
+    await this.announce(meta.topicId, row.partition_count, row.replication_factor, version);
     return ok(meta);
   }
 
@@ -128,8 +138,9 @@ export class Controller extends DurableObject<Env> {
     }
     const version = row.version + 1;
     this.sql.exec("UPDATE topics SET partition_count = ?, version = ? WHERE name = ?", count, version, name);
-    await this.announce(row.topic_id, row.partition_count, version);
-    return ok(toMetadata({ ...row, partition_count: count, version }));
+    this.addLeadership(row.topic_id, row.partition_count, count, row.replication_factor);
+    await this.announce(row.topic_id, row.partition_count, row.replication_factor, version);
+    return ok(this.toMetadata({ ...row, partition_count: count, version }));
   }
 
   async deleteTopic(name: string): Promise<Result<TopicMetadata>> {
@@ -137,11 +148,17 @@ export class Controller extends DurableObject<Env> {
     const row = this.row(name);
     if (!row) return unknownTopic(name);
     // Both writes commit together (no await between them): the topic is gone and its drop is on record.
+    const meta = this.toMetadata(row);
     this.sql.exec("DELETE FROM topics WHERE name = ?", name);
-    this.sql.exec("INSERT OR REPLACE INTO pending_drops (topic_id, partition_count, deleted_ms) VALUES (?, ?, ?)", row.topic_id, row.partition_count, Date.now());
+    this.sql.exec("DELETE FROM partition_leadership WHERE topic_id = ?", row.topic_id);
+    this.sql.exec("DELETE FROM pending_notifications WHERE topic_id = ?", row.topic_id);
+    this.sql.exec(
+      "INSERT OR REPLACE INTO pending_drops (topic_id, partition_count, deleted_ms, replication_factor) VALUES (?, ?, ?, ?)",
+      row.topic_id, row.partition_count, Date.now(), row.replication_factor,
+    );
     await this.ctx.storage.setAlarm(Date.now() + DROP_RETRY_MS);
-    await this.dropPartitions(row.topic_id, row.partition_count);
-    return ok(toMetadata(row));
+    await this.dropPartitions(row.topic_id, row.partition_count, row.replication_factor);
+    return ok(meta);
   }
 
   /** Partition counts and ids of the named topics that exist (a group coordinator's metadata refresh). */
@@ -246,37 +263,195 @@ export class Controller extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     this.meter.request();
-    const pending = this.sql.exec<{ topic_id: string; partition_count: number }>("SELECT topic_id, partition_count FROM pending_drops").toArray();
-    for (const p of pending) await this.dropPartitions(p.topic_id, p.partition_count);
-    const left = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pending_drops").one().n;
+    const pending = this.sql.exec<{ topic_id: string; partition_count: number; replication_factor: number }>("SELECT * FROM pending_drops").toArray();
+    for (const p of pending) await this.dropPartitions(p.topic_id, p.partition_count, p.replication_factor);
+    const notices = this.sql.exec<{ topic_id: string; partition: number; replica: number; version: number }>("SELECT * FROM pending_notifications").toArray();
+    for (const n of notices) await this.notify(n.topic_id, n.partition, n.replica, n.version);
+    const left = this.sql.exec<{ n: number }>("SELECT (SELECT count(*) FROM pending_drops) + (SELECT count(*) FROM pending_notifications) AS n").one().n;
     if (left > 0) await this.ctx.storage.setAlarm(Date.now() + DROP_RETRY_MS);
   }
 
-  private async dropPartitions(topicId: string, partitionCount: number): Promise<void> {
-    const failures = await forEachBounded(partitionCount, (p) => partitionLogStub(this.env, topicId, p).drop());
+  /**
+   * Kafka's AlterPartition: the leader of `leaderEpoch` proposes a new ISR (a follower fell behind or was unreachable;
+   * one caught up). Refused with FENCED_LEADER_EPOCH when a newer leader exists. Answers the leader's committed role.
+   */
+  alterPartition(topicId: string, partition: number, leaderId: number, leaderEpoch: number, isr: number[]): Result<ReplicaRole> {
+    this.meter.request();
+    const row = this.rowById(topicId);
+    const lead = row ? this.leadership(topicId, partition) : undefined;
+    if (!row || !lead) return fail("UNKNOWN_TOPIC_OR_PARTITION", `no replicated partition ${partition} of topic id ${topicId}`, { topicId, partition });
+    if (leaderEpoch !== lead.leaderEpoch || leaderId !== lead.leader) {
+      return fail("FENCED_LEADER_EPOCH", `leader epoch ${leaderEpoch} is not the current ${lead.leaderEpoch} (replica ${lead.leader} leads)`, { leader: lead.leader, leaderEpoch: lead.leaderEpoch });
+    }
+    const valid = isr.includes(leaderId) && isr.every((id) => Number.isInteger(id) && id >= 0 && id < row.replication_factor) && new Set(isr).size === isr.length;
+    if (!valid) return fail("INVALID_REQUEST", `ISR ${JSON.stringify(isr)} must hold the leader and only replicas 0..${row.replication_factor - 1}`);
+    const sorted = [...isr].sort((a, b) => a - b);
+    this.sql.exec("UPDATE partition_leadership SET isr = ? WHERE topic_id = ? AND partition = ?", JSON.stringify(sorted), topicId, partition);
+    return ok({ replicaId: leaderId, replicationFactor: row.replication_factor, leader: leaderId, leaderEpoch, isr: sorted, placement: JSON.parse(row.placement) as string[] });
+  }
+
+  /**
+   * Elects a partition's leader (kafka-semantics §5). "unavailable": only when the current leader does not answer
+   * (the router could not reach it); the first ISR member that answers, in replica order, leads; none answering leaves
+   * the partition offline (LEADER_NOT_AVAILABLE) unless unclean.leader.election.enable is set, when the answering
+   * replica with the longest log leads and committed records may be lost. "preferred": replica 0 leads again if it is
+   * in sync. "unclean": as "unavailable" with unclean election allowed for this once. A new leader bumps the leader
+   * epoch and the topic's metadata version; every replica is told (retried from the alarm).
+   */
+  electLeader(topicId: string, partition: number, type: ElectionType, seenEpoch = -1): Promise<Result<TopicMetadata>> {
+    this.meter.request();
+    const key = `${topicId}/${partition}`;
+    const running = this.elections.get(key);
+    if (running !== undefined) return running;
+    const election = this.elect(topicId, partition, type, seenEpoch).finally(() => this.elections.delete(key));
+    this.elections.set(key, election);
+    return election;
+  }
+
+  private async elect(topicId: string, partition: number, type: ElectionType, seenEpoch: number): Promise<Result<TopicMetadata>> {
+    const row = this.rowById(topicId);
+    const lead = row ? this.leadership(topicId, partition) : undefined;
+    if (!row || !lead) return fail("UNKNOWN_TOPIC_OR_PARTITION", `no replicated partition ${partition} of topic id ${topicId}`, { topicId, partition });
+    // Someone already replaced the leader the caller could not reach.
+    if (type === "unavailable" && seenEpoch >= 0 && seenEpoch < lead.leaderEpoch) return ok(this.toMetadata(row));
+    const placement = JSON.parse(row.placement) as string[];
+    const probe = async (replica: number): Promise<ReplicaStatus | undefined> => {
+      try {
+        const hint = placement.length > 0 ? placement[replica % placement.length] : undefined;
+        return (await partitionLogStub(this.env, topicId, partition, replica, hint).replicaStatus()) as ReplicaStatus;
+      } catch {
+        return undefined;
+      }
+    };
+    const unreachable = new Set<number>();
+    let leader: number | undefined;
+    if (type === "preferred") {
+      if (lead.leader === 0) return fail("ELECTION_NOT_NEEDED", `replica 0 already leads ${row.name}/${partition}`, { leader: 0, leaderEpoch: lead.leaderEpoch });
+      if (!lead.isr.includes(0) || (await probe(0)) === undefined) {
+        return fail("PREFERRED_LEADER_NOT_AVAILABLE", `replica 0 of ${row.name}/${partition} is not in sync or not reachable (ISR ${lead.isr.join(", ")})`, { isr: lead.isr });
+      }
+      leader = 0;
+    } else {
+      if ((await probe(lead.leader)) !== undefined) {
+        return fail("ELECTION_NOT_NEEDED", `replica ${lead.leader} leads ${row.name}/${partition} and answers`, { leader: lead.leader, leaderEpoch: lead.leaderEpoch });
+      }
+      unreachable.add(lead.leader);
+      for (const candidate of lead.isr) {
+        if (candidate === lead.leader) continue;
+        if ((await probe(candidate)) !== undefined) {
+          leader = candidate;
+          break;
+        }
+        unreachable.add(candidate);
+      }
+      const config = JSON.parse(row.config) as TopicConfig;
+      if (leader === undefined && (type === "unclean" || config["unclean.leader.election.enable"] === "true")) {
+        let best = -1;
+        for (let replica = 0; replica < row.replication_factor; replica++) {
+          if (unreachable.has(replica)) continue;
+          const status = await probe(replica);
+          if (status !== undefined && status.logEndOffset > best) {
+            best = status.logEndOffset;
+            leader = replica;
+          }
+        }
+        if (leader !== undefined) lead.isr = [leader];
+      }
+      if (leader === undefined) {
+        return fail(
+          type === "unclean" ? "LEADER_NOT_AVAILABLE" : "ELIGIBLE_LEADERS_NOT_AVAILABLE",
+          `no in-sync replica of ${row.name}/${partition} answers (ISR ${lead.isr.join(", ")}); it stays offline until one does${type === "unclean" ? "" : " (or an unclean election)"}`,
+          { isr: lead.isr },
+        );
+      }
+    }
+    // Probes awaited: someone may have changed the partition meanwhile.
+    const now = this.leadership(topicId, partition);
+    const current = this.rowById(topicId);
+    if (!now || !current || now.leaderEpoch !== lead.leaderEpoch) return current ? ok(this.toMetadata(current)) : fail("UNKNOWN_TOPIC_OR_PARTITION", `topic id ${topicId} was deleted`);
+    const isr = [...new Set([leader, ...lead.isr.filter((id) => !unreachable.has(id))])].sort((a, b) => a - b);
+    const leaderEpoch = lead.leaderEpoch + 1;
+    const version = current.version + 1;
+    this.sql.exec("UPDATE partition_leadership SET leader = ?, leader_epoch = ?, isr = ? WHERE topic_id = ? AND partition = ?", leader, leaderEpoch, JSON.stringify(isr), topicId, partition);
+    this.sql.exec("UPDATE topics SET version = ? WHERE topic_id = ?", version, topicId);
+    for (let replica = 0; replica < current.replication_factor; replica++) {
+      this.sql.exec("INSERT OR REPLACE INTO pending_notifications (topic_id, partition, replica, version) VALUES (?, ?, ?, ?)", topicId, partition, replica, version);
+    }
+    console.log(`elected replica ${leader} to lead ${current.name}/${partition} in epoch ${leaderEpoch} (${type}; ISR ${isr.join(", ")})`);
+    await this.ctx.storage.setAlarm(Date.now() + DROP_RETRY_MS);
+    // The new leader first, so it starts its epoch before followers hear of it.
+    await this.notify(topicId, partition, leader, version);
+    await Promise.all(Array.from({ length: current.replication_factor }, (_, r) => r).filter((r) => r !== leader).map((r) => this.notify(topicId, partition, r, version)));
+    return ok(this.toMetadata(this.rowById(topicId)!));
+  }
+
+  /** Tells one replica its topic changed (a new leader); a replica that does not answer is told again by the alarm. */
+  private async notify(topicId: string, partition: number, replica: number, version: number): Promise<void> {
+    try {
+      await partitionLogStub(this.env, topicId, partition, replica).metadataChanged(version);
+      this.sql.exec("DELETE FROM pending_notifications WHERE topic_id = ? AND partition = ? AND replica = ? AND version <= ?", topicId, partition, replica, version);
+    } catch (error) {
+      console.error(`telling replica ${replica} of ${topicId}/${partition} about version ${version} failed (retried): ${String(error)}`);
+    }
+  }
+
+  private async dropPartitions(topicId: string, partitionCount: number, replicationFactor: number): Promise<void> {
+    const failures = await forEachBounded(partitionCount * replicationFactor, (i) =>
+      partitionLogStub(this.env, topicId, Math.floor(i / replicationFactor), i % replicationFactor).drop(),
+    );
     if (failures === 0) this.sql.exec("DELETE FROM pending_drops WHERE topic_id = ?", topicId);
   }
 
-  /** Tells existing partitions their topic changed, so routers with older metadata are told to refresh. Best effort. */
-  private async announce(topicId: string, partitionCount: number, version: number): Promise<void> {
-    await forEachBounded(partitionCount, (p) => partitionLogStub(this.env, topicId, p).metadataChanged(version));
+  /** Tells existing replicas their topic changed, so routers with older metadata are told to refresh. Best effort. */
+  private async announce(topicId: string, partitionCount: number, replicationFactor: number, version: number): Promise<void> {
+    await forEachBounded(partitionCount * replicationFactor, (i) =>
+      partitionLogStub(this.env, topicId, Math.floor(i / replicationFactor), i % replicationFactor).metadataChanged(version),
+    );
+  }
+
+  /** New partitions of a replicated topic: replica 0 leads at epoch 0, every replica in sync (all are empty). */
+  private addLeadership(topicId: string, from: number, to: number, replicationFactor: number): void {
+    if (replicationFactor <= 1) return;
+    const isr = JSON.stringify(Array.from({ length: replicationFactor }, (_, i) => i));
+    for (let p = from; p < to; p++) {
+      this.sql.exec("INSERT OR IGNORE INTO partition_leadership (topic_id, partition, leader, leader_epoch, isr) VALUES (?, ?, 0, 0, ?)", topicId, p, isr);
+    }
+  }
+
+  private leadership(topicId: string, partition: number): PartitionLeadership | undefined {
+    const r = this.sql
+      .exec<{ leader: number; leader_epoch: number; isr: string }>("SELECT leader, leader_epoch, isr FROM partition_leadership WHERE topic_id = ? AND partition = ?", topicId, partition)
+      .toArray()[0];
+    return r ? { leader: r.leader, leaderEpoch: r.leader_epoch, isr: JSON.parse(r.isr) as number[] } : undefined;
+  }
+
+  private rowById(topicId: string): TopicRow | undefined {
+    return this.sql.exec<TopicRow>("SELECT * FROM topics WHERE topic_id = ?", topicId).toArray()[0];
+  }
+
+  private toMetadata(row: TopicRow): TopicMetadata {
+    const meta: TopicMetadata = {
+      name: row.name,
+      topicId: row.topic_id,
+      partitionCount: row.partition_count,
+      replicationFactor: row.replication_factor,
+      placement: JSON.parse(row.placement) as string[],
+      config: JSON.parse(row.config) as TopicConfig,
+      version: row.version,
+      createdMs: row.created_ms,
+    };
+    if (row.replication_factor > 1) {
+      meta.leadership = this.sql
+        .exec<{ leader: number; leader_epoch: number; isr: string }>("SELECT leader, leader_epoch, isr FROM partition_leadership WHERE topic_id = ? ORDER BY partition", row.topic_id)
+        .toArray()
+        .map((r) => ({ leader: r.leader, leaderEpoch: r.leader_epoch, isr: JSON.parse(r.isr) as number[] }));
+    }
+    return meta;
   }
 
   private row(name: string): TopicRow | undefined {
     return this.sql.exec<TopicRow>("SELECT * FROM topics WHERE name = ?", name).toArray()[0];
   }
-}
-
-function toMetadata(row: TopicRow): TopicMetadata {
-  return {
-    name: row.name,
-    topicId: row.topic_id,
-    partitionCount: row.partition_count,
-    replicationFactor: row.replication_factor,
-    config: JSON.parse(row.config) as TopicConfig,
-    version: row.version,
-    createdMs: row.created_ms,
-  };
 }
 
 function unknownTopic<T>(name: string): Result<T> {

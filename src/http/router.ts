@@ -15,6 +15,7 @@ import { pathParam } from "./parse";
 import { handleCreateToken, handleListTokens, handleRevokeToken } from "./tokens";
 import { handleAddPartitions, handleAlterTopic, handleCreateTopic, handleDeleteTopic, handleDescribeTopic, handleListTopics } from "./topics";
 import { handleUsage } from "./usage";
+import { handleElectLeader, handleFault } from "./replicas";
 
 type Args = [Env, ExecutionContext];
 
@@ -65,6 +66,8 @@ router
   .get("/v1/topics/:topic/partitions/:partition/records", need("topic", "read", "topic"), handleFetch)
   .get("/v1/topics/:topic/partitions/:partition/offsets", need("topic", "describe", "topic"), handleListOffsets)
   .post("/v1/topics/:topic/partitions/:partition/delete-records", need("topic", "admin", "topic"), handleDeleteRecords)
+  .post("/v1/topics/:topic/partitions/:partition/elect", need("topic", "admin", "topic"), handleElectLeader)
+  .post("/v1/faults", need("cluster", "admin"), handleFault)
   .post("/v1/producers", handleInitProducer)
   .get("/v1/groups", handleListGroups)
   .get("/v1/groups/:group", need("group", "read", "group"), handleDescribeGroup)

@@ -1,15 +1,26 @@
-// PartitionLog: the Durable Object that owns one topic-partition. It assigns offsets, stores batches, serves
-// reads (parking long-polls on an in-memory waiter list woken by appends) and answers ListOffsets. It learns its
-// topic's metadata from the controller on first use and whenever a caller routed with a newer metadata version;
-// a caller with an older version is told its metadata is stale. Public methods are the RPC surface and return
+// PartitionLog: the Durable Object that holds one replica of a topic-partition. Every replica is this one class in
+// one of two roles, chosen by the controller's leadership record: the leader assigns offsets, stores batches, serves
+// reads (parking long-polls on an in-memory waiter list woken when the high watermark moves), answers ListOffsets and
+// pushes its batches to the followers (replication.ts); a follower takes its leader's batches (replicate) and refuses
+// everything else with NOT_LEADER_OR_FOLLOWER. It learns its topic's metadata from the controller on first use,
+// whenever a caller routed with a newer metadata version or leader epoch, and, with replicas, once per start before it
+// acts as leader (a restarted leader may have been replaced meanwhile). Public methods are the RPC surface and return
 // Result<T>; operating errors never throw across RPC.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
 import { checkSequence, recordBatch } from "../log/producer-state";
 import { isCompacted } from "../log/topic-config";
-import { MAINTENANCE_CONTINUE_MS, MAX_FETCH_WAITERS_PER_PARTITION, MAX_LOCAL_PARTITION_BYTES, PARTITION_MAINTENANCE_INTERVAL_MS } from "../limits";
-import { controllerStub } from "../names";
+import {
+  ACKS_ALL_TIMEOUT_MS,
+  MAINTENANCE_CONTINUE_MS,
+  MAX_FETCH_WAITERS_PER_PARTITION,
+  MAX_LOCAL_PARTITION_BYTES,
+  PARTITION_MAINTENANCE_INTERVAL_MS,
+  REPLICA_LAG_TIME_MAX_MS,
+  REPLICA_RETRY_BACKOFF_MS,
+} from "../limits";
+import { controllerStub, partitionLogStub } from "../names";
 import type {
   AppendRequest,
   AppendResult,
@@ -19,9 +30,14 @@ import type {
   PartitionRef,
   ReadRequest,
   ReadResult,
+  ReplicaStatus,
+  ReplicatedBatch,
+  ReplicateRequest,
+  ReplicateResponse,
   TopicMetadata,
 } from "../protocol";
-import { LocalLog, type LogState } from "./local-log";
+import { LocalLog, type LogState, type ReplicaRole } from "./local-log";
+import { Replicator, type ReplicationHost } from "./replication";
 import { runMaintenance } from "./maintenance";
 import { TieredLog } from "./tiered-log";
 import { ReadAccumulator } from "../log/batch-reader";
@@ -29,7 +45,15 @@ import { parseRecords } from "../log/batch";
 import { Usage, type UsageCounts } from "../usage";
 
 export class PartitionLog extends DurableObject<Env> {
-  private readonly log: LocalLog;
+  private log: LocalLog;
+  /** Set while this replica leads a replicated partition. */
+  private replicator: Replicator | undefined;
+  /** acks=all produces waiting for the high watermark; each re-checks when it moves or the ISR or role changes. */
+  private readonly commitWaiters = new Set<() => void>();
+  /** With replicas: whether this instance has asked the controller who leads since it started. */
+  private confirmed = false;
+  /** The fault switch (test and development configurations only): while set, every call fails as if unreachable. */
+  private faulted = false;
   /** Long-polls parked until the next append (or their timeout). */
   private readonly waiters = new Set<() => void>();
   /** One metadata refresh at a time; concurrent requests share it. */
@@ -50,12 +74,22 @@ export class PartitionLog extends DurableObject<Env> {
   }
 
   async append(ref: PartitionRef, request: AppendRequest): Promise<Result<AppendResult>> {
-    this.meter.request();
+    this.enter();
     const checked = await this.checkRef(ref);
     if (!checked.ok) return checked;
     const config = checked.value.config;
+    const role = checked.value.replication;
+    const replicated = role.replicationFactor > 1;
+    const waitForAll = replicated && request.acks === -1;
     if (request.hasNullKey && isCompacted(config)) {
       return fail("INVALID_RECORD", "Compacted topic cannot accept message without key", { topic: ref.topic, partition: ref.partition });
+    }
+    const minIsr = Number(config["min.insync.replicas"]);
+    if (waitForAll && role.isr.length < minIsr) {
+      return fail("NOT_ENOUGH_REPLICAS", `${role.isr.length} in-sync replicas (${role.isr.join(", ")}), min.insync.replicas is ${minIsr}: nothing was written`, {
+        isr: role.isr,
+        minInsyncReplicas: minIsr,
+      });
     }
     const now = this.now();
     const logAppendTime = config["message.timestamp.type"] === "LogAppendTime";
@@ -65,27 +99,123 @@ export class PartitionLog extends DurableObject<Env> {
       const check = checkSequence(entry, producer, request.tails.ends.length, now);
       if (check.kind === "duplicate") {
         const { baseOffset, lastOffset, logAppendTimeMs } = check.batch;
+        if (waitForAll) {
+          const committed = await this.waitForCommit(lastOffset + 1, minIsr);
+          if (!committed.ok) return committed;
+        }
         return ok({ baseOffset, logAppendTimeMs, duplicate: true, timestamps: this.log.timestampsOf(baseOffset, lastOffset) });
       }
       if (check.kind === "error") return fail(check.type, check.message, check.details);
     }
     const timestamps = logAppendTime ? new Float64Array(request.timestamps.length).fill(now) : request.timestamps;
     const logAppendTimeMs = logAppendTime ? now : -1;
-    // No await from here to the return: the batch and the producer's state commit together.
-    const baseOffset = this.log.append(request.encoding, timestamps, request.tails, now);
+    // No await from here to the ensureAlarm: the batch, its epoch entry and the producer's state commit together.
+    if (replicated) this.log.addEpoch(role.leaderEpoch, this.log.current!.logEndOffset);
+    const stamp = producer ? { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: producer.baseSequence, logAppendTimeMs } : undefined;
+    const baseOffset = this.log.append(request.encoding, timestamps, request.tails, now, stamp);
     if (producer) this.log.saveProducerEntry(producer.producerId, recordBatch(entry, producer, request.tails.ends.length, baseOffset, logAppendTimeMs, now));
-    this.wakeWaiters();
+    if (replicated) this.replicator?.kick();
+    else this.wakeWaiters();
     await this.ensureAlarm();
+    if (waitForAll) {
+      const committed = await this.waitForCommit(baseOffset + request.tails.ends.length, minIsr);
+      if (!committed.ok) return committed;
+    }
     return ok({ baseOffset, logAppendTimeMs, duplicate: false });
   }
 
-  async read(ref: PartitionRef, request: ReadRequest): Promise<Result<ReadResult>> {
+  /**
+   * A follower takes its leader's batches. The leader's epoch must be the current one: an older epoch is a replaced
+   * leader (FENCED_LEADER_EPOCH, and it stops), a newer one is checked with the controller first. The request may
+   * first truncate this replica's divergent suffix. Answers this replica's log end (and its epoch cache to a probe).
+   */
+  async replicate(request: ReplicateRequest): Promise<Result<ReplicateResponse>> {
+    this.enter();
+    const ref = request.ref;
+    let state = this.log.current;
+    if (state !== undefined && state.topicId !== ref.topicId) return fail("UNKNOWN_TOPIC_ID", `replica belongs to topic id ${state.topicId}, not ${ref.topicId}`);
+    if (this.dropped) return fail("UNKNOWN_TOPIC_OR_PARTITION", `topic '${ref.topic}' was deleted`, { topic: ref.topic });
+    if (state === undefined || state.metadataVersion < ref.version || request.leaderEpoch > state.replication.leaderEpoch) {
+      const refreshed = await this.refresh(ref.topic, ref.topicId, ref.partition, ref.replica);
+      if (!refreshed.ok) return refreshed;
+      state = refreshed.value;
+    }
+    const role = state.replication;
+    if (request.leaderEpoch < role.leaderEpoch) {
+      return fail("FENCED_LEADER_EPOCH", `leader epoch ${request.leaderEpoch} is older than ${role.leaderEpoch}: replica ${role.leader} leads now`, {
+        leaderEpoch: role.leaderEpoch,
+        leader: role.leader,
+      });
+    }
+    if (request.leaderEpoch > role.leaderEpoch) {
+      return fail("UNKNOWN_LEADER_EPOCH", `leader epoch ${request.leaderEpoch} is newer than the controller's ${role.leaderEpoch}`, { leaderEpoch: role.leaderEpoch });
+    }
+    if (role.leader !== request.leaderId || role.leader === role.replicaId) {
+      return fail("NOT_LEADER_OR_FOLLOWER", `replica ${request.leaderId} does not lead epoch ${role.leaderEpoch} (replica ${role.leader} does)`, { leader: role.leader });
+    }
+    const now = this.now();
+    if (request.truncateTo !== undefined) {
+      if (request.reset) await this.deleteObjects(this.log.resetTo(request.truncateTo, now));
+      else this.log.truncateTo(request.truncateTo);
+    }
+    const batches = request.batches;
+    if (batches.length > 0) {
+      const end = this.log.current!.logEndOffset;
+      if (batches[0]!.baseOffset < end) {
+        return fail("OFFSET_OUT_OF_RANGE", `batches start at ${batches[0]!.baseOffset}, this replica's log ends at ${end}`, { logEndOffset: end });
+      }
+      // No await from here to the alarm: the batches, their epochs and producer state commit together.
+      for (const e of request.epochs) this.log.addEpoch(e.epoch, Math.max(e.startOffset, batches[0]!.baseOffset));
+      this.log.appendReplicated(batches, now);
+    }
+    const s = this.log.current!;
+    this.log.setHighWatermark(Math.max(s.highWatermark, Math.min(request.highWatermark, s.logEndOffset)));
+    if (request.logStartOffset > s.logStartOffset && this.log.current!.highWatermark > s.logStartOffset) {
+      await this.deleteObjects(this.log.deleteRecordsBefore(Math.min(request.logStartOffset, this.log.current!.highWatermark)));
+    }
+    if (batches.length > 0) await this.ensureAlarm();
+    const after = this.log.current!;
+    const probe = batches.length === 0 && request.truncateTo === undefined;
+    return ok({ logStartOffset: after.logStartOffset, logEndOffset: after.logEndOffset, epochs: probe ? [...this.log.epochs()] : [] });
+  }
+
+  /** The controller's election probe: whether this replica answers, and how far its log goes. */
+  replicaStatus(): ReplicaStatus {
+    this.enter();
+    const s = this.log.current;
+    return { logEndOffset: s?.logEndOffset ?? 0, leaderEpoch: s?.replication.leaderEpoch ?? -1 };
+  }
+
+  /**
+   * The fault switch (reachable only when EDGELOG_ENV is test, development or bench; see service/faults.ts). Down:
+   * every call fails as an unreachable object's would, and nothing runs. Up again: the object starts afresh from its
+   * storage, as one restarted by the platform would, forgetting everything it held in memory.
+   */
+  setFault(down: boolean): void {
     this.meter.request();
+    if (down) {
+      this.faulted = true;
+      this.replicator?.stop();
+      this.replicator = undefined;
+      this.changed();
+      return;
+    }
+    if (!this.faulted) return;
+    this.faulted = false;
+    this.log = new LocalLog(this.meter.sql(this.ctx.storage.sql));
+    this.confirmed = false;
+    this.alarmAt = undefined;
+  }
+
+  async read(ref: PartitionRef, request: ReadRequest): Promise<Result<ReadResult>> {
+    this.enter();
     const checked = await this.checkRef(ref);
     if (!checked.ok) return checked;
     let state = checked.value;
     const offset = request.offset ?? state.logStartOffset;
-    if (offset < state.logStartOffset || offset > state.highWatermark) {
+    // Offsets between the high watermark and the log end exist but are not committed yet (with replicas, a restarted
+    // or new leader learns the high watermark again from its followers): such a fetch waits, as in Kafka.
+    if (offset < state.logStartOffset || offset > Math.max(state.highWatermark, state.logEndOffset)) {
       return fail("OFFSET_OUT_OF_RANGE", `offset ${offset} is outside [logStartOffset ${state.logStartOffset}, highWatermark ${state.highWatermark}]`, {
         offset,
         logStartOffset: state.logStartOffset,
@@ -96,6 +226,7 @@ export class PartitionLog extends DurableObject<Env> {
     if (slice.recordCount === 0 && request.maxWaitMs > 0 && this.waiters.size < MAX_FETCH_WAITERS_PER_PARTITION) {
       await this.waitForAppend(request.maxWaitMs);
       if (this.dropped) return fail("UNKNOWN_TOPIC_OR_PARTITION", `topic '${ref.topic}' was deleted`, { topic: ref.topic });
+      if (this.faulted) throw new Error("partition replica is unavailable (fault switch)");
       state = this.log.current!;
       // Retention or DeleteRecords may have moved the log start past the offset while we waited.
       if (offset < state.logStartOffset) {
@@ -114,7 +245,7 @@ export class PartitionLog extends DurableObject<Env> {
   }
 
   async listOffsets(ref: PartitionRef, spec: OffsetSpec): Promise<Result<ListedOffset>> {
-    this.meter.request();
+    this.enter();
     const checked = await this.checkRef(ref);
     if (!checked.ok) return checked;
     const state = checked.value;
@@ -139,7 +270,7 @@ export class PartitionLog extends DurableObject<Env> {
    * batches below it are deleted (their R2 objects too); a fetch below it is then OFFSET_OUT_OF_RANGE.
    */
   async deleteRecords(ref: PartitionRef, beforeOffset: number): Promise<Result<{ logStartOffset: number }>> {
-    this.meter.request();
+    this.enter();
     const checked = await this.checkRef(ref);
     if (!checked.ok) return checked;
     const s = checked.value;
@@ -155,11 +286,24 @@ export class PartitionLog extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.meter.request();
     this.alarmAt = undefined;
+    if (this.faulted) {
+      // A dead object runs nothing; it comes back to its work when the switch is lifted.
+      await this.scheduleAlarm(this.maintenanceIntervalMs());
+      return;
+    }
     if (this.log.current === undefined || this.dropped) return;
     const more = await runMaintenance(this.log, this.tiered, () => this.now(), { maxLocalBytes: this.numberVar(this.env.MAX_LOCAL_PARTITION_BYTES, MAX_LOCAL_PARTITION_BYTES) });
+    // A leader retries followers that are behind or out of sync (a restarted leader first confirms its role).
+    const s = this.log.current;
+    if (s.replication.replicationFactor > 1 && s.replication.leader === s.replication.replicaId) {
+      if (!this.confirmed) await this.refresh(s.topic, s.topicId, s.partition, s.replication.replicaId);
+      this.replicator?.kick(true);
+      await this.replicator?.settle();
+    }
+    const lagging = this.replicator?.needsAttention() ?? false;
     // Periodic while the partition holds data (time-based retention and segment.ms need a clock); sooner if a
-    // bounded step left work.
-    await this.scheduleAlarm(more ? MAINTENANCE_CONTINUE_MS : this.maintenanceIntervalMs());
+    // bounded step left work, or a follower needs another push.
+    await this.scheduleAlarm(more ? MAINTENANCE_CONTINUE_MS : lagging ? REPLICA_RETRY_BACKOFF_MS : this.maintenanceIntervalMs());
   }
 
   private async readFrom(offset: number, request: ReadRequest): Promise<ReadAccumulator> {
@@ -178,20 +322,21 @@ export class PartitionLog extends DurableObject<Env> {
   }
 
   async describe(ref: PartitionRef): Promise<Result<PartitionDescription>> {
-    this.meter.request();
+    this.enter();
     const checked = await this.checkRef(ref);
     if (!checked.ok) return checked;
     const s = checked.value;
     const segments = this.log.segments();
     const remote = segments.filter((x) => x.location === "remote");
     const remoteBytes = remote.reduce((n, x) => n + x.sizeBytes, 0);
-    // Until replication exists the partition object is the only replica (id 0), its own leader and ISR.
+    const role = s.replication;
     return ok({
       partition: s.partition,
-      leader: 0,
-      leaderEpoch: 0,
-      replicas: [0],
-      isr: [0],
+      leader: role.leader,
+      leaderEpoch: role.leaderEpoch,
+      replicas: Array.from({ length: role.replicationFactor }, (_, i) => i),
+      isr: role.isr,
+      ...(this.replicator ? { replicaLogEndOffsets: this.replicator.followerEndOffsets() } : {}),
       logStartOffset: s.logStartOffset,
       highWatermark: s.highWatermark,
       logEndOffset: s.logEndOffset,
@@ -213,18 +358,20 @@ export class PartitionLog extends DurableObject<Env> {
 
   /** The controller tells an existing partition its topic changed; a partition never used stays untouched. */
   async metadataChanged(version: number): Promise<void> {
-    this.meter.request();
+    this.enter();
     const state = this.log.current;
     if (state === undefined || version <= state.metadataVersion) return;
-    await this.refresh(state.topic, state.topicId, state.partition);
+    await this.refresh(state.topic, state.topicId, state.partition, state.replication.replicaId);
   }
 
   /** The topic was deleted: remove its R2 objects, then everything this object stored. Idempotent; a failure throws
    *  (the controller retries). */
   async drop(): Promise<void> {
-    this.meter.request();
+    this.enter();
     this.dropped = true;
-    this.wakeWaiters();
+    this.replicator?.stop();
+    this.replicator = undefined;
+    this.changed();
     await this.tiered.delete(this.log.allR2Keys());
     await this.ctx.storage.deleteAll();
   }
@@ -276,9 +423,18 @@ export class PartitionLog extends DurableObject<Env> {
    */
   private async checkRef(ref: PartitionRef): Promise<Result<LogState>> {
     if (this.dropped) return fail("UNKNOWN_TOPIC_OR_PARTITION", `topic '${ref.topic}' was deleted`, { topic: ref.topic });
-    const state = this.log.current;
+    let state = this.log.current;
     if (state !== undefined && state.topicId !== ref.topicId) {
       return fail("UNKNOWN_TOPIC_ID", `partition object belongs to topic id ${state.topicId}, not ${ref.topicId}`);
+    }
+    if (state !== undefined && state.replication.replicationFactor > 1 && (!this.confirmed || ref.leaderEpoch > state.replication.leaderEpoch)) {
+      const refreshed = await this.refresh(state.topic, state.topicId, state.partition, state.replication.replicaId);
+      if (!refreshed.ok) return refreshed;
+      state = refreshed.value;
+    }
+    if (state !== undefined) {
+      const role = checkRole(state.replication, ref);
+      if (!role.ok) return role;
     }
     if (state !== undefined && ref.version === state.metadataVersion) return ok(state);
     if (state !== undefined && ref.version < state.metadataVersion) {
@@ -286,9 +442,11 @@ export class PartitionLog extends DurableObject<Env> {
         version: state.metadataVersion,
       });
     }
-    const refreshed = await this.refresh(ref.topic, ref.topicId, ref.partition);
+    const refreshed = await this.refresh(ref.topic, ref.topicId, ref.partition, ref.replica);
     if (!refreshed.ok) return refreshed;
     if (this.dropped) return fail("UNKNOWN_TOPIC_OR_PARTITION", `topic '${ref.topic}' was deleted`, { topic: ref.topic });
+    const role = checkRole(refreshed.value.replication, ref);
+    if (!role.ok) return role;
     if (ref.version < refreshed.value.metadataVersion) {
       return fail("STALE_METADATA", `topic '${ref.topic}' changed (metadata version ${refreshed.value.metadataVersion}, request routed with ${ref.version})`, {
         version: refreshed.value.metadataVersion,
@@ -297,23 +455,171 @@ export class PartitionLog extends DurableObject<Env> {
     return refreshed;
   }
 
-  private refresh(topic: string, topicId: string, partition: number): Promise<Result<LogState>> {
+  private refresh(topic: string, topicId: string, partition: number, replica: number): Promise<Result<LogState>> {
     this.refreshing ??= (async (): Promise<Result<LogState>> => {
       try {
         const meta = (await controllerStub(this.env).getTopicById(topicId)) as Result<TopicMetadata>;
         if (!meta.ok) return meta;
-        if (partition >= meta.value.partitionCount) {
-          return fail<LogState>("UNKNOWN_TOPIC_OR_PARTITION", `topic '${topic}' has ${meta.value.partitionCount} partitions, there is no partition ${partition}`);
+        const m = meta.value;
+        if (partition >= m.partitionCount) {
+          return fail<LogState>("UNKNOWN_TOPIC_OR_PARTITION", `topic '${topic}' has ${m.partitionCount} partitions, there is no partition ${partition}`);
         }
         if (this.dropped) return fail<LogState>("UNKNOWN_TOPIC_OR_PARTITION", `topic '${topic}' was deleted`);
+        this.confirmed = true;
         const current = this.log.current;
-        if (current !== undefined && current.metadataVersion >= meta.value.version) return ok(current);
-        return ok(this.log.adopt({ topic: meta.value.name, topicId, partition, version: meta.value.version, config: meta.value.config }, this.now()));
+        if (current !== undefined && current.metadataVersion >= m.version) {
+          this.applyRole();
+          return ok(current);
+        }
+        const leadership = m.leadership?.[partition] ?? { leader: 0, leaderEpoch: 0, isr: [0] };
+        const replication: ReplicaRole = {
+          replicaId: current?.replication.replicaId ?? replica,
+          replicationFactor: m.replicationFactor,
+          leader: leadership.leader,
+          leaderEpoch: leadership.leaderEpoch,
+          isr: leadership.isr,
+          placement: m.placement,
+        };
+        // The leader's own ISR view is newer than the controller's copy in the metadata when the epoch is unchanged.
+        if (current !== undefined && current.replication.leaderEpoch === replication.leaderEpoch && current.replication.leader === replication.replicaId) {
+          replication.isr = current.replication.isr;
+        }
+        const adopted = this.log.adopt({ topic: m.name, topicId, partition, version: m.version, config: m.config, replication }, this.now());
+        this.applyRole();
+        return ok(adopted);
       } finally {
         this.refreshing = undefined;
       }
     })();
     return this.refreshing!;
+  }
+
+  /** Starts or stops leading after a role change: a new leader probes its followers; a replaced one stops at once. */
+  private applyRole(): void {
+    const s = this.log.current;
+    if (s === undefined) return;
+    const r = s.replication;
+    const leading = r.replicationFactor > 1 && r.leader === r.replicaId && !this.faulted;
+    if (leading && (this.replicator === undefined || this.replicatorEpoch !== r.leaderEpoch)) {
+      this.replicator?.stop();
+      this.replicator = new Replicator(this.replicationHost());
+      this.replicatorEpoch = r.leaderEpoch;
+      this.replicator.kick(true);
+    } else if (!leading && this.replicator !== undefined) {
+      this.replicator.stop();
+      this.replicator = undefined;
+    }
+    this.changed();
+  }
+
+  private replicatorEpoch = -1;
+
+  private replicationHost(): ReplicationHost {
+    const self = this;
+    return {
+      get log() {
+        return self.log;
+      },
+      now: () => this.now(),
+      lagTimeMaxMs: () => this.numberVar(this.env.REPLICA_LAG_TIME_MAX_MS, REPLICA_LAG_TIME_MAX_MS),
+      batchesFrom: (offset, maxBytes) => this.batchesFrom(offset, maxBytes),
+      push: (replica, request) => {
+        const s = this.log.current!;
+        const placement = s.replication.placement;
+        const hint = placement.length > 0 ? placement[replica % placement.length] : undefined;
+        const ref: PartitionRef = { topic: s.topic, topicId: s.topicId, partition: s.partition, version: s.metadataVersion, replica, leaderEpoch: s.replication.leaderEpoch };
+        return partitionLogStub(this.env, s.topicId, s.partition, replica, hint).replicate({ ...request, ref }) as Promise<Result<ReplicateResponse>>;
+      },
+      alterIsr: (isr) => {
+        const s = this.log.current!;
+        return controllerStub(this.env).alterPartition(s.topicId, s.partition, s.replication.replicaId, s.replication.leaderEpoch, isr) as Promise<Result<ReplicaRole>>;
+      },
+      changed: () => this.changed(),
+      fenced: () => {
+        const s = this.log.current!;
+        void this.refresh(s.topic, s.topicId, s.partition, s.replication.replicaId);
+      },
+    };
+  }
+
+  /** Batches for a follower from `offset` on: local rows, or a tiered segment's batches for a follower far behind. */
+  private async batchesFrom(offset: number, maxBytes: number): Promise<ReplicatedBatch[]> {
+    if (offset >= this.log.localStartOffset()) return this.log.replicationBatches(offset, maxBytes);
+    const segment = this.log.segments().find((seg) => seg.location === "remote" && seg.lastOffset >= offset);
+    if (segment === undefined) return this.log.replicationBatches(offset, maxBytes);
+    const out: ReplicatedBatch[] = [];
+    let bytes = 0;
+    for (const b of await this.tiered.batches(segment)) {
+      if (b.lastOffset < offset) continue;
+      if (out.length > 0 && bytes + b.records.length > maxBytes) break;
+      const records = parseRecords(b.records);
+      const maxTimestamp = records.reduce((m, r) => Math.max(m, r.timestamp), -1);
+      out.push({
+        baseOffset: b.baseOffset,
+        lastOffset: b.lastOffset,
+        recordCount: b.positions.length,
+        maxTimestamp,
+        appendTimeMs: maxTimestamp,
+        encoding: b.encoding,
+        records: b.records,
+        positions: b.positions,
+        ...(b.offsets === undefined ? {} : { offsets: b.offsets }),
+      });
+      bytes += b.records.length;
+    }
+    return out;
+  }
+
+  /** Waits until the high watermark reaches `offset` (acks=all). */
+  private waitForCommit(offset: number, minIsr: number): Promise<Result<void>> {
+    const check = (): Result<void> | undefined => {
+      const s = this.log.current!;
+      if (s.highWatermark >= offset) return ok(undefined);
+      const r = s.replication;
+      if (this.faulted || this.dropped || r.leader !== r.replicaId || this.replicator === undefined) {
+        return fail("NOT_LEADER_OR_FOLLOWER", `this replica stopped leading before offset ${offset - 1} was committed; the records may or may not survive`, {
+          ambiguous: true,
+          leader: r.leader,
+          leaderEpoch: r.leaderEpoch,
+        });
+      }
+      if (r.isr.length < minIsr) {
+        return fail("NOT_ENOUGH_REPLICAS_AFTER_APPEND", `the records were written, but the ISR shrank to ${r.isr.length} (${r.isr.join(", ")}) below min.insync.replicas ${minIsr} before they were committed`, {
+          ambiguous: true,
+          isr: r.isr,
+          minInsyncReplicas: minIsr,
+        });
+      }
+      return undefined;
+    };
+    const now = check();
+    if (now !== undefined) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const waiter = () => {
+        const result = check();
+        if (result === undefined) return;
+        clearTimeout(timer);
+        this.commitWaiters.delete(waiter);
+        resolve(result);
+      };
+      const timer = setTimeout(() => {
+        this.commitWaiters.delete(waiter);
+        resolve(fail("REQUEST_TIMED_OUT", `the in-sync replicas did not confirm offset ${offset - 1} within ${ACKS_ALL_TIMEOUT_MS} ms; the records may still be committed`, { ambiguous: true }));
+      }, ACKS_ALL_TIMEOUT_MS);
+      this.commitWaiters.add(waiter);
+    });
+  }
+
+  /** The high watermark, the ISR or the role changed: acks=all waiters and long-polls look again. */
+  private changed(): void {
+    for (const waiter of [...this.commitWaiters]) waiter();
+    this.wakeWaiters();
+  }
+
+  /** Every public entry point: counts the request, and fails while the fault switch is down. */
+  private enter(): void {
+    this.meter.request();
+    if (this.faulted) throw new Error("partition replica is unavailable (fault switch)");
   }
 
   private waitForAppend(maxWaitMs: number): Promise<void> {
@@ -331,4 +637,24 @@ export class PartitionLog extends DurableObject<Env> {
   private wakeWaiters(): void {
     for (const wake of [...this.waiters]) wake();
   }
+}
+
+/** A client request must reach the leader of the caller's epoch (Kafka's CurrentLeaderEpoch check). */
+function checkRole(role: ReplicaRole, ref: PartitionRef): Result<void> {
+  if (ref.leaderEpoch < role.leaderEpoch) {
+    return fail("FENCED_LEADER_EPOCH", `leader epoch ${ref.leaderEpoch} is older than the current ${role.leaderEpoch} (replica ${role.leader} leads)`, {
+      leader: role.leader,
+      leaderEpoch: role.leaderEpoch,
+    });
+  }
+  if (role.leader !== role.replicaId) {
+    return fail("NOT_LEADER_OR_FOLLOWER", `replica ${role.replicaId} does not lead this partition (replica ${role.leader} does, epoch ${role.leaderEpoch})`, {
+      leader: role.leader,
+      leaderEpoch: role.leaderEpoch,
+    });
+  }
+  if (ref.leaderEpoch > role.leaderEpoch) {
+    return fail("UNKNOWN_LEADER_EPOCH", `leader epoch ${ref.leaderEpoch} is newer than this replica knows (${role.leaderEpoch})`, { leaderEpoch: role.leaderEpoch });
+  }
+  return ok(undefined);
 }

@@ -2,17 +2,25 @@
 // partition_state, sealed ones as rows), serves reads by offset and time, deletes whole segments for retention, and
 // rewrites batches for compaction. Invariants: logStartOffset <= highWatermark <= logEndOffset; batches and segments
 // are contiguous ranges in offset order; tiered (remote) segments are a prefix of the log; the active segment is
-// always local. Without replicas every append is committed at once, so the high watermark equals the log end offset.
+// always local. With one replica every append is committed at once, so the high watermark equals the log end offset;
+// with more, the leader moves the high watermark as followers confirm (partition/replication.ts), and a follower's log
+// takes the leader's batches byte for byte (appendReplicated) and truncates where it diverged (truncateTo).
 import { assert } from "../errors";
 import { buildBatch, ENCODING_BY_CODE, ENCODING_CODE, joinJson, MAX_STAMP_BYTES, parseRecords, type PackedTails } from "../log/batch";
 import { ReadAccumulator, type ReadBatch } from "../log/batch-reader";
 import type { CompactedBatch, StoredBatch } from "../log/compaction";
-import type { ProducerEntry } from "../log/producer-state";
+import { recordBatch, type ProducerEntry } from "../log/producer-state";
+import { truncatedEpochs, withEpoch, type EpochEntry } from "../log/leader-epochs";
+import type { ReplicaRole, ReplicatedBatch, ReplicatedProducerBatch } from "../protocol";
+
+export type { ReplicaRole };
 import type { Encoding } from "../log/record";
 import { shouldRoll, type ActiveSegment, type SealedSegment } from "../log/segment-plan";
 import type { TopicConfig } from "../log/topic-config";
 import { TARGET_BATCH_ROW_BYTES } from "../limits";
 import { PARTITION_MIGRATIONS, PARTITION_SCHEMA, PARTITION_SCHEMA_VERSION } from "./schema";
+
+export const SOLE_REPLICA: ReplicaRole = { replicaId: 0, replicationFactor: 1, leader: 0, leaderEpoch: 0, isr: [0], placement: [] };
 
 export interface LogState {
   topic: string;
@@ -29,6 +37,7 @@ export interface LogState {
   batchCount: number;
   maxTimestampSoFar: number;
   active: ActiveSegment;
+  replication: ReplicaRole;
 }
 
 interface StateRow extends Record<string, SqlStorageValue> {
@@ -48,6 +57,7 @@ interface StateRow extends Record<string, SqlStorageValue> {
   active_batches: number;
   active_max_timestamp: number;
   active_created_ms: number;
+  replication: string | null;
 }
 
 interface BatchRow extends Record<string, SqlStorageValue> {
@@ -59,6 +69,12 @@ interface BatchRow extends Record<string, SqlStorageValue> {
   records: ArrayBuffer;
   positions: ArrayBuffer;
   offsets: ArrayBuffer | null;
+}
+
+interface ReplicaBatchRow extends BatchRow {
+  record_count: number;
+  max_timestamp: number;
+  producer: string | null;
 }
 
 export interface SegmentRow extends SealedSegment {
@@ -90,6 +106,8 @@ export class LocalLog {
   private persisted = false;
   /** Whether partition_state has its row (appends then update it narrowly). */
   private stateRowWritten = false;
+  /** The leader-epoch cache, read once (a replicated append consults it). */
+  private epochCache: EpochEntry[] | undefined;
 
   constructor(private readonly sql: SqlStorage) {
     // Tables are made on the first write, not here: describing or reading a partition never written (or one whose
@@ -127,7 +145,8 @@ export class LocalLog {
       next = {
         ...next,
         logEndOffset: r.last_offset + 1,
-        highWatermark: r.last_offset + 1,
+        // With replicas, a recovered batch is committed only once followers confirm it again.
+        highWatermark: next.replication.replicationFactor === 1 ? r.last_offset + 1 : next.highWatermark,
         sizeBytes: next.sizeBytes + r.size_bytes,
         batchCount: next.batchCount + 1,
         maxTimestampSoFar: Math.max(next.maxTimestampSoFar, r.max_timestamp_so_far),
@@ -144,10 +163,10 @@ export class LocalLog {
   }
 
   /** Records the topic metadata (first use, or a newer version). Offsets are untouched. */
-  adopt(meta: { topic: string; topicId: string; partition: number; version: number; config: TopicConfig }, nowMs: number): LogState {
+  adopt(meta: { topic: string; topicId: string; partition: number; version: number; config: TopicConfig; replication: ReplicaRole }, nowMs: number): LogState {
     const prev = this.state;
     const next: LogState = prev
-      ? { ...prev, metadataVersion: meta.version, config: meta.config }
+      ? { ...prev, metadataVersion: meta.version, config: meta.config, replication: meta.replication }
       : {
           topic: meta.topic,
           topicId: meta.topicId,
@@ -161,6 +180,7 @@ export class LocalLog {
           batchCount: 0,
           maxTimestampSoFar: -1,
           active: { baseOffset: 0, bytes: 0, batches: 0, maxTimestamp: -1, createdMs: nowMs },
+          replication: meta.replication,
         };
     if (this.persisted) this.writeState(next);
     else this.state = next; // written with the first append
@@ -172,7 +192,13 @@ export class LocalLog {
    * no await between the writes, so they commit together and the output gate holds the ack until durable. The
    * active segment rolls first when this append would pass segment.bytes or it is segment.ms old.
    */
-  append(encoding: Encoding, timestamps: ArrayLike<number>, tails: PackedTails, appendTimeMs: number): number {
+  append(
+    encoding: Encoding,
+    timestamps: ArrayLike<number>,
+    tails: PackedTails,
+    appendTimeMs: number,
+    producer?: Omit<ReplicatedProducerBatch, "baseOffset">,
+  ): number {
     const state = this.state;
     assert(state !== undefined, "append before the partition knows its topic");
     const count = tails.ends.length;
@@ -196,11 +222,12 @@ export class LocalLog {
       const batch = buildBatch(offset, timestamps, tails, from, to);
       if (batch.maxTimestamp > maxSoFar) maxSoFar = batch.maxTimestamp;
       const lastOffset = offset + (to - from) - 1;
+      const producerJson = producer !== undefined && to === count ? JSON.stringify({ ...producer, baseOffset }) : null;
       this.sql.exec(
-        `INSERT INTO batches (last_offset, base_offset, record_count, max_timestamp, max_timestamp_so_far, append_time, encoding, size_bytes, records, positions)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO batches (last_offset, base_offset, record_count, max_timestamp, max_timestamp_so_far, append_time, encoding, size_bytes, records, positions, producer)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         lastOffset, offset, to - from, batch.maxTimestamp, maxSoFar, appendTimeMs, ENCODING_CODE[encoding], batch.bytes.length,
-        batch.bytes, new Uint8Array(batch.positions.buffer),
+        batch.bytes, new Uint8Array(batch.positions.buffer), producerJson,
       );
       sizeBytes += batch.bytes.length;
       batchCount++;
@@ -210,7 +237,8 @@ export class LocalLog {
       offset = lastOffset + 1;
       from = to;
     }
-    const next: LogState = { ...s, logEndOffset: offset, highWatermark: offset, sizeBytes, batchCount, maxTimestampSoFar: maxSoFar, active };
+    const highWatermark = s.replication.replicationFactor === 1 ? offset : s.highWatermark;
+    const next: LogState = { ...s, logEndOffset: offset, highWatermark, sizeBytes, batchCount, maxTimestampSoFar: maxSoFar, active };
     this.checkInvariants(next);
     assert(next.logEndOffset === baseOffset + count, "offsets not contiguous after append");
     if (!this.stateRowWritten) {
@@ -224,6 +252,193 @@ export class LocalLog {
     // log. Every other change (roll, retention, tiering, compaction, config) writes the whole state row.
     this.state = next;
     return baseOffset;
+  }
+
+  /**
+   * A follower appends its leader's batches as they are (same offsets, bytes and producer stamps), rolling segments by
+   * its own rules; the batches must start at its log end. Producer state follows, so a follower elected leader
+   * deduplicates retries exactly as its predecessor would. One implicit transaction: no await inside.
+   */
+  appendReplicated(batches: readonly ReplicatedBatch[], nowMs: number): void {
+    if (batches.length === 0) return;
+    this.ensureTables();
+    for (const b of batches) {
+      const s0 = this.state!;
+      // A gap is allowed: compaction may have removed whole batches from the leader's log.
+      assert(b.baseOffset >= s0.logEndOffset && b.lastOffset >= b.baseOffset, "replicated batches must continue the log");
+      if (shouldRoll(s0.active, s0.config, nowMs, b.records.length)) this.roll(nowMs);
+      const s = this.state!;
+      const maxSoFar = Math.max(s.maxTimestampSoFar, b.maxTimestamp);
+      this.sql.exec(
+        `INSERT INTO batches (last_offset, base_offset, record_count, max_timestamp, max_timestamp_so_far, append_time, encoding, size_bytes, records, positions, offsets, producer)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        b.lastOffset, b.baseOffset, b.recordCount, b.maxTimestamp, maxSoFar, b.appendTimeMs, ENCODING_CODE[b.encoding], b.records.length, b.records,
+        new Uint8Array(b.positions.buffer, b.positions.byteOffset, b.positions.byteLength),
+        b.offsets === undefined ? null : new Uint8Array(b.offsets.buffer, b.offsets.byteOffset, b.offsets.byteLength),
+        b.producer === undefined ? null : JSON.stringify(b.producer),
+      );
+      if (b.producer !== undefined) {
+        const p = b.producer;
+        const count = b.lastOffset - p.baseOffset + 1;
+        this.saveProducerEntry(p.producerId, recordBatch(this.producerEntry(p.producerId), p, count, p.baseOffset, p.logAppendTimeMs, b.appendTimeMs));
+      }
+      const active = {
+        ...s.active,
+        bytes: s.active.bytes + b.records.length,
+        batches: s.active.batches + 1,
+        maxTimestamp: Math.max(s.active.maxTimestamp, b.maxTimestamp),
+      };
+      this.state = { ...s, logEndOffset: b.lastOffset + 1, sizeBytes: s.sizeBytes + b.records.length, batchCount: s.batchCount + 1, maxTimestampSoFar: maxSoFar, active };
+    }
+    this.checkInvariants(this.state!);
+    if (!this.stateRowWritten) this.writeState(this.state!);
+  }
+
+  /**
+   * Removes every batch at or after `offset` (a follower's divergent suffix, KIP-101), with the epoch entries and
+   * producer batches that described them. Truncation points are batch boundaries (epochs start at appends; pushes
+   * carry whole rows). Only uncommitted records lie there, so they are local: tiering, retention and compaction stop at
+   * the high watermark.
+   */
+  truncateTo(offset: number): void {
+    const s = this.state!;
+    if (offset >= s.logEndOffset) return;
+    this.ensureTables();
+    assert(offset >= this.localStartOffset() || offset <= s.logStartOffset, "truncating into tiered segments");
+    const straddling = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM batches WHERE base_offset < ? AND last_offset >= ?", offset, offset).one().n;
+    assert(straddling === 0, `truncation at ${offset} is not a batch boundary`);
+    const removed = this.sql.exec<{ n: number; bytes: number | null }>("SELECT count(*) AS n, sum(size_bytes) AS bytes FROM batches WHERE base_offset >= ?", offset).one();
+    this.sql.exec("DELETE FROM batches WHERE base_offset >= ?", offset);
+    // Sealed segments past the point go; one that straddles it becomes the active segment again.
+    this.sql.exec("DELETE FROM segments WHERE base_offset >= ? AND location = 'local'", offset);
+    let active = s.active;
+    const straddlingSegment = this.segments().find((seg) => seg.location === "local" && seg.lastOffset >= offset);
+    if (straddlingSegment !== undefined) {
+      this.sql.exec("DELETE FROM segments WHERE base_offset = ?", straddlingSegment.baseOffset);
+      active = { baseOffset: straddlingSegment.baseOffset, bytes: 0, batches: 0, maxTimestamp: -1, createdMs: straddlingSegment.createdMs };
+    } else if (active.baseOffset > offset) {
+      active = { ...active, baseOffset: offset };
+    }
+    const inActive = this.sql
+      .exec<{ n: number; bytes: number | null; ts: number | null }>("SELECT count(*) AS n, sum(size_bytes) AS bytes, max(max_timestamp) AS ts FROM batches WHERE base_offset >= ?", active.baseOffset)
+      .one();
+    active = { ...active, bytes: inActive.bytes ?? 0, batches: inActive.n, maxTimestamp: inActive.ts ?? -1 };
+    const last = this.sql.exec<{ so_far: number }>("SELECT max_timestamp_so_far AS so_far FROM batches ORDER BY last_offset DESC LIMIT 1").toArray()[0];
+    const lastSegment = this.segments().at(-1);
+    const maxTimestampSoFar = last?.so_far ?? lastSegment?.maxTimestampSoFar ?? -1;
+    this.sql.exec("DELETE FROM leader_epochs WHERE start_offset >= ?", offset);
+    this.epochCache = truncatedEpochs(this.epochs(), offset);
+    // Producer batches at or after the point no longer exist; a producer's retry of them is then accepted anew.
+    for (const row of this.sql.exec<{ producer_id: number; data: string }>("SELECT producer_id, data FROM producer_state").toArray()) {
+      const entry = JSON.parse(row.data) as ProducerEntry;
+      const kept = entry.batches.filter((b) => b.lastOffset < offset);
+      if (kept.length !== entry.batches.length) this.saveProducerEntry(row.producer_id, { ...entry, batches: kept });
+    }
+    const next: LogState = {
+      ...s,
+      logEndOffset: offset,
+      highWatermark: Math.min(s.highWatermark, offset),
+      logStartOffset: Math.min(s.logStartOffset, offset),
+      sizeBytes: s.sizeBytes - (removed.bytes ?? 0),
+      batchCount: s.batchCount - removed.n,
+      maxTimestampSoFar,
+      active,
+    };
+    this.checkInvariants(next);
+    this.writeState(next);
+  }
+
+  /**
+   * Empties the log and restarts it at `offset` (a follower behind its leader's log start: what it lacks no longer
+   * exists locally on the leader). Tiered objects of this replica are queued for deletion; returns their keys.
+   */
+  resetTo(offset: number, nowMs: number): string[] {
+    this.ensureTables();
+    const keys = this.allR2Keys();
+    for (const key of keys) this.sql.exec("INSERT OR IGNORE INTO r2_garbage (r2_key) VALUES (?)", key);
+    this.sql.exec("DELETE FROM batches");
+    this.sql.exec("DELETE FROM segments");
+    this.sql.exec("DELETE FROM leader_epochs");
+    this.epochCache = [];
+    this.sql.exec("DELETE FROM producer_state");
+    const s = this.state!;
+    this.writeState({
+      ...s,
+      logStartOffset: offset,
+      logEndOffset: offset,
+      highWatermark: offset,
+      sizeBytes: 0,
+      batchCount: 0,
+      maxTimestampSoFar: -1,
+      active: { baseOffset: offset, bytes: 0, batches: 0, maxTimestamp: -1, createdMs: nowMs },
+    });
+    return keys;
+  }
+
+  /** The leader-epoch cache, oldest first. A log written before replication existed is all epoch 0. */
+  epochs(): readonly EpochEntry[] {
+    if (!this.persisted) return [];
+    this.epochCache ??= this.sql
+      .exec<{ epoch: number; start_offset: number }>("SELECT epoch, start_offset FROM leader_epochs ORDER BY epoch")
+      .toArray()
+      .map((r) => ({ epoch: r.epoch, startOffset: r.start_offset }));
+    return this.epochCache;
+  }
+
+  /** Records that `epoch` starts at `offset` (a new leader at its log end; a follower as its leader's batches arrive). */
+  addEpoch(epoch: number, offset: number): void {
+    const cache = this.epochs();
+    const next = withEpoch(cache, epoch, offset);
+    if (next.length === cache.length) return;
+    this.ensureTables();
+    this.sql.exec("INSERT OR REPLACE INTO leader_epochs (epoch, start_offset) VALUES (?, ?)", epoch, offset);
+    this.epochCache = next;
+  }
+
+  /** Moves the high watermark (in memory: on restart it is the last recorded one until followers confirm again). */
+  setHighWatermark(offset: number): void {
+    const s = this.state!;
+    const highWatermark = Math.min(Math.max(offset, s.logStartOffset), s.logEndOffset);
+    if (highWatermark === s.highWatermark) return;
+    const next = { ...s, highWatermark };
+    this.checkInvariants(next);
+    this.state = next;
+  }
+
+  /** This replica's role changed (a new leader epoch, or an ISR change); written at once. */
+  setReplication(replication: ReplicaRole): void {
+    const next = { ...this.state!, replication };
+    if (this.persisted) this.writeState(next);
+    else this.state = next;
+  }
+
+  /** Local batches from `offset` on, as a follower stores them, up to about maxBytes (at least one). */
+  replicationBatches(offset: number, maxBytes: number): ReplicatedBatch[] {
+    if (!this.persisted) return [];
+    const out: ReplicatedBatch[] = [];
+    let bytes = 0;
+    const cursor = this.sql.exec<ReplicaBatchRow>(
+      `SELECT ${BATCH_COLUMNS}, record_count, max_timestamp, producer FROM batches WHERE last_offset >= ? ORDER BY last_offset`,
+      offset,
+    );
+    for (const row of cursor) {
+      if (out.length > 0 && bytes + row.size_bytes > maxBytes) break;
+      const b = toReadBatch(row);
+      out.push({
+        baseOffset: b.baseOffset,
+        lastOffset: b.lastOffset,
+        recordCount: row.record_count,
+        maxTimestamp: row.max_timestamp,
+        appendTimeMs: row.append_time,
+        encoding: b.encoding,
+        records: b.records,
+        positions: b.positions,
+        ...(b.offsets === undefined ? {} : { offsets: b.offsets }),
+        ...(row.producer === null ? {} : { producer: JSON.parse(row.producer) as ReplicatedProducerBatch }),
+      });
+      bytes += row.size_bytes;
+    }
+    return out;
   }
 
   /** Seals the active segment (if it holds anything) and starts a new one at the log end. */
@@ -498,10 +713,10 @@ export class LocalLog {
     this.ensureTables();
     this.sql.exec(
       `INSERT OR REPLACE INTO partition_state (id, topic, topic_id, partition, metadata_version, config, log_start_offset, log_end_offset, high_watermark,
-         size_bytes, batch_count, max_timestamp_so_far, active_base_offset, active_bytes, active_batches, active_max_timestamp, active_created_ms)
-       VALUES (0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         size_bytes, batch_count, max_timestamp_so_far, active_base_offset, active_bytes, active_batches, active_max_timestamp, active_created_ms, replication)
+       VALUES (0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       s.topic, s.topicId, s.partition, s.metadataVersion, JSON.stringify(s.config), s.logStartOffset, s.logEndOffset, s.highWatermark, s.sizeBytes, s.batchCount,
-      s.maxTimestampSoFar, s.active.baseOffset, s.active.bytes, s.active.batches, s.active.maxTimestamp, s.active.createdMs,
+      s.maxTimestampSoFar, s.active.baseOffset, s.active.bytes, s.active.batches, s.active.maxTimestamp, s.active.createdMs, JSON.stringify(s.replication),
     );
     this.stateRowWritten = true;
     this.state = s;
@@ -528,5 +743,6 @@ function fromRow(row: StateRow): LogState {
       maxTimestamp: row.active_max_timestamp,
       createdMs: row.active_created_ms,
     },
+    replication: row.replication === null ? SOLE_REPLICA : (JSON.parse(row.replication) as ReplicaRole),
   };
 }

@@ -1,6 +1,8 @@
 // The partition's background work, run from its one alarm in bounded steps, each idempotent (alarms are
 // at-least-once) and safe to interrupt: clean up after interrupted uploads and deleted segments, roll an aged
-// active segment, apply retention, move sealed segments to R2, compact. No request waits for any of it.
+// active segment, apply retention, move sealed segments to R2, compact. No request waits for any of it. Only segments
+// wholly below the high watermark are retained, tiered or compacted: records above it may still be truncated (a
+// follower's divergent suffix), and Kafka cleans only committed data too.
 import { compactBatch, indexKeys } from "../log/compaction";
 import { cleaningPlan, retentionCount, shouldRoll, tieringCount } from "../log/segment-plan";
 import { MAX_COMPACTION_PASS_BYTES, MAX_TIERED_SEGMENTS_PER_RUN } from "../limits";
@@ -29,7 +31,8 @@ export async function runMaintenance(log: LocalLog, tiered: TieredLog, nowMs: ()
 
   // 3. Retention: whole sealed segments, oldest first.
   const config = log.current!.config;
-  const deleteCount = retentionCount(log.segments(), log.current!.active.bytes, config, nowMs());
+  const committed = (segs: ReturnType<LocalLog["segments"]>) => segs.filter((seg) => seg.lastOffset < log.current!.highWatermark);
+  const deleteCount = Math.min(retentionCount(log.segments(), log.current!.active.bytes, config, nowMs()), committed(log.segments()).length);
   if (deleteCount > 0) {
     const keys = log.deleteOldestSegments(deleteCount);
     if (keys.length > 0) {
@@ -41,11 +44,11 @@ export async function runMaintenance(log: LocalLog, tiered: TieredLog, nowMs: ()
   // 4. Tiering: upload, then index, then delete local rows. The key is recorded as pending before the PUT, so an
   //    eviction between the PUT and the index leaves a pending key that step 1 of the next run deletes.
   let more = false;
-  const local = log.segments().filter((s) => s.location === "local");
+  const local = committed(log.segments()).filter((s) => s.location === "local");
   const tierCount = tieringCount(local, log.current!.active.bytes, config, nowMs(), settings.maxLocalBytes);
   for (const seg of local.slice(0, Math.min(tierCount, MAX_TIERED_SEGMENTS_PER_RUN))) {
     const s = log.current!;
-    const key = segmentKey(s.topicId, s.partition, seg.baseOffset, seg.lastOffset);
+    const key = segmentKey(s.topicId, s.partition, seg.baseOffset, seg.lastOffset, s.replication.replicaId);
     log.addPendingUpload(key, seg.baseOffset);
     const uploaded = await tiered.upload(key, log.batchesIn(seg.baseOffset, seg.lastOffset));
     // The segment may have been deleted (retention, DeleteRecords) or dropped while we uploaded: then the pending key
@@ -57,7 +60,7 @@ export async function runMaintenance(log: LocalLog, tiered: TieredLog, nowMs: ()
 
   // 5. Compaction: latest offset per key over the cleanable range, then each batch rewritten without what is
   //    superseded; offsets never change. A bounded pass; a dirtier log runs again.
-  const plan = cleaningPlan(log.segments().filter((s) => s.location === "local"), config, nowMs(), MAX_COMPACTION_PASS_BYTES);
+  const plan = cleaningPlan(committed(log.segments()).filter((s) => s.location === "local"), config, nowMs(), MAX_COMPACTION_PASS_BYTES);
   if (plan !== undefined) {
     const segments = log.segments().filter((s) => s.location === "local" && s.lastOffset < plan.end);
     const latest = new Map<string, number>();
@@ -73,7 +76,7 @@ export async function runMaintenance(log: LocalLog, tiered: TieredLog, nowMs: ()
       }
     }
     log.markCleaned(segments.map((s) => s.baseOffset), plan.end);
-    more ||= cleaningPlan(log.segments().filter((s) => s.location === "local"), config, nowMs(), MAX_COMPACTION_PASS_BYTES) !== undefined;
+    more ||= cleaningPlan(committed(log.segments()).filter((s) => s.location === "local"), config, nowMs(), MAX_COMPACTION_PASS_BYTES) !== undefined;
   }
   return more;
 }

@@ -5,7 +5,7 @@
 // from the batches after it when the object starts), every other change does. Versions live in a table because Durable
 // Objects do not support PRAGMA user_version.
 
-export const PARTITION_SCHEMA_VERSION = 2;
+export const PARTITION_SCHEMA_VERSION = 3;
 
 export const PARTITION_SCHEMA = `
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -26,7 +26,9 @@ CREATE TABLE IF NOT EXISTS partition_state (
   active_bytes INTEGER NOT NULL DEFAULT 0,
   active_batches INTEGER NOT NULL DEFAULT 0,
   active_max_timestamp INTEGER NOT NULL DEFAULT -1,
-  active_created_ms INTEGER NOT NULL DEFAULT 0
+  active_created_ms INTEGER NOT NULL DEFAULT 0,
+  -- this replica's id and role: {replicaId, replicationFactor, leader, leaderEpoch, isr} (JSON)
+  replication TEXT
 );
 CREATE TABLE IF NOT EXISTS producer_state (
   producer_id INTEGER PRIMARY KEY,
@@ -45,8 +47,14 @@ CREATE TABLE IF NOT EXISTS batches (
   records BLOB NOT NULL,
   positions BLOB NOT NULL,
   -- after compaction: each kept record's offset - base_offset (uint32); NULL while offsets are contiguous
-  offsets BLOB
+  offsets BLOB,
+  -- on the last row of an idempotent producer's append: {producerId, producerEpoch, baseSequence, baseOffset,
+  -- logAppendTimeMs} (JSON), so a follower, or a leader after a truncation, keeps the same producer state
+  producer TEXT
 );
+-- Kafka's leader-epoch cache: the first offset each leader epoch wrote (KIP-101). Replicas compare caches to find
+-- where a follower's log diverges from its leader's.
+CREATE TABLE IF NOT EXISTS leader_epochs (epoch INTEGER PRIMARY KEY, start_offset INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS segments (
   base_offset INTEGER PRIMARY KEY,
   last_offset INTEGER NOT NULL,
@@ -80,5 +88,9 @@ ALTER TABLE partition_state ADD COLUMN active_created_ms INTEGER NOT NULL DEFAUL
 ALTER TABLE batches ADD COLUMN offsets BLOB;
 UPDATE partition_state SET active_base_offset = log_start_offset, active_bytes = size_bytes, active_batches = batch_count,
   active_max_timestamp = max_timestamp_so_far;
+`,
+  3: `
+ALTER TABLE partition_state ADD COLUMN replication TEXT;
+ALTER TABLE batches ADD COLUMN producer TEXT;
 `,
 };

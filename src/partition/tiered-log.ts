@@ -1,7 +1,8 @@
 // The partition's tiered segments in R2: uploads a sealed segment as one immutable object (a new key per attempt,
 // written once), reads batches back with one ranged GET over the frames a read needs (the frame index lives in
 // SQLite, so nothing is ever listed), and deletes objects of deleted segments. Keys: <topicId>/<partition>/
-// <baseOffset>-<lastOffset>-<attempt uuid>.seg.
+// <baseOffset>-<lastOffset>-<attempt uuid>.seg for replica 0, <topicId>/<partition>/replica/<i>/... for replica i (each
+// replica tiers its own copy: a follower elected leader must be able to serve its whole log alone).
 import { ReadAccumulator, type ReadBatch } from "../log/batch-reader";
 import { decodeFrame, decodeIndex, encodeSegmentObject, encodeIndex, inflate, type FrameEntry } from "../log/segment-object";
 import type { SegmentRow } from "./local-log";
@@ -9,8 +10,9 @@ import type { SegmentRow } from "./local-log";
 /** R2 deletes take at most 1,000 keys per call. */
 const R2_DELETE_BATCH = 1000;
 
-export function segmentKey(topicId: string, partition: number, baseOffset: number, lastOffset: number): string {
-  return `${topicId}/${partition}/${String(baseOffset).padStart(20, "0")}-${String(lastOffset).padStart(20, "0")}-${crypto.randomUUID()}.seg`;
+export function segmentKey(topicId: string, partition: number, baseOffset: number, lastOffset: number, replica = 0): string {
+  const prefix = replica === 0 ? `${topicId}/${partition}` : `${topicId}/${partition}/replica/${replica}`;
+  return `${prefix}/${String(baseOffset).padStart(20, "0")}-${String(lastOffset).padStart(20, "0")}-${crypto.randomUUID()}.seg`;
 }
 
 export class TieredLog {

@@ -30,13 +30,58 @@ export function forget(topic: string): void {
   cache.delete(topic);
 }
 
+/** The ref of a partition's leader, as this metadata has it. */
 export function partitionRef(meta: TopicMetadata, partition: number): PartitionRef {
-  return { topic: meta.name, topicId: meta.topicId, partition, version: meta.version };
+  const lead = meta.leadership?.[partition];
+  const replica = lead?.leader ?? 0;
+  const hint = meta.placement.length > 0 ? meta.placement[replica % meta.placement.length] : undefined;
+  return {
+    topic: meta.name,
+    topicId: meta.topicId,
+    partition,
+    version: meta.version,
+    replica,
+    leaderEpoch: lead?.leaderEpoch ?? 0,
+    ...(hint === undefined ? {} : { locationHint: hint }),
+  };
 }
 
-/** Errors that mean "your metadata is out of date": refresh and retry once. */
+/**
+ * Errors that mean "your metadata is out of date" and that nothing was done: refresh and retry once. (A leader that
+ * lost its leadership after appending answers with `ambiguous` set: that one is not retried here.)
+ */
 export function isStaleMetadata(error: ErrorBody): boolean {
-  return error.type === "STALE_METADATA" || error.type === "UNKNOWN_TOPIC_ID" || error.type === "UNKNOWN_TOPIC_OR_PARTITION";
+  if (error.details?.ambiguous === true) return false;
+  return (
+    error.type === "STALE_METADATA" ||
+    error.type === "UNKNOWN_TOPIC_ID" ||
+    error.type === "UNKNOWN_TOPIC_OR_PARTITION" ||
+    error.type === "NOT_LEADER_OR_FOLLOWER" ||
+    error.type === "FENCED_LEADER_EPOCH" ||
+    error.type === "UNKNOWN_LEADER_EPOCH"
+  );
+}
+
+/**
+ * The partition's leader did not answer: ask the controller to elect another from the ISR (it first checks that the
+ * leader really does not answer). Answers the metadata to use next, or undefined when no leader could be elected.
+ */
+export async function failover(env: Env, meta: TopicMetadata, partition: number): Promise<TopicMetadata | undefined> {
+  if (meta.replicationFactor <= 1) return undefined;
+  try {
+    const seenEpoch = meta.leadership?.[partition]?.leaderEpoch ?? 0;
+    const elected = (await controllerStub(env).electLeader(meta.topicId, partition, "unavailable", seenEpoch)) as Result<TopicMetadata>;
+    if (elected.ok) {
+      remember(elected.value);
+      return elected.value;
+    }
+    if (elected.error.type === "ELECTION_NOT_NEEDED") return await topicMetadata(env, meta.name, true);
+    console.error(`no new leader for ${meta.name}/${partition}: ${elected.error.type} ${elected.error.message}`);
+    return undefined;
+  } catch (error) {
+    console.error(`leader election for ${meta.name}/${partition} failed: ${String(error)}`);
+    return undefined;
+  }
 }
 
 /** Throws UNKNOWN_TOPIC_OR_PARTITION unless 0 <= partition < count, refreshing stale metadata once first. */
@@ -59,8 +104,13 @@ export async function metadataWithPartition(env: Env, topic: string, partition: 
  */
 export async function callPartition<T>(env: Env, topic: string, partition: number, call: (ref: PartitionRef) => Promise<Result<T>>): Promise<T> {
   let meta = await metadataWithPartition(env, topic, partition);
-  let result = await objectCall(() => call(partitionRef(meta, partition)), "KAFKA_STORAGE_ERROR", `partition ${topic}/${partition}`);
-  if (!result.ok && isStaleMetadata(result.error)) {
+  let thrown = false;
+  let result = await objectCall(() => call(partitionRef(meta, partition)), "KAFKA_STORAGE_ERROR", `partition ${topic}/${partition}`, () => (thrown = true));
+  if (!result.ok && thrown) {
+    // The leader did not answer: with replicas, elect another and ask it (these calls are safe to repeat).
+    const next = await failover(env, meta, partition);
+    if (next !== undefined) result = await objectCall(() => call(partitionRef(next, partition)), "KAFKA_STORAGE_ERROR", `partition ${topic}/${partition}`);
+  } else if (!result.ok && isStaleMetadata(result.error)) {
     meta = await topicMetadata(env, topic, true);
     if (partition >= meta.partitionCount) throw KafkaError.from(result.error);
     result = await objectCall(() => call(partitionRef(meta, partition)), "KAFKA_STORAGE_ERROR", `partition ${topic}/${partition}`);
@@ -73,10 +123,16 @@ export async function callPartition<T>(env: Env, topic: string, partition: numbe
  * A Durable Object call that threw (the object was reset, overloaded, or unreachable) becomes a retriable
  * operating error instead of a 500: the caller may retry.
  */
-export async function objectCall<T>(call: () => Promise<Result<T>>, type: "KAFKA_STORAGE_ERROR" | "COORDINATOR_NOT_AVAILABLE", what: string): Promise<Result<T>> {
+export async function objectCall<T>(
+  call: () => Promise<Result<T>>,
+  type: "KAFKA_STORAGE_ERROR" | "COORDINATOR_NOT_AVAILABLE",
+  what: string,
+  threw?: () => void,
+): Promise<Result<T>> {
   try {
     return await call();
   } catch (error) {
+    threw?.();
     console.error(`${what} failed: ${error instanceof Error ? error.stack : String(error)}`);
     return { ok: false, error: errorBody(type, `${what} is unavailable; retry`) };
   }

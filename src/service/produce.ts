@@ -9,9 +9,9 @@ import { isProblem, RecordParser, type Encoding, type ParsedRecord } from "../lo
 import { isCompacted } from "../log/topic-config";
 import { MAX_PRODUCER_EPOCH, MAX_RECORDS_PER_REQUEST } from "../limits";
 import { MAX_SEQUENCE, type ProducerIdentity } from "../log/producer-state";
-import { partitionLogStub } from "../names";
+import { replicaStub } from "../names";
 import type { AppendRequest, AppendResult, TopicMetadata } from "../protocol";
-import { isStaleMetadata, metadataWithPartition, partitionRef, topicMetadata } from "./metadata";
+import { failover, isStaleMetadata, metadataWithPartition, partitionRef, topicMetadata } from "./metadata";
 import { integerField, onlyFields, requireObject } from "./validate";
 
 export type Acks = 0 | 1 | -1;
@@ -95,7 +95,7 @@ export async function produce(env: Env, topic: string, input: unknown, backgroun
     });
   }
 
-  const appends = [...groups].map(async ([partition, group]) => ({ partition, group, result: await appendWithRetry(env, meta, partition, encoding, group, producer) }));
+  const appends = [...groups].map(async ([partition, group]) => ({ partition, group, result: await appendWithRetry(env, meta, partition, acks, encoding, group, producer) }));
   if (acks === 0) {
     // Nobody hears the outcome of an acks=0 write, so failures go to the log at least.
     background(
@@ -153,9 +153,23 @@ function groupByPartition(parsed: ParsedRecord[], partitionOf: Int32Array): Map<
   return groups;
 }
 
-/** Appends one partition's records; on stale metadata refreshes it and retries once, to the same partition. */
-async function appendWithRetry(env: Env, meta: TopicMetadata, partition: number, encoding: Encoding, group: PartitionGroup, producer?: ProducerIdentity): Promise<Result<AppendResult>> {
+/**
+ * Appends one partition's records to its leader; on stale metadata (or a leader that changed before appending)
+ * refreshes it and retries once, to the same partition. A leader that does not answer is reported to the controller,
+ * which elects another: the answer is then a retriable error (the records may or may not have been written), and the
+ * producer's retry reaches the new leader.
+ */
+async function appendWithRetry(
+  env: Env,
+  meta: TopicMetadata,
+  partition: number,
+  acks: Acks,
+  encoding: Encoding,
+  group: PartitionGroup,
+  producer?: ProducerIdentity,
+): Promise<Result<AppendResult>> {
   const request: AppendRequest = {
+    acks,
     encoding,
     timestamps: Float64Array.from(group.timestamps),
     tails: packTails(group.tails),
@@ -163,18 +177,29 @@ async function appendWithRetry(env: Env, meta: TopicMetadata, partition: number,
     ...(producer ? { producer } : {}),
   };
   try {
-    let result = (await partitionLogStub(env, meta.topicId, partition).append(partitionRef(meta, partition), request)) as Result<AppendResult>;
+    const ref = partitionRef(meta, partition);
+    let result = (await replicaStub(env, ref).append(ref, request)) as Result<AppendResult>;
     if (!result.ok && isStaleMetadata(result.error)) {
       // A recreated topic has a new id: like Kafka's producer, send to the topic by name, same partition.
       const fresh = await topicMetadata(env, meta.name, true);
       if (partition >= fresh.partitionCount) return result;
-      result = (await partitionLogStub(env, fresh.topicId, partition).append(partitionRef(fresh, partition), request)) as Result<AppendResult>;
+      const freshRef = partitionRef(fresh, partition);
+      result = (await replicaStub(env, freshRef).append(freshRef, request)) as Result<AppendResult>;
     }
     return result;
   } catch (error) {
     if (error instanceof KafkaError) return { ok: false, error: error.body };
     // The object may or may not have written before failing: retriable, and possibly a duplicate on retry.
     console.error(`append to ${meta.name}/${partition} failed: ${String(error)}`);
-    return { ok: false, error: errorBody("KAFKA_STORAGE_ERROR", `partition ${partition} is unavailable: ${String(error)}`, { partition }) };
+    const next = await failover(env, meta, partition);
+    const elected = next !== undefined && partitionRef(next, partition).replica !== partitionRef(meta, partition).replica;
+    return {
+      ok: false,
+      error: errorBody(
+        "KAFKA_STORAGE_ERROR",
+        `partition ${partition}'s leader did not answer${elected ? `; replica ${partitionRef(next, partition).replica} leads now` : ""}: retry (the records may or may not have been written)`,
+        { partition, ambiguous: true },
+      ),
+    };
   }
 }

@@ -4,21 +4,22 @@ import type { Env } from "../env";
 import { KafkaError, unwrap } from "../errors";
 import { parseConfigChanges } from "../log/topic-config";
 import { topicNameError } from "../log/topic-name";
-import { MAX_PARTITIONS_PER_TOPIC, PARTITION_FANOUT_CONCURRENCY } from "../limits";
-import { controllerStub, partitionLogStub } from "../names";
+import { MAX_PARTITIONS_PER_TOPIC, MAX_REPLICATION_FACTOR, PARTITION_FANOUT_CONCURRENCY } from "../limits";
+import { controllerStub, replicaStub } from "../names";
 import { mapBounded } from "../concurrency";
 import type { PartitionDescription, TopicMetadata } from "../protocol";
 import { callPartition, forget, remember, topicMetadata } from "./metadata";
 import { integerField, onlyFields, requireObject } from "./validate";
 
-/** The replication factors this build can honour: replica objects arrive with replication (issue 6). */
-const SUPPORTED_REPLICATION_FACTOR = 1;
+/** Cloudflare's location hints (docs: durable-objects/reference/data-location). */
+export const LOCATION_HINTS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"] as const;
 
 export interface TopicSummary {
   name: string;
   topicId: string;
   partitionCount: number;
   replicationFactor: number;
+  placement: string[];
   config: Record<string, string>;
 }
 
@@ -27,7 +28,14 @@ export interface TopicDescription extends TopicSummary {
 }
 
 export function summary(meta: TopicMetadata): TopicSummary {
-  return { name: meta.name, topicId: meta.topicId, partitionCount: meta.partitionCount, replicationFactor: meta.replicationFactor, config: meta.config };
+  return {
+    name: meta.name,
+    topicId: meta.topicId,
+    partitionCount: meta.partitionCount,
+    replicationFactor: meta.replicationFactor,
+    placement: meta.placement,
+    config: meta.config,
+  };
 }
 
 export function checkTopicName(name: unknown): string {
@@ -38,13 +46,15 @@ export function checkTopicName(name: unknown): string {
 
 export async function createTopic(env: Env, input: unknown): Promise<TopicSummary> {
   const body = requireObject(input, "create topic request");
-  onlyFields(body, ["name", "partitions", "replicationFactor", "config"], "create topic request");
+  onlyFields(body, ["name", "partitions", "replicationFactor", "placement", "config"], "create topic request");
   const name = checkTopicName(body.name);
   const partitions = partitionCount(body.partitions, 1);
   const replicationFactor = replicationFactorField(body.replicationFactor);
+  const placement = placementField(body.placement, env.EDGELOG_REPLICA_PLACEMENT);
   const parsed = parseConfigChanges(body.config, false);
   if ("errors" in parsed) throw new KafkaError("INVALID_CONFIG", parsed.errors.join("; "), { errors: parsed.errors });
-  const meta = unwrap(await controllerStub(env).createTopic({ name, partitions, replicationFactor, config: parsed.change.set }));
+  checkMinInsync(parsed.change.set["min.insync.replicas"], replicationFactor);
+  const meta = unwrap(await controllerStub(env).createTopic({ name, partitions, replicationFactor, placement, config: parsed.change.set }));
   remember(meta);
   return summary(meta);
 }
@@ -57,7 +67,7 @@ export async function describeTopic(env: Env, topic: string): Promise<TopicDescr
   checkTopicName(topic);
   const meta = await topicMetadata(env, topic, true);
   const partitions = await mapBounded(meta.partitionCount, PARTITION_FANOUT_CONCURRENCY, (p) =>
-    callPartition(env, topic, p, (ref) => partitionLogStub(env, ref.topicId, p).describe(ref)),
+    callPartition(env, topic, p, (ref) => replicaStub(env, ref).describe(ref)),
   );
   return { ...summary(meta), partitions };
 }
@@ -69,6 +79,7 @@ export async function alterTopicConfig(env: Env, topic: string, input: unknown):
   if (body.config === undefined) throw new KafkaError("INVALID_REQUEST", "alter config request needs a config object");
   const parsed = parseConfigChanges(body.config, true);
   if ("errors" in parsed) throw new KafkaError("INVALID_CONFIG", parsed.errors.join("; "), { errors: parsed.errors });
+  if (parsed.change.set["min.insync.replicas"] !== undefined) checkMinInsync(parsed.change.set["min.insync.replicas"], (await topicMetadata(env, topic, true)).replicationFactor);
   const meta = unwrap(await controllerStub(env).alterConfig(topic, parsed.change));
   remember(meta);
   return summary(meta);
@@ -103,11 +114,34 @@ function partitionCount(value: unknown, fallback?: number): number {
 }
 
 function replicationFactorField(value: unknown): number {
-  if (value === undefined || value === null) return SUPPORTED_REPLICATION_FACTOR;
-  if (value !== SUPPORTED_REPLICATION_FACTOR) {
-    throw new KafkaError("INVALID_REPLICATION_FACTOR", `replicationFactor must be ${SUPPORTED_REPLICATION_FACTOR}: replica objects are not built yet`, {
-      supported: [SUPPORTED_REPLICATION_FACTOR],
+  if (value === undefined || value === null) return 1;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_REPLICATION_FACTOR) {
+    throw new KafkaError("INVALID_REPLICATION_FACTOR", `replicationFactor must be an integer from 1 to ${MAX_REPLICATION_FACTOR}, got ${JSON.stringify(value)}`, {
+      maxReplicationFactor: MAX_REPLICATION_FACTOR,
     });
   }
   return value;
+}
+
+/** Location hints for the replicas (replica i: placement[i % length]); default from EDGELOG_REPLICA_PLACEMENT. */
+function placementField(value: unknown, fallback: string | undefined): string[] {
+  const hints = value === undefined || value === null ? (fallback ?? "").split(",").map((h) => h.trim()).filter((h) => h !== "") : value;
+  const known = LOCATION_HINTS as readonly string[];
+  if (!Array.isArray(hints) || hints.length > MAX_REPLICATION_FACTOR || !hints.every((h) => typeof h === "string" && known.includes(h))) {
+    throw new KafkaError("INVALID_REQUEST", `placement must be a list of at most ${MAX_REPLICATION_FACTOR} location hints from ${known.join(", ")}, got ${JSON.stringify(hints).slice(0, 200)}`, {
+      field: "placement",
+      locationHints: known,
+    });
+  }
+  return hints as string[];
+}
+
+/** min.insync.replicas above the replication factor would refuse every acks=all write: refused up front. */
+function checkMinInsync(value: string | undefined, replicationFactor: number): void {
+  if (value !== undefined && Number(value) > replicationFactor) {
+    throw new KafkaError("INVALID_CONFIG", `min.insync.replicas ${value} is more than the replication factor ${replicationFactor}`, {
+      minInsyncReplicas: Number(value),
+      replicationFactor,
+    });
+  }
 }

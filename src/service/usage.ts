@@ -28,7 +28,7 @@ export async function usage(env: Env, topics: readonly string[], groups: readonl
   const metas = await Promise.all(topics.map((t) => topicMetadata(env, t, true)));
   const [controller, partitions, coordinators] = await Promise.all([
     controllerStub(env).usage(),
-    Promise.all(metas.map((m) => mapBounded(m.partitionCount, PARTITION_FANOUT_CONCURRENCY, (p) => partitionLogStub(env, m.topicId, p).usage()))),
+    Promise.all(metas.map((m) => mapBounded(m.partitionCount, PARTITION_FANOUT_CONCURRENCY, (p) => partitionUsage(env, m.topicId, p, m.replicationFactor)))),
     Promise.all(groups.map((g) => groupCoordinatorStub(env, g).usage())),
   ]);
   const all = [controller, ...partitions.flat(), ...coordinators];
@@ -40,4 +40,16 @@ export async function usage(env: Env, topics: readonly string[], groups: readonl
     groups: groups.map((groupId, i) => ({ groupId, usage: coordinators[i]! })),
     total,
   };
+}
+
+/** A partition's usage: all its replicas together (each is a billed object). A replica that does not answer counts 0. */
+async function partitionUsage(env: Env, topicId: string, partition: number, replicationFactor: number): Promise<UsageCounts> {
+  const replicas = await Promise.all(
+    Array.from({ length: replicationFactor }, (_, r) => (partitionLogStub(env, topicId, partition, r).usage() as Promise<UsageCounts>).catch(() => undefined)),
+  );
+  const sum: UsageCounts = { requests: 0, rowsRead: 0, rowsWritten: 0, r2ClassA: 0, r2ClassB: 0, activeMs: 0 };
+  for (const k of ["requests", "rowsRead", "rowsWritten", "r2ClassA", "r2ClassB", "activeMs"] as const) {
+    sum[k] = replicas.reduce((n, u) => n + (u?.[k] ?? 0), 0);
+  }
+  return sum;
 }

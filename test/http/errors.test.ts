@@ -31,6 +31,7 @@ import {
   MAX_TIMESTAMP_MS,
   MAX_TOPIC_NAME_LENGTH,
   MIN_SESSION_TIMEOUT_MS,
+  MAX_REPLICATION_FACTOR,
 } from "../../src/limits";
 import { api, createTopic, fetchFrom, produceTo, uniqueTopic, type ApiResponse } from "../helpers";
 
@@ -45,6 +46,12 @@ const C = uniqueTopic("compacted");
 const S = uniqueTopic("small");
 /** Exists so that the same name with '.' for '_' collides. */
 const DOTTED = `coll.${crypto.randomUUID().slice(0, 8)}`;
+/** Replication factor 2, min.insync.replicas 2, replica 1 down and out of the ISR: acks=all is refused. */
+const R = uniqueTopic("replicated");
+/** Replication factor 2 with both replicas down. */
+const D = uniqueTopic("down");
+/** Replication factor 2, replica 0 down after replica 1 took over. */
+const E = uniqueTopic("failed-over");
 /** A topic that never exists. */
 const MISSING = uniqueTopic("missing");
 /** A consumer group with one live member that owns both partitions of V and has committed V/0. */
@@ -303,7 +310,23 @@ const CASES: Case[] = [
   { name: "create: partitions fractional", method: "POST", path: "/v1/topics", body: { name: uniqueTopic("p"), partitions: 1.5 }, status: 400, type: "INVALID_PARTITIONS" },
   { name: "create: partitions not a number", method: "POST", path: "/v1/topics", body: { name: uniqueTopic("p"), partitions: "many" }, status: 400, type: "INVALID_PARTITIONS" },
   { name: "create: partitions over the limit", method: "POST", path: "/v1/topics", body: { name: uniqueTopic("p"), partitions: MAX_PARTITIONS_PER_TOPIC + 1 }, status: 400, type: "INVALID_PARTITIONS", details: { maxPartitions: MAX_PARTITIONS_PER_TOPIC } },
-  { name: "create: replicationFactor 3", method: "POST", path: "/v1/topics", body: { name: uniqueTopic("rf"), partitions: 1, replicationFactor: 3 }, status: 400, type: "INVALID_REPLICATION_FACTOR" },
+  { name: "create: replicationFactor over MAX_REPLICATION_FACTOR", method: "POST", path: "/v1/topics", body: { name: uniqueTopic("rf"), partitions: 1, replicationFactor: MAX_REPLICATION_FACTOR + 1 }, status: 400, type: "INVALID_REPLICATION_FACTOR" },
+  { name: "create: replicationFactor fractional", method: "POST", path: "/v1/topics", body: { name: uniqueTopic("rf"), partitions: 1, replicationFactor: 1.5 }, status: 400, type: "INVALID_REPLICATION_FACTOR" },
+  { name: "create: placement names an unknown location hint", method: "POST", path: "/v1/topics", body: { name: uniqueTopic("rf"), replicationFactor: 2, placement: ["mars"] }, status: 400, type: "INVALID_REQUEST" },
+  { name: "create: placement longer than MAX_REPLICATION_FACTOR", method: "POST", path: "/v1/topics", body: { name: uniqueTopic("rf"), replicationFactor: 2, placement: Array(MAX_REPLICATION_FACTOR + 1).fill("enam") }, status: 400, type: "INVALID_REQUEST" },
+  { name: "create: min.insync.replicas above the replication factor", method: "POST", path: "/v1/topics", body: { name: uniqueTopic("rf"), replicationFactor: 2, config: { "min.insync.replicas": 3 } }, status: 400, type: "INVALID_CONFIG" },
+  { name: "alter: min.insync.replicas above the replication factor", method: "PATCH", path: `/v1/topics/${R}`, body: { config: { "min.insync.replicas": 3 } }, status: 400, type: "INVALID_CONFIG" },
+  { name: "produce acks=all with fewer in-sync replicas than min.insync.replicas", method: "POST", path: `/v1/topics/${R}/partitions/0/records`, body: { records: [{ value: "x" }], acks: "all" }, status: 503, type: "NOT_ENOUGH_REPLICAS", details: { isr: [0], minInsyncReplicas: 2 } },
+  { name: "produce to a partition whose replicas are all down", method: "POST", path: `/v1/topics/${D}/partitions/0/records`, body: { records: [{ value: "x" }] }, status: 503, type: "KAFKA_STORAGE_ERROR" },
+  { name: "fetch from a partition whose replicas are all down", method: "GET", path: `/v1/topics/${D}/partitions/0/records?offset=0`, status: 503, type: "KAFKA_STORAGE_ERROR" },
+  { name: "elect unclean when no replica answers", method: "POST", path: `/v1/topics/${D}/partitions/0/elect`, body: { type: "unclean" }, status: 503, type: "LEADER_NOT_AVAILABLE" },
+  { name: "elect preferred when replica 0 already leads", method: "POST", path: `/v1/topics/${R}/partitions/0/elect`, body: { type: "preferred" }, status: 409, type: "ELECTION_NOT_NEEDED" },
+  { name: "elect on a topic with one replica", method: "POST", path: `/v1/topics/${V}/partitions/0/elect`, status: 409, type: "ELECTION_NOT_NEEDED" },
+  { name: "elect preferred when replica 0 is down", method: "POST", path: `/v1/topics/${E}/partitions/0/elect`, body: { type: "preferred" }, status: 503, type: "PREFERRED_LEADER_NOT_AVAILABLE" },
+  { name: "elect: unknown type", method: "POST", path: `/v1/topics/${R}/partitions/0/elect`, body: { type: "dirty" }, status: 400, type: "INVALID_REQUEST" },
+  { name: "faults: replica out of range", method: "POST", path: "/v1/faults", body: { topic: R, partition: 0, replica: 2, down: true }, status: 400, type: "INVALID_REQUEST" },
+  { name: "faults: down not a boolean", method: "POST", path: "/v1/faults", body: { topic: R, partition: 0, replica: 1, down: "yes" }, status: 400, type: "INVALID_REQUEST" },
+  { name: "faults: unknown topic", method: "POST", path: "/v1/faults", body: { topic: MISSING, partition: 0, replica: 0, down: true }, status: 404, type: "UNKNOWN_TOPIC_OR_PARTITION" },
   { name: "create: replicationFactor 0", method: "POST", path: "/v1/topics", body: { name: uniqueTopic("rf"), partitions: 1, replicationFactor: 0 }, status: 400, type: "INVALID_REPLICATION_FACTOR" },
   { name: "create: unknown config key", method: "POST", path: "/v1/topics", body: { name: uniqueTopic("cfg"), config: { "retention.hours": 1 } }, status: 400, type: "INVALID_CONFIG" },
   { name: "create: retention.ms not an integer", method: "POST", path: "/v1/topics", body: { name: uniqueTopic("cfg"), config: { "retention.ms": "soon" } }, status: 400, type: "INVALID_CONFIG" },
@@ -450,12 +473,15 @@ const CASES: Case[] = [
 const NOT_PROVOKABLE: Record<string, { reason: string }> = {
   UNKNOWN_SERVER_ERROR: { reason: "only programmer errors (failed assertions) answer 500" },
   CORRUPT_MESSAGE: { reason: "raised nowhere in src/ yet" },
-  LEADER_NOT_AVAILABLE: { reason: "raised nowhere in src/ yet (arrives with replication)" },
-  REQUEST_TIMED_OUT: { reason: "raised nowhere in src/ yet" },
+  REQUEST_TIMED_OUT: { reason: "an acks=all produce waiting ACKS_ALL_TIMEOUT_MS (30 s) for a reachable but stalled follower: too slow for a unit test" },
+  NOT_LEADER_OR_FOLLOWER: { reason: "answered by a replica that stopped leading; the router refreshes and retries unless the write was ambiguous: provoked in test/partition/replication.test.ts" },
+  NOT_ENOUGH_REPLICAS_AFTER_APPEND: { reason: "the records were written (the error says so), which this table forbids: provoked in test/partition/replication.test.ts" },
+  FENCED_LEADER_EPOCH: { reason: "internal: a stale leader or a stale route; the router refreshes its metadata and retries: provoked in test/partition/replication.test.ts" },
+  UNKNOWN_LEADER_EPOCH: { reason: "internal: a replica not yet told of a new leader epoch; the leader or router retries" },
+  ELIGIBLE_LEADERS_NOT_AVAILABLE: { reason: "internal: an election after the router found the leader unreachable; the client sees the retriable KAFKA_STORAGE_ERROR" },
   COORDINATOR_NOT_AVAILABLE: { reason: "only when a call to a group coordinator throws (object reset or unreachable)" },
   POLICY_VIOLATION: { reason: "only at MAX_TOPICS or MAX_GROUPS (10,000 each): too slow for a unit test" },
   GROUP_MAX_SIZE_REACHED: { reason: "only at MAX_MEMBERS_PER_GROUP (1,000 joins): provoked in limits.test.ts" },
-  KAFKA_STORAGE_ERROR: { reason: "only when a call to a partition object throws (object reset or storage failure)" },
   UNKNOWN_TOPIC_ID: { reason: "internal: the router refreshes its metadata and retries; never reaches a client" },
   STALE_METADATA: { reason: "internal: the router refreshes its metadata and retries; never reaches a client" },
   // This suite runs with auth off (the test config's explicit setting); test/auth/permissions.test.ts turns it on.
@@ -548,6 +574,14 @@ describe("every error type over HTTP", () => {
     await createTopic(C, 1, { "cleanup.policy": "compact" });
     await createTopic(S, 1, { "max.message.bytes": 100 });
     await createTopic(DOTTED, 1);
+    // Replicated fixtures, put in their failure states with the fault switch.
+    for (const t of [R, D, E]) expect((await api("POST", "/v1/topics", { name: t, replicationFactor: 2, config: t === R ? { "min.insync.replicas": 2 } : {} })).status).toBe(201);
+    expect((await api("POST", "/v1/faults", { topic: R, partition: 0, replica: 1, down: true })).status).toBe(200);
+    expect((await produceTo(R, 0, [{ value: "shrinks the ISR" }], { acks: "all" })).body.error.type).toBe("NOT_ENOUGH_REPLICAS_AFTER_APPEND");
+    for (const replica of [0, 1]) expect((await api("POST", "/v1/faults", { topic: D, partition: 0, replica, down: true })).status).toBe(200);
+    expect((await api("POST", "/v1/faults", { topic: E, partition: 0, replica: 0, down: true })).status).toBe(200);
+    expect((await produceTo(E, 0, [{ value: "moves the leader" }])).status).toBe(503);
+    expect((await api("GET", `/v1/topics/${E}`)).body.partitions[0].leader).toBe(1);
     const headers = [{ key: "h", value: "1" }, { key: "h", value: "2" }];
     expect((await produceTo(V, 0, [{ key: "a", value: "one", headers, timestamp: 1000 }, { value: null, timestamp: 2000 }, { key: "é", value: "trois" }])).status).toBe(200);
     expect((await produceTo(V, 1, [{ key: "b", value: "uno" }, { value: "dos", headers: [{ key: "x", value: null }] }])).status).toBe(200);

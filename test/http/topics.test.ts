@@ -87,7 +87,7 @@ describe("topics", () => {
     const { controllerStub } = await import("../../src/names");
     const controller = controllerStub(env);
     await controller.deleteTopic(t);
-    await controller.createTopic({ name: t, partitions: 1, replicationFactor: 1, config: {} });
+    await controller.createTopic({ name: t, partitions: 1, replicationFactor: 1, placement: [], config: {} });
     const p = await produceTo(t, 0, [{ value: "second life" }]);
     expect(p.status).toBe(200);
     expect(p.body.results[0].offset).toBe(0);

@@ -15,7 +15,7 @@ async function topicMeta(name: string): Promise<TopicMetadata> {
 }
 
 function ref(meta: TopicMetadata, partition = 0): PartitionRef {
-  return { topic: meta.name, topicId: meta.topicId, partition, version: 1 };
+  return { topic: meta.name, topicId: meta.topicId, partition, version: 1, replica: 0, leaderEpoch: 0 };
 }
 
 const tails = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `"key":null,"value":"v${from + i}","headers":[]}`);
