@@ -20,7 +20,7 @@ export function topicsCommand(io: Io): Command {
     .description("create a topic")
     .argument("<name>", "topic name: 1 to 249 of [a-zA-Z0-9._-]")
     .option("-p, --partitions <n>", "partition count (1 to 1024)", integer(1, 1024), 1)
-    .option("-r, --replication-factor <n>", "replicas per partition (1 until replication exists)", integer(1))
+    .option("-r, --replication-factor <n>", "replicas per partition (1 to 5; docs/replication.md)", integer(1))
     .option("-c, --config <key=value>", "a topic config; repeat for more", keyValue, [])
     .action(async (name: string, options: { partitions: number; replicationFactor?: number; config: [string, string][] }, command: Command) => {
       const ctx = CliContext.of(command, io);
