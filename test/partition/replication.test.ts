@@ -11,6 +11,7 @@ import type { PartitionRef, ReplicaStatus } from "../../src/protocol";
 import { setFault } from "../../src/service/replicas";
 import type { Env } from "../../src/env";
 import { KafkaError } from "../../src/errors";
+import { MAX_REPLICATION_FACTOR } from "../../src/limits";
 import { api, produceTo, readAll, uniqueTopic } from "../helpers";
 
 async function replicatedTopic(name: string, config: Record<string, unknown> = {}, replicationFactor = 3): Promise<string> {
@@ -194,6 +195,21 @@ describe("replication", () => {
     expect(elected.status, JSON.stringify(elected.body)).toBe(200);
     // Replica 0 now leads and serves the new leader's records, not its own divergent one.
     expect((await readAll(t, 0)).map((r) => r.value)).toEqual([...values("c", 4), ...values("d", 2)].map((x) => x.value));
+  });
+
+  it("takes replicationFactor and placement at their limit (MAX_REPLICATION_FACTOR), and refuses one over it", async () => {
+    const t = uniqueTopic("maxrf");
+    const placement = ["enam", "weur", "apac", "oc", "sam"].slice(0, MAX_REPLICATION_FACTOR);
+    const r = await api("POST", "/v1/topics", { name: t, replicationFactor: MAX_REPLICATION_FACTOR, placement, config: { "min.insync.replicas": MAX_REPLICATION_FACTOR } });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body).toMatchObject({ replicationFactor: MAX_REPLICATION_FACTOR, placement });
+    expect((await produceTo(t, 0, values("x", 3), { acks: "all" })).status).toBe(200);
+    const all = Array.from({ length: MAX_REPLICATION_FACTOR }, (_, i) => i);
+    expect(await partition0(t)).toMatchObject({ replicas: all, isr: all, highWatermark: 3 });
+    for (const i of all) expect((await status(r.body.topicId, i)).logEndOffset).toBe(3);
+    const over = await api("POST", "/v1/topics", { name: uniqueTopic("overrf"), replicationFactor: MAX_REPLICATION_FACTOR + 1 });
+    expect(over.status).toBe(400);
+    expect(over.body.error.type).toBe("INVALID_REPLICATION_FACTOR");
   });
 
   it("the fault switch does not exist in a production configuration", async () => {
