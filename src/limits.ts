@@ -16,6 +16,12 @@ export const MAX_PRODUCE_REQUEST_BYTES = 8 * 1024 * 1024;
 export const MAX_ADMIN_REQUEST_BYTES = 64 * 1024;
 /** Records per produce request: bounds router CPU per request and the per-record result list. */
 export const MAX_RECORDS_PER_REQUEST = 10_000;
+/** Group commit: the plain appends a partition object receives while its previous write is still committing are
+ *  written together as one batch row (PartitionLog.flushAppends), up to this many records: what one request may carry, so a merged append costs no more
+ *  than the largest single request does. */
+export const MAX_COALESCED_APPEND_RECORDS = MAX_RECORDS_PER_REQUEST;
+/** ...and up to this many bytes of packed record JSON: a whole produce body, well under the 32 MiB RPC message cap. */
+export const MAX_COALESCED_APPEND_BYTES = 8 * 1024 * 1024;
 /** Ceiling for max.message.bytes, and its default (Kafka's default message.max.bytes, 1 MiB + 12). A record's
  *  stored JSON must fit one SQLite row (2 MB), base64 included (4/3 of 1 MiB ~ 1.4 MB). */
 export const MAX_RECORD_BYTES = 1_048_588;

@@ -14,6 +14,8 @@ import { isCompacted } from "../log/topic-config";
 import {
   ACKS_ALL_TIMEOUT_MS,
   MAINTENANCE_CONTINUE_MS,
+  MAX_COALESCED_APPEND_BYTES,
+  MAX_COALESCED_APPEND_RECORDS,
   MAX_FETCH_WAITERS_PER_PARTITION,
   MAX_LOCAL_PARTITION_BYTES,
   PARTITION_MAINTENANCE_INTERVAL_MS,
@@ -42,6 +44,7 @@ import { runMaintenance } from "./maintenance";
 import { TieredLog } from "./tiered-log";
 import { ReadAccumulator } from "../log/batch-reader";
 import { parseRecords } from "../log/batch";
+import { mergeAppends, splitResult, takeGroup } from "./merge-appends";
 import { Usage, type UsageCounts } from "../usage";
 
 export class PartitionLog extends DurableObject<Env> {
@@ -66,6 +69,10 @@ export class PartitionLog extends DurableObject<Env> {
   private clockOffsetMs = 0;
   /** What this object consumed of the billed items (src/usage.ts). */
   private readonly meter = new Usage();
+  /** Plain appends waiting for the group commit (flushAppends), in arrival order. */
+  private readonly appendQueue: QueuedAppend[] = [];
+  /** The last group commit's durability, while unconfirmed: plain appends queue behind it. */
+  private committing: Promise<void> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -81,16 +88,13 @@ export class PartitionLog extends DurableObject<Env> {
     const role = checked.value.replication;
     const replicated = role.replicationFactor > 1;
     const waitForAll = replicated && request.acks === -1;
-    if (request.hasNullKey && isCompacted(config)) {
-      return fail("INVALID_RECORD", "Compacted topic cannot accept message without key", { topic: ref.topic, partition: ref.partition });
-    }
+    const refused = refuseAppend(checked.value, request, ref);
+    if (!refused.ok) return refused;
     const minIsr = Number(config["min.insync.replicas"]);
-    if (waitForAll && role.isr.length < minIsr) {
-      return fail("NOT_ENOUGH_REPLICAS", `${role.isr.length} in-sync replicas (${role.isr.join(", ")}), min.insync.replicas is ${minIsr}: nothing was written`, {
-        isr: role.isr,
-        minInsyncReplicas: minIsr,
-      });
-    }
+    // A plain append that needs nobody else's confirmation waits for the turn's group commit: everything that arrived
+    // meanwhile goes into the same batch row. An idempotent batch is sequence-checked and stamped as a unit, and an
+    // acks=all one waits for its own high watermark, so those are written alone, now.
+    if (request.producer === undefined && !waitForAll) return this.groupAppend(ref, request);
     const now = this.now();
     const logAppendTime = config["message.timestamp.type"] === "LogAppendTime";
     const producer = request.producer;
@@ -122,6 +126,88 @@ export class PartitionLog extends DurableObject<Env> {
       if (!committed.ok) return committed;
     }
     return ok({ baseOffset, logAppendTimeMs, duplicate: false });
+  }
+
+  /**
+   * Group commit for a plain append: written at once when no earlier write of this object is still committing, else
+   * queued until that commit is confirmed and then written together with everything else that queued meanwhile (one
+   * batch row, one commit, one output-gate wait). A lone append never waits for anything but its own commit; under
+   * concurrent appends the batch grows with the commit latency, as a broker's group commit does. Each part answers
+   * only once its records are durable (the output gate).
+   */
+  private groupAppend(ref: PartitionRef, request: AppendRequest): Promise<Result<AppendResult>> {
+    return new Promise((resolve, reject) => {
+      this.appendQueue.push({ ref, request, resolve, reject });
+      if (this.committing === undefined) void this.flushAppends();
+    });
+  }
+
+  /**
+   * Writes every queued plain append: groups of the same encoding, within MAX_COALESCED_APPEND_RECORDS/BYTES, each one
+   * append (offsets in arrival order), then watches the commit. Each part is checked again first, since the role, the topic or its config may
+   * have changed while it waited. No await between the writes: they commit together.
+   */
+  private async flushAppends(): Promise<void> {
+    const queue = this.appendQueue;
+    const answered: { part: QueuedAppend; result: Result<AppendResult> }[] = [];
+    const written: QueuedAppend[] = [];
+    try {
+      if (this.faulted) throw new Error("partition replica is unavailable (fault switch)");
+      const now = this.now();
+      while (queue.length > 0) {
+        const group = takeGroup(queue, MAX_COALESCED_APPEND_RECORDS, MAX_COALESCED_APPEND_BYTES, (a, b) => a.request.encoding === b.request.encoding);
+        const parts: QueuedAppend[] = [];
+        for (const part of group) {
+          const refused = this.recheckAppend(part);
+          if (refused.ok) parts.push(part);
+          else answered.push({ part, result: refused });
+        }
+        if (parts.length === 0) continue;
+        const state = this.log.current!;
+        const merged = mergeAppends(parts.map((p) => p.request));
+        const count = merged.tails.ends.length;
+        const logAppendTime = state.config["message.timestamp.type"] === "LogAppendTime";
+        const timestamps = logAppendTime ? new Float64Array(count).fill(now) : merged.timestamps;
+        const logAppendTimeMs = logAppendTime ? now : -1;
+        if (state.replication.replicationFactor > 1) this.log.addEpoch(state.replication.leaderEpoch, state.logEndOffset);
+        written.push(...parts);
+        const baseOffset = this.log.append(merged.encoding, timestamps, merged.tails, now);
+        const results = splitResult(ok({ baseOffset, logAppendTimeMs, duplicate: false }), parts.map((p) => p.request.tails.ends.length));
+        parts.forEach((part, i) => answered.push({ part, result: results[i]! }));
+      }
+      if (written.length > 0) {
+        // Appends that arrive before this commit is confirmed queue up and go together once it is.
+        const committing = this.ctx.storage.sync().finally(() => {
+          if (this.committing === committing) this.committing = undefined;
+          if (queue.length > 0 && this.committing === undefined) void this.flushAppends();
+        });
+        this.committing = committing;
+        if (this.log.current!.replication.replicationFactor > 1) this.replicator?.kick();
+        else this.wakeWaiters();
+        await this.ensureAlarm();
+      }
+    } catch (error) {
+      // What was taken fails as the call would have alone (an RPC exception); nothing answered ok was written.
+      for (const part of [...written, ...queue.splice(0)]) part.reject(error);
+      for (const { part, result } of answered) if (!result.ok) part.resolve(result);
+      return;
+    }
+    for (const { part, result } of answered) part.resolve(result);
+  }
+
+  /** A queued append checked again at flush time, synchronously: the same refusals checkRef and append make. */
+  private recheckAppend({ ref, request }: QueuedAppend): Result<void> {
+    if (this.dropped) return fail("UNKNOWN_TOPIC_OR_PARTITION", `topic '${ref.topic}' was deleted`, { topic: ref.topic });
+    const state = this.log.current;
+    if (state === undefined || state.topicId !== ref.topicId) return fail("UNKNOWN_TOPIC_ID", `partition object no longer belongs to topic id ${ref.topicId}`);
+    const role = checkRole(state.replication, ref);
+    if (!role.ok) return role;
+    if (ref.version < state.metadataVersion) {
+      return fail("STALE_METADATA", `topic '${ref.topic}' changed (metadata version ${state.metadataVersion}, request routed with ${ref.version})`, {
+        version: state.metadataVersion,
+      });
+    }
+    return refuseAppend(state, request, ref);
   }
 
   /**
@@ -637,6 +723,29 @@ export class PartitionLog extends DurableObject<Env> {
   private wakeWaiters(): void {
     for (const wake of [...this.waiters]) wake();
   }
+}
+
+interface QueuedAppend {
+  ref: PartitionRef;
+  request: AppendRequest;
+  resolve(result: Result<AppendResult>): void;
+  reject(error: unknown): void;
+}
+
+/** What no append may do whatever its kind: null keys on a compacted topic; acks=all below min.insync.replicas. */
+function refuseAppend(state: LogState, request: AppendRequest, ref: PartitionRef): Result<void> {
+  if (request.hasNullKey && isCompacted(state.config)) {
+    return fail("INVALID_RECORD", "Compacted topic cannot accept message without key", { topic: ref.topic, partition: ref.partition });
+  }
+  const role = state.replication;
+  const minIsr = Number(state.config["min.insync.replicas"]);
+  if (role.replicationFactor > 1 && request.acks === -1 && role.isr.length < minIsr) {
+    return fail("NOT_ENOUGH_REPLICAS", `${role.isr.length} in-sync replicas (${role.isr.join(", ")}), min.insync.replicas is ${minIsr}: nothing was written`, {
+      isr: role.isr,
+      minInsyncReplicas: minIsr,
+    });
+  }
+  return ok(undefined);
 }
 
 /** A client request must reach the leader of the caller's epoch (Kafka's CurrentLeaderEpoch check). */
