@@ -177,7 +177,8 @@ export class PartitionLog extends DurableObject<Env> {
       }
       if (written.length > 0) {
         // Appends that arrive before this commit is confirmed queue up and go together once it is.
-        const committing = this.ctx.storage.sync().finally(() => {
+        // (A failed commit breaks the object, which workerd restarts; the queue is only told to move on.)
+        const committing = this.ctx.storage.sync().catch(() => {}).finally(() => {
           if (this.committing === committing) this.committing = undefined;
           if (queue.length > 0 && this.committing === undefined) void this.flushAppends();
         });
