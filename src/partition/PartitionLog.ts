@@ -91,9 +91,9 @@ export class PartitionLog extends DurableObject<Env> {
     const refused = refuseAppend(checked.value, request, ref);
     if (!refused.ok) return refused;
     const minIsr = Number(config["min.insync.replicas"]);
-    // A plain append that needs nobody else's confirmation waits for the turn's group commit: everything that arrived
-    // meanwhile goes into the same batch row. An idempotent batch is sequence-checked and stamped as a unit, and an
-    // acks=all one waits for its own high watermark, so those are written alone, now.
+    // A plain append that needs nobody else's confirmation goes through the group commit (written now, or with the
+    // others that queue while an earlier write commits). An idempotent batch is sequence-checked and stamped as a
+    // unit, and an acks=all one on a replicated topic waits for its own high watermark: those are written alone, now.
     if (request.producer === undefined && !waitForAll) return this.groupAppend(ref, request);
     const now = this.now();
     const logAppendTime = config["message.timestamp.type"] === "LogAppendTime";
@@ -144,8 +144,8 @@ export class PartitionLog extends DurableObject<Env> {
 
   /**
    * Writes every queued plain append: groups of the same encoding, within MAX_COALESCED_APPEND_RECORDS/BYTES, each one
-   * append (offsets in arrival order), then watches the commit. Each part is checked again first, since the role, the topic or its config may
-   * have changed while it waited. No await between the writes: they commit together.
+   * append (offsets in arrival order), then watches the commit. Each part is checked again first, since the role, the
+   * topic or its config may have changed while it waited. No await between the writes: they commit together.
    */
   private async flushAppends(): Promise<void> {
     const queue = this.appendQueue;
@@ -188,7 +188,8 @@ export class PartitionLog extends DurableObject<Env> {
         await this.ensureAlarm();
       }
     } catch (error) {
-      // What was taken fails as the call would have alone (an RPC exception); nothing answered ok was written.
+      // Every part not refused fails as its call would have alone (an RPC exception: the router reports it as
+      // ambiguous); none was answered ok.
       for (const part of [...written, ...queue.splice(0)]) part.reject(error);
       for (const { part, result } of answered) if (!result.ok) part.resolve(result);
       return;
