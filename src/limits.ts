@@ -17,8 +17,8 @@ export const MAX_ADMIN_REQUEST_BYTES = 64 * 1024;
 /** Records per produce request: bounds router CPU per request and the per-record result list. */
 export const MAX_RECORDS_PER_REQUEST = 10_000;
 /** Group commit: the plain appends a partition object receives while its previous write is still committing are
- *  written together as one batch row (PartitionLog.flushAppends), up to this many records: what one request may carry, so a merged append costs no more
- *  than the largest single request does. */
+ *  written together as one batch row (PartitionLog.flushAppends), up to this many records: what one request may
+ *  carry, so a merged append costs no more than the largest single request does. */
 export const MAX_COALESCED_APPEND_RECORDS = MAX_RECORDS_PER_REQUEST;
 /** ...and up to this many bytes of packed record JSON. Group commit pays off for small appends; a fetch reads whole
  *  rows, so merging big appends into rows of up to TARGET_BATCH_ROW_BYTES would make every 1000-record fetch read ~1 MB

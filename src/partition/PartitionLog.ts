@@ -172,8 +172,8 @@ export class PartitionLog extends DurableObject<Env> {
         if (state.replication.replicationFactor > 1) this.log.addEpoch(state.replication.leaderEpoch, state.logEndOffset);
         written.push(...parts);
         const baseOffset = this.log.append(merged.encoding, timestamps, merged.tails, now);
-        const results = splitResult(ok({ baseOffset, logAppendTimeMs, duplicate: false }), parts.map((p) => p.request.tails.ends.length));
-        parts.forEach((part, i) => answered.push({ part, result: results[i]! }));
+        const results = splitResult({ baseOffset, logAppendTimeMs, duplicate: false }, parts.map((p) => p.request.tails.ends.length));
+        parts.forEach((part, i) => answered.push({ part, result: ok(results[i]!) }));
       }
       if (written.length > 0) {
         // Appends that arrive before this commit is confirmed queue up and go together once it is.

@@ -1,7 +1,7 @@
 // Group commit's pure parts: which waiting appends go together (takeGroup), the one append they make (mergeAppends),
 // and each part's answer from the merged one (splitResult). The partition object uses them to write the plain
-// appends that arrived in the same turn as one batch row (PartitionLog.flushAppends). Pure: no storage, no I/O.
-import type { Result } from "../errors";
+// appends that queued while its previous write was committing as one batch row (PartitionLog.flushAppends). Pure: no
+// storage, no I/O.
 import type { AppendRequest, AppendResult } from "../protocol";
 
 /**
@@ -54,13 +54,11 @@ export function mergeAppends(requests: readonly AppendRequest[]): AppendRequest 
   return { acks: first.acks, encoding: first.encoding, timestamps, tails: { bytes: out, ends }, hasNullKey: requests.some((r) => r.hasNullKey) };
 }
 
-/** Each part's answer from the merged one: its own base offset (parts are contiguous, in order), or the shared error. */
-export function splitResult(result: Result<AppendResult>, counts: readonly number[]): Result<AppendResult>[] {
-  if (!result.ok) return counts.map(() => result);
-  if (counts.length === 1) return [result];
-  let base = result.value.baseOffset;
+/** Each part's answer from the merged append's: its own base offset (parts are contiguous, in order). */
+export function splitResult(merged: AppendResult, counts: readonly number[]): AppendResult[] {
+  let base = merged.baseOffset;
   return counts.map((count) => {
-    const part: Result<AppendResult> = { ok: true, value: { baseOffset: base, logAppendTimeMs: result.value.logAppendTimeMs, duplicate: false } };
+    const part: AppendResult = { baseOffset: base, logAppendTimeMs: merged.logAppendTimeMs, duplicate: false };
     base += count;
     return part;
   });
