@@ -18,8 +18,10 @@ export interface Env {
   /** Bounds for a member's sessionTimeoutMs (ms; defaults 1000 and 1800000). */
   GROUP_MIN_SESSION_TIMEOUT_MS?: string;
   GROUP_MAX_SESSION_TIMEOUT_MS?: string;
-  /** How often a partition runs retention, tiering and compaction (ms; default 30000). */
-  PARTITION_MAINTENANCE_INTERVAL_MS?: string;
+  /** How soon a partition retries maintenance that was due but blocked by uncommitted records (ms; default 30000). */
+  PARTITION_MAINTENANCE_RETRY_MS?: string;
+  /** How long an acks=all produce waits for the in-sync replicas before REQUEST_TIMED_OUT (ms; default 30000). */
+  ACKS_ALL_TIMEOUT_MS?: string;
   /** Local bytes per partition before segments go to R2 regardless of local.retention.* (default 1e9). */
   MAX_LOCAL_PARTITION_BYTES?: string;
   /** Default replica placement for new topics: comma-separated location hints (e.g. "enam,weur,apac"). */

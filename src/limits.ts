@@ -103,8 +103,10 @@ export const MAX_PRODUCER_EPOCH = 32_767;
 /** Local bytes a partition keeps before sealed segments move to R2 whatever local.retention.* say: a Durable Object
  *  holds at most 10 GB, and a partition must stay far below that however large it grows. */
 export const MAX_LOCAL_PARTITION_BYTES = 1_000_000_000;
-/** How often a partition's alarm runs its background work (deployment var PARTITION_MAINTENANCE_INTERVAL_MS). */
-export const PARTITION_MAINTENANCE_INTERVAL_MS = 30_000;
+/** A partition's alarm is set for when its background work next falls due (segment.ms, retention, tiering, compaction
+ *  lag), never on an interval. Work that is due but cannot run yet (its segments are not committed by the replicas) is
+ *  tried again this much later (deployment var PARTITION_MAINTENANCE_RETRY_MS). */
+export const PARTITION_MAINTENANCE_RETRY_MS = 30_000;
 /** Segments uploaded to R2 per alarm run: bounds one run's time and memory (a segment is read whole). */
 export const MAX_TIERED_SEGMENTS_PER_RUN = 4;
 /** Bytes of segments one compaction pass reads and rewrites: bounds one alarm run (read one segment at a time). */
@@ -126,6 +128,9 @@ export const MAX_REPLICATION_FACTOR = 5;
 export const REPLICA_LAG_TIME_MAX_MS = 30_000;
 /** Bytes of batches in one push to a follower: far below the 32 MiB RPC limit, and several rows' worth. */
 export const REPLICA_PUSH_MAX_BYTES = 4 * 1024 * 1024;
+/** A replicated partition keeps its newest batches in memory up to this many bytes, so a push to followers sends what
+ *  was just appended without reading it back (one push's worth: a follower in sync never needs more). */
+export const REPLICA_TAIL_CACHE_BYTES = REPLICA_PUSH_MAX_BYTES;
 /** Kafka's replica.fetch.backoff.ms: after a failed push, the leader waits this long before trying that follower again
  *  (the alarm retries sooner only when the follower has fallen out of sync). */
 export const REPLICA_RETRY_BACKOFF_MS = 1_000;

@@ -3,21 +3,52 @@
 // Every replica of a partition is a PartitionLog object (one class in two roles, leader and follower): replica 0 keeps
 // the name a partition had before replication existed, replica i > 0 is "<topicId>/<partition>/replica/<i>".
 import type { Env } from "./env";
+import type { PartitionLog } from "./partition/PartitionLog";
 import type { PartitionRef } from "./protocol";
+import { isUnavailable, ObjectUnavailable, type Unavailable } from "./unavailable";
 
 export function partitionLogName(topicId: string, partition: number, replica = 0): string {
   return replica === 0 ? `${topicId}/${partition}` : `${topicId}/${partition}/replica/${replica}`;
 }
 
-/** A replica's stub; the location hint places the object when this call creates it (later calls cannot move it). */
+/** A replica's raw stub; the location hint places the object when this call creates it (later calls cannot move it).
+ *  Tests use it with runInDurableObject; code calls a replica through partitionLogClient. */
 export function partitionLogStub(env: Env, topicId: string, partition: number, replica = 0, locationHint?: string) {
   const id = env.PARTITION_LOG.idFromName(partitionLogName(topicId, partition, replica));
   return locationHint === undefined ? env.PARTITION_LOG.get(id) : env.PARTITION_LOG.get(id, { locationHint: locationHint as DurableObjectLocationHint });
 }
 
-/** The stub of the replica a ref addresses. */
-export function replicaStub(env: Env, ref: PartitionRef) {
-  return partitionLogStub(env, ref.topicId, ref.partition, ref.replica, ref.locationHint);
+/** A method of an object's RPC surface as its callers see it: plain data back, an unavailable object a throw. */
+type Reachable<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promise<Exclude<Awaited<R>, Unavailable>> : never;
+
+type RpcMethods<T> = { [K in keyof T as T[K] extends (...args: never[]) => unknown ? K : never]: Reachable<T[K]> };
+
+/** A partition replica's RPC surface, minus the Durable Object's own handlers. */
+export type PartitionLogClient = Omit<RpcMethods<PartitionLog>, "alarm" | "fetch" | "webSocketMessage" | "webSocketClose" | "webSocketError">;
+
+/** A replica's stub whose calls throw ObjectUnavailable when the replica answers UNAVAILABLE (its fault switch is
+ *  down), exactly as a call to an unreachable object throws. */
+export function partitionLogClient(env: Env, topicId: string, partition: number, replica = 0, locationHint?: string): PartitionLogClient {
+  return reachable(partitionLogStub(env, topicId, partition, replica, locationHint)) as unknown as PartitionLogClient;
+}
+
+/** The client of the replica a ref addresses. */
+export function replicaClient(env: Env, ref: PartitionRef): PartitionLogClient {
+  return partitionLogClient(env, ref.topicId, ref.partition, ref.replica, ref.locationHint);
+}
+
+function reachable<T extends object>(stub: T): T {
+  return new Proxy(stub, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property);
+      if (typeof property !== "string" || property === "then" || typeof value !== "function") return value;
+      return async (...args: unknown[]) => {
+        const result: unknown = await Reflect.apply(value, target, args);
+        if (isUnavailable(result)) throw new ObjectUnavailable(result.edgelogUnavailable);
+        return result;
+      };
+    },
+  });
 }
 
 /** One controller per deployment. */

@@ -20,7 +20,7 @@ export interface StoredToken {
   quotas: Quotas;
   createdMs: number;
 }
-import { partitionLogStub } from "../names";
+import { partitionLogClient } from "../names";
 import type { PartitionLeadership, ReplicaRole, ReplicaStatus, TopicMetadata } from "../protocol";
 import { CONTROLLER_COLUMNS, CONTROLLER_SCHEMA } from "./schema";
 import { Usage, type UsageCounts } from "../usage";
@@ -318,7 +318,7 @@ export class Controller extends DurableObject<Env> {
     const probe = async (replica: number): Promise<ReplicaStatus | undefined> => {
       try {
         const hint = placement.length > 0 ? placement[replica % placement.length] : undefined;
-        return (await partitionLogStub(this.env, topicId, partition, replica, hint).replicaStatus()) as ReplicaStatus;
+        return (await partitionLogClient(this.env, topicId, partition, replica, hint).replicaStatus()) as ReplicaStatus;
       } catch {
         return undefined;
       }
@@ -388,7 +388,7 @@ export class Controller extends DurableObject<Env> {
   /** Tells one replica its topic changed (a new leader); a replica that does not answer is told again by the alarm. */
   private async notify(topicId: string, partition: number, replica: number, version: number): Promise<void> {
     try {
-      await partitionLogStub(this.env, topicId, partition, replica).metadataChanged(version);
+      await partitionLogClient(this.env, topicId, partition, replica).metadataChanged(version);
       this.sql.exec("DELETE FROM pending_notifications WHERE topic_id = ? AND partition = ? AND replica = ? AND version <= ?", topicId, partition, replica, version);
     } catch (error) {
       console.error(`telling replica ${replica} of ${topicId}/${partition} about version ${version} failed (retried): ${String(error)}`);
@@ -397,7 +397,7 @@ export class Controller extends DurableObject<Env> {
 
   private async dropPartitions(topicId: string, partitionCount: number, replicationFactor: number): Promise<void> {
     const failures = await forEachBounded(partitionCount * replicationFactor, (i) =>
-      partitionLogStub(this.env, topicId, Math.floor(i / replicationFactor), i % replicationFactor).drop(),
+      partitionLogClient(this.env, topicId, Math.floor(i / replicationFactor), i % replicationFactor).drop(),
     );
     if (failures === 0) this.sql.exec("DELETE FROM pending_drops WHERE topic_id = ?", topicId);
   }
@@ -405,7 +405,7 @@ export class Controller extends DurableObject<Env> {
   /** Tells existing replicas their topic changed, so routers with older metadata are told to refresh. Best effort. */
   private async announce(topicId: string, partitionCount: number, replicationFactor: number, version: number): Promise<void> {
     await forEachBounded(partitionCount * replicationFactor, (i) =>
-      partitionLogStub(this.env, topicId, Math.floor(i / replicationFactor), i % replicationFactor).metadataChanged(version),
+      partitionLogClient(this.env, topicId, Math.floor(i / replicationFactor), i % replicationFactor).metadataChanged(version),
     );
   }
 

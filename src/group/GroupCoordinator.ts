@@ -6,13 +6,9 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
-import {
-  DEFAULT_HEARTBEAT_INTERVAL_MS,
-  DEFAULT_REBALANCE_TIMEOUT_MS,
-  DEFAULT_SESSION_TIMEOUT_MS,
-  GROUP_METADATA_REFRESH_MS,
-  MAX_MEMBERS_PER_GROUP,
-} from "../limits";
+import { Clock } from "../clock";
+import { DEFAULT_REBALANCE_TIMEOUT_MS, DEFAULT_SESSION_TIMEOUT_MS, MAX_MEMBERS_PER_GROUP } from "../limits";
+import { settings } from "../settings";
 import { controllerStub } from "../names";
 import { toTopicPartitions, tpKey, type TopicPartitions } from "./assignment";
 import { GroupState, type GroupData, type GroupStateName, type HeartbeatRequest, type HeartbeatResponse, type Member, type TopicSnapshot } from "./group-state";
@@ -70,8 +66,8 @@ export interface GroupDescription {
 export class GroupCoordinator extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private group: GroupState | undefined;
-  /** Tests shift the coordinator's clock through this seam instead of sleeping. */
-  private clockOffsetMs = 0;
+  /** Tests move it forward (session timeouts) instead of sleeping. */
+  readonly clock = new Clock();
   private refreshing: Promise<void> | undefined;
   private alarmAtMs: number | undefined;
   /** What this object consumed of the billed items (src/usage.ts). */
@@ -275,33 +271,28 @@ export class GroupCoordinator extends DurableObject<Env> {
   private async scheduleAlarm(): Promise<void> {
     const next = this.group?.nextDeadlineMs();
     if (next === undefined) return;
-    const at = next - this.clockOffsetMs; // the alarm runs on the real clock
+    const at = this.clock.toReal(next); // the alarm runs on the real clock
     if (this.alarmAtMs !== undefined && this.alarmAtMs <= at) return;
     this.alarmAtMs = at;
     await this.ctx.storage.setAlarm(at);
   }
 
   private now(): number {
-    return Date.now() + this.clockOffsetMs;
+    return this.clock.now();
   }
 
   private refreshIntervalMs(): number {
-    return numberVar(this.env.GROUP_METADATA_REFRESH_MS, GROUP_METADATA_REFRESH_MS);
+    return settings(this.env).groupMetadataRefreshMs;
   }
 
   private settings() {
     return {
       defaultSessionTimeoutMs: DEFAULT_SESSION_TIMEOUT_MS,
       defaultRebalanceTimeoutMs: DEFAULT_REBALANCE_TIMEOUT_MS,
-      heartbeatIntervalMs: numberVar(this.env.GROUP_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_INTERVAL_MS),
+      heartbeatIntervalMs: settings(this.env).groupHeartbeatIntervalMs,
       maxMembers: MAX_MEMBERS_PER_GROUP,
     };
   }
-}
-
-function numberVar(value: string | undefined, fallback: number): number {
-  const n = value === undefined ? NaN : Number(value);
-  return Number.isFinite(n) && n >= 0 ? n : fallback;
 }
 
 function notFound<T>(groupId: string): Result<T> {

@@ -7,6 +7,7 @@ import { compactBatch, indexKeys } from "../log/compaction";
 import { cleaningPlan, retentionCount, shouldRoll, tieringCount } from "../log/segment-plan";
 import { MAX_COMPACTION_PASS_BYTES, MAX_TIERED_SEGMENTS_PER_RUN } from "../limits";
 import type { LocalLog } from "./local-log";
+import type { SegmentRow } from "./segment-store";
 import { segmentKey, type TieredLog } from "./tiered-log";
 
 export interface MaintenanceSettings {
@@ -20,10 +21,10 @@ export async function runMaintenance(log: LocalLog, tiered: TieredLog, nowMs: ()
 
   // 1. Objects of deleted segments, and of uploads interrupted before their index was written: delete them.
   //    An interrupted upload's object was never indexed, so no read can see it; deleting it loses nothing.
-  const garbage = log.garbage();
+  const garbage = log.segments.garbage();
   if (garbage.length > 0) {
     await tiered.delete(garbage);
-    log.clearGarbage(garbage);
+    log.segments.clearGarbage(garbage);
   }
 
   // 2. Roll an active segment that is segment.ms old even when nothing is being appended.
@@ -31,52 +32,54 @@ export async function runMaintenance(log: LocalLog, tiered: TieredLog, nowMs: ()
 
   // 3. Retention: whole sealed segments, oldest first.
   const config = log.current!.config;
-  const committed = (segs: ReturnType<LocalLog["segments"]>) => segs.filter((seg) => seg.lastOffset < log.current!.highWatermark);
-  const deleteCount = Math.min(retentionCount(log.segments(), log.current!.active.bytes, config, nowMs()), committed(log.segments()).length);
+  const committed = (segs: readonly SegmentRow[]) => segs.filter((seg) => seg.lastOffset < log.current!.highWatermark);
+  const sealed = log.segments.list();
+  const deleteCount = Math.min(retentionCount(sealed, log.current!.active.bytes, config, nowMs()), committed(sealed).length);
   if (deleteCount > 0) {
     const keys = log.deleteOldestSegments(deleteCount);
     if (keys.length > 0) {
       await tiered.delete(keys);
-      log.clearGarbage(keys);
+      log.segments.clearGarbage(keys);
     }
   }
 
   // 4. Tiering: upload, then index, then delete local rows. The key is recorded as pending before the PUT, so an
   //    eviction between the PUT and the index leaves a pending key that step 1 of the next run deletes.
   let more = false;
-  const local = committed(log.segments()).filter((s) => s.location === "local");
+  const local = committed(log.segments.list()).filter((s) => s.location === "local");
   const tierCount = tieringCount(local, log.current!.active.bytes, config, nowMs(), settings.maxLocalBytes);
   for (const seg of local.slice(0, Math.min(tierCount, MAX_TIERED_SEGMENTS_PER_RUN))) {
     const s = log.current!;
     const key = segmentKey(s.topicId, s.partition, seg.baseOffset, seg.lastOffset, s.replication.replicaId);
-    log.addPendingUpload(key, seg.baseOffset);
-    const uploaded = await tiered.upload(key, log.batchesIn(seg.baseOffset, seg.lastOffset));
+    log.segments.addPendingUpload(key, seg.baseOffset);
+    const uploaded = await tiered.upload(key, log.batches.inRange(seg.baseOffset, seg.lastOffset));
     // The segment may have been deleted (retention, DeleteRecords) or dropped while we uploaded: then the pending key
     // stays and the next run deletes the object.
-    if (!log.segments().some((x) => x.baseOffset === seg.baseOffset && x.location === "local")) continue;
+    const still = log.segments.firstFrom(seg.baseOffset);
+    if (still?.baseOffset !== seg.baseOffset || still.location !== "local") continue;
     log.commitTiered(seg.baseOffset, key, uploaded.storedBytes, uploaded.batchIndex);
   }
   if (tierCount > MAX_TIERED_SEGMENTS_PER_RUN) more = true;
 
   // 5. Compaction: latest offset per key over the cleanable range, then each batch rewritten without what is
   //    superseded; offsets never change. A bounded pass; a dirtier log runs again.
-  const plan = cleaningPlan(committed(log.segments()).filter((s) => s.location === "local"), config, nowMs(), MAX_COMPACTION_PASS_BYTES);
+  const plan = cleaningPlan(committed(log.segments.list()).filter((s) => s.location === "local"), config, nowMs(), MAX_COMPACTION_PASS_BYTES);
   if (plan !== undefined) {
-    const segments = log.segments().filter((s) => s.location === "local" && s.lastOffset < plan.end);
+    const segments = log.segments.list().filter((s) => s.location === "local" && s.lastOffset < plan.end);
     const latest = new Map<string, number>();
     // One segment's batches in memory at a time.
     for (const seg of segments.filter((s) => s.lastOffset >= plan.firstDirty)) {
-      for (const b of log.batchesIn(Math.max(seg.baseOffset, plan.firstDirty), seg.lastOffset)) indexKeys(b, latest);
+      for (const b of log.batches.inRange(Math.max(seg.baseOffset, plan.firstDirty), seg.lastOffset)) indexKeys(b, latest);
     }
     const deleteRetentionMs = Number(config["delete.retention.ms"]);
     for (const seg of segments) {
-      for (const b of log.batchesIn(seg.baseOffset, seg.lastOffset)) {
+      for (const b of log.batches.inRange(seg.baseOffset, seg.lastOffset)) {
         const compacted = compactBatch(b, latest, nowMs(), deleteRetentionMs);
         if (compacted) log.rewriteBatch(b, compacted, seg.baseOffset);
       }
     }
-    log.markCleaned(segments.map((s) => s.baseOffset), plan.end);
-    more ||= cleaningPlan(committed(log.segments()).filter((s) => s.location === "local"), config, nowMs(), MAX_COMPACTION_PASS_BYTES) !== undefined;
+    log.segments.markCleaned(segments.map((s) => s.baseOffset), plan.end);
+    more ||= cleaningPlan(committed(log.segments.list()).filter((s) => s.location === "local"), config, nowMs(), MAX_COMPACTION_PASS_BYTES) !== undefined;
   }
   return more;
 }

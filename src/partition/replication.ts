@@ -164,7 +164,7 @@ export class Replicator {
           ...base,
           ...(f.truncateTo === undefined ? {} : { truncateTo: f.truncateTo, ...(f.reset ? { reset: true } : {}) }),
           batches,
-          epochs: batches.length === 0 ? [] : epochsCovering(this.host.log.epochs(), batches[0]!.baseOffset, last),
+          epochs: batches.length === 0 ? [] : epochsCovering(this.host.log.epochs.entries(), batches[0]!.baseOffset, last),
         };
       }
       let answer: Result<ReplicateResponse>;
@@ -226,7 +226,7 @@ export class Replicator {
   /** After a probe: where the follower's log stops agreeing with ours, or a reset when it is behind our log start. */
   private diverge(f: Follower, r: ReplicateResponse): void {
     const s = this.host.log.current!;
-    const leader = { epochs: this.host.log.epochs() as EpochEntry[], logEndOffset: s.logEndOffset };
+    const leader = { epochs: this.host.log.epochs.entries() as EpochEntry[], logEndOffset: s.logEndOffset };
     const point = divergenceOffset(leader, { epochs: r.epochs, logEndOffset: r.logEndOffset, logStartOffset: r.logStartOffset });
     if (r.logEndOffset < s.logStartOffset || point < r.logStartOffset) {
       // Nothing the follower holds is still in our log (or it starts past our log end): it starts over at our log start.

@@ -1,18 +1,18 @@
 // The partition's tiered segments in R2: uploads a sealed segment as one immutable object (a new key per attempt,
-// written once), reads batches back with one ranged GET over the frames a read needs (the frame index lives in
-// SQLite, so nothing is ever listed), and deletes objects of deleted segments. Keys: <topicId>/<partition>/
-// <baseOffset>-<lastOffset>-<attempt uuid>.seg for replica 0, <topicId>/<partition>/replica/<i>/... for replica i (each
-// replica tiers its own copy: a follower elected leader must be able to serve its whole log alone).
-import { ReadAccumulator, type ReadBatch } from "../log/batch-reader";
+// written once), reads batches back with ranged GETs over just the frames a read needs (the frame index lives in
+// SQLite, so nothing is ever listed), and deletes objects of deleted segments. Keys are the replica's object name
+// (names.ts) followed by /<baseOffset>-<lastOffset>-<attempt uuid>.seg: each replica tiers its own copy, since a
+// follower elected leader must be able to serve its whole log alone.
+import type { ReadAccumulator, ReadBatch } from "../log/batch-reader";
 import { decodeFrame, decodeIndex, encodeSegmentObject, encodeIndex, inflate, type FrameEntry } from "../log/segment-object";
-import type { SegmentRow } from "./local-log";
+import { partitionLogName } from "../names";
+import type { TieredSegment } from "./segment-store";
 
 /** R2 deletes take at most 1,000 keys per call. */
 const R2_DELETE_BATCH = 1000;
 
 export function segmentKey(topicId: string, partition: number, baseOffset: number, lastOffset: number, replica = 0): string {
-  const prefix = replica === 0 ? `${topicId}/${partition}` : `${topicId}/${partition}/replica/${replica}`;
-  return `${prefix}/${String(baseOffset).padStart(20, "0")}-${String(lastOffset).padStart(20, "0")}-${crypto.randomUUID()}.seg`;
+  return `${partitionLogName(topicId, partition, replica)}/${String(baseOffset).padStart(20, "0")}-${String(lastOffset).padStart(20, "0")}-${crypto.randomUUID()}.seg`;
 }
 
 export class TieredLog {
@@ -26,35 +26,36 @@ export class TieredLog {
   }
 
   /** Reads a tiered segment's records from acc.nextOffset on into `acc`, fetching only the frames needed. */
-  async read(segment: SegmentRow, acc: ReadAccumulator, maxBytes: number): Promise<void> {
-    if (acc.done || segment.r2Key === null || segment.batchIndex === null) return;
+  async read(segment: TieredSegment, acc: ReadAccumulator, maxBytes: number): Promise<void> {
+    if (acc.done) return;
+    for (const batch of await this.frames(segment, acc.nextOffset, maxBytes - acc.bytes)) {
+      if (acc.done) break;
+      acc.add(batch);
+    }
+  }
+
+  /**
+   * The segment's batches from the one holding `offset` on, as many as cover about `rawBytes` of uncompressed frames
+   * (at least one): one ranged GET. Follower catch-up and ListOffsets by time page through a segment with it.
+   */
+  async frames(segment: TieredSegment, offset: number, rawBytes: number): Promise<ReadBatch[]> {
     const index = decodeIndex(segment.batchIndex);
-    const first = index.findIndex((e) => e.lastOffset >= acc.nextOffset);
-    if (first < 0) return;
-    // Frames until the uncompressed bytes cover what the read may still take (records JSON is most of a frame).
+    const first = index.findIndex((e) => e.lastOffset >= offset);
+    if (first < 0) return [];
+    // Frames until the uncompressed bytes cover what the caller may still take (records JSON is most of a frame).
     let last = first;
     let raw = index[first]!.rawBytes;
-    while (last + 1 < index.length && raw < maxBytes - acc.bytes) raw += index[++last]!.rawBytes;
+    while (last + 1 < index.length && raw < rawBytes) raw += index[++last]!.rawBytes;
     const start = index[first]!.frameStart;
     const end = index[last]!.frameStart + index[last]!.frameLength;
     const object = await this.bucket.get(segment.r2Key, { range: { offset: start, length: end - start } });
     if (object === null) throw new Error(`tiered segment object ${segment.r2Key} is missing`);
     const bytes = new Uint8Array(await object.arrayBuffer());
-    for (let i = first; i <= last && !acc.done; i++) {
-      const entry: FrameEntry = index[i]!;
-      const frame = bytes.subarray(entry.frameStart - start, entry.frameStart - start + entry.frameLength);
-      acc.add(decodeFrame(await inflate(frame), entry));
-    }
-  }
-
-  /** Every batch of a tiered segment (ListOffsets by time over tiered data). */
-  async batches(segment: SegmentRow): Promise<ReadBatch[]> {
-    if (segment.r2Key === null || segment.batchIndex === null) return [];
-    const object = await this.bucket.get(segment.r2Key);
-    if (object === null) throw new Error(`tiered segment object ${segment.r2Key} is missing`);
-    const bytes = new Uint8Array(await object.arrayBuffer());
     const out: ReadBatch[] = [];
-    for (const entry of decodeIndex(segment.batchIndex)) out.push(decodeFrame(await inflate(bytes.subarray(entry.frameStart, entry.frameStart + entry.frameLength)), entry));
+    for (let i = first; i <= last; i++) {
+      const entry: FrameEntry = index[i]!;
+      out.push(decodeFrame(await inflate(bytes.subarray(entry.frameStart - start, entry.frameStart - start + entry.frameLength)), entry));
+    }
     return out;
   }
 

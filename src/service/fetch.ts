@@ -11,7 +11,7 @@ import {
   MAX_FETCH_WAIT_MS,
   MAX_TIMESTAMP_MS,
 } from "../limits";
-import { replicaStub } from "../names";
+import { replicaClient } from "../names";
 import type { ListedOffset, OffsetSpec, ReadRequest, ReadResult } from "../protocol";
 import { callPartition } from "./metadata";
 import { parseEncoding } from "./produce";
@@ -41,7 +41,7 @@ export function parsePartition(value: unknown): number {
 }
 
 export async function fetchRecords(env: Env, topic: string, partition: number, request: ReadRequest): Promise<ReadResult> {
-  return callPartition(env, topic, partition, (ref) => replicaStub(env, ref).read(ref, request));
+  return callPartition(env, topic, partition, (ref) => replicaClient(env, ref).read(ref, request));
 }
 
 /** `at`: "earliest", "latest", Kafka's sentinels -2 / -1, or a timestamp in ms. */
@@ -53,7 +53,7 @@ export function parseOffsetSpec(at: unknown): OffsetSpec {
 }
 
 export async function listOffsets(env: Env, topic: string, partition: number, spec: OffsetSpec): Promise<ListedOffset> {
-  return callPartition(env, topic, partition, (ref) => replicaStub(env, ref).listOffsets(ref, spec));
+  return callPartition(env, topic, partition, (ref) => replicaClient(env, ref).listOffsets(ref, spec));
 }
 
 /** Kafka's DeleteRecords: {beforeOffset} moves the partition's logStartOffset (at most to its high watermark). */
@@ -61,6 +61,6 @@ export async function deleteRecords(env: Env, topic: string, partition: number, 
   const body = requireObject(input, "delete-records request");
   onlyFields(body, ["beforeOffset"], "delete-records request");
   const beforeOffset = integerField(body.beforeOffset, "beforeOffset", 0, Number.MAX_SAFE_INTEGER);
-  const result = await callPartition(env, topic, partition, (ref) => replicaStub(env, ref).deleteRecords(ref, beforeOffset));
+  const result = await callPartition(env, topic, partition, (ref) => replicaClient(env, ref).deleteRecords(ref, beforeOffset));
   return { partition, logStartOffset: result.logStartOffset };
 }

@@ -15,13 +15,12 @@ import {
   MAX_MEMBER_ID_LENGTH,
   MAX_OFFSETS_PER_COMMIT,
   MAX_REBALANCE_TIMEOUT_MS,
-  MAX_SESSION_TIMEOUT_MS,
   MAX_SUBSCRIBED_TOPICS,
   MAX_TIMESTAMP_MS,
-  MIN_SESSION_TIMEOUT_MS,
   PARTITION_FANOUT_CONCURRENCY,
 } from "../limits";
-import { controllerStub, groupCoordinatorStub, replicaStub } from "../names";
+import { settings } from "../settings";
+import { controllerStub, groupCoordinatorStub, replicaClient } from "../names";
 import { mapBounded } from "../concurrency";
 import type { TopicMetadata } from "../protocol";
 import { callPartition, metadataWithPartition, objectCall, topicMetadata } from "./metadata";
@@ -42,9 +41,8 @@ export function checkGroupId(groupId: unknown): string {
 }
 
 function sessionBounds(env: Env): [number, number] {
-  const min = Number(env.GROUP_MIN_SESSION_TIMEOUT_MS ?? MIN_SESSION_TIMEOUT_MS);
-  const max = Number(env.GROUP_MAX_SESSION_TIMEOUT_MS ?? MAX_SESSION_TIMEOUT_MS);
-  return [Number.isFinite(min) ? min : MIN_SESSION_TIMEOUT_MS, Number.isFinite(max) ? max : MAX_SESSION_TIMEOUT_MS];
+  const s = settings(env);
+  return [s.groupMinSessionTimeoutMs, s.groupMaxSessionTimeoutMs];
 }
 
 export function parseHeartbeat(env: Env, input: unknown): HeartbeatRequest {
@@ -174,7 +172,7 @@ export async function groupOffsets(env: Env, groupId: string): Promise<GroupOffs
     // Offsets committed against an earlier topic of the same name do not apply to this one (Kafka deletes them).
     const committed = new Map([...all].filter(([, o]) => o.topicId === meta.topicId));
     const partitions = await mapBounded(count, PARTITION_FANOUT_CONCURRENCY, async (p) => {
-      const hw = (await callPartition(env, topic, p, (ref) => replicaStub(env, ref).listOffsets(ref, "latest"))).offset;
+      const hw = (await callPartition(env, topic, p, (ref) => replicaClient(env, ref).listOffsets(ref, "latest"))).offset;
       const c = committed.get(p);
       return { partition: p, committedOffset: c?.committedOffset ?? null, metadata: c?.metadata ?? null, highWatermark: hw, lag: c === undefined ? null : Math.max(0, hw - c.committedOffset) };
     });
@@ -211,7 +209,7 @@ export async function resetOffsets(env: Env, groupId: string, input: unknown): P
   }
   const offsets = await mapBounded(partitions.length, PARTITION_FANOUT_CONCURRENCY, async (i) => {
     const p = partitions[i]!;
-    const listed = (spec: "earliest" | "latest" | { timestamp: number }) => callPartition(env, topic, p, (ref) => replicaStub(env, ref).listOffsets(ref, spec));
+    const listed = (spec: "earliest" | "latest" | { timestamp: number }) => callPartition(env, topic, p, (ref) => replicaClient(env, ref).listOffsets(ref, spec));
     if (target === "earliest" || target === "latest") return { partition: p, offset: (await listed(target)).offset };
     if ("timestamp" in target) {
       const found = (await listed(target)).offset;

@@ -9,7 +9,7 @@ import { isProblem, RecordParser, type Encoding, type ParsedRecord } from "../lo
 import { isCompacted } from "../log/topic-config";
 import { MAX_PRODUCER_EPOCH, MAX_RECORDS_PER_REQUEST } from "../limits";
 import { MAX_SEQUENCE, type ProducerIdentity } from "../log/producer-state";
-import { replicaStub } from "../names";
+import { replicaClient } from "../names";
 import type { AppendRequest, AppendResult, TopicMetadata } from "../protocol";
 import { failover, isStaleMetadata, metadataWithPartition, partitionRef, topicMetadata } from "./metadata";
 import { integerField, onlyFields, requireObject } from "./validate";
@@ -178,13 +178,13 @@ async function appendWithRetry(
   };
   try {
     const ref = partitionRef(meta, partition);
-    let result = (await replicaStub(env, ref).append(ref, request)) as Result<AppendResult>;
+    let result = await replicaClient(env, ref).append(ref, request);
     if (!result.ok && isStaleMetadata(result.error)) {
       // A recreated topic has a new id: like Kafka's producer, send to the topic by name, same partition.
       const fresh = await topicMetadata(env, meta.name, true);
       if (partition >= fresh.partitionCount) return result;
       const freshRef = partitionRef(fresh, partition);
-      result = (await replicaStub(env, freshRef).append(freshRef, request)) as Result<AppendResult>;
+      result = await replicaClient(env, freshRef).append(freshRef, request);
     }
     return result;
   } catch (error) {

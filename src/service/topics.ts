@@ -5,7 +5,7 @@ import { KafkaError, unwrap } from "../errors";
 import { parseConfigChanges } from "../log/topic-config";
 import { topicNameError } from "../log/topic-name";
 import { MAX_PARTITIONS_PER_TOPIC, MAX_REPLICATION_FACTOR, PARTITION_FANOUT_CONCURRENCY } from "../limits";
-import { controllerStub, replicaStub } from "../names";
+import { controllerStub, replicaClient } from "../names";
 import { mapBounded } from "../concurrency";
 import type { PartitionDescription, TopicMetadata } from "../protocol";
 import { callPartition, forget, remember, topicMetadata } from "./metadata";
@@ -67,7 +67,7 @@ export async function describeTopic(env: Env, topic: string): Promise<TopicDescr
   checkTopicName(topic);
   const meta = await topicMetadata(env, topic, true);
   const partitions = await mapBounded(meta.partitionCount, PARTITION_FANOUT_CONCURRENCY, (p) =>
-    callPartition(env, topic, p, (ref) => replicaStub(env, ref).describe(ref)),
+    callPartition(env, topic, p, (ref) => replicaClient(env, ref).describe(ref)),
   );
   return { ...summary(meta), partitions };
 }

@@ -129,7 +129,7 @@ describe("consumer groups", () => {
     await settle(g, members);
     const stub = groupCoordinatorStub(env, g);
     await runInDurableObject(stub, (instance: GroupCoordinator) => {
-      (instance as unknown as { clockOffsetMs: number }).clockOffsetMs = 1001;
+      instance.clock.advance(1001);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const d = await api("GET", `/v1/groups/${g}`);

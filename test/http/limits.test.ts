@@ -635,7 +635,7 @@ describe("fetch bounds", () => {
 async function untilParked(stub: ReturnType<typeof partitionLogStub>, count: number): Promise<void> {
   let parked = 0;
   for (let i = 0; i < 5_000 && parked < count; i++) {
-    parked = await runInDurableObject(stub, (instance: PartitionLog) => (instance as unknown as { waiters: Set<unknown> }).waiters.size);
+    parked = await runInDurableObject(stub, (instance: PartitionLog) => (instance as unknown as { waiters: { size: number } }).waiters.size);
   }
   expect(parked).toBe(count);
 }

@@ -4,7 +4,7 @@ import { env } from "cloudflare:workers";
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { packTails } from "../../src/log/batch";
-import { partitionLogStub } from "../../src/names";
+import { partitionLogClient, partitionLogStub } from "../../src/names";
 import type { PartitionLog } from "../../src/partition/PartitionLog";
 import type { PartitionRef, TopicMetadata } from "../../src/protocol";
 import { api, createTopic, fetchFrom, produceTo, records, uniqueTopic } from "../helpers";
@@ -26,8 +26,9 @@ describe("PartitionLog", () => {
     await createTopic(t);
     const meta = await topicMeta(t);
     const stub = partitionLogStub(env, meta.topicId, 0);
+    const client = partitionLogClient(env, meta.topicId, 0);
     for (let i = 0; i < 3; i++) {
-      const r = await stub.append(ref(meta), { encoding: "text", timestamps: new Float64Array(100).fill(1000 + i), tails: packTails(tails(100, i * 100)), hasNullKey: true });
+      const r = await client.append(ref(meta), { encoding: "text", timestamps: new Float64Array(100).fill(1000 + i), tails: packTails(tails(100, i * 100)), hasNullKey: true });
       expect(r.ok && r.value.baseOffset).toBe(i * 100);
     }
     const rows = await runInDurableObject(stub, (_instance: PartitionLog, state) =>
@@ -105,7 +106,7 @@ describe("PartitionLog", () => {
     await createTopic(t, 1);
     await produceTo(t, 0, [{ value: "x" }]);
     const meta = await topicMeta(t);
-    const stub = partitionLogStub(env, meta.topicId, 0);
+    const stub = partitionLogClient(env, meta.topicId, 0);
     const altered = await api("PATCH", `/v1/topics/${t}`, { config: { "message.timestamp.type": "LogAppendTime" } });
     expect(altered.status).toBe(200);
     const stale = await stub.read(ref(meta), { maxRecords: 10, maxBytes: 1000, maxWaitMs: 0, encoding: "text" });

@@ -173,11 +173,11 @@ describe("replication", () => {
     await fault(t, 0, false);
     // Replica 0 restarts believing it still leads epoch 0 (as if the controller's notice never arrived).
     await runInDurableObject(replica(id, 0), async (instance: PartitionLog) => {
-      const o = instance as unknown as { log: { current: { replication: object }; setReplication(r: object): void }; confirmed: boolean; applyRole(): void };
+      const o = instance as unknown as { log: { current: { replication: object }; setReplication(r: object): void }; role: { confirmed: boolean; apply(): void } };
       await instance.replicaStatus();
       o.log.setReplication({ ...o.log.current.replication, leader: 0, leaderEpoch: 0, isr: [0, 1, 2] });
-      o.confirmed = true;
-      o.applyRole();
+      o.role.confirmed = true;
+      o.role.apply();
     });
     const stale: PartitionRef = { topic: t, topicId: id, partition: 0, version: 1, replica: 0, leaderEpoch: 0 };
     const tails = packTails(['"key":null,"value":"zombie","headers":[]}']);

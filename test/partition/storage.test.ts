@@ -1,5 +1,5 @@
 // Retention, compaction and tiering in the partition object, driven by its alarm (runDurableObjectAlarm) and an
-// injected clock (the object's clockOffsetMs), never by sleeping. R2 is the local bucket.
+// injected clock (the object's clock, moved forward), never by sleeping. R2 is the local bucket.
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -20,7 +20,7 @@ async function describePartition(topic: string, partition = 0) {
 
 async function shiftClock(stub: Awaited<ReturnType<typeof stubOf>>, ms: number) {
   await runInDurableObject(stub, (instance: PartitionLog) => {
-    (instance as unknown as { clockOffsetMs: number }).clockOffsetMs += ms;
+    instance.clock.advance(ms);
   });
 }
 
@@ -151,10 +151,10 @@ describe("tiered storage", () => {
     // Do exactly the first half of a tiering step (record the key as pending, PUT the object), then die.
     const orphan = await runInDurableObject(stub, async (instance: PartitionLog) => {
       const inner = instance as unknown as { log: any; tiered: any };
-      const seg = inner.log.segments()[0];
+      const seg = inner.log.segments.list()[0];
       const key = `${topicId}/0/orphan-${crypto.randomUUID()}.seg`;
-      inner.log.addPendingUpload(key, seg.baseOffset);
-      await inner.tiered.upload(key, inner.log.batchesIn(seg.baseOffset, seg.lastOffset));
+      inner.log.segments.addPendingUpload(key, seg.baseOffset);
+      await inner.tiered.upload(key, inner.log.batches.inRange(seg.baseOffset, seg.lastOffset));
       return key;
     });
     expect(await r2Keys(orphan)).toEqual([orphan]);

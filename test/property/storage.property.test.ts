@@ -43,7 +43,7 @@ describe("storage property", () => {
               highWatermark = r.body.results.at(-1).offset + 1;
             } else if (c.kind === "alarm") {
               await runInDurableObject(stub, (instance: PartitionLog) => {
-                (instance as unknown as { clockOffsetMs: number }).clockOffsetMs += c.advanceMs;
+                instance.clock.advance(c.advanceMs);
               });
               await runDurableObjectAlarm(stub);
             } else if (c.kind === "deleteRecords") {

@@ -1,0 +1,84 @@
+// Reading the log across its two tiers: tiered segments in R2 are the log's prefix, local batches in SQLite the rest.
+// A read finds its first segment with a key seek and loads only that segment's frame index, then fetches only the
+// frames it needs with one ranged GET, so a read is O(log n) in the number of segments, local or tiered. Used by
+// fetch, ListOffsets by time, and a leader serving a follower that is far behind.
+import { parseRecords } from "../log/batch";
+import { ReadAccumulator } from "../log/batch-reader";
+import type { ListedOffset, ReadRequest, ReplicatedBatch } from "../protocol";
+import type { LocalLog } from "./local-log";
+import type { TieredLog } from "./tiered-log";
+
+/** The committed records from `offset` on, within the request's bounds. */
+export async function readRecords(log: LocalLog, tiered: TieredLog, offset: number, request: ReadRequest): Promise<ReadAccumulator> {
+  const state = log.current!;
+  const acc = new ReadAccumulator(offset, state.highWatermark, request.maxRecords, request.maxBytes, request.encoding);
+  // Tiered prefix: read R2 segments in order until the answer is full or local data starts.
+  while (!acc.done && acc.nextOffset < log.localStartOffset()) {
+    const segment = log.segments.tieredFrom(acc.nextOffset);
+    if (segment === undefined) break;
+    const before = acc.nextOffset;
+    await tiered.read(segment, acc, request.maxBytes);
+    if (acc.nextOffset === before && !acc.done) acc.nextOffset = segment.lastOffset + 1; // an empty (compacted) tail
+  }
+  log.readLocal(acc, request.maxRecords);
+  return acc;
+}
+
+/**
+ * Kafka's ListOffsets by time: the first offset at or after logStartOffset whose timestamp >= T, below the high
+ * watermark; -1/-1 when there is none (Kafka's answer). Tiered segments first: the first whose running maximum
+ * timestamp reaches T is found by binary search, then read frame by frame until the record is found.
+ */
+export async function offsetForTime(log: LocalLog, tiered: TieredLog, timestampMs: number): Promise<ListedOffset> {
+  const state = log.current!;
+  const localStart = log.localStartOffset();
+  let segment = log.segments.firstTieredReaching(timestampMs);
+  while (segment !== undefined) {
+    let offset = Math.max(segment.baseOffset, state.logStartOffset);
+    while (offset <= segment.lastOffset) {
+      const batches = await tiered.frames(segment, offset, FRAME_PAGE_BYTES);
+      if (batches.length === 0) break;
+      for (const b of batches) {
+        for (const r of parseRecords(b.records)) {
+          if (r.offset >= state.logStartOffset && r.timestamp >= timestampMs) return { offset: r.offset, timestamp: r.timestamp };
+        }
+      }
+      offset = batches.at(-1)!.lastOffset + 1;
+    }
+    // The running maximum reached T in this segment, so a record at or past T lies here unless it was below the log
+    // start: go on with the next tiered segment.
+    segment = log.segments.tieredFrom(segment.lastOffset + 1);
+  }
+  return log.batches.offsetForTimestamp(timestampMs, Math.max(localStart, state.logStartOffset), state.highWatermark) ?? { offset: -1, timestamp: -1 };
+}
+
+/** How much uncompressed frame data one ranged GET of a by-time search or a follower catch-up covers. */
+const FRAME_PAGE_BYTES = 1024 * 1024;
+
+/** Batches for a follower from `offset` on: local rows, or a tiered segment's frames for a follower far behind. */
+export async function batchesFrom(log: LocalLog, tiered: TieredLog, offset: number, maxBytes: number): Promise<ReplicatedBatch[]> {
+  if (offset >= log.localStartOffset()) return log.replicationBatches(offset, maxBytes);
+  const segment = log.segments.tieredFrom(offset);
+  if (segment === undefined) return log.replicationBatches(offset, maxBytes);
+  const out: ReplicatedBatch[] = [];
+  let bytes = 0;
+  for (const b of await tiered.frames(segment, offset, maxBytes)) {
+    if (b.lastOffset < offset) continue;
+    if (out.length > 0 && bytes + b.records.length > maxBytes) break;
+    const records = parseRecords(b.records);
+    const maxTimestamp = records.reduce((m, r) => Math.max(m, r.timestamp), -1);
+    out.push({
+      baseOffset: b.baseOffset,
+      lastOffset: b.lastOffset,
+      recordCount: b.positions.length,
+      maxTimestamp,
+      appendTimeMs: maxTimestamp,
+      encoding: b.encoding,
+      records: b.records,
+      positions: b.positions,
+      ...(b.offsets === undefined ? {} : { offsets: b.offsets }),
+    });
+    bytes += b.records.length;
+  }
+  return out;
+}

@@ -1,0 +1,71 @@
+// The leader's side of replication, wired to its partition object: what the Replicator (replication.ts) may do with
+// the log, the followers and the controller, and how an acks=all append knows its records are committed.
+import { fail, ok, type Result } from "../errors";
+import type { Env } from "../env";
+import { controllerStub, partitionLogClient } from "../names";
+import type { PartitionRef } from "../protocol";
+import type { LocalLog, ReplicaRole } from "./local-log";
+import { batchesFrom } from "./read-path";
+import { Replicator } from "./replication";
+import type { TieredLog } from "./tiered-log";
+
+export interface LeaderParts {
+  readonly log: LocalLog;
+  readonly tiered: TieredLog;
+  readonly env: Env;
+  now(): number;
+  lagTimeMaxMs(): number;
+  changed(): void;
+  /** A follower knows a newer leader epoch: re-read the metadata (this replica steps down). */
+  fenced(): void;
+}
+
+export function newReplicator(p: LeaderParts): Replicator {
+  return new Replicator({
+    get log() {
+      return p.log;
+    },
+    now: () => p.now(),
+    lagTimeMaxMs: () => p.lagTimeMaxMs(),
+    batchesFrom: (offset, maxBytes) => batchesFrom(p.log, p.tiered, offset, maxBytes),
+    push: (replica, request) => {
+      const s = p.log.current!;
+      const placement = s.replication.placement;
+      const hint = placement.length > 0 ? placement[replica % placement.length] : undefined;
+      const ref: PartitionRef = { topic: s.topic, topicId: s.topicId, partition: s.partition, version: s.metadataVersion, replica, leaderEpoch: s.replication.leaderEpoch };
+      return partitionLogClient(p.env, s.topicId, s.partition, replica, hint).replicate({ ...request, ref });
+    },
+    alterIsr: (isr) => {
+      const s = p.log.current!;
+      return controllerStub(p.env).alterPartition(s.topicId, s.partition, s.replication.replicaId, s.replication.leaderEpoch, isr) as Promise<Result<ReplicaRole>>;
+    },
+    changed: () => p.changed(),
+    fenced: () => p.fenced(),
+  });
+}
+
+/**
+ * Whether an acks=all append ending before `offset` is settled: committed (the high watermark passed it), or failed
+ * for good because this replica stopped leading or the ISR shrank below min.insync.replicas (both ambiguous: the
+ * records were written and may survive). Undefined: keep waiting.
+ */
+export function commitOutcome(log: LocalLog, offset: number, minIsr: number, leading: boolean): Result<void> | undefined {
+  const s = log.current!;
+  if (s.highWatermark >= offset) return ok(undefined);
+  const r = s.replication;
+  if (!leading || r.leader !== r.replicaId) {
+    return fail("NOT_LEADER_OR_FOLLOWER", `this replica stopped leading before offset ${offset - 1} was committed; the records may or may not survive`, {
+      ambiguous: true,
+      leader: r.leader,
+      leaderEpoch: r.leaderEpoch,
+    });
+  }
+  if (r.isr.length < minIsr) {
+    return fail("NOT_ENOUGH_REPLICAS_AFTER_APPEND", `the records were written, but the ISR shrank to ${r.isr.length} (${r.isr.join(", ")}) below min.insync.replicas ${minIsr} before they were committed`, {
+      ambiguous: true,
+      isr: r.isr,
+      minInsyncReplicas: minIsr,
+    });
+  }
+  return undefined;
+}
