@@ -11,8 +11,8 @@ const workers = () =>
 
 // Three projects: "workers" runs inside workerd (unit, Durable Object, HTTP end to end); "fuzz" runs the hostile-input
 // fuzz in a workerd process of its own (it touches thousands of Durable Objects, each an open SQLite file, and one
-// process has a bounded number of file descriptors); "node" runs the client and the CLI from Node against a real
-// local edgelog each test file starts (scripts/bench/edgelog-server.mjs).
+// process has a bounded number of file descriptors); "node" runs the client, the CLI and raw-socket HTTP tests from
+// Node against a real local edgelog each test file starts (scripts/bench/edgelog-server.mjs).
 export default defineConfig({
   test: {
     projects: [
@@ -28,7 +28,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["test/client/**/*.node.test.ts", "test/cli/**/*.node.test.ts"],
+          include: ["test/**/*.node.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 60_000,
         },

@@ -29,4 +29,8 @@ export declare function startEdgelog(options?: {
   verbose?: boolean;
   /** Worker entry to bundle instead of src/index.ts (repo-relative or absolute). */
   entry?: string;
+  inspectorPort?: number;
+  direct?: boolean;
+  /** Receives each line workerd logs (console output and uncaught errors) instead of Miniflare printing it. */
+  onLog?: (log: { timestamp: number; level: string; message: string }) => void;
 }): Promise<EdgelogServer>;

@@ -58,9 +58,11 @@ export async function bundleWorker({ outDir, entry = WORKER.entry, repoRoot = RE
  * Options: port (0 = any free port), bindings (merged over { EDGELOG_ENV: "bench", EDGELOG_AUTH: "off" }),
  * persist (false keeps storage in Miniflare's own ephemeral dir), verbose (workerd debug logs),
  * entry (another worker entry with the same exports, e.g. a baseline; repo-relative or absolute),
- * inspectorPort (opens workerd's Chrome DevTools inspector there, for scripts/bench/profile.mjs).
+ * inspectorPort (opens workerd's Chrome DevTools inspector there, for scripts/bench/profile.mjs),
+ * onLog (receives each line workerd logs, {timestamp, level, message}, instead of Miniflare printing it; tests use it
+ * to check what the Worker logs).
  */
-export async function startEdgelog({ port = 0, bindings = {}, persist = true, verbose = false, entry, inspectorPort, direct = true } = {}) {
+export async function startEdgelog({ port = 0, bindings = {}, persist = true, verbose = false, entry, inspectorPort, direct = true, onLog } = {}) {
   // One temp dir holds both the bundle and the Durable Object / R2 data so a single rm cleans up.
   const dir = await mkdtemp(join(tmpdir(), "edgelog-"));
   // Miniflare answers SIGINT/SIGTERM by killing workerd and calling process.exit() synchronously, so
@@ -98,6 +100,7 @@ export async function startEdgelog({ port = 0, bindings = {}, persist = true, ve
       port,
       ...(inspectorPort === undefined ? {} : { inspectorPort }),
       verbose,
+      ...(onLog === undefined ? {} : { handleStructuredLogs: onLog }),
       // Per-request console lines would cost more than some of the requests we are timing.
       logRequests: false,
       telemetry: { enabled: false },

@@ -1,5 +1,6 @@
 // Reading requests: JSON bodies under a byte limit (checked from Content-Length first, then while streaming, so
-// an oversized body is refused without being buffered), path parameters, and query strings.
+// an oversized body is refused without being buffered), path parameters, and query strings. Every route that takes
+// a body reads it here, so a body cut short is a client error (400) on all of them alike.
 import { KafkaError, type ErrorType } from "../errors";
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -22,10 +23,7 @@ export async function readJsonSized(request: Request, maxBytes: number, tooLarge
   if (declared !== null && Number(declared) > maxBytes) {
     throw new KafkaError(tooLarge, `request body is ${declared} bytes, the maximum is ${maxBytes}`, { bytes: Number(declared), maxBytes });
   }
-  // With a declared length (already checked against the limit) the HTTP layer stops the body at that length, so
-  // one arrayBuffer() is safe and far cheaper than pulling chunks through a JS reader; the check after it guards
-  // the unexpected. Without one (chunked), stream and count.
-  const bytes = declared !== null ? new Uint8Array(await request.arrayBuffer()) : await readCapped(request, maxBytes, tooLarge);
+  const bytes = await readBody(request, declared !== null, maxBytes, tooLarge);
   if (bytes.length > maxBytes) {
     throw new KafkaError(tooLarge, `request body is over the maximum of ${maxBytes} bytes`, { maxBytes });
   }
@@ -46,6 +44,25 @@ export async function readJsonSized(request: Request, maxBytes: number, tooLarge
   }
 }
 
+/**
+ * The body's bytes. A body that fails to arrive (the connection closed before Content-Length bytes came, or a broken
+ * chunked encoding) is the client's doing: 400, not a server error, and nothing to log (the client may be gone, so
+ * /metrics' 400 count for the route is where it shows).
+ */
+async function readBody(request: Request, lengthDeclared: boolean, maxBytes: number, tooLarge: ErrorType): Promise<Uint8Array> {
+  // Reading twice is our bug, not the client's: keep it out of the catch below.
+  if (request.bodyUsed) throw new Error("request body was already read");
+  try {
+    // With a declared length (already checked against the limit) the HTTP layer stops the body at that length, so
+    // one arrayBuffer() is safe and far cheaper than pulling chunks through a JS reader; the caller's check after
+    // it guards the unexpected. Without one (chunked), stream and count.
+    return lengthDeclared ? new Uint8Array(await request.arrayBuffer()) : await readCapped(request, maxBytes, tooLarge);
+  } catch (error) {
+    if (error instanceof KafkaError) throw error;
+    throw new KafkaError("INVALID_REQUEST", "request body ended early: the connection closed before the whole body arrived, or its chunked encoding is broken");
+  }
+}
+
 async function readCapped(request: Request, maxBytes: number, tooLarge: ErrorType): Promise<Uint8Array> {
   if (request.body === null) return new Uint8Array(0);
   const reader = request.body.getReader();
@@ -56,7 +73,7 @@ async function readCapped(request: Request, maxBytes: number, tooLarge: ErrorTyp
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      await reader.cancel();
+      await reader.cancel().catch(() => {});
       throw new KafkaError(tooLarge, `request body is over the maximum of ${maxBytes} bytes`, { maxBytes });
     }
     chunks.push(value);

@@ -150,10 +150,13 @@ describe("endpoint x token permission", () => {
     expect((await call("reader", "GET", `/v1/groups/${g}`)).body.lag.topics.map((t: any) => t.topic)).toEqual([T]);
   });
 
-  it("lists only what a token may read", async () => {
+  it("lists only what a token may describe: any operation on a topic lists it", async () => {
     const topics = (await call("reader", "GET", "/v1/topics")).body.topics.map((t: any) => t.name);
     expect(topics).toContain(T);
     expect(topics).not.toContain(O);
+    const written = (await call("writer", "GET", "/v1/topics")).body.topics.map((t: any) => t.name);
+    expect(written).toContain(T);
+    expect(written).not.toContain(O);
     expect((await call("nothing", "GET", "/v1/topics")).body.topics).toEqual([]);
   });
 });

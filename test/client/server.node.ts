@@ -12,8 +12,9 @@ export interface TestServer extends EdgelogServer {
   base: string;
 }
 
-export async function startServer(bindings: Record<string, string> = {}): Promise<TestServer> {
-  const server = await startEdgelog({ bindings: { ...TEST_BINDINGS, ...bindings } });
+/** `onLog` receives each line the Worker logs (workerd's console), for tests of what the server logs. */
+export async function startServer(bindings: Record<string, string> = {}, onLog?: (log: { level: string; message: string }) => void): Promise<TestServer> {
+  const server = await startEdgelog({ bindings: { ...TEST_BINDINGS, ...bindings }, ...(onLog ? { onLog } : {}) });
   return Object.assign(server, { base: server.url.origin });
 }
 
