@@ -28,7 +28,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["test/client/**/*.node.test.ts", "test/cli/**/*.node.test.ts"],
+          include: ["test/client/**/*.node.test.ts", "test/cli/**/*.node.test.ts", "test/docs/**/*.node.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 60_000,
         },
