@@ -96,6 +96,20 @@ describe("docs/api.md and README.md agree with the code", () => {
     expect(documented.sort()).toEqual(routes);
   });
 
+  it("docs/api.md's RPC table and the README's method list name exactly EdgelogRpc's methods", () => {
+    // src/rpc.ts imports cloudflare:workers, which Node cannot load: its class body is read as text.
+    const source = read("src/rpc.ts");
+    const body = source.slice(source.indexOf("export class EdgelogRpc"));
+    const methods = [...body.slice(0, body.indexOf("\n}\n")).matchAll(/^ {2}(?:async )?(\w+)\(/gm)].map((m) => m[1]!).sort();
+    expect(methods.length).toBeGreaterThan(15);
+    const table = tableAfter(read("docs/api.md"), "## RPC entrypoint").map(([cell]) => /^`(\w+)\(/.exec(cell!)?.[1]);
+    expect(table.sort()).toEqual(methods);
+    const readme = read("README.md");
+    const list = /Methods: ((?:`\w+`,?\s*(?:and\s*)?)+)\./.exec(readme);
+    expect(list, "the README's \"Methods: …\" sentence").not.toBeNull();
+    expect([...list![1]!.matchAll(/`(\w+)`/g)].map((m) => m[1]!).sort()).toEqual(methods);
+  });
+
   it("the README's API overview lists exactly the router's routes", () => {
     const rows = tableAfter(read("README.md"), "## API overview");
     const documented = new Set<string>();
