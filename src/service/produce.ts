@@ -130,9 +130,9 @@ export async function produce(env: Env, topic: string, input: unknown, backgroun
  * whole request would write them twice.
  */
 function failedOutcome(results: readonly ProduceResult[], partitionPath: boolean): Result<never> | undefined {
-  const errors = results.map((r) => ("error" in r ? r.error : undefined));
-  if (errors.some((e) => e === undefined)) return undefined;
-  const first = errors[0]!;
+  // On the hot path: a success usually comes first, so this stops at once.
+  for (const r of results) if (!("error" in r)) return undefined;
+  const first = (results[0] as { error: ErrorBody }).error;
   if (partitionPath) return { ok: false, error: first };
   return { ok: false, error: { ...first, details: { ...first.details, results } } };
 }
