@@ -48,9 +48,14 @@ export class EdgelogRpc extends WorkerEntrypoint<Env> {
     return attempt(() => deleteTopic(this.env, topic));
   }
 
-  /** {records, acks?, encoding?}; acks=0 returns at once and writes in the background. */
-  produce(topic: string, request: unknown, partition?: number): Promise<Result<ProduceOutcome>> {
-    return attempt(() => produce(this.env, checkTopicName(topic), request, (work) => this.ctx.waitUntil(work), partition === undefined ? undefined : parsePartition(partition)));
+  /**
+   * {records, acks?, encoding?}; acks=0 returns at once and writes in the background. As over HTTP, a request none of
+   * whose partitions took its records is {ok: false} with the first failure; a partial failure is ok with per-record
+   * results.
+   */
+  async produce(topic: string, request: unknown, partition?: number): Promise<Result<ProduceOutcome>> {
+    const answered = await attempt(() => produce(this.env, checkTopicName(topic), request, (work) => this.ctx.waitUntil(work), partition === undefined ? undefined : parsePartition(partition)));
+    return answered.ok ? answered.value : answered;
   }
 
   fetchRecords(topic: string, partition: number, params: FetchParams = {}): Promise<Result<RpcFetchResult>> {

@@ -1,7 +1,7 @@
 // The RPC entrypoint another Worker reaches through a service binding: same operations as HTTP, Result-shaped.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { uniqueTopic } from "./helpers";
+import { api, uniqueTopic } from "./helpers";
 
 describe("EdgelogRpc", () => {
   const rpc = (exports as any).EdgelogRpc;
@@ -35,6 +35,25 @@ describe("EdgelogRpc", () => {
     expect(bad).toMatchObject({ ok: false, error: { type: "INVALID_REQUEST", code: 42 } });
     const name = await rpc.createTopic({ name: "bad name" });
     expect(name.error.type).toBe("INVALID_TOPIC_EXCEPTION");
+  });
+
+  it("produce: {ok: false} with the first failure when no partition took the records, ok with per-record results when one did", async () => {
+    const t = uniqueTopic("rpc-down");
+    expect((await rpc.createTopic({ name: t, partitions: 2, replicationFactor: 2 })).ok).toBe(true);
+    for (const replica of [0, 1]) expect((await api("POST", "/v1/faults", { topic: t, partition: 0, replica, down: true })).status).toBe(200);
+
+    const none = await rpc.produce(t, { records: [{ partition: 0, value: "a" }] });
+    expect(none).toMatchObject({ ok: false, error: { type: "KAFKA_STORAGE_ERROR", code: 56, retriable: true, details: { partition: 0 } } });
+    expect(none.error.details.results).toMatchObject([{ partition: 0, error: { type: "KAFKA_STORAGE_ERROR" } }]);
+    const onPartition = await rpc.produce(t, { records: [{ value: "b" }] }, 0);
+    expect(onPartition).toMatchObject({ ok: false, error: { type: "KAFKA_STORAGE_ERROR", details: { partition: 0 } } });
+    expect(onPartition.error.details.results).toBeUndefined();
+
+    const some = await rpc.produce(t, { records: [{ partition: 0, value: "c" }, { partition: 1, value: "d" }] });
+    expect(some.ok).toBe(true);
+    expect(some.value.status).toBe(200);
+    expect(some.value.results[0]).toMatchObject({ partition: 0, error: { type: "KAFKA_STORAGE_ERROR" } });
+    expect(some.value.results[1]).toMatchObject({ partition: 1, offset: 0 });
   });
 
   it("runs a consumer group: join, commit, lag, leave, reset, delete", async () => {

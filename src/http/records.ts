@@ -20,12 +20,9 @@ export async function handleProduce(request: IRequest, env: Env, ctx: ExecutionC
   const { value: body, bytes } = await readJsonSized(request, MAX_PRODUCE_REQUEST_BYTES, "RECORD_LIST_TOO_LARGE");
   debitQuota(principal, "produce", bytes);
   const outcome = await produce(env, topic, body, (work) => ctx.waitUntil(work), partition);
-  if (partition !== undefined && outcome.status === 200) {
-    // One partition: its error is the request's error.
-    const failed = outcome.results.find((r) => "error" in r);
-    if (failed && "error" in failed) return errorResponse(failed.error);
-  }
-  return new Response(resultsJson(outcome.results), { status: outcome.status, headers: JSON_HEADERS });
+  // No record written (every partition failed): the first failure's status and body.
+  if (!outcome.ok) return errorResponse(outcome.error);
+  return new Response(resultsJson(outcome.value.results), { status: outcome.value.status, headers: JSON_HEADERS });
 }
 
 /**

@@ -1,4 +1,4 @@
-// The route table (DESIGN §3) and the one catch. Handlers live one file per resource.
+// The route table (ROUTES, registered in a loop) and the one catch. Handlers live one file per resource.
 import { Router } from "itty-router/Router";
 import type { IRequest } from "itty-router";
 import type { Env } from "../env";
@@ -20,7 +20,7 @@ import { handleElectLeader, handleFault } from "./replicas";
 type Args = [Env, ExecutionContext];
 
 /** Route guard: the caller needs `operation` on the resource named by a path parameter (or the cluster). */
-function need(resource: ResourceType, operation: Requirement, param?: string) {
+function need({ resource, operation, param }: Permission) {
   return (request: IRequest, ..._args: Args): void => {
     authorize(principalOf(request), resource, param === undefined ? "cluster" : pathParam(request.params, param), operation);
   };
@@ -49,45 +49,75 @@ export const router = Router<IRequest, Args>({
   ],
 });
 
-// Permissions per route (docs/security.md has the table). Body-named resources (a created topic, subscribed and
+/** Who may call a route: `operation` on the resource named by the path parameter `param` (or the cluster). */
+export interface Permission {
+  resource: ResourceType;
+  operation: Requirement;
+  param?: string;
+}
+
+export interface Route {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  /** itty-router's pattern: `:name` matches one non-empty path segment. */
+  path: string;
+  /** Checked before the handler; absent: open, or checked in the handler (a created topic, subscribed topics). */
+  permission?: Permission;
+  handler: (request: IRequest, env: Env, ctx: ExecutionContext) => Response | Promise<Response>;
+}
+
+const topicAdmin: Permission = { resource: "topic", operation: "admin", param: "topic" };
+const clusterAdmin: Permission = { resource: "cluster", operation: "admin" };
+
+// The route table: every public route, with the permission it needs (docs/security.md has the table, docs/api.md the
+// routes; test/docs/tables.node.test.ts keeps api.md in step). Body-named resources (a created topic, subscribed and
 // committed topics) are checked in their handlers.
-router
-  .get("/healthz", handleHealth)
-  .get("/metrics", need("cluster", "read"), handleMetrics)
-  .get("/v1/usage", need("cluster", "read"), handleUsage)
-  .post("/v1/topics", handleCreateTopic)
-  .get("/v1/topics", handleListTopics)
-  .get("/v1/topics/:topic", need("topic", "describe", "topic"), handleDescribeTopic)
-  .patch("/v1/topics/:topic", need("topic", "admin", "topic"), handleAlterTopic)
-  .delete("/v1/topics/:topic", need("topic", "admin", "topic"), handleDeleteTopic)
-  .post("/v1/topics/:topic/partitions", need("topic", "admin", "topic"), handleAddPartitions)
-  .post("/v1/topics/:topic/records", need("topic", "write", "topic"), handleProduce)
-  .post("/v1/topics/:topic/partitions/:partition/records", need("topic", "write", "topic"), handleProduce)
-  .get("/v1/topics/:topic/partitions/:partition/records", need("topic", "read", "topic"), handleFetch)
-  .get("/v1/topics/:topic/partitions/:partition/offsets", need("topic", "describe", "topic"), handleListOffsets)
-  .post("/v1/topics/:topic/partitions/:partition/delete-records", need("topic", "admin", "topic"), handleDeleteRecords)
-  .post("/v1/topics/:topic/partitions/:partition/elect", need("topic", "admin", "topic"), handleElectLeader)
-  .post("/v1/faults", need("cluster", "admin"), handleFault)
-  .post("/v1/producers", handleInitProducer)
-  .get("/v1/groups", handleListGroups)
-  .get("/v1/groups/:group", need("group", "read", "group"), handleDescribeGroup)
-  .delete("/v1/groups/:group", need("group", "admin", "group"), handleDeleteGroup)
-  .post("/v1/groups/:group/heartbeat", need("group", "read", "group"), handleHeartbeat)
-  .post("/v1/groups/:group/offsets", need("group", "read", "group"), handleCommit)
-  .get("/v1/groups/:group/offsets", need("group", "read", "group"), handleGroupOffsets)
-  .post("/v1/groups/:group/offsets/reset", need("group", "admin", "group"), handleResetOffsets)
-  .post("/v1/tokens", need("cluster", "admin"), handleCreateToken)
-  .get("/v1/tokens", need("cluster", "admin"), handleListTokens)
-  .delete("/v1/tokens/:id", need("cluster", "admin"), handleRevokeToken)
-  .all("*", (request: IRequest) => {
-    const path = new URL(request.url).pathname;
-    const allowed = router.routes
-      .filter(([method, pattern]) => method !== "ALL" && pattern.test(path))
-      .map(([method]) => method);
-    if (allowed.length > 0) {
-      throw new KafkaError("METHOD_NOT_ALLOWED", `${request.method} is not allowed on ${path}; use ${[...new Set(allowed)].join(", ")}`, {
-        allowed: [...new Set(allowed)],
-      });
-    }
-    throw new KafkaError("NOT_FOUND", `no route for ${request.method} ${path}; see docs/api.md`);
-  });
+export const ROUTES: readonly Route[] = [
+  { method: "GET", path: "/healthz", handler: handleHealth },
+  { method: "GET", path: "/metrics", permission: { resource: "cluster", operation: "read" }, handler: handleMetrics },
+  { method: "GET", path: "/v1/usage", permission: { resource: "cluster", operation: "read" }, handler: handleUsage },
+  { method: "POST", path: "/v1/topics", handler: handleCreateTopic },
+  { method: "GET", path: "/v1/topics", handler: handleListTopics },
+  { method: "GET", path: "/v1/topics/:topic", permission: { resource: "topic", operation: "describe", param: "topic" }, handler: handleDescribeTopic },
+  { method: "PATCH", path: "/v1/topics/:topic", permission: topicAdmin, handler: handleAlterTopic },
+  { method: "DELETE", path: "/v1/topics/:topic", permission: topicAdmin, handler: handleDeleteTopic },
+  { method: "POST", path: "/v1/topics/:topic/partitions", permission: topicAdmin, handler: handleAddPartitions },
+  { method: "POST", path: "/v1/topics/:topic/records", permission: { resource: "topic", operation: "write", param: "topic" }, handler: handleProduce },
+  { method: "POST", path: "/v1/topics/:topic/partitions/:partition/records", permission: { resource: "topic", operation: "write", param: "topic" }, handler: handleProduce },
+  { method: "GET", path: "/v1/topics/:topic/partitions/:partition/records", permission: { resource: "topic", operation: "read", param: "topic" }, handler: handleFetch },
+  { method: "GET", path: "/v1/topics/:topic/partitions/:partition/offsets", permission: { resource: "topic", operation: "describe", param: "topic" }, handler: handleListOffsets },
+  { method: "POST", path: "/v1/topics/:topic/partitions/:partition/delete-records", permission: topicAdmin, handler: handleDeleteRecords },
+  { method: "POST", path: "/v1/topics/:topic/partitions/:partition/elect", permission: topicAdmin, handler: handleElectLeader },
+  { method: "POST", path: "/v1/faults", permission: clusterAdmin, handler: handleFault },
+  { method: "POST", path: "/v1/producers", handler: handleInitProducer },
+  { method: "GET", path: "/v1/groups", handler: handleListGroups },
+  { method: "GET", path: "/v1/groups/:group", permission: { resource: "group", operation: "read", param: "group" }, handler: handleDescribeGroup },
+  { method: "DELETE", path: "/v1/groups/:group", permission: { resource: "group", operation: "admin", param: "group" }, handler: handleDeleteGroup },
+  { method: "POST", path: "/v1/groups/:group/heartbeat", permission: { resource: "group", operation: "read", param: "group" }, handler: handleHeartbeat },
+  { method: "POST", path: "/v1/groups/:group/offsets", permission: { resource: "group", operation: "read", param: "group" }, handler: handleCommit },
+  { method: "GET", path: "/v1/groups/:group/offsets", permission: { resource: "group", operation: "read", param: "group" }, handler: handleGroupOffsets },
+  { method: "POST", path: "/v1/groups/:group/offsets/reset", permission: { resource: "group", operation: "admin", param: "group" }, handler: handleResetOffsets },
+  { method: "POST", path: "/v1/tokens", permission: clusterAdmin, handler: handleCreateToken },
+  { method: "GET", path: "/v1/tokens", permission: clusterAdmin, handler: handleListTokens },
+  { method: "DELETE", path: "/v1/tokens/:id", permission: clusterAdmin, handler: handleRevokeToken },
+];
+
+for (const route of ROUTES) {
+  const handlers = route.permission === undefined ? [route.handler] : [need(route.permission), route.handler];
+  router[route.method.toLowerCase() as "get" | "post" | "patch" | "delete"](route.path, ...handlers);
+}
+
+/** Whether `path` matches a route pattern as itty-router matches it (trailing slashes allowed). */
+export function matchesPattern(pattern: string, path: string): boolean {
+  const want = pattern.split("/");
+  const got = path.replace(/(.)\/+$/, "$1").split("/");
+  return want.length === got.length && want.every((segment, i) => (segment.startsWith(":") ? got[i] !== "" : segment === got[i]));
+}
+
+router.all("*", (request: IRequest) => {
+  const path = new URL(request.url).pathname;
+  const allowed = [...new Set(ROUTES.filter((route) => matchesPattern(route.path, path)).map((route) => route.method))];
+  if (allowed.length > 0) {
+    throw new KafkaError("METHOD_NOT_ALLOWED", `${request.method} is not allowed on ${path}; use ${allowed.join(", ")}`, { allowed });
+  }
+  throw new KafkaError("NOT_FOUND", `no route for ${request.method} ${path}; see docs/api.md`);
+});

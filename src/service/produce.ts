@@ -1,8 +1,9 @@
 // Produce: validates a batch of records, picks each record's partition the way Kafka's Java client does
 // (explicit partition, else murmur2 of the key, else one sticky partition per request), appends each partition's
-// share in parallel, and answers per record in request order. Nothing is appended unless the whole request is valid.
+// share in parallel, and answers per record in request order. Nothing is appended unless the whole request is valid;
+// a request none of whose partitions took its records answers with an error, so HTTP clients see a failed status.
 import type { Env } from "../env";
-import { errorBody, KafkaError, type ErrorBody, type Result } from "../errors";
+import { errorBody, KafkaError, ok, type ErrorBody, type Result } from "../errors";
 import { packTails } from "../log/batch";
 import { partitionForKey, stickyPartition } from "../log/partitioner";
 import { isProblem, RecordParser, type Encoding, type ParsedRecord } from "../log/record";
@@ -43,9 +44,10 @@ export function parseEncoding(value: unknown): Encoding {
 
 /**
  * Produces `input` ({records, acks?, encoding?}) to `topic`; `pathPartition` is set for the partition-level path.
- * Throws KafkaError for anything wrong with the request as a whole (then nothing was written).
+ * Throws KafkaError for anything wrong with the request as a whole (then nothing was written). Answers an error
+ * result when every partition of the request failed (no record acknowledged; see failedOutcome), else the outcome.
  */
-export async function produce(env: Env, topic: string, input: unknown, background: Background, pathPartition?: number): Promise<ProduceOutcome> {
+export async function produce(env: Env, topic: string, input: unknown, background: Background, pathPartition?: number): Promise<Result<ProduceOutcome>> {
   const body = requireObject(input, "produce request");
   onlyFields(body, ["records", "acks", "encoding", "producer"], "produce request");
   const acks = parseAcks(body.acks);
@@ -103,7 +105,7 @@ export async function produce(env: Env, topic: string, input: unknown, backgroun
         for (const { partition, result } of outcomes) if (!result.ok) console.error(`acks=0 append to ${topic}/${partition} failed: ${result.error.type} ${result.error.message}`);
       }),
     );
-    return { status: 202, results: parsed.map((_, i) => ({ partition: partitionOf[i]!, offset: -1, timestamp: -1 })) };
+    return ok({ status: 202, results: parsed.map((_, i) => ({ partition: partitionOf[i]!, offset: -1, timestamp: -1 })) });
   }
   const results: ProduceResult[] = new Array(parsed.length);
   for (const { partition, group, result } of await Promise.all(appends)) {
@@ -117,7 +119,22 @@ export async function produce(env: Env, topic: string, input: unknown, backgroun
         : { partition, error: result.error };
     });
   }
-  return { status: 200, results };
+  return failedOutcome(results, pathPartition !== undefined) ?? ok({ status: 200, results });
+}
+
+/**
+ * The request's error when no partition took its records: the first failure (in request order), with its own status,
+ * so an HTTP client sees a failed request rather than a 200 to look inside. On the topic path `details.results` keeps
+ * the per-record results; on the partition path there is one partition, and its error is the whole story. A request
+ * where some partition succeeded answers its per-record results: those records are written, and a retry of the
+ * whole request would write them twice.
+ */
+function failedOutcome(results: readonly ProduceResult[], partitionPath: boolean): Result<never> | undefined {
+  // On the hot path: a success usually comes first, so this stops at once.
+  for (const r of results) if (!("error" in r)) return undefined;
+  const first = (results[0] as { error: ErrorBody }).error;
+  if (partitionPath) return { ok: false, error: first };
+  return { ok: false, error: { ...first, details: { ...first.details, results } } };
 }
 
 /** {producerId, producerEpoch, baseSequence}: from POST /v1/producers, and the batch's first sequence number. */

@@ -1,7 +1,10 @@
 // The client's import rule (DESIGN §4): src/client imports only the pure leaves (src/log/*, src/errors.ts,
-// src/limits.ts) and nothing from cloudflare:* or node:*, so it runs in Workers, Node and browsers; and the Worker's
-// bundle carries none of the client or the CLI.
-import { readdirSync, readFileSync } from "node:fs";
+// src/limits.ts) and nothing from cloudflare:* or node:*, so it runs in Workers, Node and browsers; the Worker's
+// bundle carries none of the client or the CLI; and the package's `edgelog/client` export works outside the
+// repository: plain Node imports it, and a `nodenext` TypeScript project type-checks against its declarations.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -44,5 +47,63 @@ describe("import rules", () => {
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.some((path) => path.startsWith("src/index.ts") || path.endsWith("src/index.ts"))).toBe(true);
     expect(inputs.filter((path) => /src\/(client|cli)\//.test(path))).toEqual([]);
+  });
+});
+
+describe("the edgelog/client export, from a project outside the repository", () => {
+  /** A project with edgelog installed (a link to this repository, as `npm install <path>` makes). */
+  function project(files: Record<string, string>): string {
+    const dir = mkdtempSync(join(tmpdir(), "edgelog-consumer-"));
+    mkdirSync(join(dir, "node_modules"));
+    symlinkSync(ROOT, join(dir, "node_modules", "edgelog"), "dir");
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    return dir;
+  }
+  const run = (args: string[], cwd: string) => spawnSync(process.execPath, args, { cwd, encoding: "utf8", timeout: 110_000 });
+  const tsconfig = JSON.stringify({
+    compilerOptions: {
+      module: "nodenext",
+      moduleResolution: "nodenext",
+      target: "es2022",
+      strict: true,
+      noEmit: true,
+      types: ["node"],
+      typeRoots: [join(ROOT, "node_modules/@types")],
+    },
+    files: ["main.ts"],
+  });
+  const tsc = join(ROOT, "node_modules/typescript/bin/tsc");
+  const consumer = `import { Edgelog, EdgelogError, type ProducerConfig } from "edgelog/client";
+
+const config: ProducerConfig = { lingerMs: 5, acks: "all" };
+const edgelog = new Edgelog({ url: "http://127.0.0.1:8787" });
+export async function send(): Promise<number> {
+  const [sent] = await edgelog.producer(config).send("orders", { key: "customer-17", value: "{}" });
+  return sent!.offset;
+}
+export const exists = (error: unknown): boolean => error instanceof EdgelogError && error.type === "TOPIC_ALREADY_EXISTS";
+`;
+
+  it("type-checks a nodenext project against the declarations, and refuses a wrong use", () => {
+    // Fresh bundle and declarations (npm install's prepare made them, but src/ may have changed since).
+    const built = run([join(ROOT, "scripts/build.mjs")], ROOT);
+    expect(built.status, built.stderr).toBe(0);
+    const good = project({ "tsconfig.json": tsconfig, "main.ts": consumer });
+    const bad = project({ "tsconfig.json": tsconfig, "main.ts": `${consumer}export const wrong: string = edgelog.admin();\n` });
+    try {
+      const checked = run([tsc, "-p", good], good);
+      expect(checked.status, checked.stdout + checked.stderr).toBe(0);
+      // The declarations carry real types (not `any`): a misuse is an error.
+      const refused = run([tsc, "-p", bad], bad);
+      expect(refused.stdout).toMatch(/main\.ts\(\d+,\d+\): error TS2322: Type 'Admin' is not assignable to type 'string'/);
+      // And plain Node runs the export (no bundler, no TypeScript).
+      const imported = run(["--input-type=module", "-e", `import { Edgelog } from "edgelog/client"; console.log(typeof new Edgelog({ url: "http://127.0.0.1:8787" }).producer);`], good);
+      expect(imported.stderr).toBe("");
+      expect(imported.stdout.trim()).toBe("function");
+    } finally {
+      rmSync(good, { recursive: true, force: true });
+      rmSync(bad, { recursive: true, force: true });
+    }
   });
 });
