@@ -20,7 +20,7 @@ const BATCH = 1000;
 const CLIENTS = 8;
 const segmentBytes = values.smoke ? 200_000 : 8 * 1024 * 1024;
 
-const server = await startEdgelog({ bindings: { PARTITION_MAINTENANCE_INTERVAL_MS: "100", MAX_LOCAL_PARTITION_BYTES: String(64 * 1024 * 1024 * 1024) } });
+const server = await startEdgelog({ bindings: { MAX_LOCAL_PARTITION_BYTES: String(64 * 1024 * 1024 * 1024) } });
 const client = new EdgelogClient(server.url, { connections: CLIENTS });
 const json = async (method, path, body) => JSON.parse((await client.request(method, path, { body: body === undefined ? undefined : JSON.stringify(body), expect: [200, 201] })).text);
 const describe = async (topic) => (await json("GET", `/v1/topics/${topic}`)).partitions[0];
