@@ -13,7 +13,9 @@ import { PartitionFetcher } from "./partition-fetcher";
 import { Producer } from "./producer";
 import { Slots } from "./slots";
 import type { Transport } from "./transport";
-import type { Encoding, FetchedRecord, OffsetCommit, TopicPartitions } from "./wire";
+import type { FetchedRecord } from "../log/batch";
+import type { Encoding } from "../log/record";
+import type { OffsetCommit, TopicPartitions } from "./wire";
 
 export interface ConsumerConfig {
   groupId: string;

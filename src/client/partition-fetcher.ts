@@ -4,7 +4,8 @@
 // processing of this partition is under way, which is what revocation waits for before committing.
 import { backoffMs, sleep } from "./backoff";
 import { isErrorType, isRetriable } from "./edgelog-error";
-import type { FetchedRecord, FetchParams } from "./wire";
+import type { FetchedRecord } from "../log/batch";
+import type { FetchParams } from "./wire";
 import type { Transport } from "./transport";
 import type { BackoffConfig } from "./backoff";
 
