@@ -2,11 +2,11 @@
 // topic, partition, offset, timestamp, key, value, headers). Without --group it reads the partitions directly
 // (from the end, or --from-beginning) and commits nothing; with --group it is a member of that group and commits
 // what it printed. Without --follow it stops once it has caught up; --max stops after N records.
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import type { ConsumedRecord } from "../client/consumed-record";
 import type { Edgelog } from "../client/edgelog";
 import { CliContext, type Io } from "./context";
-import { choice, integer } from "./options";
+import { integer } from "./options";
 import { Progress } from "./progress";
 
 interface ConsumeOptions {
@@ -31,7 +31,7 @@ export function consumeCommand(io: Io): Command {
     .option("-g, --group <group>", "consume as a member of this group: start at its committed offsets and commit")
     .option("-f, --follow", "keep waiting for new records (stop with Ctrl-C)")
     .option("-n, --max <n>", "stop after n records", integer(1))
-    .option("--format <format>", "value, or json (one object per line)", choice("value", "json"), "value" as const)
+    .addOption(new Option("--format <format>", "value, or json (one object per line)").choices(["value", "json"]).default("value"))
     .option("-p, --partition <n>", "only this partition (without --group)", integer(0))
     .action(async (topic: string, options: ConsumeOptions, command: Command) => {
       const ctx = CliContext.of(command, io);

@@ -50,10 +50,3 @@ export function partitionList(value: string): number[] {
   const parse = integer(0);
   return value.split(",").map((part) => parse(part.trim()));
 }
-
-export function choice<T extends string>(...choices: T[]): (value: string) => T {
-  return (value) => {
-    if ((choices as string[]).includes(value)) return value as T;
-    throw new InvalidArgumentError(`expected one of ${choices.join(", ")}, got '${value}'.`);
-  };
-}

@@ -181,7 +181,9 @@ describe("exit codes and messages", () => {
     const run = await edgelog(["topics", "create", "x", "--partitions", "many"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--partitions <n>' argument 'many' is invalid/);
-    expect((await edgelog(["consume", "x", "--format", "xml"])).code).toBe(2);
+    const format = await edgelog(["consume", "x", "--format", "xml"]);
+    expect(format.code).toBe(2);
+    expect(format.stderr).toMatch(/'--format <format>' argument 'xml' is invalid. Allowed choices are value, json/);
     expect((await edgelog(["groups", "reset-offsets", "g", "--topic", "t", "--to", "yesterday"])).code).toBe(2);
     expect((await edgelog(["nonsense"])).code).toBe(2);
   });
