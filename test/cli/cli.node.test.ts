@@ -188,6 +188,17 @@ describe("exit codes and messages", () => {
     expect((await edgelog(["nonsense"])).code).toBe(2);
   });
 
+  it("2 for a URL without http:// or https://, from --url or EDGELOG_URL, before anything is sent", async () => {
+    const flag = await edgelog(["topics", "list", "--url", "127.0.0.1:8787"]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/option '--url <url>' argument '127\.0\.0\.1:8787' is invalid\. It needs http:\/\/ or https:\/\/ in front \(e\.g\. http:\/\/127\.0\.0\.1:8787\)/);
+    expect(flag.stderr).not.toMatch(/cannot reach/);
+    const env = await edgelog(["consume", "orders", "--group", "g"], { env: { EDGELOG_URL: "localhost:8787" } });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toMatch(/value 'localhost:8787' from env 'EDGELOG_URL' is invalid\. It needs http:\/\/ or https:\/\/ in front \(e\.g\. http:\/\/localhost:8787\)/);
+    expect((await edgelog(["topics", "list", "--url", "ftp://127.0.0.1:8787"])).code).toBe(2);
+  });
+
   it("3 when edgelog cannot be reached, saying where it looked", async () => {
     const run = await edgelog(["topics", "list", "--url", "http://127.0.0.1:9"]);
     expect(run.code).toBe(3);
