@@ -5,7 +5,7 @@
 import { Command, Option } from "commander";
 import type { ConsumedRecord } from "../client/consumed-record";
 import type { Edgelog } from "../client/edgelog";
-import { CliContext, type Io } from "./context";
+import { CLI_RETRIES, CliContext, type Io } from "./context";
 import { integer } from "./options";
 import { Progress } from "./progress";
 
@@ -94,6 +94,9 @@ async function consumeInGroup(client: Edgelog, topic: string, groupId: string, o
     autoOffsetReset: options.fromBeginning ? "earliest" : "latest",
     maxWaitMs: options.follow ? FOLLOW_WAIT_MS : CATCH_UP_WAIT_MS,
     maxRecords: PAGE_RECORDS,
+    // As fast to fail as the other commands: edgelog unreachable after two retries, a misspelt topic at once.
+    retries: CLI_RETRIES,
+    unknownTopicTimeoutMs: 0,
   });
   consumer.subscribe({ topics: [topic] });
   let printed = 0;

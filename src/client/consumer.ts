@@ -2,11 +2,13 @@
 // consumes exactly the partitions the coordinator assigns (one PartitionFetcher each), commits what it processed
 // (OffsetCommitter), and on revocation stops fetching the partition, waits for its processing, commits, and only
 // then reports it released. Delivery is at-least-once: an offset is committed only after its record was processed.
+// Every failure reaches run(): subscribed topics must exist (or appear within unknownTopicTimeoutMs), retriable
+// errors are retried within bounds (`retries` for a join or a lookup, a session for heartbeats and fetches).
 import { DEFAULT_FETCH_MAX_BYTES, DEFAULT_REBALANCE_TIMEOUT_MS, DEFAULT_SESSION_TIMEOUT_MS, MAX_FETCH_MAX_RECORDS } from "../limits";
-import { DEFAULT_BACKOFF, retry, type BackoffConfig } from "./backoff";
+import { DEFAULT_BACKOFF, backoffMs, retry, sleep, type BackoffConfig } from "./backoff";
 import type { ConsumedBatch, ConsumedRecord } from "./consumed-record";
 import { withDeadLetter, type DeadLetterConfig, type RecordHandler } from "./dead-letter";
-import { EdgelogError } from "./edgelog-error";
+import { EdgelogError, isErrorType } from "./edgelog-error";
 import { GroupMember } from "./group-member";
 import { OffsetCommitter } from "./offset-committer";
 import { PartitionFetcher } from "./partition-fetcher";
@@ -38,6 +40,18 @@ export interface ConsumerConfig {
   partitionsConsumedConcurrently?: number;
   retryBackoffMs?: number;
   retryBackoffMaxMs?: number;
+  /**
+   * Retries after retriable failures (edgelog unreachable, a timeout) of joining the group and of each offset
+   * lookup, before run() rejects with the last failure. Default 5. Once joined, heartbeats and fetches are retried
+   * for up to sessionTimeoutMs.
+   */
+  retries?: number;
+  /**
+   * How long run() waits for a subscribed topic that does not exist to be created before it rejects with
+   * UNKNOWN_TOPIC_OR_PARTITION (Kafka's consumer waits for a missing topic's metadata too, logging a warning each
+   * time). Default 10000; 0 checks once.
+   */
+  unknownTopicTimeoutMs?: number;
   /** Default: a random UUID (KIP-1082: the client names its member). */
   memberId?: string;
 }
@@ -55,6 +69,9 @@ export interface PartitionPosition {
   highWatermark: number | undefined;
   paused: boolean;
 }
+
+const DEFAULT_RETRIES = 5;
+const DEFAULT_UNKNOWN_TOPIC_TIMEOUT_MS = 10_000;
 
 export class Consumer {
   private readonly config: Required<Omit<ConsumerConfig, "assignor" | "memberId">> & Pick<ConsumerConfig, "assignor">;
@@ -94,6 +111,8 @@ export class Consumer {
       partitionsConsumedConcurrently: Math.max(1, config.partitionsConsumedConcurrently ?? 1),
       retryBackoffMs: config.retryBackoffMs ?? DEFAULT_BACKOFF.retryBackoffMs,
       retryBackoffMaxMs: config.retryBackoffMaxMs ?? DEFAULT_BACKOFF.retryBackoffMaxMs,
+      retries: config.retries ?? DEFAULT_RETRIES,
+      unknownTopicTimeoutMs: config.unknownTopicTimeoutMs ?? DEFAULT_UNKNOWN_TOPIC_TIMEOUT_MS,
     };
     this.memberId = config.memberId ?? crypto.randomUUID();
     this.backoff = { retryBackoffMs: this.config.retryBackoffMs, retryBackoffMaxMs: this.config.retryBackoffMaxMs };
@@ -137,6 +156,7 @@ export class Consumer {
         rebalanceTimeoutMs: this.config.rebalanceTimeoutMs,
         assignor: this.config.assignor,
         backoff: this.backoff,
+        retries: this.config.retries,
       },
       {
         owned: () => this.owned(),
@@ -146,7 +166,12 @@ export class Consumer {
       },
     ));
     const done = new Promise<void>((resolve, reject) => (this.settleRun = { resolve, reject }));
-    this.heartbeats = member.run(this.stopSignal.signal);
+    const signal = this.stopSignal.signal;
+    // The topics are checked before joining, so a misspelt one leaves no trace in the group.
+    this.heartbeats = this.awaitTopics(signal).then(
+      () => member.run(signal),
+      (error: unknown) => this.fail(error),
+    );
     return done;
   }
 
@@ -243,6 +268,7 @@ export class Consumer {
           transport: this.transport,
           fetch: { maxRecords: this.config.maxRecords, maxBytes: this.config.maxBytes, maxWaitMs: this.config.maxWaitMs, encoding: this.config.encoding },
           backoff: this.backoff,
+          retryTimeoutMs: this.config.sessionTimeoutMs,
           isPaused: (f) => this.isPaused(f),
           resetPosition: (f) => this.resetPosition(f),
           process: (f, records, hw, generation) => this.process(f, records, hw, generation),
@@ -255,9 +281,33 @@ export class Consumer {
     if (added.length > 0) this.startFetchers(added);
   }
 
+  /** Resolves once every subscribed topic exists; rejects when one is still unknown after unknownTopicTimeoutMs. */
+  private async awaitTopics(signal: AbortSignal): Promise<void> {
+    const { retries, unknownTopicTimeoutMs } = this.config;
+    const deadlineMs = Date.now() + unknownTopicTimeoutMs;
+    await Promise.all(
+      this.topics.map(async (topic) => {
+        for (let attempt = 0; !signal.aborted; attempt++) {
+          try {
+            await retry(() => this.transport.describeTopic(topic), retries, this.backoff, signal);
+            return;
+          } catch (error) {
+            if (!isErrorType(error, "UNKNOWN_TOPIC_OR_PARTITION") || signal.aborted) throw error;
+            const leftMs = deadlineMs - Date.now();
+            if (leftMs <= 0) {
+              const waited = unknownTopicTimeoutMs > 0 ? ` (waited ${unknownTopicTimeoutMs} ms for it: unknownTopicTimeoutMs)` : "";
+              throw new EdgelogError("UNKNOWN_TOPIC_OR_PARTITION", `${error.message}${waited}`, { status: error.status, details: { ...error.details, topic }, cause: error });
+            }
+            await sleep(Math.min(leftMs, backoffMs(attempt, this.backoff)), signal);
+          }
+        }
+      }),
+    );
+  }
+
   /** Starting positions: a pending seek, else the group's committed offset, else auto.offset.reset (one lookup for all). */
   private startFetchers(fetchers: PartitionFetcher[]): void {
-    const committed = retry(() => this.transport.groupOffsets(this.config.groupId), 5, this.backoff).then((offsets) => {
+    const committed = retry(() => this.transport.groupOffsets(this.config.groupId), this.config.retries, this.backoff).then((offsets) => {
       const byKey = new Map<string, number | null>();
       for (const t of offsets.topics) for (const p of t.partitions) byKey.set(key(t.topic, p.partition), p.committedOffset);
       return byKey;
@@ -280,7 +330,7 @@ export class Consumer {
     if (policy === "none") {
       throw new EdgelogError("NO_OFFSET_FOR_PARTITION", `group '${this.config.groupId}' has no usable committed offset for ${fetcher.topic}[${fetcher.partition}] and autoOffsetReset is "none"`);
     }
-    const listed = await retry(() => this.transport.listOffsets(fetcher.topic, fetcher.partition, policy), 5, this.backoff);
+    const listed = await retry(() => this.transport.listOffsets(fetcher.topic, fetcher.partition, policy), this.config.retries, this.backoff);
     return listed.offset;
   }
 
