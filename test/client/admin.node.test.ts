@@ -5,7 +5,7 @@ import { Edgelog } from "../../src/client/edgelog";
 import { EdgelogError } from "../../src/client/edgelog-error";
 import { HttpTransport } from "../../src/client/http-transport";
 import { ERRORS } from "../../src/errors";
-import { startServer, uniqueName, type TestServer } from "./server.node";
+import { startServer, uniqueName, waitFor, type TestServer } from "./server.node";
 
 let server: TestServer;
 let client: Edgelog;
@@ -66,7 +66,7 @@ describe("groups", () => {
     consumer.subscribe({ topics: [topic] });
     let seen = 0;
     const run = consumer.run({ eachRecord: () => void seen++ });
-    while (seen < 10 || (await admin.lag(group)).totalLag > 0) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(async () => seen === 10 && (await admin.lag(group)).totalLag === 0, () => `the 10 records consumed and committed (consumed ${seen})`);
     const described = await admin.describeGroup(group);
     expect(described).toMatchObject({ groupId: group, members: [{ subscribedTopics: [topic], assignment: [{ topic, partitions: [0, 1] }] }], lag: { totalLag: 0 } });
     expect(await admin.listGroups()).toContainEqual({ groupId: group, state: described.state, members: 1 });
