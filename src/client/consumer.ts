@@ -70,7 +70,9 @@ export interface PartitionPosition {
   paused: boolean;
 }
 
+/** As the admin's: about 2.5 s of backoff at the default 100 ms doubling to 1 s, then the error is the caller's. */
 const DEFAULT_RETRIES = 5;
+/** Long enough for a topic that a script started beside the consumer creates, short enough to report a typo. */
 const DEFAULT_UNKNOWN_TOPIC_TIMEOUT_MS = 10_000;
 
 export class Consumer {

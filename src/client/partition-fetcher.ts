@@ -97,6 +97,7 @@ export class PartitionFetcher {
     let failingSinceMs: number | undefined;
     while (!this.stopped) {
       if (this.ctx.isPaused(this)) {
+        failingSinceMs = undefined; // time paused is not time failing
         await new Promise<void>((resolve) => (this.resumeWaiter = resolve));
         continue;
       }
