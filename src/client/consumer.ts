@@ -5,10 +5,11 @@
 // Every failure reaches run(): subscribed topics must exist (or appear within unknownTopicTimeoutMs), retriable
 // errors are retried within bounds (`retries` for a join or a lookup, a session for heartbeats and fetches).
 import { DEFAULT_FETCH_MAX_BYTES, DEFAULT_REBALANCE_TIMEOUT_MS, DEFAULT_SESSION_TIMEOUT_MS, MAX_FETCH_MAX_RECORDS } from "../limits";
-import { DEFAULT_BACKOFF, backoffMs, retry, sleep, type BackoffConfig } from "./backoff";
+import { awaitTopics } from "./await-topics";
+import { DEFAULT_BACKOFF, retry, type BackoffConfig } from "./backoff";
 import type { ConsumedBatch, ConsumedRecord } from "./consumed-record";
 import { withDeadLetter, type DeadLetterConfig, type RecordHandler } from "./dead-letter";
-import { EdgelogError, isErrorType } from "./edgelog-error";
+import { EdgelogError } from "./edgelog-error";
 import { GroupMember } from "./group-member";
 import { OffsetCommitter } from "./offset-committer";
 import { PartitionFetcher } from "./partition-fetcher";
@@ -170,7 +171,8 @@ export class Consumer {
     const done = new Promise<void>((resolve, reject) => (this.settleRun = { resolve, reject }));
     const signal = this.stopSignal.signal;
     // The topics are checked before joining, so a misspelt one leaves no trace in the group.
-    this.heartbeats = this.awaitTopics(signal).then(
+    const { retries, unknownTopicTimeoutMs } = this.config;
+    this.heartbeats = awaitTopics(this.transport, this.topics, { retries, backoff: this.backoff, unknownTopicTimeoutMs }, signal).then(
       () => member.run(signal),
       (error: unknown) => this.fail(error),
     );
@@ -281,30 +283,6 @@ export class Consumer {
       }
     }
     if (added.length > 0) this.startFetchers(added);
-  }
-
-  /** Resolves once every subscribed topic exists; rejects when one is still unknown after unknownTopicTimeoutMs. */
-  private async awaitTopics(signal: AbortSignal): Promise<void> {
-    const { retries, unknownTopicTimeoutMs } = this.config;
-    const deadlineMs = Date.now() + unknownTopicTimeoutMs;
-    await Promise.all(
-      this.topics.map(async (topic) => {
-        for (let attempt = 0; !signal.aborted; attempt++) {
-          try {
-            await retry(() => this.transport.describeTopic(topic), retries, this.backoff, signal);
-            return;
-          } catch (error) {
-            if (!isErrorType(error, "UNKNOWN_TOPIC_OR_PARTITION") || signal.aborted) throw error;
-            const leftMs = deadlineMs - Date.now();
-            if (leftMs <= 0) {
-              const waited = unknownTopicTimeoutMs > 0 ? ` (waited ${unknownTopicTimeoutMs} ms for it: unknownTopicTimeoutMs)` : "";
-              throw new EdgelogError("UNKNOWN_TOPIC_OR_PARTITION", `${error.message}${waited}`, { status: error.status, details: { ...error.details, topic }, cause: error });
-            }
-            await sleep(Math.min(leftMs, backoffMs(attempt, this.backoff)), signal);
-          }
-        }
-      }),
-    );
   }
 
   /** Starting positions: a pending seek, else the group's committed offset, else auto.offset.reset (one lookup for all). */
