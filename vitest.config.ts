@@ -1,6 +1,11 @@
 import { defineConfig } from "vitest/config";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 
+// wrangler (read by the plugin for wrangler.toml) says "Using secrets defined in .dev.vars" once per test file at its
+// "log" level; the test bindings below replace those development values anyway. Warnings and errors still show;
+// WRANGLER_LOG=log (or debug) in the shell brings the rest back. `npm start` reads .dev.vars as before.
+process.env.WRANGLER_LOG ??= "warn";
+
 // Auth is off for the suites that test the log itself (test/auth turns it on per request); groups re-read topic
 // metadata on every heartbeat in tests, so added partitions show at once.
 const workers = () =>
@@ -15,6 +20,9 @@ const workers = () =>
 // Node against a real local edgelog each test file starts (scripts/bench/edgelog-server.mjs).
 export default defineConfig({
   test: {
+    // A passing run is quiet: what a test logs (expected failures, server logs) is printed only if it fails.
+    // `npx vitest run --silent=false` shows everything.
+    silent: "passed-only",
     projects: [
       {
         plugins: [workers()],

@@ -2,11 +2,11 @@
 // topic, partition, offset, timestamp, key, value, headers). Without --group it reads the partitions directly
 // (from the end, or --from-beginning) and commits nothing; with --group it is a member of that group and commits
 // what it printed. Without --follow it stops once it has caught up; --max stops after N records.
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import type { ConsumedRecord } from "../client/consumed-record";
 import type { Edgelog } from "../client/edgelog";
-import { CliContext, type Io } from "./context";
-import { choice, integer } from "./options";
+import { CLI_RETRIES, CliContext, type Io } from "./context";
+import { integer } from "./options";
 import { Progress } from "./progress";
 
 interface ConsumeOptions {
@@ -31,7 +31,7 @@ export function consumeCommand(io: Io): Command {
     .option("-g, --group <group>", "consume as a member of this group: start at its committed offsets and commit")
     .option("-f, --follow", "keep waiting for new records (stop with Ctrl-C)")
     .option("-n, --max <n>", "stop after n records", integer(1))
-    .option("--format <format>", "value, or json (one object per line)", choice("value", "json"), "value" as const)
+    .addOption(new Option("--format <format>", "value, or json (one object per line)").choices(["value", "json"]).default("value"))
     .option("-p, --partition <n>", "only this partition (without --group)", integer(0))
     .action(async (topic: string, options: ConsumeOptions, command: Command) => {
       const ctx = CliContext.of(command, io);
@@ -94,6 +94,9 @@ async function consumeInGroup(client: Edgelog, topic: string, groupId: string, o
     autoOffsetReset: options.fromBeginning ? "earliest" : "latest",
     maxWaitMs: options.follow ? FOLLOW_WAIT_MS : CATCH_UP_WAIT_MS,
     maxRecords: PAGE_RECORDS,
+    // As fast to fail as the other commands: edgelog unreachable after two retries, a misspelt topic at once.
+    retries: CLI_RETRIES,
+    unknownTopicTimeoutMs: 0,
   });
   consumer.subscribe({ topics: [topic] });
   let printed = 0;

@@ -7,7 +7,7 @@ import { formatTable, type Cell } from "./table";
 
 export const DEFAULT_URL = "http://127.0.0.1:8787";
 /** A person is waiting: two quick retries of a read, not the client's patient five. */
-const CLI_RETRIES = 2;
+export const CLI_RETRIES = 2;
 
 export interface Io {
   stdin: NodeJS.ReadableStream;

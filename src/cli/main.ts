@@ -7,6 +7,7 @@ import packageJson from "../../package.json";
 import { consumeCommand } from "./consume";
 import { DEFAULT_URL, type Io } from "./context";
 import { groupsCommand } from "./groups";
+import { url } from "./options";
 import { offsetsCommand } from "./offsets";
 import { produceCommand } from "./produce";
 import { topicsCommand } from "./topics";
@@ -17,7 +18,7 @@ export function program(io: Io): Command {
   const root = new Command("edgelog")
     .description("Kafka's shell tools for edgelog: topics, produce, consume, consumer groups, offsets")
     .version(packageJson.version, "-V, --version")
-    .addOption(new Option("--url <url>", "edgelog's base URL").env("EDGELOG_URL").default(DEFAULT_URL))
+    .addOption(new Option("--url <url>", "edgelog's base URL").env("EDGELOG_URL").default(DEFAULT_URL).argParser(url))
     .addOption(new Option("--token <token>", "sent as Authorization: Bearer <token>").env("EDGELOG_TOKEN"))
     .option("--json", "print JSON instead of tables")
     .showHelpAfterError("(add --help for usage)")

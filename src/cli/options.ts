@@ -1,7 +1,18 @@
 // Parsers for option and argument values: each turns a string into what the command needs or throws commander's
 // InvalidArgumentError, which commander reports as a usage error naming the option.
 import { InvalidArgumentError } from "commander";
+import { baseUrl } from "../client/http-transport";
 import type { Acks, OffsetSpec, ResetTo } from "../client/wire";
+
+/** --url / EDGELOG_URL: a missing scheme is a usage error here, not "cannot reach edgelog" at the first request. */
+export function url(value: string): string {
+  try {
+    return baseUrl(value);
+  } catch {
+    const example = value.includes("://") || value === "" ? "http://127.0.0.1:8787" : `http://${value}`;
+    throw new InvalidArgumentError(`It needs http:// or https:// in front (e.g. ${example}).`);
+  }
+}
 
 export function integer(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value) => {
@@ -49,11 +60,4 @@ export function resetTo(value: string): ResetTo {
 export function partitionList(value: string): number[] {
   const parse = integer(0);
   return value.split(",").map((part) => parse(part.trim()));
-}
-
-export function choice<T extends string>(...choices: T[]): (value: string) => T {
-  return (value) => {
-    if ((choices as string[]).includes(value)) return value as T;
-    throw new InvalidArgumentError(`expected one of ${choices.join(", ")}, got '${value}'.`);
-  };
 }

@@ -1,5 +1,5 @@
 // What a consumer hands to its handlers: fetched records with their topic and partition, and a page of them.
-import type { FetchedRecord } from "./wire";
+import type { FetchedRecord } from "../log/batch";
 
 export interface ConsumedRecord extends FetchedRecord {
   topic: string;

@@ -2,7 +2,10 @@
 // consumes exactly the partitions the coordinator assigns (one PartitionFetcher each), commits what it processed
 // (OffsetCommitter), and on revocation stops fetching the partition, waits for its processing, commits, and only
 // then reports it released. Delivery is at-least-once: an offset is committed only after its record was processed.
+// Every failure reaches run(): subscribed topics must exist (or appear within unknownTopicTimeoutMs), retriable
+// errors are retried within bounds (`retries` for a join or a lookup, a session for heartbeats and fetches).
 import { DEFAULT_FETCH_MAX_BYTES, DEFAULT_REBALANCE_TIMEOUT_MS, DEFAULT_SESSION_TIMEOUT_MS, MAX_FETCH_MAX_RECORDS } from "../limits";
+import { awaitTopics } from "./await-topics";
 import { DEFAULT_BACKOFF, retry, type BackoffConfig } from "./backoff";
 import type { ConsumedBatch, ConsumedRecord } from "./consumed-record";
 import { withDeadLetter, type DeadLetterConfig, type RecordHandler } from "./dead-letter";
@@ -13,7 +16,9 @@ import { PartitionFetcher } from "./partition-fetcher";
 import { Producer } from "./producer";
 import { Slots } from "./slots";
 import type { Transport } from "./transport";
-import type { Encoding, FetchedRecord, OffsetCommit, TopicPartitions } from "./wire";
+import type { FetchedRecord } from "../log/batch";
+import type { Encoding } from "../log/record";
+import type { OffsetCommit, TopicPartitions } from "./wire";
 
 export interface ConsumerConfig {
   groupId: string;
@@ -36,6 +41,18 @@ export interface ConsumerConfig {
   partitionsConsumedConcurrently?: number;
   retryBackoffMs?: number;
   retryBackoffMaxMs?: number;
+  /**
+   * Retries after retriable failures (edgelog unreachable, a timeout) of joining the group and of each offset
+   * lookup, before run() rejects with the last failure. Default 5. Once joined, heartbeats and fetches are retried
+   * for up to sessionTimeoutMs.
+   */
+  retries?: number;
+  /**
+   * How long run() waits for a subscribed topic that does not exist to be created before it rejects with
+   * UNKNOWN_TOPIC_OR_PARTITION (Kafka's consumer waits for a missing topic's metadata too, logging a warning each
+   * time). Default 10000; 0 checks once.
+   */
+  unknownTopicTimeoutMs?: number;
   /** Default: a random UUID (KIP-1082: the client names its member). */
   memberId?: string;
 }
@@ -53,6 +70,11 @@ export interface PartitionPosition {
   highWatermark: number | undefined;
   paused: boolean;
 }
+
+/** As the admin's: about 2.5 s of backoff at the default 100 ms doubling to 1 s, then the error is the caller's. */
+const DEFAULT_RETRIES = 5;
+/** Long enough for a topic that a script started beside the consumer creates, short enough to report a typo. */
+const DEFAULT_UNKNOWN_TOPIC_TIMEOUT_MS = 10_000;
 
 export class Consumer {
   private readonly config: Required<Omit<ConsumerConfig, "assignor" | "memberId">> & Pick<ConsumerConfig, "assignor">;
@@ -92,6 +114,8 @@ export class Consumer {
       partitionsConsumedConcurrently: Math.max(1, config.partitionsConsumedConcurrently ?? 1),
       retryBackoffMs: config.retryBackoffMs ?? DEFAULT_BACKOFF.retryBackoffMs,
       retryBackoffMaxMs: config.retryBackoffMaxMs ?? DEFAULT_BACKOFF.retryBackoffMaxMs,
+      retries: config.retries ?? DEFAULT_RETRIES,
+      unknownTopicTimeoutMs: config.unknownTopicTimeoutMs ?? DEFAULT_UNKNOWN_TOPIC_TIMEOUT_MS,
     };
     this.memberId = config.memberId ?? crypto.randomUUID();
     this.backoff = { retryBackoffMs: this.config.retryBackoffMs, retryBackoffMaxMs: this.config.retryBackoffMaxMs };
@@ -135,6 +159,7 @@ export class Consumer {
         rebalanceTimeoutMs: this.config.rebalanceTimeoutMs,
         assignor: this.config.assignor,
         backoff: this.backoff,
+        retries: this.config.retries,
       },
       {
         owned: () => this.owned(),
@@ -144,7 +169,13 @@ export class Consumer {
       },
     ));
     const done = new Promise<void>((resolve, reject) => (this.settleRun = { resolve, reject }));
-    this.heartbeats = member.run(this.stopSignal.signal);
+    const signal = this.stopSignal.signal;
+    // The topics are checked before joining, so a misspelt one leaves no trace in the group.
+    const { retries, unknownTopicTimeoutMs } = this.config;
+    this.heartbeats = awaitTopics(this.transport, this.topics, { retries, backoff: this.backoff, unknownTopicTimeoutMs }, signal).then(
+      () => member.run(signal),
+      (error: unknown) => this.fail(error),
+    );
     return done;
   }
 
@@ -241,6 +272,7 @@ export class Consumer {
           transport: this.transport,
           fetch: { maxRecords: this.config.maxRecords, maxBytes: this.config.maxBytes, maxWaitMs: this.config.maxWaitMs, encoding: this.config.encoding },
           backoff: this.backoff,
+          retryTimeoutMs: this.config.sessionTimeoutMs,
           isPaused: (f) => this.isPaused(f),
           resetPosition: (f) => this.resetPosition(f),
           process: (f, records, hw, generation) => this.process(f, records, hw, generation),
@@ -255,7 +287,7 @@ export class Consumer {
 
   /** Starting positions: a pending seek, else the group's committed offset, else auto.offset.reset (one lookup for all). */
   private startFetchers(fetchers: PartitionFetcher[]): void {
-    const committed = retry(() => this.transport.groupOffsets(this.config.groupId), 5, this.backoff).then((offsets) => {
+    const committed = retry(() => this.transport.groupOffsets(this.config.groupId), this.config.retries, this.backoff).then((offsets) => {
       const byKey = new Map<string, number | null>();
       for (const t of offsets.topics) for (const p of t.partitions) byKey.set(key(t.topic, p.partition), p.committedOffset);
       return byKey;
@@ -278,7 +310,7 @@ export class Consumer {
     if (policy === "none") {
       throw new EdgelogError("NO_OFFSET_FOR_PARTITION", `group '${this.config.groupId}' has no usable committed offset for ${fetcher.topic}[${fetcher.partition}] and autoOffsetReset is "none"`);
     }
-    const listed = await retry(() => this.transport.listOffsets(fetcher.topic, fetcher.partition, policy), 5, this.backoff);
+    const listed = await retry(() => this.transport.listOffsets(fetcher.topic, fetcher.partition, policy), this.config.retries, this.backoff);
     return listed.offset;
   }
 

@@ -6,7 +6,7 @@ import { backoffMs, sleep, DEFAULT_BACKOFF } from "./backoff";
 import { EdgelogError, isErrorType } from "./edgelog-error";
 import type { Producer } from "./producer";
 import type { Transport } from "./transport";
-import type { Encoding } from "./wire";
+import type { Encoding } from "../log/record";
 import type { ConsumedRecord } from "./consumed-record";
 
 export interface DeadLetterConfig {

@@ -1,6 +1,8 @@
 // A consumer's membership in its group (KIP-848): join with epoch 0, heartbeat every heartbeatIntervalMs with the
 // partitions it still owns, hand each answer's assignment to the consumer, rejoin when fenced or expired, leave
-// with epoch -1. It owns the member id (made here, as KIP-1082 has clients do) and the current epoch.
+// with epoch -1. It owns the member id (made here, as KIP-1082 has clients do) and the current epoch. Nothing is
+// retried for ever: a join gets `retries` retries; a member rides out an outage shorter than its session, and
+// after one as long (the coordinator has removed it by then) joins again with the same retries.
 import { backoffMs, sleep, type BackoffConfig } from "./backoff";
 import { isErrorType, isRetriable } from "./edgelog-error";
 import type { Transport } from "./transport";
@@ -14,6 +16,8 @@ export interface MemberConfig {
   rebalanceTimeoutMs: number;
   assignor: "uniform" | "range" | undefined;
   backoff: BackoffConfig;
+  /** Retries of a join (epoch 0) after retriable failures before the last failure is fatal. */
+  retries: number;
 }
 
 export interface MemberHooks {
@@ -23,7 +27,7 @@ export interface MemberHooks {
   assigned(assignment: TopicPartitions[]): void;
   /** Fenced or expired: the partitions are someone else's; stop consuming them without committing. */
   lost(): Promise<void>;
-  /** A failure no retry can fix (bad group id, group full, authorization). */
+  /** A failure no retry can fix (bad group id, group full, authorization), or one the retries did not. */
   fatal(error: unknown): void;
 }
 
@@ -60,16 +64,20 @@ export class GroupMember {
         this.heartbeatIntervalMs = response.heartbeatIntervalMs;
         if (!signal.aborted) this.hooks.assigned(response.assignment);
       } catch (error) {
+        if (signal.aborted) return;
         if (isErrorType(error, "FENCED_MEMBER_EPOCH", "UNKNOWN_MEMBER_ID")) {
           await this.rejoin();
           continue;
         }
-        if (!isRetriable(error)) {
+        if (!isRetriable(error) || (this.memberEpoch === 0 && failures >= this.config.retries)) {
           this.hooks.fatal(error);
           return;
         }
-        // No heartbeat got through for a whole session: the coordinator has removed us; our partitions are gone.
-        if (this.memberEpoch > 0 && Date.now() - lastOkMs > this.config.sessionTimeoutMs) await this.rejoin();
+        if (this.memberEpoch > 0 && Date.now() - lastOkMs > this.config.sessionTimeoutMs) {
+          // No heartbeat got through for a whole session: the coordinator has removed us; our partitions are gone.
+          await this.rejoin();
+          failures = 0;
+        }
         await sleep(backoffMs(failures++, this.config.backoff, (error as { retryAfterMs?: number }).retryAfterMs ?? 0), signal);
         continue;
       }

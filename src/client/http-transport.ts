@@ -39,6 +39,21 @@ export interface HttpTransportConfig {
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
+/**
+ * edgelog's base URL without trailing slashes. Anything but an http(s) URL is refused here, at construction: fetch
+ * would refuse it on every call, and "127.0.0.1:8787" would be reported as edgelog being unreachable.
+ */
+export function baseUrl(url: string): string {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    // not a URL at all: below
+  }
+  if (protocol !== "http:" && protocol !== "https:") throw new TypeError(`edgelog's url needs http:// or https:// (e.g. http://127.0.0.1:8787), got '${url}'`);
+  return url.replace(/\/+$/, "");
+}
+
 export class HttpTransport implements Transport {
   private readonly base: string;
   private readonly headers: Record<string, string>;
@@ -46,7 +61,7 @@ export class HttpTransport implements Transport {
   private readonly timeoutMs: number;
 
   constructor(config: HttpTransportConfig) {
-    this.base = config.url.replace(/\/+$/, "");
+    this.base = baseUrl(config.url);
     this.headers = { accept: "application/json", ...(config.token ? { authorization: `Bearer ${config.token}` } : {}) };
     // Called through a closure: Workers reject a global fetch invoked with another `this`.
     this.fetchFn = config.fetch ?? ((input, init) => fetch(input, init));

@@ -1,10 +1,13 @@
 // One owned partition of a consumer: long-polls it from its position and hands each page to the consumer to
 // process, in offset order, one page at a time. `processed` (the next offset after the last processed record) is
 // what gets committed; `position` is where the next fetch starts. stop() aborts the long-poll and resolves once no
-// processing of this partition is under way, which is what revocation waits for before committing.
+// processing of this partition is under way, which is what revocation waits for before committing. A partition
+// that fails every fetch for `retryTimeoutMs` (retriable errors, or a deleted topic its group has not revoked) is
+// a fatal failure, reported once: the consumer never retries in silence for ever.
 import { backoffMs, sleep } from "./backoff";
 import { isErrorType, isRetriable } from "./edgelog-error";
-import type { FetchedRecord, FetchParams } from "./wire";
+import type { FetchedRecord } from "../log/batch";
+import type { FetchParams } from "./wire";
 import type { Transport } from "./transport";
 import type { BackoffConfig } from "./backoff";
 
@@ -12,6 +15,8 @@ export interface FetcherContext {
   transport: Transport;
   fetch: Omit<FetchParams, "offset">;
   backoff: BackoffConfig;
+  /** How long fetches of the partition may keep failing before the last failure is fatal. */
+  retryTimeoutMs: number;
   isPaused(fetcher: PartitionFetcher): boolean;
   /** Where to start when the group has no usable committed offset (auto.offset.reset), or a failure to stop on. */
   resetPosition(fetcher: PartitionFetcher): Promise<number>;
@@ -89,8 +94,10 @@ export class PartitionFetcher {
       return;
     }
     let failures = 0;
+    let failingSinceMs: number | undefined;
     while (!this.stopped) {
       if (this.ctx.isPaused(this)) {
+        failingSinceMs = undefined; // time paused is not time failing
         await new Promise<void>((resolve) => (this.resumeWaiter = resolve));
         continue;
       }
@@ -100,6 +107,7 @@ export class PartitionFetcher {
       try {
         page = await this.ctx.transport.fetchRecords(this.topic, this.partition, { ...this.ctx.fetch, offset: this.position }, { signal: controller.signal });
         failures = 0;
+        failingSinceMs = undefined;
       } catch (error) {
         if (this.stopped || controller.signal.aborted) continue;
         try {
@@ -108,7 +116,9 @@ export class PartitionFetcher {
             this.seek(await this.ctx.resetPosition(this));
           } else if (isRetriable(error) || isErrorType(error, "UNKNOWN_TOPIC_OR_PARTITION")) {
             // A deleted topic is revoked by the coordinator soon; until then, wait rather than spin.
-            await sleep(backoffMs(failures++, this.ctx.backoff));
+            failingSinceMs ??= Date.now();
+            if (Date.now() - failingSinceMs >= this.ctx.retryTimeoutMs) throw error;
+            await sleep(backoffMs(failures++, this.ctx.backoff, (error as { retryAfterMs?: number }).retryAfterMs ?? 0));
           } else throw error;
         } catch (fatal) {
           this.ctx.fatal(fatal);

@@ -3,7 +3,8 @@
 // idempotent producer) its sequence never change, so a retry is the same batch and the server can deduplicate it.
 import type { EdgelogError } from "./edgelog-error";
 import type { RecordMetadata } from "./producer-record";
-import type { Encoding, ProduceResult, ProducerIdAndEpoch, WireRecord } from "./wire";
+import type { Encoding } from "../log/record";
+import type { ProduceResult, ProducerIdAndEpoch, WireRecord } from "./wire";
 
 /** The outcome of one send(topic, records) call: settles when every record is acknowledged, or at the first failure. */
 export class SendRequest {

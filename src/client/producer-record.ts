@@ -5,7 +5,8 @@
 import { bytesToBase64, textToBase64, utf8ByteLength } from "../log/base64";
 import { MAX_HEADER_KEY_BYTES, MAX_HEADERS_PER_RECORD, MAX_KEY_BYTES, MAX_TIMESTAMP_MS } from "../limits";
 import { EdgelogError } from "./edgelog-error";
-import type { Encoding, Header, WireRecord } from "./wire";
+import type { Encoding, Header } from "../log/record";
+import type { WireRecord } from "./wire";
 
 export type Bytes = Uint8Array;
 

@@ -1,16 +1,13 @@
 // The HTTP API's bodies as the client sees them (docs/api.md), declared here because the client may import only
-// the pure leaves (DESIGN §4), never the server's service or object modules. Types only.
+// the pure leaves (DESIGN §4), never the server's service or object modules. Types only; the record shapes the
+// leaves already define (records, headers, encodings, lag) are theirs, re-exported for the package's users.
 import type { ErrorBody } from "../errors";
+import type { FetchedRecord } from "../log/batch";
 import type { GroupOffsets, PartitionLag, TopicLag } from "../log/group-lag";
+import type { Encoding, Header, ProducedRecord } from "../log/record";
 
-export type Encoding = "text" | "base64";
 /** 1 and "all" (-1) wait for the durable write; 0 answers once the request is validated (no offsets, no errors). */
 export type Acks = 0 | 1 | -1 | "all";
-
-export interface Header {
-  key: string;
-  value: string | null;
-}
 
 export interface TopicSummary {
   name: string;
@@ -49,13 +46,7 @@ export interface CreateTopicRequest {
 export type ConfigChanges = Record<string, string | number | boolean | null>;
 
 /** A record on the wire: keys, values and header values in the request's encoding. */
-export interface WireRecord {
-  key?: string | null;
-  value: string | null;
-  headers?: Header[];
-  timestamp?: number;
-  partition?: number;
-}
+export type WireRecord = ProducedRecord;
 
 export interface ProducerIdentity {
   producerId: number;
@@ -83,14 +74,6 @@ export interface FetchParams {
   maxBytes?: number;
   maxWaitMs?: number;
   encoding?: Encoding;
-}
-
-export interface FetchedRecord {
-  offset: number;
-  timestamp: number;
-  key: string | null;
-  value: string | null;
-  headers: Header[];
 }
 
 export interface FetchResponse {
@@ -189,4 +172,4 @@ export interface GroupDescription {
   lag: GroupOffsets;
 }
 
-export type { GroupOffsets, PartitionLag, TopicLag };
+export type { Encoding, FetchedRecord, GroupOffsets, Header, PartitionLag, TopicLag };

@@ -2,6 +2,7 @@
 // edgelog. 10,000 lines through produce and back in order through consume; groups describe shows the lag a user
 // expects; topics and offsets; exit codes and messages when something is wrong.
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Edgelog } from "../../src/client/edgelog";
@@ -25,7 +26,11 @@ interface Run {
   stderr: string;
 }
 
-function edgelog(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<Run> & { child: ReturnType<typeof spawn> } {
+/**
+ * Runs the CLI. With `timeoutMs`, a run still going after it is killed and the promise rejects naming the
+ * command: a command that should end on its own fails the test with a message instead of hanging it.
+ */
+function edgelog(args: string[], options: { stdin?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Run> & { child: ReturnType<typeof spawn> } {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, EDGELOG_URL: server.base, ...options.env },
     stdio: ["pipe", "pipe", "pipe"],
@@ -35,7 +40,16 @@ function edgelog(args: string[], options: { stdin?: string; env?: Record<string,
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   child.stdin.end(options.stdin ?? "");
-  const done = new Promise<Run>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr }))) as Promise<Run> & { child: typeof child };
+  const done = new Promise<Run>((resolve, reject) => {
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`edgelog ${args.join(" ")} still running after ${options.timeoutMs} ms (stdout: ${JSON.stringify(stdout)}, stderr: ${JSON.stringify(stderr)})`));
+    }, options.timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  }) as Promise<Run> & { child: typeof child };
   done.child = child;
   return done;
 }
@@ -181,15 +195,51 @@ describe("exit codes and messages", () => {
     const run = await edgelog(["topics", "create", "x", "--partitions", "many"]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--partitions <n>' argument 'many' is invalid/);
-    expect((await edgelog(["consume", "x", "--format", "xml"])).code).toBe(2);
+    const format = await edgelog(["consume", "x", "--format", "xml"]);
+    expect(format.code).toBe(2);
+    expect(format.stderr).toMatch(/'--format <format>' argument 'xml' is invalid. Allowed choices are value, json/);
     expect((await edgelog(["groups", "reset-offsets", "g", "--topic", "t", "--to", "yesterday"])).code).toBe(2);
     expect((await edgelog(["nonsense"])).code).toBe(2);
+  });
+
+  it("2 for a URL without http:// or https://, from --url or EDGELOG_URL, before anything is sent", async () => {
+    const flag = await edgelog(["topics", "list", "--url", "127.0.0.1:8787"]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/option '--url <url>' argument '127\.0\.0\.1:8787' is invalid\. It needs http:\/\/ or https:\/\/ in front \(e\.g\. http:\/\/127\.0\.0\.1:8787\)/);
+    expect(flag.stderr).not.toMatch(/cannot reach/);
+    const env = await edgelog(["consume", "orders", "--group", "g"], { env: { EDGELOG_URL: "localhost:8787" } });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toMatch(/value 'localhost:8787' from env 'EDGELOG_URL' is invalid\. It needs http:\/\/ or https:\/\/ in front \(e\.g\. http:\/\/localhost:8787\)/);
+    expect((await edgelog(["topics", "list", "--url", "ftp://127.0.0.1:8787"])).code).toBe(2);
   });
 
   it("3 when edgelog cannot be reached, saying where it looked", async () => {
     const run = await edgelog(["topics", "list", "--url", "http://127.0.0.1:9"]);
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/cannot reach edgelog: .*http:\/\/127\.0\.0\.1:9/);
+  });
+
+  it("consume, with or without --group, ends as fast as the others when edgelog cannot be reached: 3", async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    for (const args of [["consume", "orders", "--group", "billing"], ["consume", "orders", "--group", "billing", "--follow"], ["consume", "orders"]]) {
+      const run = await edgelog([...args, "--url", url], { timeoutMs: 15_000 });
+      expect(run, args.join(" ")).toMatchObject({ code: 3, stdout: "" });
+      expect(run.stderr).toMatch(new RegExp(`^edgelog: cannot reach edgelog: .*cannot reach ${url.replace(/\./g, "\\.")}: .*ECONNREFUSED.*\n  Is it running\?`));
+    }
+  });
+
+  it("consume --group of a topic that does not exist: 1 at once, naming it, and no group is made", async () => {
+    const topic = uniqueName("nosuchtopic");
+    const group = uniqueName("gx");
+    for (const args of [["consume", topic, "--group", group], ["consume", topic, "--group", group, "--follow"], ["consume", topic]]) {
+      const run = await edgelog(args, { timeoutMs: 15_000 });
+      expect(run, args.join(" ")).toMatchObject({ code: 1, stdout: "" });
+      expect(run.stderr).toBe(
+        `edgelog: UNKNOWN_TOPIC_OR_PARTITION (3): topic '${topic}' does not exist\n` +
+          "  List topics with `edgelog topics list`; create one with `edgelog topics create NAME --partitions N`.\n",
+      );
+    }
+    await expect(client.admin().describeGroup(group)).rejects.toMatchObject({ type: "GROUP_ID_NOT_FOUND" });
   });
 
   it("--help and --version exit 0", async () => {
@@ -199,3 +249,12 @@ describe("exit codes and messages", () => {
     expect((await edgelog(["--version"])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });
+
+/** A local port nothing listens on (it was free a moment ago): connecting to it is refused at once. */
+async function closedPort(): Promise<number> {
+  const listener = createServer();
+  await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+  const { port } = listener.address() as { port: number };
+  await new Promise((resolve) => listener.close(resolve));
+  return port;
+}

@@ -3,8 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Edgelog } from "../../src/client/edgelog";
 import { EdgelogError } from "../../src/client/edgelog-error";
+import { HttpTransport } from "../../src/client/http-transport";
 import { ERRORS } from "../../src/errors";
-import { startServer, uniqueName, type TestServer } from "./server.node";
+import { startServer, uniqueName, waitFor, type TestServer } from "./server.node";
 
 let server: TestServer;
 let client: Edgelog;
@@ -65,7 +66,7 @@ describe("groups", () => {
     consumer.subscribe({ topics: [topic] });
     let seen = 0;
     const run = consumer.run({ eachRecord: () => void seen++ });
-    while (seen < 10 || (await admin.lag(group)).totalLag > 0) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(async () => seen === 10 && (await admin.lag(group)).totalLag === 0, () => `the 10 records consumed and committed (consumed ${seen})`);
     const described = await admin.describeGroup(group);
     expect(described).toMatchObject({ groupId: group, members: [{ subscribedTopics: [topic], assignment: [{ topic, partitions: [0, 1] }] }], lag: { totalLag: 0 } });
     expect(await admin.listGroups()).toContainEqual({ groupId: group, state: described.state, members: 1 });
@@ -91,6 +92,14 @@ describe("errors and requests", () => {
     await expect(admin.createTopic({ name: "bad name" })).rejects.toMatchObject({ type: "INVALID_TOPIC_EXCEPTION", code: 17 });
     await expect(admin.listOffsets(name, 9, "latest")).rejects.toMatchObject({ type: "UNKNOWN_TOPIC_OR_PARTITION" });
     await expect(new Edgelog({ url: "http://127.0.0.1:9" }).admin({ retries: 0 }).listTopics()).rejects.toMatchObject({ type: "NETWORK_EXCEPTION", code: 13, retriable: true });
+  });
+
+  it("refuses a url that is not http:// or https:// when it is made, not as unreachable at the first call", async () => {
+    for (const url of ["127.0.0.1:8787", "localhost:8787", "ftp://127.0.0.1:8787", "not a url"]) {
+      expect(() => new Edgelog({ url }), url).toThrow(new TypeError(`edgelog's url needs http:// or https:// (e.g. http://127.0.0.1:8787), got '${url}'`));
+    }
+    // Trailing slashes are dropped, so paths join cleanly.
+    expect(await new HttpTransport({ url: `${server.base}//` }).listTopics()).toBeInstanceOf(Array);
   });
 
   it("sends the token as a bearer on every request", async () => {

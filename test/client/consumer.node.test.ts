@@ -1,13 +1,15 @@
 // Consumer groups of client consumers against a real edgelog: exactly once in a clean run (revocation commits what
 // was processed before a partition moves), at-least-once when a consumer stops or crashes mid-way, a poison pill
-// dead-lettered while the group moves on, and the controls: pause/resume, seek, autoOffsetReset, manual commits.
+// dead-lettered while the group moves on, the controls (pause/resume, seek, autoOffsetReset, manual commits), and
+// failures that reach run() within their bounds instead of being retried in silence.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Consumer, ConsumerConfig } from "../../src/client/consumer";
 import type { ConsumedRecord } from "../../src/client/consumed-record";
 import { DLQ_HEADERS } from "../../src/client/dead-letter";
 import { Edgelog } from "../../src/client/edgelog";
+import type { Transport } from "../../src/client/transport";
 import { faultyFetch } from "./faulty-fetch.node";
-import { readPartition, startServer, uniqueName, waitFor, type TestServer } from "./server.node";
+import { readPartition, startServer, uniqueName, waitFor, within, type TestServer } from "./server.node";
 
 let server: TestServer;
 let client: Edgelog;
@@ -127,8 +129,10 @@ describe("a group of three consumers on six partitions", () => {
     await waitFor(() => consumers[1]!.assignment().length > 0 && ledger.total >= count / 4, "the second consumer at work");
     network.cut = true; // no heartbeat, commit or fetch of consumer 1 gets through any more
     await waitFor(() => ledger.seen.size >= count, `all ${count} records (have ${ledger.seen.size})`, 60_000);
+    // The cut-off consumer does not retry for ever: a session without a heartbeat, a rejoin's retries, and run() says why.
+    await expect(within(runs[1]!, "the cut-off consumer's run() to reject")).rejects.toMatchObject({ type: "NETWORK_EXCEPTION", retriable: true });
     await Promise.all(consumers.map((c) => c.stop()));
-    await Promise.all(runs);
+    await Promise.all([runs[0], runs[2]]);
     expect(ledger.seen.size).toBe(count);
     expect((await client.admin().lag(groupId)).totalLag).toBe(0);
   });
@@ -205,16 +209,26 @@ describe("controls", () => {
 
   it("pause stops a partition's records until resume; seek re-reads from an offset", async () => {
     const topic = await topicWithRecords(1, 30);
-    const consumer = groupConsumer(uniqueName("g"), topic, { maxRecords: 5 });
+    // Every request's path, in order: what the consumer does while paused is seen, not inferred from a quiet spell.
+    const paths: string[] = [];
+    const observed = new Edgelog({ url: server.base, fetch: (input, init) => (paths.push(new URL(input).pathname), fetch(input, init)) });
+    const sent = (suffix: string) => paths.filter((p) => p.endsWith(suffix)).length;
+    const consumer = groupConsumer(uniqueName("g"), topic, { maxRecords: 5 }, observed);
     const offsets: number[] = [];
+    let atPause: { fetches: number; heartbeats: number } | undefined;
     const run = consumer.run({
       eachRecord: (r) => {
         offsets.push(r.offset);
-        if (r.offset === 9 && offsets.length === 10) consumer.pause([{ topic }]);
+        if (r.offset === 9 && offsets.length === 10) {
+          consumer.pause([{ topic }]);
+          atPause = { fetches: sent("/records"), heartbeats: sent("/heartbeat") };
+        }
       },
     });
     await waitFor(() => offsets.length === 10, "ten records");
-    await new Promise((r) => setTimeout(r, 300)); // paused: nothing more may arrive meanwhile
+    // Paused: the member heartbeats on (twice more), and not one fetch of the partition starts meanwhile.
+    await waitFor(() => sent("/heartbeat") >= atPause!.heartbeats + 2, "two heartbeats while paused");
+    expect(sent("/records")).toBe(atPause!.fetches);
     expect(offsets).toHaveLength(10);
     expect(consumer.assignment()[0]).toMatchObject({ paused: true, position: 10 });
     consumer.seek({ topic, partition: 0, offset: 3 });
@@ -237,5 +251,76 @@ describe("controls", () => {
     expect((await client.admin().lag(groupId)).topics[0]!.partitions[0]!.committedOffset).toBe(20);
     await consumer.stop();
     await run;
+  });
+});
+
+describe("failures reach run()", () => {
+  it("a subscribed topic that does not exist: UNKNOWN_TOPIC_OR_PARTITION after unknownTopicTimeoutMs, and no group is made", async () => {
+    const groupId = uniqueName("g");
+    const topic = uniqueName("nosuch");
+    const consumer = groupConsumer(groupId, topic, { unknownTopicTimeoutMs: 300 });
+    const startMs = Date.now();
+    const error = await within(consumer.run({ eachRecord: () => undefined }), "run() to reject").catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "EdgelogError", type: "UNKNOWN_TOPIC_OR_PARTITION", code: 3, retriable: false, details: { topic } });
+    expect((error as Error).message).toBe(`topic '${topic}' does not exist (waited 300 ms for it: unknownTopicTimeoutMs)`);
+    expect(Date.now() - startMs).toBeGreaterThanOrEqual(300);
+    await expect(client.admin().describeGroup(groupId)).rejects.toMatchObject({ type: "GROUP_ID_NOT_FOUND" });
+    // 0: one look, no wait.
+    const once = groupConsumer(groupId, topic, { unknownTopicTimeoutMs: 0 });
+    await expect(within(once.run({ eachRecord: () => undefined }), "run() to reject")).rejects.toThrow(new RegExp(`^topic '${topic}' does not exist$`));
+  });
+
+  it("a subscribed topic created while run() waits for it is consumed", async () => {
+    const topic = uniqueName("late");
+    let misses = 0;
+    // The topic is created the first time the consumer finds it missing, so run() has certainly waited for it.
+    const transport: Transport = Object.create(client.transport, {
+      describeTopic: {
+        value: async (name: string) => {
+          try {
+            return await client.transport.describeTopic(name);
+          } catch (error) {
+            if (misses++ === 0) {
+              await client.admin().createTopic({ name: topic });
+              await client.producer().send(topic, { value: "first" });
+            }
+            throw error;
+          }
+        },
+      },
+    });
+    const consumer = groupConsumer(uniqueName("g"), topic, {}, new Edgelog({ transport }));
+    const values: string[] = [];
+    const run = consumer.run({ eachRecord: (r) => void values.push(r.value!) });
+    await waitFor(() => values.length === 1, "the record of the topic created meanwhile");
+    await consumer.stop();
+    await run;
+    expect(values).toEqual(["first"]);
+    expect(misses).toBe(1);
+  });
+
+  it("edgelog unreachable: run() rejects with NETWORK_EXCEPTION after `retries` retries", async () => {
+    const unreachable = new Edgelog({ url: "http://127.0.0.1:9" });
+    const consumer = unreachable.consumer({ groupId: uniqueName("g"), retries: 1, retryBackoffMs: 1 });
+    consumer.subscribe({ topics: ["orders"] });
+    await expect(within(consumer.run({ eachRecord: () => undefined }), "run() to reject")).rejects.toMatchObject({ type: "NETWORK_EXCEPTION", message: expect.stringMatching(/cannot reach http:\/\/127\.0\.0\.1:9/) });
+  });
+
+  it("a coordinator no join reaches: run() rejects after `retries` retries of the join", async () => {
+    const topic = await topicWithRecords(1, 1);
+    const network = faultyFetch({ only: /\/heartbeat$/, failBefore: 1 });
+    const consumer = groupConsumer(uniqueName("g"), topic, { retries: 2, retryBackoffMs: 1 }, new Edgelog({ url: server.base, fetch: network.fetch }));
+    await expect(within(consumer.run({ eachRecord: () => undefined }), "run() to reject")).rejects.toMatchObject({ type: "NETWORK_EXCEPTION" });
+    expect(network.counts.failedBefore).toBe(3); // the join and its two retries; the leave is not sent (never joined)
+  });
+
+  it("a partition no fetch reaches for a whole session: run() rejects with the fetch's error", async () => {
+    const topic = await topicWithRecords(1, 1);
+    const network = faultyFetch({ only: /\/records$/, failBefore: 1 });
+    const consumer = groupConsumer(uniqueName("g"), topic, { sessionTimeoutMs: 1_000, retryBackoffMs: 10, retryBackoffMaxMs: 50 }, new Edgelog({ url: server.base, fetch: network.fetch }));
+    const startMs = Date.now();
+    await expect(within(consumer.run({ eachRecord: () => undefined }), "run() to reject")).rejects.toMatchObject({ type: "NETWORK_EXCEPTION", message: expect.stringMatching(/\/records/) });
+    expect(Date.now() - startMs).toBeGreaterThanOrEqual(1_000);
+    expect(network.counts.failedBefore).toBeGreaterThan(1);
   });
 });

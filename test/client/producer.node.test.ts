@@ -7,7 +7,7 @@ import { EdgelogError } from "../../src/client/edgelog-error";
 import type { FetchFunction } from "../../src/client/http-transport";
 import { partitionForKey, partitionForStringKey } from "../../src/log/partitioner";
 import { faultyFetch } from "./faulty-fetch.node";
-import { readPartition, startServer, uniqueName, type TestServer } from "./server.node";
+import { readPartition, startServer, uniqueName, within, type TestServer } from "./server.node";
 
 let server: TestServer;
 let client: Edgelog;
@@ -143,23 +143,31 @@ describe("retries", () => {
   });
   it("fails the batches behind a failed one in order instead of writing them past the hole", async () => {
     const topic = await topicWith(1);
-    // Requests carrying record "A" never get through (each attempt fails after 40 ms, so B, sent meanwhile, is in
-    // flight beside A and overtakes it); everything else does.
+    // Requests carrying record "A" never get through; everything else does. A's first attempt is held until the
+    // server has answered B, which is sent while A is in flight and so overtakes it; A's retries fail at once.
+    let aInFlight!: () => void;
+    const aSent = new Promise<void>((resolve) => (aInFlight = resolve));
+    let bAnswered!: () => void;
+    const bOvertook = new Promise<void>((resolve) => (bAnswered = resolve));
     const blockA: FetchFunction = async (input, init) => {
-      if (typeof init.body === "string" && init.body.includes('"value":"A"')) {
-        await new Promise((resolve) => setTimeout(resolve, 40));
+      const body = typeof init.body === "string" ? init.body : "";
+      if (body.includes('"value":"A"')) {
+        aInFlight();
+        await bOvertook;
         throw new TypeError("fetch failed (injected)");
       }
-      return fetch(input, init);
+      const response = await fetch(input, init);
+      if (body.includes('"value":"B"')) bAnswered();
+      return response;
     };
     const producer = new Edgelog({ url: server.base, fetch: blockA }).producer({ lingerMs: 0, retries: 3, retryBackoffMs: 20 });
     await producer.send(topic, { value: "warm" }); // the partition now knows the producer: 5 batches may be in flight
     const order: string[] = [];
     const a = producer.send(topic, { value: "A" }).catch((error: EdgelogError) => (order.push("A"), error));
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await within(aSent, "A's request to be sent");
     const b = producer.send(topic, { value: "B" }).catch((error: EdgelogError) => (order.push("B"), error));
-    expect(await a).toMatchObject({ type: "NETWORK_EXCEPTION" });
-    expect(await b).toMatchObject({ type: "OUT_OF_ORDER_SEQUENCE_NUMBER", message: expect.stringMatching(/earlier batch/) });
+    expect(await within(a, "A to fail")).toMatchObject({ type: "NETWORK_EXCEPTION" });
+    expect(await within(b, "B to fail")).toMatchObject({ type: "OUT_OF_ORDER_SEQUENCE_NUMBER", message: expect.stringMatching(/earlier batch/) });
     expect(order).toEqual(["A", "B"]);
     // A new epoch for the partition, and the producer goes on right after the hole.
     expect((await producer.send(topic, { value: "C" }))[0]!.offset).toBe(1);

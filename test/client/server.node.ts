@@ -1,5 +1,5 @@
 // Node-side test helpers: a real edgelog per test file (workerd through Miniflare, scripts/bench/edgelog-server.mjs)
-// with fast group heartbeats, unique names, and a bounded wait for a condition.
+// with fast group heartbeats, unique names, and bounded waits for a condition or a promise.
 import { startEdgelog, type EdgelogServer } from "../../scripts/bench/edgelog-server.mjs";
 import type { Transport } from "../../src/client/transport";
 import type { FetchedRecord } from "../../src/client/wire";
@@ -31,6 +31,15 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === "string" ? what : what()}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Settles as `promise` does, or rejects naming `what` once `timeoutMs` passed first: a hang becomes a message. */
+export function within<T>(promise: Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Every record of a partition, read straight from the log (no group involved). */

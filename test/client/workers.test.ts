@@ -11,6 +11,17 @@ const transports: [string, () => Edgelog][] = [
   ["HTTP through the Worker's fetch", () => new Edgelog({ url: "http://edgelog.test", fetch: (input, init) => exports.default.fetch(new Request(input, init)) })],
 ];
 
+/** Settles as `promise` does, or rejects naming what was awaited once `ms` passed first. */
+async function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what()}`)), ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe.each(transports)("the client over %s", (_name, make) => {
   it("administers, produces and consumes as a group", async () => {
     const client = make();
@@ -28,12 +39,23 @@ describe.each(transports)("the client over %s", (_name, make) => {
     const consumer = client.consumer({ groupId, autoOffsetReset: "earliest", maxWaitMs: 50 });
     consumer.subscribe({ topics: [topic] });
     const values: string[] = [];
-    const run = consumer.run({ eachRecord: (r) => void values.push(r.value!) });
-    while (values.length < 30) await new Promise((r) => setTimeout(r, 10));
-    await consumer.stop();
+    let allSeen!: () => void;
+    const thirty = new Promise<void>((resolve) => (allSeen = resolve));
+    const run = consumer.run({
+      eachRecord: (r) => {
+        values.push(r.value!);
+        if (values.length === 30) allSeen();
+      },
+    });
+    try {
+      // Settles on the 30th record; a run() that fails first, or nothing within the bound, fails with a message.
+      await within(Promise.race([thirty, run.then(() => Promise.reject(new Error("run() ended before 30 records")))]), 20_000, () => `30 records (have ${values.length})`);
+    } finally {
+      await consumer.stop();
+    }
     await run;
     expect(values.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `v${i}`).sort());
     expect((await admin.lag(groupId)).totalLag).toBe(0);
     expect((await admin.topicOffsets(topic)).reduce((sum, p) => sum + p.offset, 0)).toBe(30);
-  });
+  }, 30_000);
 });
