@@ -50,6 +50,9 @@ export const MAX_FETCH_MAX_RECORDS = 10_000;
 export const MAX_FETCH_MAX_BYTES = 8 * 1024 * 1024;
 /** Long-poll bound (Kafka's fetch.max.wait.ms default is 500 ms; HTTP clients want longer polls). */
 export const MAX_FETCH_WAIT_MS = 30_000;
+/** A long-poll whose socket the partition closes without waking it (evicted, restarting) watches again for the time
+ *  left, at most this many times in all: a partition that keeps closing cannot make a fetch spin. */
+export const MAX_WATCH_ATTEMPTS = 3;
 /** Parked long-polls per partition object; beyond this a fetch answers at once (empty) instead of waiting. */
 export const MAX_FETCH_WAITERS_PER_PARTITION = 1_000;
 
@@ -114,6 +117,9 @@ export const MAX_COMPACTION_PASS_BYTES = 128 * 1024 * 1024;
 /** Segments roll at min(segment.bytes, this): tiering builds a segment's R2 object in memory, and an isolate has
  *  128 MB (Kafka's default segment.bytes, 1 GiB, would not fit). */
 export const MAX_SEGMENT_BYTES = 32 * 1024 * 1024;
+/** A partition's alarm is set at most this far ahead: due times years away (retention.ms of years, segment.ms of a
+ *  long) are computed again then rather than scheduled, which costs one alarm a year. */
+export const MAX_ALARM_HORIZON_MS = 365 * 86_400_000;
 /** After a bounded alarm run that left work (more segments to tier, a dirtier log), the next run starts this soon. */
 export const MAINTENANCE_CONTINUE_MS = 100;
 

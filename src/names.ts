@@ -32,6 +32,11 @@ export function partitionLogClient(env: Env, topicId: string, partition: number,
   return reachable(partitionLogStub(env, topicId, partition, replica, locationHint)) as unknown as PartitionLogClient;
 }
 
+/** The raw stub of the replica a ref addresses (for its fetch handler: watch requests, src/watch.ts). */
+export function replicaStub(env: Env, ref: PartitionRef) {
+  return partitionLogStub(env, ref.topicId, ref.partition, ref.replica, ref.locationHint);
+}
+
 /** The client of the replica a ref addresses. */
 export function replicaClient(env: Env, ref: PartitionRef): PartitionLogClient {
   return partitionLogClient(env, ref.topicId, ref.partition, ref.replica, ref.locationHint);

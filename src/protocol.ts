@@ -128,6 +128,8 @@ export interface PartitionDescription {
   /** The partition object's whole SQLite database on disk (bounded by tiering; the platform's limit is 10 GB). */
   databaseBytes: number;
   tieredSegments: number;
+  /** Long-polls and live tails parked on this partition, waiting for its next append (outside its billed time). */
+  waitingReaders: number;
 }
 
 /** A batch as the leader ships it to a follower: the stored row, byte for byte. */

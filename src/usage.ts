@@ -1,8 +1,11 @@
 // What a Durable Object consumes of the items Cloudflare bills (docs/performance.md has the price list): requests
-// (RPC calls and alarms), SQLite rows read and written, R2 class A and B operations, and active wall-clock time.
-// Each object keeps one Usage in memory (since this instance started: an evicted object starts again at zero) and
-// answers it from its `usage()` RPC method; GET /v1/usage sums them. Counting costs an array push per SQL
-// statement and a counter per call.
+// (RPC calls, alarms, fetches), SQLite rows read and written, R2 class A and B operations, and active wall-clock time:
+// while a request is in progress (a request parked in the object keeps it active and billed). An idle object is not
+// billed, "even during the brief window before the runtime hibernates it" (Cloudflare's Durable Objects FAQ), as long
+// as nothing keeps it from hibernating: edgelog's objects hold no timers or open connections while idle (a parked
+// reader is a hibernatable WebSocket), so idle time counts nothing. Each object keeps one Usage in memory
+// (since this instance started: an evicted object starts again at zero) and answers it from its `usage()` RPC method;
+// GET /v1/usage sums them. Counting costs an array push per SQL statement and a counter per call.
 
 /** Counters of one object since its instance started. */
 export interface UsageCounts {
@@ -14,11 +17,11 @@ export interface UsageCounts {
   r2ClassA: number;
   /** R2 GET/HEAD calls. */
   r2ClassB: number;
-  /** Wall-clock ms the object was active: from each request to the next, unless it could hibernate in between. */
+  /** Wall-clock ms the object was active: while requests were in progress. */
   activeMs: number;
 }
 
-/** An object with no request for this long hibernates (and stops being billed for duration). */
+/** An idle object hibernates after this long; it is not billed meanwhile unless something keeps it from hibernating. */
 export const HIBERNATE_AFTER_MS = 10_000;
 
 const R2_CLASS: Record<string, "r2ClassA" | "r2ClassB"> = {
@@ -33,22 +36,38 @@ export class Usage {
   private readonly counts: UsageCounts = { requests: 0, rowsRead: 0, rowsWritten: 0, r2ClassA: 0, r2ClassB: 0, activeMs: 0 };
   /** Cursors whose rows are not counted yet; read once they are done (at the next request or snapshot). */
   private readonly pending: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
-  private lastRequestMs: number | undefined;
+  /** Requests in progress (begin without end). */
+  private open = 0;
+  /** When the object last became busy (open went from 0 to 1). */
+  private busySinceMs = 0;
 
   constructor(private readonly clock: () => number = Date.now) {}
 
-  /** Call first thing in every RPC method and alarm. */
+  /** A request that ends at once (a short RPC call, an alarm): call first thing. */
   request(): void {
-    this.counts.requests++;
-    this.tick();
-    this.countRows();
+    this.begin();
+    this.end();
   }
 
-  /** The counts so far (the time since the last request counts as active, as it would be billed). */
-  snapshot(): UsageCounts {
-    this.tick();
+  /** A request that may last (a fetch that parks, an acks=all append): begin() first thing, end() when it answers. */
+  begin(): void {
+    this.counts.requests++;
     this.countRows();
-    return { ...this.counts };
+    if (this.open++ > 0) return;
+    this.busySinceMs = this.clock();
+  }
+
+  end(): void {
+    if (this.open === 0 || --this.open > 0) return;
+    this.counts.activeMs += this.clock() - this.busySinceMs;
+  }
+
+  /** The counts so far (a request in progress counts up to now). */
+  snapshot(): UsageCounts {
+    this.countRows();
+    const counts = { ...this.counts };
+    if (this.open > 0) counts.activeMs += this.clock() - this.busySinceMs;
+    return counts;
   }
 
   /** `sql` with every statement's rows counted. */
@@ -82,12 +101,6 @@ export class Usage {
         };
       },
     });
-  }
-
-  private tick(): void {
-    const now = this.clock();
-    if (this.lastRequestMs !== undefined && now - this.lastRequestMs <= HIBERNATE_AFTER_MS) this.counts.activeMs += now - this.lastRequestMs;
-    this.lastRequestMs = now;
   }
 
   private countRows(): void {

@@ -1,6 +1,7 @@
 // Test helpers: HTTP calls through the real Worker (exports.default.fetch, no network), and unique topic names
 // (storage is isolated per test file, not per test).
 import { exports } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -63,4 +64,16 @@ export async function readAll(topic: string, partition: number, encoding?: strin
     if (r.body.nextOffset >= r.body.highWatermark) return out;
     offset = r.body.nextOffset;
   }
+}
+
+/**
+ * Waits (by asking the object, not by sleeping) until exactly `count` readers are parked on the partition (its watch
+ * sockets, src/watch.ts), and fails with a message if they never are.
+ */
+export async function untilParked(stub: DurableObjectStub, count: number, attempts = 5_000): Promise<void> {
+  let parked = -1;
+  for (let i = 0; i < attempts && parked !== count; i++) {
+    parked = await runInDurableObject(stub, (_instance: unknown, state: DurableObjectState) => state.getWebSockets("watch").length);
+  }
+  if (parked !== count) throw new Error(`expected ${count} readers parked on the partition, found ${parked}`);
 }

@@ -18,6 +18,7 @@ const WORKER = {
   entry: "src/index.ts",
   // One source for the date: wrangler.toml (the installed workerd refuses dates newer than its build).
   compatibilityDate: /^compatibility_date\s*=\s*"([^"]+)"/m.exec(readFileSync(resolve(REPO_ROOT, "wrangler.toml"), "utf8"))[1],
+  compatibilityFlags: JSON.parse(/^compatibility_flags\s*=\s*(\[[^\]]*\])/m.exec(readFileSync(resolve(REPO_ROOT, "wrangler.toml"), "utf8"))?.[1] ?? "[]"),
   durableObjects: {
     PARTITION_LOG: { className: "PartitionLog", useSQLite: true },
     CONTROLLER: { className: "Controller", useSQLite: true },
@@ -91,6 +92,7 @@ export async function startEdgelog({ port = 0, bindings = {}, persist = true, ve
       // "../" name that workerd rejects.
       modulesRoot: dirname(scriptPath),
       compatibilityDate: WORKER.compatibilityDate,
+      compatibilityFlags: WORKER.compatibilityFlags,
       durableObjects: WORKER.durableObjects,
       r2Buckets: WORKER.r2Buckets,
       bindings: { EDGELOG_ENV: "bench", EDGELOG_AUTH: "off", ...bindings },

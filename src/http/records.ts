@@ -4,7 +4,7 @@ import type { IRequest } from "itty-router";
 import type { Env } from "../env";
 import { KafkaError } from "../errors";
 import { MAX_PRODUCE_REQUEST_BYTES, SSE_MAX_DURATION_MS, SSE_POLL_WAIT_MS } from "../limits";
-import { fetchRecords, parsePartition, parseReadRequest } from "../service/fetch";
+import { fetchRecords, parsePartition, parseReadRequest, tailRecords } from "../service/fetch";
 import { produce, type ProduceResult } from "../service/produce";
 import { checkTopicName } from "../service/topics";
 import type { ReadRequest } from "../protocol";
@@ -61,9 +61,9 @@ export async function handleFetch(request: IRequest, env: Env, ctx: ExecutionCon
   if ((request.headers.get("accept") ?? "").includes("text/event-stream")) {
     const lastEventId = request.headers.get("last-event-id");
     if (lastEventId !== null) read.offset = parseReadRequest({ offset: lastEventId }).offset;
-    return liveTail(env, ctx, topic, partition, read, (bytes) => debitQuota(principal, "fetch", bytes));
+    return liveTail(env, ctx, topic, partition, read, (bytes) => debitQuota(principal, "fetch", bytes), request.signal);
   }
-  const result = await fetchRecords(env, topic, partition, read);
+  const result = await fetchRecords(env, topic, partition, read, request.signal);
   debitQuota(principal, "fetch", result.body.length);
   return jsonBytes(result.body);
 }
@@ -72,7 +72,7 @@ export async function handleFetch(request: IRequest, env: Env, ctx: ExecutionCon
  * SSE: each event is one fetch answer, `id` = the next offset to read, so a reconnecting EventSource resumes
  * exactly where it stopped. The stream ends after SSE_MAX_DURATION_MS; clients reconnect with Last-Event-ID.
  */
-async function liveTail(env: Env, ctx: ExecutionContext, topic: string, partition: number, read: ReadRequest, charge: (bytes: number) => void): Promise<Response> {
+async function liveTail(env: Env, ctx: ExecutionContext, topic: string, partition: number, read: ReadRequest, charge: (bytes: number) => void, signal: AbortSignal): Promise<Response> {
   // The first fetch runs before answering, so an unknown topic or a bad offset is a plain HTTP error.
   const first = await fetchRecords(env, topic, partition, { ...read, maxWaitMs: 0 });
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
@@ -87,24 +87,20 @@ async function liveTail(env: Env, ctx: ExecutionContext, topic: string, partitio
     return out;
   };
   const pump = async () => {
-    const deadline = Date.now() + SSE_MAX_DURATION_MS;
-    let offset = first.nextOffset;
     try {
       await writer.write(encoder.encode(`retry: 1000\n\n`));
       if (first.recordCount > 0) {
         charge(first.body.length);
         await writer.write(event(first.nextOffset, first.body));
       }
-      while (Date.now() < deadline) {
-        const wait = Math.min(SSE_POLL_WAIT_MS, Math.max(0, deadline - Date.now()));
-        const next = await fetchRecords(env, topic, partition, { ...read, offset, maxWaitMs: wait });
-        if (next.recordCount > 0) {
-          charge(next.body.length);
-          await writer.write(event(next.nextOffset, next.body));
-          offset = next.nextOffset;
-        } else {
+      // Records as they arrive, waited for outside the partition object; a keep-alive comment every SSE_POLL_WAIT_MS.
+      for await (const next of tailRecords(env, topic, partition, { ...read, offset: first.nextOffset }, SSE_POLL_WAIT_MS, Date.now() + SSE_MAX_DURATION_MS, signal)) {
+        if (next === "idle") {
           await writer.write(encoder.encode(`: keep-alive\n\n`));
+          continue;
         }
+        charge(next.body.length);
+        await writer.write(event(next.nextOffset, next.body));
       }
     } catch (error) {
       // A reader that went away makes write() reject; anything else is told to the reader as an error event.

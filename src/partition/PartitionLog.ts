@@ -8,8 +8,7 @@ import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
 import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
-import { checkSequence, recordBatch } from "../log/producer-state";
-import { MAINTENANCE_CONTINUE_MS, REPLICA_RETRY_BACKOFF_MS } from "../limits";
+import { MAINTENANCE_CONTINUE_MS, MAX_WATCH_ATTEMPTS, REPLICA_RETRY_BACKOFF_MS } from "../limits";
 import { controllerStub } from "../names";
 import type {
   AppendRequest,
@@ -26,19 +25,23 @@ import type {
   TopicMetadata,
 } from "../protocol";
 import { settings, type Settings } from "../settings";
-import { UNAVAILABLE, UNAVAILABLE_MESSAGE, type Unavailable } from "../unavailable";
+import { isUnavailable, UNAVAILABLE, UNAVAILABLE_MESSAGE, type Unavailable } from "../unavailable";
+import { WATCH_REQUEST_HEADER, WATCH_URL, type WatchAnswer, type WatchRequest } from "../watch";
+import type { ReadAccumulator } from "../log/batch-reader";
 import { Usage, type UsageCounts } from "../usage";
 import { AlarmSchedule } from "./alarm-schedule";
-import { AppendWaiters } from "./append-waiters";
 import { CommitWaiters } from "./commit-waiters";
 import { GroupCommit } from "./group-commit";
 import { LocalLog, type LogState } from "./local-log";
 import { runMaintenance } from "./maintenance";
-import { deleted, PartitionRole, refuseAppend } from "./partition-role";
+import { PartitionRole, refuseAppend } from "./partition-role";
 import { offsetForTime, readRecords } from "./read-path";
 import { commitOutcome, newReplicator } from "./replication-host";
 import { takeReplicated } from "./follower";
 import { TieredLog } from "./tiered-log";
+import { Watchers, watchAnswer, withAnswer } from "./watchers";
+import { appendAlone } from "./append-alone";
+import { describePartition } from "./describe-partition";
 
 export class PartitionLog extends DurableObject<Env> {
   /** Tests move it forward (retention, segment age) instead of sleeping. */
@@ -52,8 +55,8 @@ export class PartitionLog extends DurableObject<Env> {
   private readonly groupCommit: GroupCommit;
   /** acks=all produces waiting for the high watermark. */
   private readonly commitWaiters = new CommitWaiters();
-  /** Long-polls parked until the next append (or their timeout). */
-  private readonly waiters = new AppendWaiters();
+  /** Readers parked until the next append, outside this object's billed time (src/watch.ts). */
+  private readonly watchers: Watchers;
   /** The alarm, set for when maintenance next falls due. */
   private readonly alarms: AlarmSchedule;
   /** The fault switch (test and development configurations only): while set, every call answers UNAVAILABLE. */
@@ -64,6 +67,7 @@ export class PartitionLog extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.settings = settings(env);
+    this.watchers = new Watchers(ctx);
     this.log = new LocalLog(this.meter.sql(ctx.storage.sql));
     this.tiered = new TieredLog(this.meter.bucket(env.SEGMENTS));
     const self = this;
@@ -122,55 +126,28 @@ export class PartitionLog extends DurableObject<Env> {
     });
   }
 
-  async append(ref: PartitionRef, request: AppendRequest): Promise<Result<AppendResult> | Unavailable> {
-    if (this.enter()) return UNAVAILABLE;
-    const checked = await this.role.check(ref);
-    if (!checked.ok) return checked;
-    const config = checked.value.config;
-    const replicated = checked.value.replication.replicationFactor > 1;
-    const waitForAll = replicated && request.acks === -1;
-    const refused = refuseAppend(checked.value, request, ref);
-    if (!refused.ok) return refused;
-    // A plain append that needs nobody else's confirmation goes through the group commit. An idempotent batch is
-    // sequence-checked and stamped as a unit, and an acks=all one on a replicated topic waits for its own high
-    // watermark: those are written alone, now.
-    if (request.producer === undefined && !waitForAll) {
-      return this.groupCommit.append(ref, request).catch((error: unknown) => {
-        if (this.faulted) return UNAVAILABLE; // the switch went down while it queued: as if unreachable
-        throw error;
-      });
-    }
-    const minIsr = Number(config["min.insync.replicas"]);
-    const now = this.clock.now();
-    const producer = request.producer;
-    const entry = producer ? this.log.producers.get(producer.producerId) : undefined;
-    if (producer) {
-      const check = checkSequence(entry, producer, request.tails.ends.length, now);
-      if (check.kind === "duplicate") {
-        const { baseOffset, lastOffset, logAppendTimeMs } = check.batch;
-        if (waitForAll) {
-          const committed = await this.waitForCommit(lastOffset + 1, minIsr);
-          if (!committed.ok) return committed;
-        }
-        return ok({ baseOffset, logAppendTimeMs, duplicate: true, timestamps: this.log.batches.timestampsOf(baseOffset, lastOffset) });
+  append(ref: PartitionRef, request: AppendRequest): Promise<Result<AppendResult> | Unavailable> {
+    return this.serve(async () => {
+      const checked = await this.role.check(ref);
+      if (!checked.ok) return checked;
+      const waitForAll = checked.value.replication.replicationFactor > 1 && request.acks === -1;
+      const refused = refuseAppend(checked.value, request, ref);
+      if (!refused.ok) return refused;
+      // A plain append that needs nobody else's confirmation goes through the group commit. An idempotent batch is
+      // sequence-checked and stamped as a unit, and an acks=all one on a replicated topic waits for its own high
+      // watermark: those are written alone, now.
+      if (request.producer === undefined && !waitForAll) {
+        return this.groupCommit.append(ref, request).catch((error: unknown) => {
+          if (this.faulted) return UNAVAILABLE; // the switch went down while it queued: as if unreachable
+          throw error;
+        });
       }
-      if (check.kind === "error") return fail(check.type, check.message, check.details);
-    }
-    const logAppendTime = config["message.timestamp.type"] === "LogAppendTime";
-    const timestamps = logAppendTime ? new Float64Array(request.timestamps.length).fill(now) : request.timestamps;
-    const logAppendTimeMs = logAppendTime ? now : -1;
-    // No await from here to appended(): the batch, its epoch entry and the producer's state commit together.
-    const state = this.log.current!;
-    if (replicated) this.log.addEpoch(state.replication.leaderEpoch, state.logEndOffset);
-    const stamp = producer ? { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: producer.baseSequence, logAppendTimeMs } : undefined;
-    const baseOffset = this.log.append(request.encoding, timestamps, request.tails, now, stamp);
-    if (producer) this.log.producers.save(producer.producerId, recordBatch(entry, producer, request.tails.ends.length, baseOffset, logAppendTimeMs, now));
-    await this.appended(state);
-    if (waitForAll) {
-      const committed = await this.waitForCommit(baseOffset + request.tails.ends.length, minIsr);
-      if (!committed.ok) return committed;
-    }
-    return ok({ baseOffset, logAppendTimeMs, duplicate: false });
+      return appendAlone(
+        { log: this.log, now: this.clock.now(), appended: (before) => this.appended(before), waitForCommit: (offset, minIsr) => this.waitForCommit(offset, minIsr) },
+        request,
+        waitForAll,
+      );
+    });
   }
 
   /**
@@ -178,26 +155,28 @@ export class PartitionLog extends DurableObject<Env> {
    * leader (FENCED_LEADER_EPOCH, and it stops), a newer one is checked with the controller first. The request may
    * first truncate this replica's divergent suffix. Answers this replica's log end (and its epoch cache to a probe).
    */
-  async replicate(request: ReplicateRequest): Promise<Result<ReplicateResponse> | Unavailable> {
-    if (this.enter()) return UNAVAILABLE;
-    return takeReplicated(
-      {
-        log: this.log,
-        role: this.role,
-        alarms: this.alarms,
-        dropped: this.dropped,
-        now: this.clock.now(),
-        deleteObjects: (keys) => this.deleteObjects(keys),
-      },
-      request,
-    );
+  replicate(request: ReplicateRequest): Promise<Result<ReplicateResponse> | Unavailable> {
+    return this.serve(async () => {
+      return takeReplicated(
+        {
+          log: this.log,
+          role: this.role,
+          alarms: this.alarms,
+          dropped: this.dropped,
+          now: this.clock.now(),
+          deleteObjects: (keys) => this.deleteObjects(keys),
+        },
+        request,
+      );
+    });
   }
 
   /** The controller's election probe: whether this replica answers, and how far its log goes. */
-  replicaStatus(): ReplicaStatus | Unavailable {
-    if (this.enter()) return UNAVAILABLE;
-    const s = this.log.current;
-    return { logEndOffset: s?.logEndOffset ?? 0, leaderEpoch: s?.replication.leaderEpoch ?? -1 };
+  replicaStatus(): Promise<ReplicaStatus | Unavailable> {
+    return this.serve(async () => {
+      const s = this.log.current;
+      return { logEndOffset: s?.logEndOffset ?? 0, leaderEpoch: s?.replication.leaderEpoch ?? -1 };
+    });
   }
 
   /**
@@ -211,6 +190,7 @@ export class PartitionLog extends DurableObject<Env> {
       this.faulted = true;
       this.role.stopLeading();
       this.changed();
+      this.watchers.closeAll("unavailable");
       return;
     }
     if (!this.faulted) return;
@@ -221,60 +201,76 @@ export class PartitionLog extends DurableObject<Env> {
     this.alarms.invalidate();
   }
 
-  async read(ref: PartitionRef, request: ReadRequest): Promise<Result<ReadResult> | Unavailable> {
-    if (this.enter()) return UNAVAILABLE;
-    const checked = await this.role.check(ref);
-    if (!checked.ok) return checked;
-    let state = checked.value;
-    const offset = request.offset ?? state.logStartOffset;
-    // Offsets between the high watermark and the log end exist but are not committed yet (with replicas, a restarted
-    // or new leader learns the high watermark again from its followers): such a fetch waits, as in Kafka.
-    if (offset < state.logStartOffset || offset > Math.max(state.highWatermark, state.logEndOffset)) return outOfRange(offset, state);
-    let slice = await readRecords(this.log, this.tiered, offset, request);
-    if (slice.recordCount === 0 && request.maxWaitMs > 0 && this.waiters.hasRoom) {
-      await this.waiters.wait(request.maxWaitMs);
-      if (this.dropped) return deleted(ref.topic);
-      if (this.faulted) return UNAVAILABLE;
-      state = this.log.current!;
-      // Retention or DeleteRecords may have moved the log start past the offset while we waited.
-      if (offset < state.logStartOffset) return outOfRange(offset, state);
-      slice = await readRecords(this.log, this.tiered, offset, request);
-    }
-    state = this.log.current!;
-    return ok({
-      body: this.log.responseBody(slice),
-      recordCount: slice.recordCount,
-      nextOffset: slice.nextOffset,
-      highWatermark: state.highWatermark,
-      logStartOffset: state.logStartOffset,
+  /** A fetch: never parks here (long-polls and tails wait outside the object, src/watch.ts): maxWaitMs is the caller's. */
+  read(ref: PartitionRef, request: ReadRequest): Promise<Result<ReadResult> | Unavailable> {
+    return this.serve(async () => {
+      const slice = await this.readChecked(ref, request);
+      if (!slice.ok) return slice;
+      const state = this.log.current!;
+      return ok({
+        body: this.log.responseBody(slice.value),
+        recordCount: slice.value.recordCount,
+        nextOffset: slice.value.nextOffset,
+        highWatermark: state.highWatermark,
+        logStartOffset: state.logStartOffset,
+      });
     });
   }
 
-  async listOffsets(ref: PartitionRef, spec: OffsetSpec): Promise<Result<ListedOffset> | Unavailable> {
-    if (this.enter()) return UNAVAILABLE;
-    const checked = await this.role.check(ref);
-    if (!checked.ok) return checked;
-    const state = checked.value;
-    if (spec === "earliest") return ok({ offset: state.logStartOffset, timestamp: -1 });
-    if (spec === "latest") return ok({ offset: state.highWatermark, timestamp: -1 });
-    return ok(await offsetForTime(this.log, this.tiered, spec.timestamp));
+  /**
+   * A reader that will wait for records (src/watch.ts): reads, and answers the records at once when there are any;
+   * else parks the reader's WebSocket with hibernation until the high watermark passes its offset. The read and the
+   * parking happen in one turn with no await between them, so no append can fall between "nothing new" and "waiting".
+   */
+  override async fetch(request: Request): Promise<Response> {
+    const watch = JSON.parse(request.headers.get(WATCH_REQUEST_HEADER) ?? "null") as WatchRequest | null;
+    if (watch === null || new URL(request.url).pathname !== new URL(WATCH_URL).pathname) return new Response("not found", { status: 404 });
+    const answered = await this.serve(async () => {
+      const wantsToWait = request.headers.get("upgrade") === "websocket";
+      for (let attempt = 1; ; attempt++) {
+        const slice = await this.readChecked(watch.ref, watch.read);
+        if (!slice.ok) return watchAnswer({ kind: "error", error: slice.error });
+        // From here to the park, no await: nothing can append in between. But other requests ran during the read's
+        // awaits: if an append moved the high watermark past what the read saw, read again (an empty read past the
+        // high watermark, a compacted-away tail, parks on the high watermark itself).
+        const s = this.log.current!;
+        const found = slice.value;
+        const answer: WatchAnswer = { kind: "records", recordCount: found.recordCount, nextOffset: found.nextOffset, highWatermark: s.highWatermark, logStartOffset: s.logStartOffset };
+        if (found.recordCount > 0 || !wantsToWait || !this.watchers.hasRoom) return watchAnswer(answer, this.log.responseBody(found));
+        if (s.highWatermark > found.nextOffset && attempt < MAX_WATCH_ATTEMPTS) continue;
+        return withAnswer(this.watchers.park(Math.max(found.nextOffset, s.highWatermark), watch.mode), answer);
+      }
+    });
+    return isUnavailable(answered) ? watchAnswer({ kind: "unavailable", message: answered.edgelogUnavailable }) : answered;
+  }
+
+  listOffsets(ref: PartitionRef, spec: OffsetSpec): Promise<Result<ListedOffset> | Unavailable> {
+    return this.serve(async () => {
+      const checked = await this.role.check(ref);
+      if (!checked.ok) return checked;
+      const state = checked.value;
+      if (spec === "earliest") return ok({ offset: state.logStartOffset, timestamp: -1 });
+      if (spec === "latest") return ok({ offset: state.highWatermark, timestamp: -1 });
+      return ok(await offsetForTime(this.log, this.tiered, spec.timestamp));
+    });
   }
 
   /**
    * Kafka's DeleteRecords: moves logStartOffset to beforeOffset (at most the high watermark). Whole segments and
    * batches below it are deleted (their R2 objects too); a fetch below it is then OFFSET_OUT_OF_RANGE.
    */
-  async deleteRecords(ref: PartitionRef, beforeOffset: number): Promise<Result<{ logStartOffset: number }> | Unavailable> {
-    if (this.enter()) return UNAVAILABLE;
-    const checked = await this.role.check(ref);
-    if (!checked.ok) return checked;
-    const s = checked.value;
-    if (beforeOffset > s.highWatermark) {
-      return fail("OFFSET_OUT_OF_RANGE", `beforeOffset ${beforeOffset} is past the high watermark ${s.highWatermark}`, { beforeOffset, logStartOffset: s.logStartOffset, highWatermark: s.highWatermark });
-    }
-    await this.deleteObjects(this.log.deleteRecordsBefore(beforeOffset));
-    this.alarms.invalidate();
-    return ok({ logStartOffset: this.log.current!.logStartOffset });
+  deleteRecords(ref: PartitionRef, beforeOffset: number): Promise<Result<{ logStartOffset: number }> | Unavailable> {
+    return this.serve(async () => {
+      const checked = await this.role.check(ref);
+      if (!checked.ok) return checked;
+      const s = checked.value;
+      if (beforeOffset > s.highWatermark) {
+        return fail("OFFSET_OUT_OF_RANGE", `beforeOffset ${beforeOffset} is past the high watermark ${s.highWatermark}`, { beforeOffset, logStartOffset: s.logStartOffset, highWatermark: s.highWatermark });
+      }
+      await this.deleteObjects(this.log.deleteRecordsBefore(beforeOffset));
+      this.alarms.invalidate();
+      return ok({ logStartOffset: this.log.current!.logStartOffset });
+    });
   }
 
   /** Runs the background work that is due: retention, tiering, compaction (maintenance.ts), follower retries. */
@@ -300,34 +296,11 @@ export class PartitionLog extends DurableObject<Env> {
     else await this.alarms.keepDue(undefined, true);
   }
 
-  async describe(ref: PartitionRef): Promise<Result<PartitionDescription> | Unavailable> {
-    if (this.enter()) return UNAVAILABLE;
-    const checked = await this.role.check(ref);
-    if (!checked.ok) return checked;
-    const s = checked.value;
-    const segments = this.log.segments.list();
-    const remote = segments.filter((x) => x.location === "remote");
-    const remoteBytes = remote.reduce((n, x) => n + x.sizeBytes, 0);
-    const role = s.replication;
-    const replicator = this.role.replicator;
-    return ok({
-      partition: s.partition,
-      leader: role.leader,
-      leaderEpoch: role.leaderEpoch,
-      replicas: Array.from({ length: role.replicationFactor }, (_, i) => i),
-      isr: role.isr,
-      ...(replicator ? { replicaLogEndOffsets: replicator.followerEndOffsets() } : {}),
-      logStartOffset: s.logStartOffset,
-      highWatermark: s.highWatermark,
-      logEndOffset: s.logEndOffset,
-      bytes: s.sizeBytes,
-      batches: s.batchCount,
-      localBytes: s.sizeBytes - remoteBytes,
-      tieredBytes: remoteBytes,
-      tieredStoredBytes: remote.reduce((n, x) => n + x.storedBytes, 0),
-      localSegments: segments.length - remote.length + 1,
-      databaseBytes: this.ctx.storage.sql.databaseSize,
-      tieredSegments: remote.length,
+  describe(ref: PartitionRef): Promise<Result<PartitionDescription> | Unavailable> {
+    return this.serve(async () => {
+      const checked = await this.role.check(ref);
+      if (!checked.ok) return checked;
+      return ok(describePartition(this.log, this.role.replicator, this.ctx.storage.sql.databaseSize, this.watchers.size));
     });
   }
 
@@ -337,28 +310,31 @@ export class PartitionLog extends DurableObject<Env> {
   }
 
   /** The controller tells an existing partition its topic changed; a partition never used stays untouched. */
-  async metadataChanged(version: number): Promise<undefined | Unavailable> {
-    if (this.enter()) return UNAVAILABLE;
-    const state = this.log.current;
-    if (state === undefined || version <= state.metadataVersion) return undefined;
-    await this.role.refresh(state.topic, state.topicId, state.partition, state.replication.replicaId);
-    // A new config may change what falls due when.
-    this.alarms.invalidate();
-    if (this.log.current!.logEndOffset > 0) await this.alarms.keepDue(undefined);
-    return undefined;
+  metadataChanged(version: number): Promise<undefined | Unavailable> {
+    return this.serve(async () => {
+      const state = this.log.current;
+      if (state === undefined || version <= state.metadataVersion) return undefined;
+      await this.role.refresh(state.topic, state.topicId, state.partition, state.replication.replicaId);
+      // A new config may change what falls due when.
+      this.alarms.invalidate();
+      if (this.log.current!.logEndOffset > 0) await this.alarms.keepDue(undefined);
+      return undefined;
+    });
   }
 
   /** The topic was deleted: remove its R2 objects, then everything this object stored. Idempotent; a failure throws
    *  (the controller retries). */
-  async drop(): Promise<undefined | Unavailable> {
-    if (this.enter()) return UNAVAILABLE;
-    this.dropped = true;
-    this.role.stopLeading();
-    this.changed();
-    await this.tiered.delete(this.log.segments.allR2Keys());
-    await this.ctx.storage.deleteAll();
-    this.alarms.cleared();
-    return undefined;
+  drop(): Promise<undefined | Unavailable> {
+    return this.serve(async () => {
+      this.dropped = true;
+      this.role.stopLeading();
+      this.changed();
+      this.watchers.closeAll("topic deleted");
+      await this.tiered.delete(this.log.segments.allR2Keys());
+      await this.ctx.storage.deleteAll();
+      this.alarms.cleared();
+      return undefined;
+    });
   }
 
   private async deleteObjects(keys: readonly string[]): Promise<void> {
@@ -396,14 +372,36 @@ export class PartitionLog extends DurableObject<Env> {
     this.wakeWaiters();
   }
 
+  /** The high watermark may have moved: readers parked below it wake. */
   private wakeWaiters(): void {
-    this.waiters.wake();
+    const s = this.log.current;
+    if (s !== undefined) this.watchers.wake(s.highWatermark);
   }
 
-  /** Every public entry point: counts the request; true while the fault switch is down (answer UNAVAILABLE). */
-  private enter(): boolean {
-    this.meter.request();
-    return this.faulted;
+  /** The committed records a read asks for, after checking its routing and offset. */
+  private async readChecked(ref: PartitionRef, request: ReadRequest): Promise<Result<ReadAccumulator>> {
+    const checked = await this.role.check(ref);
+    if (!checked.ok) return checked;
+    const state = checked.value;
+    const offset = request.offset ?? state.logStartOffset;
+    // Offsets between the high watermark and the log end exist but are not committed yet (with replicas, a restarted
+    // or new leader learns the high watermark again from its followers): such a fetch waits, as in Kafka.
+    if (offset < state.logStartOffset || offset > Math.max(state.highWatermark, state.logEndOffset)) return outOfRange(offset, state);
+    return ok(await readRecords(this.log, this.tiered, offset, request));
+  }
+
+  /**
+   * Every public entry point: counts the request and its active time (until it answers), and answers UNAVAILABLE
+   * while the fault switch is down.
+   */
+  private async serve<T>(work: () => Promise<T>): Promise<T | Unavailable> {
+    this.meter.begin();
+    try {
+      if (this.faulted) return UNAVAILABLE;
+      return await work();
+    } finally {
+      this.meter.end();
+    }
   }
 }
 

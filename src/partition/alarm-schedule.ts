@@ -6,8 +6,11 @@
 // segment.ms clock. Nothing here runs a query per append.
 import type { Clock } from "../clock";
 import { maintenanceDue } from "../log/segment-plan";
-import { REPLICA_RETRY_BACKOFF_MS } from "../limits";
+import { MAX_ALARM_HORIZON_MS, REPLICA_RETRY_BACKOFF_MS } from "../limits";
 import type { LocalLog, LogState } from "./local-log";
+
+/** The largest time a Date holds (ECMAScript: 8.64e15 ms after the epoch). */
+const MAX_DATE_MS = 8.64e15;
 
 export interface ScheduleHost {
   readonly log: LocalLog;
@@ -52,7 +55,9 @@ export class AlarmSchedule {
       if (at !== undefined && at <= now) at = now + this.host.retryMs();
       if (log.segments.garbage().length > 0 || this.host.followersNeedAttention()) at = Math.min(at ?? Infinity, now + REPLICA_RETRY_BACKOFF_MS);
     }
-    if (at !== undefined) await this.atMost(this.host.clock.toReal(at));
+    // Due past the last date a clock can show (segment.ms or a lag of Long.MAX_VALUE) is never; due in years is looked
+    // at again after a year rather than set for then.
+    if (at !== undefined && at <= MAX_DATE_MS) await this.atMost(this.host.clock.toReal(Math.min(at, now + MAX_ALARM_HORIZON_MS)));
   }
 
   /** Makes sure the alarm fires at `realMs` (real time) or earlier. */

@@ -38,7 +38,7 @@ export class LocalLog {
   /** The newest batches as followers store them, so a leader pushes what it appended without reading it back. */
   private readonly tail = new TailCache(REPLICA_TAIL_CACHE_BYTES);
 
-  constructor(private readonly sql: SqlStorage) {
+  constructor(sql: SqlStorage) {
     this.tables = new PartitionTables(sql);
     this.batches = new BatchStore(sql, this.tables);
     this.segments = new SegmentStore(sql, this.tables);

@@ -10,10 +10,12 @@ import {
   MAX_FETCH_MAX_RECORDS,
   MAX_FETCH_WAIT_MS,
   MAX_TIMESTAMP_MS,
+  MAX_WATCH_ATTEMPTS,
 } from "../limits";
 import { replicaClient } from "../names";
 import type { ListedOffset, OffsetSpec, ReadRequest, ReadResult } from "../protocol";
 import { callPartition } from "./metadata";
+import { openWatch } from "./watch-client";
 import { parseEncoding } from "./produce";
 import { integerField, onlyFields, requireObject } from "./validate";
 
@@ -40,8 +42,83 @@ export function parsePartition(value: unknown): number {
   return integerField(value, "partition", 0, Number.MAX_SAFE_INTEGER);
 }
 
-export async function fetchRecords(env: Env, topic: string, partition: number, request: ReadRequest): Promise<ReadResult> {
-  return callPartition(env, topic, partition, (ref) => replicaClient(env, ref).read(ref, request));
+/**
+ * A fetch: records at once, or (maxWaitMs > 0) the first records to arrive within maxWaitMs, waited for outside the
+ * partition object so that it can hibernate meanwhile (src/watch.ts). `signal` (the client's request.signal) ends the
+ * wait when the client goes away, so the partition forgets the reader at once.
+ */
+export async function fetchRecords(env: Env, topic: string, partition: number, request: ReadRequest, signal?: AbortSignal): Promise<ReadResult> {
+  if (request.maxWaitMs === 0) return readNow(env, topic, partition, request);
+  const deadline = Date.now() + request.maxWaitMs;
+  let last: ReadResult | undefined;
+  // A socket the partition closes without a wake (it was evicted, or is going away) is watched again for the time left.
+  for (let attempt = 0; attempt < MAX_WATCH_ATTEMPTS && (last === undefined || Date.now() < deadline); attempt++) {
+    const watch = await callPartition(env, topic, partition, (ref) => openWatch(env, ref, { ...request, offset: last?.nextOffset ?? request.offset, maxWaitMs: 0 }, "once"));
+    if (watch.socket === undefined) return watch.result;
+    last = watch.result;
+    const woke = await watch.socket.next(deadline - Date.now(), signal);
+    watch.socket.close();
+    if (woke === "timeout" || woke === "gone") return last;
+    last = await readNow(env, topic, partition, { ...request, offset: last.nextOffset });
+    if (last.recordCount > 0) return last;
+  }
+  return last!;
+}
+
+/** A read that does not wait. */
+export function readNow(env: Env, topic: string, partition: number, request: ReadRequest): Promise<ReadResult> {
+  return callPartition(env, topic, partition, (ref) => replicaClient(env, ref).read(ref, { ...request, maxWaitMs: 0 }));
+}
+
+/**
+ * A live tail from `request.offset`: yields each non-empty answer as records arrive, and "idle" after every
+ * `idleMs` without any (the caller sends a keep-alive), until `untilMs` or until `signal` says the client went away.
+ * One socket waits for all appends while the partition hibernates; a closed one is replaced.
+ */
+export async function* tailRecords(
+  env: Env,
+  topic: string,
+  partition: number,
+  request: ReadRequest,
+  idleMs: number,
+  untilMs: number,
+  signal?: AbortSignal,
+): AsyncGenerator<ReadResult | "idle"> {
+  let offset = request.offset;
+  while (Date.now() < untilMs && !signal?.aborted) {
+    const watch = await callPartition(env, topic, partition, (ref) => openWatch(env, ref, { ...request, offset, maxWaitMs: 0 }, "tail"));
+    offset = watch.result.nextOffset;
+    if (watch.socket === undefined) {
+      if (watch.result.recordCount > 0) yield watch.result;
+      else {
+        // No room to park: poll no faster than the keep-alive.
+        await new Promise((resolve) => setTimeout(resolve, Math.min(idleMs, Math.max(0, untilMs - Date.now()))));
+        yield "idle";
+      }
+      continue;
+    }
+    try {
+      for (;;) {
+        const woke = await watch.socket.next(Math.min(idleMs, untilMs - Date.now()), signal);
+        if (woke === "gone") return;
+        if (woke === "closed") break;
+        if (woke === "timeout") {
+          if (Date.now() >= untilMs) return;
+          yield "idle";
+          continue;
+        }
+        // Woken: catch up with everything the high watermark passed.
+        for (;;) {
+          const next = await readNow(env, topic, partition, { ...request, offset });
+          if (next.recordCount === 0) break;
+          offset = next.nextOffset;
+          yield next;
+        }
+      }
+    } finally {
+      watch.socket.close();
+    }
+  }
 }
 
 /** `at`: "earliest", "latest", Kafka's sentinels -2 / -1, or a timestamp in ms. */

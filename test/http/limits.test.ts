@@ -2,7 +2,6 @@
 // exactly) and one past it (refused with the documented error, and nothing written). Fetch bounds are checked by
 // what comes back: exactly that many records, never more bytes than asked (except a first record larger than
 // maxBytes, which comes alone). Large bodies are built once per test; nothing here sleeps.
-import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ERRORS, type ErrorType } from "../../src/errors";
@@ -39,8 +38,7 @@ import {
 import { MAX_SEQUENCE } from "../../src/log/producer-state";
 import { bytesToBase64 } from "../../src/log/base64";
 import { partitionLogStub } from "../../src/names";
-import type { PartitionLog } from "../../src/partition/PartitionLog";
-import { api, createTopic, fetchFrom, produceTo, readAll, records, uniqueTopic, type ApiResponse } from "../helpers";
+import { api, createTopic, fetchFrom, produceTo, readAll, records, uniqueTopic, untilParked, type ApiResponse } from "../helpers";
 
 const utf8 = new TextEncoder();
 const bytesOf = (text: string) => utf8.encode(text).length;
@@ -630,15 +628,6 @@ describe("fetch bounds", () => {
     20_000,
   );
 });
-
-/** Waits (by asking the object, not by sleeping) until `count` long-polls are parked in the partition object. */
-async function untilParked(stub: ReturnType<typeof partitionLogStub>, count: number): Promise<void> {
-  let parked = 0;
-  for (let i = 0; i < 5_000 && parked < count; i++) {
-    parked = await runInDurableObject(stub, (instance: PartitionLog) => (instance as unknown as { waiters: { size: number } }).waiters.size);
-  }
-  expect(parked).toBe(count);
-}
 
 describe("TARGET_BATCH_ROW_BYTES", () => {
   it("a produce larger than one row is split into rows of at most the target and reads back whole and contiguous", async () => {

@@ -66,16 +66,35 @@ describe("GET /v1/usage", () => {
 });
 
 describe("Usage", () => {
-  it("counts active time between requests unless the object could hibernate", () => {
+  it("counts no time between requests: an idle object that may hibernate is not billed, even before it does", () => {
     let now = 1_000;
     const u = new Usage(() => now);
     u.request();
     now += 400;
     u.request();
-    now += HIBERNATE_AFTER_MS + 1; // idle long enough to hibernate: not billed
+    now += HIBERNATE_AFTER_MS + 1;
     u.request();
     now += 100;
-    expect(u.snapshot()).toMatchObject({ requests: 3, activeMs: 500 });
+    expect(u.snapshot()).toMatchObject({ requests: 3, activeMs: 0 });
+  });
+
+  it("counts a request parked in the object as active for as long as it lasts, overlapping ones once", () => {
+    let now = 0;
+    const u = new Usage(() => now);
+    u.begin(); // a long-poll parked 30 s
+    now += 30_000;
+    expect(u.snapshot().activeMs).toBe(30_000); // in progress: counted up to now
+    u.end();
+    now += HIBERNATE_AFTER_MS + 1;
+    u.begin(); // two overlapping requests: 100 ms of activity, not 150
+    u.begin();
+    now += 50;
+    u.end();
+    now += 50;
+    u.end();
+    expect(u.snapshot()).toMatchObject({ requests: 3, activeMs: 30_100 });
+    u.end(); // an unmatched end changes nothing
+    expect(u.snapshot()).toMatchObject({ requests: 3, activeMs: 30_100 });
   });
 
   it("counts rows of every statement once, when they are done", () => {

@@ -1,6 +1,6 @@
 // Segment decisions (Kafka's retention rules) and the R2 segment object codec, pure.
 import { describe, expect, it } from "vitest";
-import { cleaningPlan, retentionCount, shouldRoll, tieringCount, type SealedSegment } from "../../src/log/segment-plan";
+import { cleaningPlan, maintenanceDue, retentionCount, shouldRoll, tieringCount, type SealedSegment } from "../../src/log/segment-plan";
 import { decodeFrame, decodeIndex, encodeIndex, encodeSegmentObject, inflate } from "../../src/log/segment-object";
 import { ReadAccumulator } from "../../src/log/batch-reader";
 import { buildBatch, packTails } from "../../src/log/batch";
@@ -23,6 +23,50 @@ describe("shouldRoll", () => {
     const huge = cfg({ "segment.bytes": String(2 ** 30) });
     expect(shouldRoll(active(MAX_SEGMENT_BYTES - 10), huge, 0, 10)).toBe(false);
     expect(shouldRoll(active(MAX_SEGMENT_BYTES - 10), huge, 0, 11)).toBe(true);
+  });
+});
+
+describe("maintenanceDue: when the partition's alarm is set", () => {
+  const total = (sealed: SealedSegment[], activeBytes: number) => sealed.reduce((n, s) => n + s.sizeBytes, activeBytes);
+  const due = (sealed: SealedSegment[], act: ReturnType<typeof active>, config: ReturnType<typeof cfg>, now: number, maxLocal = MAX_LOCAL_PARTITION_BYTES) =>
+    maintenanceDue(sealed, act, total(sealed, act.bytes), config, now, maxLocal);
+  const never = cfg({ "retention.ms": "-1", "segment.ms": "9007199254740991" });
+
+  it("nothing is due for an empty partition, or one whose config never expires anything", () => {
+    expect(due([], active(0), cfg(), 5000)).toEqual({ atMs: undefined, sizeBytesDue: Infinity });
+    expect(due([seg(0, 9, 100, 1000)], active(10, 0), never, 5000).atMs).toBe(9007199254740991); // the roll, never in practice
+  });
+  it("a non-empty active segment is due to roll at createdMs + segment.ms", () => {
+    expect(due([], active(10, 7000), cfg({ "segment.ms": "1000" }), 7500).atMs).toBe(8000);
+    expect(due([], active(0, 7000), cfg({ "segment.ms": "1000" }), 7500).atMs).toBe(undefined); // an empty one never rolls
+  });
+  it("retention.ms is due just after the oldest segment's newest record passes it; now when already past", () => {
+    const sealed = [seg(0, 9, 100, 1000), seg(10, 19, 100, 2000)];
+    expect(due(sealed, active(0), cfg({ "retention.ms": "500" }), 1200).atMs).toBe(1501);
+    expect(due(sealed, active(0), cfg({ "retention.ms": "500" }), 1501).atMs).toBe(1501); // due now
+    expect(due(sealed, active(0), cfg({ "retention.ms": "-1" }), 1200).atMs).toBe(undefined);
+    const cleaned = [seg(0, 9, 100, 1000, "local", 20), seg(10, 19, 100, 2000, "local", 20)];
+    expect(due(cleaned, active(0), cfg({ "retention.ms": "500", "cleanup.policy": "compact" }), 1200).atMs).toBe(undefined); // compact only
+  });
+  it("retention.bytes and local.retention.bytes are due when the log grows past the oldest segment plus the bound", () => {
+    const sealed = [seg(0, 9, 100, 1000), seg(10, 19, 100, 2000)];
+    // The log is 250 bytes: 100 + 100 sealed + 50 active. Retention deletes the oldest once the rest reaches 300.
+    expect(due(sealed, active(50), cfg({ "retention.bytes": "300" }), 0)).toMatchObject({ sizeBytesDue: 400 });
+    expect(due(sealed, active(50), cfg({ "retention.bytes": "150" }), 0)).toMatchObject({ atMs: 0 }); // due now
+    // Tiering counts local bytes only: a tiered segment of 100 is outside the local walk.
+    const tiered = [seg(0, 9, 100, 1000, "remote"), seg(10, 19, 100, 2000)];
+    expect(due(tiered, active(50), cfg({ "local.retention.bytes": "200" }), 0)).toMatchObject({ sizeBytesDue: 400 });
+    expect(due(tiered, active(50), cfg({ "local.retention.bytes": "200", "cleanup.policy": "compact" }), 0).sizeBytesDue).toBe(Infinity);
+  });
+  it("the deployment's local cap is due when local bytes pass it, only once a segment is sealed", () => {
+    expect(due([], active(500), cfg(), 0, 100).sizeBytesDue).toBe(Infinity); // the active segment is never tiered
+    expect(due([seg(0, 9, 100, 1000)], active(50), cfg(), 0, 200)).toMatchObject({ sizeBytesDue: 201 });
+  });
+  it("compaction is due now when the dirty ratio is reached, else when a dirty segment passes min.compaction.lag.ms", () => {
+    const compact = (overrides: Record<string, string>) => cfg({ "cleanup.policy": "compact", "segment.ms": "9007199254740991", ...overrides });
+    expect(due([seg(0, 9, 100, 1000)], active(10), compact({}), 5000).atMs).toBe(5000);
+    expect(due([seg(0, 9, 100, 1000)], active(10), compact({ "min.compaction.lag.ms": "10000" }), 5000).atMs).toBe(11000);
+    expect(due([seg(0, 9, 100, 1000, "local", 10)], active(10), compact({}), 5000).atMs).toBe(9007199254740991); // clean: only the roll
   });
 });
 

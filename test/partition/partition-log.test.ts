@@ -7,7 +7,7 @@ import { packTails } from "../../src/log/batch";
 import { partitionLogClient, partitionLogStub } from "../../src/names";
 import type { PartitionLog } from "../../src/partition/PartitionLog";
 import type { PartitionRef, TopicMetadata } from "../../src/protocol";
-import { api, createTopic, fetchFrom, produceTo, records, uniqueTopic } from "../helpers";
+import { api, createTopic, fetchFrom, produceTo, records, uniqueTopic, untilParked } from "../helpers";
 
 async function topicMeta(name: string): Promise<TopicMetadata> {
   const r = await api("GET", `/v1/topics/${name}`);
@@ -58,11 +58,8 @@ describe("PartitionLog", () => {
     const meta = await topicMeta(t);
     const stub = partitionLogStub(env, meta.topicId, 0);
     const poll = fetchFrom(t, 0, { offset: 0, maxWaitMs: 10_000 });
-    // Wait (by checking the object, not by sleeping) until the fetch is parked; then the append must wake it.
-    for (let i = 0; i < 1000; i++) {
-      const parked = await runInDurableObject(stub, (instance: PartitionLog) => (instance as unknown as { waiters: Set<unknown> }).waiters.size);
-      if (parked === 1) break;
-    }
+    // The fetch parks (outside the object's billed time: a hibernatable socket); then the append must wake it.
+    await untilParked(stub, 1);
     const p = await produceTo(t, 0, [{ value: "wake" }]);
     expect(p.status).toBe(200);
     const f = await poll;
