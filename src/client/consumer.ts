@@ -4,7 +4,7 @@
 // then reports it released. Delivery is at-least-once: an offset is committed only after its record was processed.
 // Every failure reaches run(): subscribed topics must exist (or appear within unknownTopicTimeoutMs), retriable
 // errors are retried within bounds (`retries` for a join or a lookup, a session for heartbeats and fetches).
-import { DEFAULT_FETCH_MAX_BYTES, DEFAULT_REBALANCE_TIMEOUT_MS, DEFAULT_SESSION_TIMEOUT_MS, MAX_FETCH_MAX_RECORDS } from "../limits";
+import { DEFAULT_CONSUMER_MAX_WAIT_MS, DEFAULT_FETCH_MAX_BYTES, DEFAULT_REBALANCE_TIMEOUT_MS, DEFAULT_SESSION_TIMEOUT_MS, MAX_FETCH_MAX_RECORDS } from "../limits";
 import { awaitTopics } from "./await-topics";
 import { DEFAULT_BACKOFF, retry, type BackoffConfig } from "./backoff";
 import type { ConsumedBatch, ConsumedRecord } from "./consumed-record";
@@ -29,7 +29,7 @@ export interface ConsumerConfig {
   sessionTimeoutMs?: number;
   rebalanceTimeoutMs?: number;
   assignor?: "uniform" | "range";
-  /** Long-poll per fetch (Kafka's fetch.max.wait.ms). Default 5000. */
+  /** Long-poll per fetch (Kafka's fetch.max.wait.ms). Default 20000 (DEFAULT_CONSUMER_MAX_WAIT_MS): a waiting poll costs its partition nothing. */
   maxWaitMs?: number;
   /** Records per fetch of a partition. Default 10000 (the server's most): maxBytes is the bound that matters. */
   maxRecords?: number;
@@ -107,7 +107,7 @@ export class Consumer {
       sessionTimeoutMs: config.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
       rebalanceTimeoutMs: config.rebalanceTimeoutMs ?? DEFAULT_REBALANCE_TIMEOUT_MS,
       assignor: config.assignor,
-      maxWaitMs: config.maxWaitMs ?? 5_000,
+      maxWaitMs: config.maxWaitMs ?? DEFAULT_CONSUMER_MAX_WAIT_MS,
       maxRecords: config.maxRecords ?? MAX_FETCH_MAX_RECORDS,
       maxBytes: config.maxBytes ?? DEFAULT_FETCH_MAX_BYTES,
       encoding: config.encoding ?? "text",

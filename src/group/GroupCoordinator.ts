@@ -82,9 +82,12 @@ export class GroupCoordinator extends DurableObject<Env> {
     const row = exists ? this.sql.exec<{ data: string }>("SELECT data FROM group_state WHERE id = 0").toArray()[0] : undefined;
     if (row) {
       const members = new Map<string, Member>();
+      // Heartbeat times are not written (a heartbeat writes nothing unless something changed): every member loaded
+      // here gets a fresh session from now, as a Kafka coordinator gives them when it takes a group over.
+      const now = this.clock.now();
       for (const m of this.sql.exec<{ data: string }>("SELECT data FROM members")) {
         const member = JSON.parse(m.data) as Member;
-        members.set(member.memberId, member);
+        members.set(member.memberId, { ...member, lastHeartbeatMs: now });
       }
       this.group = new GroupState(JSON.parse(row.data) as GroupData, members, this.settings());
     }

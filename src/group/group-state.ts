@@ -108,7 +108,8 @@ export class GroupState {
       Object.keys(before).length === Object.keys(topics).length &&
       Object.entries(topics).every(([name, t]) => before[name]?.topicId === t.topicId && before[name]?.partitionCount === t.partitionCount);
     this.group = { ...this.group, topics, metadataRefreshedMs: now, groupEpoch: same ? this.group.groupEpoch : this.group.groupEpoch + 1 };
-    this.groupDirty = true;
+    // Only a change is written: a refresh that finds the same topics costs no row (when it last ran is memory only).
+    if (!same) this.groupDirty = true;
   }
 
   heartbeat(req: HeartbeatRequest, now: number): Result<HeartbeatResponse> {
@@ -131,16 +132,19 @@ export class GroupState {
         const lostResponse = req.memberEpoch === member.previousMemberEpoch && owned !== null && owned.every((tp) => assigned.has(tp));
         if (!lostResponse) return this.fence(member, req.memberEpoch);
       }
+      // The session clock lives in memory (a restarted coordinator gives every member a fresh session, as Kafka's
+      // does on failover): a heartbeat that changes nothing else writes nothing.
       member.lastHeartbeatMs = now;
       if (req.subscribedTopics !== null && !sameSet(req.subscribedTopics, member.subscribedTopics)) {
         member.subscribedTopics = [...new Set(req.subscribedTopics)].sort();
         this.bumpGroupEpoch();
+        this.dirtyMembers.add(member.memberId);
       }
       if (req.assignor !== null && req.assignor !== member.assignor) {
         member.assignor = req.assignor;
         this.chooseAssignor();
+        this.dirtyMembers.add(member.memberId);
       }
-      this.dirtyMembers.add(member.memberId);
     }
     this.computeTargetAssignment();
     const owned = req.memberEpoch === 0 ? [] : req.ownedPartitions === null ? null : fromTopicPartitions(req.ownedPartitions);

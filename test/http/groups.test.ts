@@ -1,7 +1,7 @@
 // Consumer groups end to end over HTTP: the seeds' scenarios, commits fenced by epoch and ownership, lag, replay,
 // list/describe/delete, and session expiry driven by the coordinator's alarm with an injected clock (no sleeps).
 import { env } from "cloudflare:workers";
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { groupCoordinatorStub } from "../../src/names";
 import type { GroupCoordinator } from "../../src/group/GroupCoordinator";
@@ -39,6 +39,29 @@ async function settle(group: string, members: Told[]): Promise<number> {
 const owned = (members: Told[]) => members.flatMap((m) => m.assignment.flatMap((a) => a.partitions.map((p) => `${a.topic}-${p}`)));
 
 describe("consumer groups", () => {
+  it("a steady heartbeat writes no row; a restarted coordinator gives every member a fresh session", async () => {
+    const t = uniqueTopic();
+    const g = uniqueTopic("g");
+    await createTopic(t, 2);
+    const members = [await join(g, [t], { sessionTimeoutMs: 1000 }), await join(g, [t], { sessionTimeoutMs: 1000 })];
+    await settle(g, members);
+    const stub = groupCoordinatorStub(env, g);
+    const written = async () => (await api("GET", `/v1/usage?group=${g}`)).body.groups[0].usage.rowsWritten;
+    const before = await written();
+    for (let i = 0; i < 5; i++) await settle(g, members);
+    expect(await written()).toBe(before);
+    // Heartbeat times live in memory: after a restart the members' sessions start again from the restart, so none
+    // expires for a heartbeat time the coordinator never wrote.
+    await runInDurableObject(stub, (instance: GroupCoordinator) => instance.clock.advance(900));
+    await evictDurableObject(stub);
+    await runInDurableObject(stub, (instance: GroupCoordinator) => instance.clock.advance(900));
+    await runDurableObjectAlarm(stub);
+    expect((await api("GET", `/v1/groups/${g}`)).body.members).toHaveLength(2);
+    await runInDurableObject(stub, (instance: GroupCoordinator) => instance.clock.advance(1001));
+    await runDurableObjectAlarm(stub);
+    expect((await api("GET", `/v1/groups/${g}`)).body.members).toHaveLength(0);
+  });
+
   it("seed: 6 partitions and 3 members get 2 each, never a partition twice", async () => {
     const t = uniqueTopic();
     const g = uniqueTopic("g");
