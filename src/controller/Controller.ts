@@ -12,14 +12,7 @@ import { collisionKey } from "../log/topic-name";
 import { defaultTopicConfig, type ConfigChange, type TopicConfig } from "../log/topic-config";
 import { MAX_GROUPS, MAX_PRODUCER_EPOCH, MAX_STORED_TOKENS, MAX_TOPICS, PARTITION_FANOUT_CONCURRENCY } from "../limits";
 import type { Acl, Quotas } from "../auth/acl";
-
-export interface StoredToken {
-  id: string;
-  name: string;
-  acls: Acl[];
-  quotas: Quotas;
-  createdMs: number;
-}
+import type { HashedStoredToken, StoredToken } from "../auth/stored-token";
 import { partitionLogClient } from "../names";
 import type { PartitionLeadership, ReplicaRole, ReplicaStatus, TopicMetadata } from "../protocol";
 import { CONTROLLER_COLUMNS, CONTROLLER_SCHEMA } from "./schema";
@@ -222,12 +215,12 @@ export class Controller extends DurableObject<Env> {
   }
 
   /** Hashes and grants of every token, for routers to check requests against (they cache it briefly). */
-  tokenRecords(): (StoredToken & { sha256: string })[] {
+  tokenRecords(): HashedStoredToken[] {
     this.meter.request();
     return this.tokenRows();
   }
 
-  private tokenRows(): (StoredToken & { sha256: string })[] {
+  private tokenRows(): HashedStoredToken[] {
     return this.sql
       .exec<{ id: string; name: string; sha256: string; acls: string; quotas: string; created_ms: number }>("SELECT * FROM tokens ORDER BY name")
       .toArray()

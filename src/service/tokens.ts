@@ -3,7 +3,7 @@ import type { Env } from "../env";
 import { KafkaError, unwrap, type Result } from "../errors";
 import { parseAcls, parseQuotas } from "../auth/acl";
 import { newToken, sha256Hex } from "../auth/tokens";
-import type { StoredToken } from "../controller/Controller";
+import type { StoredToken } from "../auth/stored-token";
 import { controllerStub } from "../names";
 import { onlyFields, requireObject } from "./validate";
 
