@@ -6,7 +6,7 @@ import type { Env } from "../env";
 import { KafkaError, unwrap, type Result } from "../errors";
 import { ASSIGNORS, type AssignorName } from "../group/assignors";
 import type { TopicPartitions } from "../group/assignment";
-import type { CommittedOffset, GroupDescription, GroupSummary, OffsetCommit } from "../group/GroupCoordinator";
+import type { CommittedOffset, DescribedGroup, GroupDescription, GroupSummary, OffsetCommit } from "../log/group-description";
 import type { HeartbeatRequest, HeartbeatResponse } from "../group/group-state";
 import { utf8ByteLength } from "../log/base64";
 import { topicNameError } from "../log/topic-name";
@@ -229,7 +229,7 @@ export async function listGroups(env: Env): Promise<GroupSummary[]> {
   return summaries.flatMap((s) => (s.ok ? [s.value] : []));
 }
 
-export async function describeGroup(env: Env, groupId: string): Promise<GroupDescription & { lag: GroupOffsets }> {
+export async function describeGroup(env: Env, groupId: string): Promise<DescribedGroup> {
   checkGroupId(groupId);
   const description = await coordinator<GroupDescription>(env, groupId, (c) => c.describe(groupId));
   return { ...description, lag: await groupOffsets(env, groupId) };
