@@ -2,6 +2,7 @@
 // of the record after its offset and timestamp, exactly as a fetch will serve it. Serializing here, in the
 // stateless router, keeps the per-partition object's work to stamping offsets (DESIGN §2: same format end to end).
 import { base64ByteLength, base64ToBytes, isBase64, utf8ByteLength } from "./base64";
+import { isPlainObject } from "./plain-object";
 import { MAX_HEADER_KEY_BYTES, MAX_HEADERS_PER_RECORD, MAX_KEY_BYTES, MAX_STORED_RECORD_BYTES, MAX_TIMESTAMP_MS } from "../limits";
 
 /** `{"offset":<16 digits>,"timestamp":<16 digits>,`: what the partition adds in front of a tail, at most. */
@@ -42,10 +43,6 @@ export interface RecordProblem {
 
 const RECORD_FIELDS = new Set(["key", "value", "headers", "timestamp", "partition"]);
 const utf8 = new TextEncoder();
-
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
-}
 
 /** Byte size of a key/value/header value in the request's encoding. Text: an upper bound first, exact only when close. */
 function byteSize(text: string, encoding: Encoding): number {

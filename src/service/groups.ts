@@ -9,6 +9,7 @@ import type { TopicPartitions } from "../group/assignment";
 import type { CommittedOffset, DescribedGroup, GroupDescription, GroupSummary, OffsetCommit } from "../log/group-description";
 import type { HeartbeatRequest, HeartbeatResponse } from "../group/group-state";
 import { utf8ByteLength } from "../log/base64";
+import { isPlainObject } from "../log/plain-object";
 import { topicNameError } from "../log/topic-name";
 import {
   MAX_COMMIT_METADATA_BYTES,
@@ -24,7 +25,7 @@ import { controllerStub, groupCoordinatorStub, replicaClient } from "../names";
 import { mapBounded } from "../concurrency";
 import type { TopicMetadata } from "../protocol";
 import { callPartition, metadataWithPartition, objectCall, topicMetadata } from "./metadata";
-import { integerField, isPlainObject, onlyFields, requireObject } from "./validate";
+import { integerField, onlyFields, requireObject } from "./validate";
 
 type CoordinatorStub = ReturnType<typeof groupCoordinatorStub>;
 
