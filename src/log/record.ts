@@ -3,10 +3,8 @@
 // stateless router, keeps the per-partition object's work to stamping offsets (DESIGN §2: same format end to end).
 import { base64ByteLength, base64ToBytes, isBase64, utf8ByteLength } from "./base64";
 import { isPlainObject } from "./plain-object";
+import { MAX_STAMP_BYTES } from "./stamp";
 import { MAX_HEADER_KEY_BYTES, MAX_HEADERS_PER_RECORD, MAX_KEY_BYTES, MAX_STORED_RECORD_BYTES, MAX_TIMESTAMP_MS } from "../limits";
-
-/** `{"offset":<16 digits>,"timestamp":<16 digits>,`: what the partition adds in front of a tail, at most. */
-const STORED_RECORD_OVERHEAD_BYTES = 64;
 
 export type Encoding = "text" | "base64";
 
@@ -146,7 +144,7 @@ export class RecordParser {
     const tail = `"key":${key === null ? "null" : JSON.stringify(key)},"value":${value === null ? "null" : JSON.stringify(value)},"headers":${headersJson}}`;
     // Escaping can grow text up to 6x (\u0001): the stored JSON must still fit one SQLite row (2 MB).
     if (tail.length * 3 > MAX_STORED_RECORD_BYTES) {
-      const storedBytes = utf8ByteLength(tail) + STORED_RECORD_OVERHEAD_BYTES;
+      const storedBytes = utf8ByteLength(tail) + MAX_STAMP_BYTES;
       if (storedBytes > MAX_STORED_RECORD_BYTES) {
         return this.problem("MESSAGE_TOO_LARGE", `records[${index}] takes ${storedBytes} bytes as stored JSON (escapes included), the maximum is ${MAX_STORED_RECORD_BYTES}; send it with encoding=base64`, index, {
           storedBytes,

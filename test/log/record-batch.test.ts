@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import { buildBatch, joinJson, packTails, parseRecords, recordRange, transcodeRecords } from "../../src/log/batch";
 import { base64ByteLength, base64ToText, isBase64, textToBase64, utf8ByteLength } from "../../src/log/base64";
 import { isProblem, RecordParser } from "../../src/log/record";
+import { MAX_STAMP_BYTES } from "../../src/log/stamp";
+import { MAX_STORED_RECORD_BYTES, MAX_TIMESTAMP_MS } from "../../src/limits";
 
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 
@@ -62,6 +64,31 @@ describe("RecordParser", () => {
       expect(r.message).toContain(message);
       expect(r.details.index).toBe(3);
     }
+  });
+});
+
+describe("the stamp", () => {
+  it("MAX_STAMP_BYTES is what stamping adds to a record at most: 16-digit offset and timestamp, and the separating comma", () => {
+    const tails = ['"key":null,"value":"a","headers":[]}', '"key":null,"value":"b","headers":[]}'];
+    const tailBytes = tails.reduce((n, t) => n + utf8ByteLength(t), 0);
+    const widest = buildBatch(Number.MAX_SAFE_INTEGER - 1, [MAX_TIMESTAMP_MS, MAX_TIMESTAMP_MS], packTails(tails), 0, 2);
+    // Two records: two stamps and one comma between them (the first record has nothing before it).
+    expect(widest.bytes.length - tailBytes).toBe(2 * MAX_STAMP_BYTES - 1);
+    expect(MAX_STAMP_BYTES).toBe(57);
+  });
+
+  it("a record's stored JSON with its stamp may be MAX_STORED_RECORD_BYTES exactly, and not one byte more", () => {
+    const parser = new RecordParser("text", Number.MAX_SAFE_INTEGER, 0);
+    // Control characters escape to six bytes each, so the exact count (not the fast bound) decides.
+    const tailOf = (value: string) => `"key":null,"value":${JSON.stringify(value)},"headers":[]}`;
+    const escapes = "\u0001".repeat(Math.floor(MAX_STORED_RECORD_BYTES / 6) - 100);
+    const fill = MAX_STORED_RECORD_BYTES - MAX_STAMP_BYTES - utf8ByteLength(tailOf(escapes));
+    const atLimit = escapes + "a".repeat(fill);
+    expect(utf8ByteLength(tailOf(atLimit)) + MAX_STAMP_BYTES).toBe(MAX_STORED_RECORD_BYTES);
+    expect(isProblem(parser.parse({ value: atLimit }, 0))).toBe(false);
+    const over = parser.parse({ value: atLimit + "a" }, 0);
+    expect(isProblem(over) && over.type).toBe("MESSAGE_TOO_LARGE");
+    expect(isProblem(over) && over.details).toMatchObject({ storedBytes: MAX_STORED_RECORD_BYTES + 1, maxStoredRecordBytes: MAX_STORED_RECORD_BYTES });
   });
 });
 
