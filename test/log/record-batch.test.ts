@@ -2,7 +2,7 @@
 // changes what every existing partition holds, so it must be deliberate (with a format version bump).
 import { describe, expect, it } from "vitest";
 import { buildBatch, joinJson, packTails, parseRecords, recordRange, transcodeRecords } from "../../src/log/batch";
-import { base64ByteLength, base64ToText, isBase64, textToBase64, utf8ByteLength } from "../../src/log/base64";
+import { base64ByteLength, base64ToText, bytesToBase64Url, isBase64, textToBase64, utf8ByteLength } from "../../src/log/base64";
 import { isProblem, RecordParser } from "../../src/log/record";
 import { MAX_STAMP_BYTES } from "../../src/log/stamp";
 import { MAX_STORED_RECORD_BYTES, MAX_TIMESTAMP_MS } from "../../src/limits";
@@ -144,5 +144,11 @@ describe("base64 helpers", () => {
     expect(utf8ByteLength("é")).toBe(2);
     expect(utf8ByteLength("☃")).toBe(3);
     expect(utf8ByteLength("😀")).toBe(4);
+  });
+  it("base64url: the URL-safe alphabet, no padding", () => {
+    expect(bytesToBase64Url(new Uint8Array([0xfb, 0xff, 0xbf]))).toBe("-_-_");
+    expect(bytesToBase64Url(new Uint8Array([0xfb, 0xff]))).toBe("-_8");
+    expect(bytesToBase64Url(new Uint8Array([0]))).toBe("AA");
+    expect(bytesToBase64Url(new Uint8Array([]))).toBe("");
   });
 });
