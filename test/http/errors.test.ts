@@ -472,7 +472,6 @@ const CASES: Case[] = [
  */
 const NOT_PROVOKABLE: Record<string, { reason: string }> = {
   UNKNOWN_SERVER_ERROR: { reason: "only programmer errors (failed assertions) answer 500" },
-  CORRUPT_MESSAGE: { reason: "raised nowhere in src/ yet" },
   REQUEST_TIMED_OUT: { reason: "the records were written (the error says so), which this table forbids: provoked in test/http/acks-timeout.test.ts" },
   NOT_LEADER_OR_FOLLOWER: { reason: "answered by a replica that stopped leading; the router refreshes and retries unless the write was ambiguous: provoked in test/partition/replication.test.ts" },
   NOT_ENOUGH_REPLICAS_AFTER_APPEND: { reason: "the records were written (the error says so), which this table forbids: provoked in test/partition/replication.test.ts" },
