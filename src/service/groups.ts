@@ -36,8 +36,8 @@ async function coordinator<T>(env: Env, groupId: string, call: (stub: Coordinato
 
 /** Group ids follow the topic name rules: safe in paths, logs and object names. */
 export function checkGroupId(groupId: unknown): string {
-  const error = topicNameError(groupId);
-  if (error !== undefined) throw new KafkaError("INVALID_GROUP_ID", error.replace(/topic name/g, "group id"), { groupId: typeof groupId === "string" ? groupId.slice(0, 300) : null });
+  const error = topicNameError(groupId, "group id");
+  if (error !== undefined) throw new KafkaError("INVALID_GROUP_ID", error, { groupId: typeof groupId === "string" ? groupId.slice(0, 300) : null });
   return groupId as string;
 }
 
