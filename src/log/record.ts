@@ -42,10 +42,10 @@ export interface RecordProblem {
 const RECORD_FIELDS = new Set(["key", "value", "headers", "timestamp", "partition"]);
 const utf8 = new TextEncoder();
 
-/** Byte size of a key/value/header value in the request's encoding. Text: an upper bound first, exact only when close. */
+/** Byte size of a key/value/header value in the request's encoding, counted without encoding it: a keyed record's
+ *  key is encoded once, by keyBytes, and only when the partitioner hashes it. */
 function byteSize(text: string, encoding: Encoding): number {
-  if (encoding === "base64") return base64ByteLength(text);
-  return utf8.encode(text).length;
+  return encoding === "base64" ? base64ByteLength(text) : utf8ByteLength(text);
 }
 
 export class RecordParser {
@@ -98,7 +98,7 @@ export class RecordParser {
         for (const field in header) {
           if (field !== "key" && field !== "value") return this.problem("INVALID_REQUEST", `${where} has unknown field '${field}'`, index);
         }
-        const keyBytes = utf8.encode(header.key).length;
+        const keyBytes = utf8ByteLength(header.key);
         if (keyBytes === 0 || keyBytes > MAX_HEADER_KEY_BYTES) {
           return this.problem("INVALID_RECORD", `${where}.key must be 1 to ${MAX_HEADER_KEY_BYTES} bytes, got ${keyBytes}`, index, { headerKeyBytes: keyBytes, maxHeaderKeyBytes: MAX_HEADER_KEY_BYTES });
         }

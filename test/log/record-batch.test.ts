@@ -1,5 +1,6 @@
 // The produce-record parser and the stored batch format. The golden fixture pins the stored bytes: changing them
 // changes what every existing partition holds, so it must be deliberate (with a format version bump).
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildBatch, joinJson, packTails, parseRecords, recordRange, transcodeRecords } from "../../src/log/batch";
 import { base64ByteLength, base64ToText, bytesToBase64Url, isBase64, textToBase64, utf8ByteLength } from "../../src/log/base64";
@@ -144,6 +145,11 @@ describe("base64 helpers", () => {
     expect(utf8ByteLength("é")).toBe(2);
     expect(utf8ByteLength("☃")).toBe(3);
     expect(utf8ByteLength("😀")).toBe(4);
+  });
+  it("utf8ByteLength counts what TextEncoder writes, lone surrogates (U+FFFD, 3 bytes) included", () => {
+    const encoder = new TextEncoder();
+    fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 40 }), (s) => utf8ByteLength(s) === encoder.encode(s).length));
+    for (const s of ["\ud800", "a\udc00", "\ud83d\ude00\ud83d", "\udfff\ud800"]) expect(utf8ByteLength(s)).toBe(encoder.encode(s).length);
   });
   it("base64url: the URL-safe alphabet, no padding", () => {
     expect(bytesToBase64Url(new Uint8Array([0xfb, 0xff, 0xbf]))).toBe("-_-_");
