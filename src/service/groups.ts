@@ -47,8 +47,7 @@ function sessionBounds(env: Env): [number, number] {
 }
 
 export function parseHeartbeat(env: Env, input: unknown): HeartbeatRequest {
-  const body = requireObject(input, "heartbeat request");
-  onlyFields(body, ["memberId", "memberEpoch", "subscribedTopics", "ownedPartitions", "sessionTimeoutMs", "rebalanceTimeoutMs", "assignor"], "heartbeat request");
+  const body = requireObject(input, "heartbeat request", ["memberId", "memberEpoch", "subscribedTopics", "ownedPartitions", "sessionTimeoutMs", "rebalanceTimeoutMs", "assignor"]);
   const memberEpoch = integerField(body.memberEpoch, "memberEpoch", -2, 2_147_483_647);
   if (memberEpoch === -2) throw new KafkaError("INVALID_REQUEST", "memberEpoch -2 is for static members, which edgelog does not support; leave with -1");
   let memberId: string | null = null;
@@ -115,8 +114,7 @@ export async function heartbeat(env: Env, groupId: string, input: unknown): Prom
 
 export async function commitOffsets(env: Env, groupId: string, input: unknown): Promise<{ committed: number }> {
   checkGroupId(groupId);
-  const body = requireObject(input, "commit request");
-  onlyFields(body, ["memberId", "memberEpoch", "offsets"], "commit request");
+  const body = requireObject(input, "commit request", ["memberId", "memberEpoch", "offsets"]);
   if (body.memberId !== undefined && body.memberId !== null && (typeof body.memberId !== "string" || body.memberId.length === 0 || body.memberId.length > MAX_MEMBER_ID_LENGTH)) {
     throw new KafkaError("INVALID_REQUEST", `memberId must be a string of 1 to ${MAX_MEMBER_ID_LENGTH} characters`, { field: "memberId" });
   }
@@ -185,8 +183,7 @@ export async function groupOffsets(env: Env, groupId: string): Promise<GroupOffs
 /** Replay: set a topic's committed offsets to earliest, latest, the first offset at a time, or an offset (clamped). */
 export async function resetOffsets(env: Env, groupId: string, input: unknown): Promise<{ topic: string; partitions: { partition: number; offset: number }[] }> {
   checkGroupId(groupId);
-  const body = requireObject(input, "reset request");
-  onlyFields(body, ["topic", "to", "partitions"], "reset request");
+  const body = requireObject(input, "reset request", ["topic", "to", "partitions"]);
   const error = topicNameError(body.topic);
   if (error) throw new KafkaError("INVALID_TOPIC_EXCEPTION", error);
   const topic = body.topic as string;

@@ -25,7 +25,9 @@ export function onlyFields(body: Record<string, unknown>, allowed: readonly stri
   }
 }
 
-export function requireObject(body: unknown, where: string): Record<string, unknown> {
+/** A JSON object, else INVALID_REQUEST; with `allowed`, also refuses any other field (onlyFields). */
+export function requireObject(body: unknown, where: string, allowed?: readonly string[]): Record<string, unknown> {
   if (!isPlainObject(body)) throw new KafkaError("INVALID_REQUEST", `${where} must be a JSON object`);
+  if (allowed !== undefined) onlyFields(body, allowed, where);
   return body;
 }
