@@ -6,7 +6,6 @@ export const ERRORS = {
   OFFSET_OUT_OF_RANGE: { code: 1, status: 416, retriable: false },
   OFFSET_METADATA_TOO_LARGE: { code: 12, status: 413, retriable: false },
   COORDINATOR_NOT_AVAILABLE: { code: 15, status: 503, retriable: true },
-  CORRUPT_MESSAGE: { code: 2, status: 400, retriable: false },
   UNKNOWN_TOPIC_OR_PARTITION: { code: 3, status: 404, retriable: false },
   LEADER_NOT_AVAILABLE: { code: 5, status: 503, retriable: true },
   NOT_LEADER_OR_FOLLOWER: { code: 6, status: 503, retriable: true },

@@ -7,7 +7,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Env } from "./env";
 import { errorBody, KafkaError, ok, type Result } from "./errors";
 import type { FetchedRecord } from "./log/batch";
-import type { GroupDescription, GroupSummary } from "./group/GroupCoordinator";
+import type { DescribedGroup, GroupSummary } from "./log/group-description";
 import type { HeartbeatResponse } from "./group/group-state";
 import type { ListedOffset } from "./protocol";
 import { commitOffsets, deleteGroup, describeGroup, groupOffsets, heartbeat, listGroups, resetOffsets, type GroupOffsets } from "./service/groups";
@@ -102,7 +102,7 @@ export class EdgelogRpc extends WorkerEntrypoint<Env> {
     return attempt(() => listGroups(this.env));
   }
 
-  describeGroup(group: string): Promise<Result<GroupDescription & { lag: GroupOffsets }>> {
+  describeGroup(group: string): Promise<Result<DescribedGroup>> {
     return attempt(() => describeGroup(this.env, group));
   }
 

@@ -10,58 +10,11 @@ import { Clock } from "../clock";
 import { DEFAULT_REBALANCE_TIMEOUT_MS, DEFAULT_SESSION_TIMEOUT_MS, MAX_MEMBERS_PER_GROUP } from "../limits";
 import { settings } from "../settings";
 import { controllerStub } from "../names";
-import { toTopicPartitions, tpKey, type TopicPartitions } from "./assignment";
-import { GroupState, type GroupData, type GroupStateName, type HeartbeatRequest, type HeartbeatResponse, type Member, type TopicSnapshot } from "./group-state";
+import type { CommittedOffset, GroupDescription, GroupStateName, GroupSummary, MemberDescription, OffsetCommit } from "../log/group-description";
+import { toTopicPartitions, tpKey } from "./assignment";
+import { GroupState, type GroupData, type HeartbeatRequest, type HeartbeatResponse, type Member, type TopicSnapshot } from "./group-state";
 import { GROUP_SCHEMA } from "./schema";
 import { Usage, type UsageCounts } from "../usage";
-
-export interface CommittedOffset {
-  topic: string;
-  /** The topic incarnation the offset belongs to: a recreated topic starts with no committed offsets, as in Kafka. */
-  topicId: string;
-  partition: number;
-  committedOffset: number;
-  metadata: string;
-  commitMs: number;
-}
-
-export interface OffsetCommit {
-  topic: string;
-  topicId: string;
-  partition: number;
-  offset: number;
-  metadata: string;
-}
-
-export interface GroupSummary {
-  groupId: string;
-  state: GroupStateName;
-  members: number;
-}
-
-export interface MemberDescription {
-  memberId: string;
-  memberEpoch: number;
-  state: Member["state"];
-  subscribedTopics: string[];
-  assignment: TopicPartitions;
-  pendingRevocation: TopicPartitions;
-  targetAssignment: TopicPartitions;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  joinedMs: number;
-  lastHeartbeatMs: number;
-}
-
-export interface GroupDescription {
-  groupId: string;
-  state: GroupStateName;
-  groupEpoch: number;
-  assignmentEpoch: number;
-  assignor: string;
-  members: MemberDescription[];
-  subscribedTopics: string[];
-}
 
 export class GroupCoordinator extends DurableObject<Env> {
   private readonly sql: SqlStorage;

@@ -6,7 +6,7 @@ import { KafkaError, unwrap, type Result } from "../errors";
 import { controllerStub, partitionLogStub } from "../names";
 import type { TopicMetadata } from "../protocol";
 import { metadataWithPartition, partitionRef, remember } from "./metadata";
-import { integerField, onlyFields, requireObject } from "./validate";
+import { integerField, requireObject } from "./validate";
 import { checkTopicName } from "./topics";
 
 /** Configurations where the fault switch exists (never production: a deployment without EDGELOG_ENV is production). */
@@ -23,8 +23,7 @@ export interface ElectionOutcome {
 /** POST /v1/topics/{topic}/partitions/{p}/elect {type?: "preferred" | "unclean"}. */
 export async function electLeader(env: Env, topic: string, partition: number, input: unknown): Promise<ElectionOutcome> {
   checkTopicName(topic);
-  const body = input === undefined || input === null ? {} : requireObject(input, "election request");
-  onlyFields(body, ["type"], "election request");
+  const body = input === undefined || input === null ? {} : requireObject(input, "election request", ["type"]);
   const type = body.type ?? "preferred";
   if (type !== "preferred" && type !== "unclean") throw new KafkaError("INVALID_REQUEST", `type must be "preferred" or "unclean", got ${JSON.stringify(type)}`, { field: "type" });
   const meta = await metadataWithPartition(env, topic, partition);
@@ -41,8 +40,7 @@ export async function setFault(env: Env, input: unknown): Promise<{ topic: strin
   if (!FAULT_ENVIRONMENTS.has(env.EDGELOG_ENV ?? "production")) {
     throw new KafkaError("NOT_FOUND", "no route for POST /v1/faults; see docs/api.md");
   }
-  const body = requireObject(input, "fault request");
-  onlyFields(body, ["topic", "partition", "replica", "down"], "fault request");
+  const body = requireObject(input, "fault request", ["topic", "partition", "replica", "down"]);
   const topic = checkTopicName(body.topic);
   const partition = integerField(body.partition, "partition", 0, Number.MAX_SAFE_INTEGER);
   const meta = await metadataWithPartition(env, topic, partition);
