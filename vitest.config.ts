@@ -11,7 +11,12 @@ process.env.WRANGLER_LOG ??= "warn";
 const workers = () =>
   cloudflareTest({
     wrangler: { configPath: "./wrangler.toml" },
-    miniflare: { bindings: { EDGELOG_ENV: "test", EDGELOG_AUTH: "off", GROUP_METADATA_REFRESH_MS: "0" } },
+    miniflare: {
+      bindings: { EDGELOG_ENV: "test", EDGELOG_AUTH: "off", GROUP_METADATA_REFRESH_MS: "0" },
+      // Auxiliary Workers: target-echo answers the service delivery target's tests as a consumer Worker would.
+      workers: [{ name: "target-echo", modules: true, scriptPath: "./test/fixtures/target-echo-worker.mjs", compatibilityDate: "2026-10-20" }],
+      serviceBindings: { TARGET_ECHO: { name: "target-echo", entrypoint: "EchoTarget" } },
+    },
   });
 
 // Three projects: "workers" runs inside workerd (unit, Durable Object, HTTP end to end); "fuzz" runs the hostile-input
