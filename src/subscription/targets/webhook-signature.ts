@@ -13,6 +13,9 @@ export const WEBHOOK_SECRET_PREFIX = "whsec_";
 
 const encoder = new TextEncoder();
 
+/** Web Crypto's key type, named so that both the Workers and the Node type definitions accept it. */
+type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
 /** A new secret: `whsec_` + base64 of WEBHOOK_SECRET_BYTES random bytes. */
 export function generateWebhookSecret(): string {
   return WEBHOOK_SECRET_PREFIX + toBase64(crypto.getRandomValues(new Uint8Array(WEBHOOK_SECRET_BYTES)));
@@ -66,7 +69,7 @@ export async function verifyWebhook(secret: string, headers: WebhookHeaders, bod
   if (Math.abs(nowMs - timestampSeconds * 1000) > toleranceMs) {
     return { ok: false, error: `webhook-timestamp ${timestamp} is more than ${toleranceMs} ms from now` };
   }
-  let key: CryptoKey;
+  let key: HmacKey;
   try {
     key = await hmacKey(secret);
   } catch (error) {
@@ -83,7 +86,7 @@ export async function verifyWebhook(secret: string, headers: WebhookHeaders, bod
   return { ok: false, error: "no v1 signature matches" };
 }
 
-async function hmacKey(secret: string): Promise<CryptoKey> {
+async function hmacKey(secret: string): Promise<HmacKey> {
   // Like the reference libraries, a key given without its whsec_ prefix is accepted.
   const key = fromBase64(secret.startsWith(WEBHOOK_SECRET_PREFIX) ? secret.slice(WEBHOOK_SECRET_PREFIX.length) : secret);
   if (key === undefined || key.length === 0) throw new Error("the webhook secret is not whsec_ followed by a base64 key");

@@ -75,7 +75,7 @@ async function deliverWebhook(target: WebhookTarget, batch: DeliveryBatch, nowMs
     "webhook-timestamp": String(timestampSeconds),
   };
   try {
-    if (target.secret !== undefined) headers["webhook-signature"] = await signWebhook(target.secret, id, timestampSeconds, body);
+    if (typeof target.secret === "string") headers["webhook-signature"] = await signWebhook(target.secret, id, timestampSeconds, body);
   } catch (error) {
     return failed(`cannot sign the webhook: ${errorMessage(error)}`);
   }
