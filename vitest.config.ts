@@ -11,7 +11,26 @@ process.env.WRANGLER_LOG ??= "warn";
 const workers = (bindings: Record<string, string> = {}) =>
   cloudflareTest({
     wrangler: { configPath: "./wrangler.toml" },
-    miniflare: { bindings: { EDGELOG_ENV: "test", EDGELOG_AUTH: "off", GROUP_METADATA_REFRESH_MS: "0", ...bindings } },
+    miniflare: {
+      bindings: { EDGELOG_ENV: "test", EDGELOG_AUTH: "off", GROUP_METADATA_REFRESH_MS: "0", ...bindings },
+      // Auxiliary Workers: target-echo answers the service delivery target's tests as a consumer Worker would;
+      // test-consumer is the subscriptions' consumer Worker, logging every delivery in its own Durable Object.
+      workers: [
+        { name: "target-echo", modules: true, scriptPath: "./test/fixtures/target-echo-worker.mjs", compatibilityDate: "2026-10-20" },
+        {
+          name: "test-consumer",
+          modules: true,
+          scriptPath: "./test/fixtures/consumer-worker.mjs",
+          compatibilityDate: "2026-10-20",
+          durableObjects: { DELIVERY_LOG: { className: "DeliveryLog", useSQLite: true } },
+        },
+      ],
+      serviceBindings: {
+        TARGET_ECHO: { name: "target-echo", entrypoint: "EchoTarget" },
+        TEST_CONSUMER: { name: "test-consumer", entrypoint: "Consumer" },
+        TEST_CONSUMER_LOG: "test-consumer",
+      },
+    },
   });
 
 // Four projects: "workers" runs inside workerd (unit, Durable Object, HTTP end to end); "fuzz" runs the hostile-input

@@ -9,6 +9,9 @@ export interface Env {
   GROUP_COORDINATOR: DurableObjectNamespace<GroupCoordinator>;
   /** Tiered storage for sealed segments. */
   SEGMENTS: R2Bucket;
+  /** Subscriptions' R2 archive target's default bucket (an ArchiveTarget may name another bucket binding). Optional:
+   *  a deployment without archive subscriptions may leave it unbound. */
+  ARCHIVE?: R2Bucket;
   /** "production", "development" (npm start), "test" or "bench": shown by /healthz. */
   EDGELOG_ENV?: string;
   /** How often a group coordinator re-reads subscribed topics' metadata (ms; default 5000). Tests use 0. */
