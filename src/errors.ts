@@ -17,6 +17,8 @@ export const ERRORS = {
   /** The records were written but the ISR shrank below min.insync.replicas before they were committed: ambiguous. */
   NOT_ENOUGH_REPLICAS_AFTER_APPEND: { code: 20, status: 503, retriable: true },
   INVALID_REQUIRED_ACKS: { code: 21, status: 400, retriable: false },
+  /** A consumer group's member calls a subscription's group, or a subscription is named after a consumer group. */
+  INCONSISTENT_GROUP_PROTOCOL: { code: 23, status: 409, retriable: false },
   INVALID_GROUP_ID: { code: 24, status: 400, retriable: false },
   UNKNOWN_MEMBER_ID: { code: 25, status: 409, retriable: false },
   INVALID_SESSION_TIMEOUT: { code: 26, status: 400, retriable: false },
@@ -57,6 +59,8 @@ export const ERRORS = {
   STALE_METADATA: { code: 10_005, status: 503, retriable: true },
   /** A member committed an offset for a partition it does not own (Kafka checks only the epoch; KIP-1251). */
   PARTITION_NOT_ASSIGNED: { code: 10_006, status: 409, retriable: false },
+  /** POST /v1/subscriptions for a name that has one already. */
+  SUBSCRIPTION_ALREADY_EXISTS: { code: 10_007, status: 409, retriable: false },
 } as const satisfies Record<string, { code: number; status: number; retriable: boolean }>;
 
 export type ErrorType = keyof typeof ERRORS;

@@ -188,3 +188,28 @@ export const MAX_ARCHIVE_MAX_OBJECT_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_ARCHIVE_MAX_OBJECT_AGE_MS = 60_000;
 /** ...and at most an hour: records wait in the log, not in memory, but an archive staler than that is not an archive. */
 export const MAX_ARCHIVE_MAX_OBJECT_AGE_MS = 3_600_000;
+/** Subscriptions (src/subscription/): records per delivery. The default is Cloudflare Queues' largest batch; the most,
+ *  what one fetch returns (MAX_FETCH_MAX_RECORDS). */
+export const DEFAULT_SUBSCRIPTION_BATCH_SIZE = 100;
+export const MAX_SUBSCRIPTION_BATCH_SIZE = MAX_FETCH_MAX_RECORDS;
+/** Bytes of record JSON per delivery: a fetch's default, and its most (an RPC argument stays far below 32 MiB). */
+export const DEFAULT_SUBSCRIPTION_BATCH_BYTES = DEFAULT_FETCH_MAX_BYTES;
+export const MAX_SUBSCRIPTION_BATCH_BYTES = MAX_FETCH_MAX_BYTES;
+/** How long a partial batch waits for more records (Queues' max_batch_timeout goes to 60 s). */
+export const DEFAULT_SUBSCRIPTION_BATCH_WAIT_MS = 1_000;
+export const MAX_SUBSCRIPTION_BATCH_WAIT_MS = 60_000;
+/** Retries of a failed batch before dead-lettering (Queues' default 3, its most 100). */
+export const DEFAULT_SUBSCRIPTION_MAX_RETRIES = 3;
+export const MAX_SUBSCRIPTION_MAX_RETRIES = 100;
+/** The first retry's delay; each next doubles it (capped at MAX_SUBSCRIPTION_RETRY_DELAY_MS). */
+export const DEFAULT_SUBSCRIPTION_RETRY_DELAY_MS = 1_000;
+/** Batches of one partition delivered at once (1 keeps them in order): bounds one object's outstanding calls. */
+export const MAX_SUBSCRIPTION_IN_FLIGHT = 10;
+/** Topics one subscription delivers: each partition of each is an object of its own. */
+export const MAX_SUBSCRIPTION_TOPICS = 20;
+/** While deliveries flow, a partition commits its group offset at most this often (and always when it catches up or
+ *  pauses): a row written per batch would cost more than the delivery; a crash redelivers at most this much. */
+export const SUBSCRIPTION_COMMIT_INTERVAL_MS = 1_000;
+/** A delivering partition keeps an alarm this far ahead, so an eviction mid-delivery resumes within it. An idle one
+ *  (waiting on its partition's wake-up) keeps none. */
+export const SUBSCRIPTION_WATCHDOG_MS = 60_000;

@@ -10,15 +10,16 @@ import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
 import { collisionKey } from "../log/topic-name";
 import { defaultTopicConfig, type ConfigChange, type TopicConfig } from "../log/topic-config";
-import { MAX_GROUPS, MAX_PRODUCER_EPOCH, MAX_TOPICS, PARTITION_FANOUT_CONCURRENCY } from "../limits";
+import { MAX_PRODUCER_EPOCH, MAX_TOPICS, PARTITION_FANOUT_CONCURRENCY } from "../limits";
 import type { Acl, Quotas } from "../auth/acl";
 import type { HashedStoredToken, StoredToken } from "../auth/stored-token";
-import { partitionLogClient } from "../names";
+import { groupCoordinatorStub, partitionLogClient } from "../names";
 import type { PartitionLeadership, ReplicaRole, ReplicaStatus, TopicMetadata } from "../protocol";
 import { upgradeSchema } from "../schema-version";
 import { chooseLeader, type ElectionType } from "./choose-leader";
 import { CONTROLLER_SCHEMA, unversionedControllerVersion } from "./schema";
 import { TokenStore } from "./tokens";
+import { GroupRegistry, type GroupKind } from "./group-registry";
 import { Usage, type UsageCounts } from "../usage";
 import { countFailures } from "../concurrency";
 
@@ -49,12 +50,14 @@ export class Controller extends DurableObject<Env> {
   /** What this object consumed of the billed items (src/usage.ts). */
   private readonly meter = new Usage();
   private readonly tokens: TokenStore;
+  private readonly groups: GroupRegistry;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = this.meter.sql(ctx.storage.sql);
     upgradeSchema(this.sql, CONTROLLER_SCHEMA, () => unversionedControllerVersion(this.sql));
     this.tokens = new TokenStore(this.sql);
+    this.groups = new GroupRegistry(this.sql);
   }
 
   /** Elections in progress, one per partition (they await probes of replicas). */
@@ -130,6 +133,10 @@ export class Controller extends DurableObject<Env> {
     this.sql.exec("UPDATE topics SET partition_count = ?, version = ? WHERE name = ?", count, version, name);
     this.addLeadership(row.topic_id, row.partition_count, count, row.replication_factor);
     await this.announce(row.topic_id, row.partition_count, row.replication_factor, version);
+    // Subscriptions of the topic start delivering its new partitions (an idle one would never look).
+    await Promise.all(this.groups.subscriptionsOf(name).map((g) => groupCoordinatorStub(this.env, g).subscriptionTopicsChanged(g).catch((error: unknown) => {
+      console.error(`telling subscription ${g} that ${name} has ${count} partitions failed (its next describe, resume or alter starts them): ${String(error)}`);
+    })));
     return ok(this.toMetadata({ ...row, partition_count: count, version }));
   }
 
@@ -208,24 +215,20 @@ export class Controller extends DurableObject<Env> {
   }
 
   /** Consumer groups register when first used, so GET /v1/groups can list them. Idempotent. */
-  registerGroup(groupId: string): Result<void> {
+  /** Registers a group for listing (controller/group-registry.ts): a consumer group, or a subscription with its topics. */
+  registerGroup(groupId: string, kind: GroupKind = "consumer", topics: string[] = []): Result<void> {
     this.meter.request();
-    const exists = this.sql.exec("SELECT 1 FROM groups WHERE group_id = ?", groupId).toArray().length > 0;
-    if (exists) return ok(undefined);
-    const count = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM groups").one().n;
-    if (count >= MAX_GROUPS) return fail("POLICY_VIOLATION", `this deployment already has ${count} groups, the maximum is ${MAX_GROUPS}`, { maxGroups: MAX_GROUPS });
-    this.sql.exec("INSERT INTO groups (group_id, created_ms) VALUES (?, ?)", groupId, Date.now());
-    return ok(undefined);
+    return this.groups.register(groupId, kind, topics, Date.now());
   }
 
   unregisterGroup(groupId: string): void {
     this.meter.request();
-    this.sql.exec("DELETE FROM groups WHERE group_id = ?", groupId);
+    this.groups.unregister(groupId);
   }
 
-  listGroups(): string[] {
+  listGroups(kind?: GroupKind): string[] {
     this.meter.request();
-    return this.sql.exec<{ group_id: string }>("SELECT group_id FROM groups ORDER BY group_id").toArray().map((r) => r.group_id);
+    return this.groups.list(kind);
   }
 
   /** Billed items this instance consumed (not counted as a request itself). */

@@ -34,7 +34,10 @@ CREATE TABLE IF NOT EXISTS pending_notifications (
 );
 CREATE TABLE IF NOT EXISTS groups (
   group_id TEXT PRIMARY KEY,
-  created_ms INTEGER NOT NULL
+  created_ms INTEGER NOT NULL,
+  -- "consumer", or "subscription" (edgelog consumes for it); a subscription's topics as a JSON array
+  kind TEXT NOT NULL DEFAULT 'consumer',
+  topics TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE IF NOT EXISTS producers (
   producer_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -58,13 +61,18 @@ CREATE TABLE IF NOT EXISTS pending_drops (
 `;
 
 export const CONTROLLER_SCHEMA: VersionedSchema = {
-  version: 2,
+  version: 3,
   ddl: DDL,
   migrations: {
     // Replication: replica placement per topic, and the replication factor of a pending drop (its replica objects).
     2: `
 ALTER TABLE topics ADD COLUMN placement TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE pending_drops ADD COLUMN replication_factor INTEGER NOT NULL DEFAULT 1;
+`,
+    // Subscriptions: a group's kind, and a subscription's topics.
+    3: `
+ALTER TABLE groups ADD COLUMN kind TEXT NOT NULL DEFAULT 'consumer';
+ALTER TABLE groups ADD COLUMN topics TEXT NOT NULL DEFAULT '[]';
 `,
   },
 };

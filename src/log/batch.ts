@@ -49,7 +49,6 @@ export function packTails(tails: readonly string[]): PackedTails {
 }
 
 // Re-exported for the partition, which sizes rows with it (partition/local-log.ts imports it from here).
-export { MAX_STAMP_BYTES } from "./stamp";
 
 const OFFSET_PREFIX = utf8Encoder.encode(OFFSET_PREFIX_TEXT);
 const TIMESTAMP_PREFIX = utf8Encoder.encode(TIMESTAMP_PREFIX_TEXT);

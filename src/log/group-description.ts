@@ -15,8 +15,12 @@ export interface TopicPartitions {
   partitions: number[];
 }
 
+/** "consumer": members join and heartbeat (KIP-848); "subscription": edgelog itself consumes, delivering to a target. */
+export type GroupType = "consumer" | "subscription";
+
 export interface GroupSummary {
   groupId: string;
+  type: GroupType;
   state: GroupStateName;
   members: number;
 }
@@ -38,6 +42,7 @@ export interface MemberDescription {
 /** What the group's coordinator knows of it. */
 export interface GroupDescription {
   groupId: string;
+  type: GroupType;
   state: GroupStateName;
   groupEpoch: number;
   assignmentEpoch: number;
