@@ -3,6 +3,7 @@
 // leaves already define (records, headers, encodings, lag) are theirs, re-exported for the package's users.
 import type { ErrorBody } from "../errors";
 import type { FetchedRecord } from "../log/batch";
+import type { DescribedGroup, GroupSummary as GroupSummaryShape, MemberDescription } from "../log/group-description";
 import type { GroupOffsets, PartitionLag, TopicLag } from "../log/group-lag";
 import type { Encoding, Header, ProducedRecord } from "../log/record";
 
@@ -141,35 +142,9 @@ export interface ResetOffsetsResult {
   partitions: { partition: number; offset: number }[];
 }
 
-export interface GroupSummary {
-  groupId: string;
-  state: string;
-  members: number;
-}
-
-export interface GroupMember {
-  memberId: string;
-  memberEpoch: number;
-  state: string;
-  subscribedTopics: string[];
-  assignment: TopicPartitions[];
-  pendingRevocation: TopicPartitions[];
-  targetAssignment: TopicPartitions[];
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  joinedMs: number;
-  lastHeartbeatMs: number;
-}
-
-export interface GroupDescription {
-  groupId: string;
-  state: string;
-  groupEpoch: number;
-  assignmentEpoch: number;
-  assignor: string;
-  members: GroupMember[];
-  subscribedTopics: string[];
-  lag: GroupOffsets;
-}
+// The group shapes are the server's own (log/group-description.ts): one definition for both sides.
+export type GroupSummary = GroupSummaryShape;
+export type GroupMember = MemberDescription;
+export type GroupDescription = DescribedGroup;
 
 export type { Encoding, FetchedRecord, GroupOffsets, Header, PartitionLag, TopicLag };

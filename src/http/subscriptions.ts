@@ -20,6 +20,7 @@ import { pathParam, readJson } from "./parse";
 import { json } from "./respond";
 
 const body = (request: IRequest) => readJson(request, MAX_ADMIN_REQUEST_BYTES, "REQUEST_TOO_LARGE");
+const optionalBody = (request: IRequest) => readJson(request, MAX_ADMIN_REQUEST_BYTES, "REQUEST_TOO_LARGE", true);
 const name = (request: IRequest) => pathParam(request.params, "name");
 
 export async function handleCreateSubscription(request: IRequest, env: Env): Promise<Response> {
@@ -47,12 +48,13 @@ export async function handleAlterSubscription(request: IRequest, env: Env): Prom
   return json(await alterSubscription(env, name(request), input));
 }
 
+// Pause and resume take no fields; a body, when sent, is read whole (one cut short is refused) and must be {}.
 export async function handlePauseSubscription(request: IRequest, env: Env): Promise<Response> {
-  return json(await pauseSubscription(env, name(request)));
+  return json(await pauseSubscription(env, name(request), await optionalBody(request)));
 }
 
 export async function handleResumeSubscription(request: IRequest, env: Env): Promise<Response> {
-  return json(await resumeSubscription(env, name(request)));
+  return json(await resumeSubscription(env, name(request), await optionalBody(request)));
 }
 
 export async function handleResetSubscriptionOffsets(request: IRequest, env: Env): Promise<Response> {

@@ -250,13 +250,16 @@ export class PartitionLog extends DurableObject<Env> {
    * An object (a subscription partition that caught up) asks to be woken when the high watermark passes `after`:
    * answers ready at once if it already has, else keeps the wait (durable-watches.ts) until it does.
    */
-  watchFor(ref: PartitionRef, watcher: string, after: number): Promise<Result<{ ready: boolean }> | Unavailable> {
+  watchFor(ref: PartitionRef, watcher: string, after: number): Promise<Result<{ ready: boolean; replicated: boolean }> | Unavailable> {
     return this.serve(async () => {
       const checked = await this.role.check(ref);
       if (!checked.ok) return checked;
-      if (checked.value.highWatermark > after) return ok({ ready: true });
+      // Waits live on the leader only: with replicas, the watcher also looks again now and then (a new leader after
+      // a failover does not know its wait).
+      const replicated = checked.value.replication.replicationFactor > 1;
+      if (checked.value.highWatermark > after) return ok({ ready: true, replicated });
       this.log.watches.add(watcher, after);
-      return ok({ ready: false });
+      return ok({ ready: false, replicated });
     });
   }
 

@@ -9,6 +9,7 @@ import { mapBounded } from "../concurrency";
 import { PARTITION_FANOUT_CONCURRENCY } from "../limits";
 import { controllerStub, groupCoordinatorStub } from "../names";
 import type { SubscriptionConfig, SubscriptionDescription, SubscriptionPartitionStatus, SubscriptionState, SubscriptionTarget } from "../subscription-protocol";
+import { requireObject } from "./validate";
 import { checkGroupId, groupOffsets, resetOffsets } from "./groups";
 import { objectCall, topicMetadata } from "./metadata";
 import { parseSubscription, parseSubscriptionChange } from "./subscription-request";
@@ -71,14 +72,16 @@ export async function alterSubscription(env: Env, name: string, input: unknown):
 }
 
 /** Stops deliveries within one batch: answers once every partition's batch in flight is done and committed. */
-export async function pauseSubscription(env: Env, name: string): Promise<SubscriptionDescription> {
+export async function pauseSubscription(env: Env, name: string, input?: unknown): Promise<SubscriptionDescription> {
   checkGroupId(name);
+  if (input !== undefined) requireObject(input, "a pause request", []);
   await home<StoredSubscription>(env, name, (c) => c.pauseSubscription(name));
   return describeSubscription(env, name);
 }
 
-export async function resumeSubscription(env: Env, name: string): Promise<SubscriptionDescription> {
+export async function resumeSubscription(env: Env, name: string, input?: unknown): Promise<SubscriptionDescription> {
   checkGroupId(name);
+  if (input !== undefined) requireObject(input, "a resume request", []);
   await home<StoredSubscription>(env, name, (c) => c.resumeSubscription(name));
   return describeSubscription(env, name);
 }

@@ -11,7 +11,7 @@ import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
 import type { Env } from "../env";
 import { ok, type Result } from "../errors";
-import { SUBSCRIPTION_COMMIT_INTERVAL_MS, SUBSCRIPTION_WATCHDOG_MS } from "../limits";
+import { SUBSCRIPTION_COMMIT_INTERVAL_MS, SUBSCRIPTION_FAILOVER_RECHECK_MS, SUBSCRIPTION_WATCHDOG_MS } from "../limits";
 import type { DeliveredRecord, SubscriptionConfig, SubscriptionPartitionStatus } from "../subscription-protocol";
 import type { DeliveryOutcome } from "./targets/delivery-target";
 import { Usage, type UsageCounts } from "../usage";
@@ -19,6 +19,8 @@ import { afterAttempt, failuresOf, type Retrying } from "./delivery-state";
 import { PartitionIo } from "./partition-io";
 import { splitBatches } from "./waves";
 import { targetFor } from "./targets/target-for";
+
+const TABLE = "CREATE TABLE IF NOT EXISTS subscription_partition (id INTEGER PRIMARY KEY CHECK (id = 0), data TEXT NOT NULL)";
 
 /** What the object stores (one row): who it is, its config and what may not be lost across an eviction. */
 export interface SubscriptionPartitionRecord {
@@ -70,7 +72,7 @@ export class SubscriptionPartition extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = this.meter.sql(ctx.storage.sql);
-    this.sql.exec("CREATE TABLE IF NOT EXISTS subscription_partition (id INTEGER PRIMARY KEY CHECK (id = 0), data TEXT NOT NULL)");
+    this.sql.exec(TABLE);
     const row = this.sql.exec<{ data: string }>("SELECT data FROM subscription_partition WHERE id = 0").toArray()[0];
     this.record = row ? (JSON.parse(row.data) as SubscriptionPartitionRecord) : undefined;
   }
@@ -220,8 +222,11 @@ export class SubscriptionPartition extends DurableObject<Env> {
         await this.commit(true);
         // Caught up: wait on the partition (and keep no alarm). If records landed meanwhile, go on.
         // (a record at the cursor makes the high watermark pass it)
-        if (await io.waitFor(this.cursor)) continue;
-        return this.clearAlarm();
+        const wait = await io.waitFor(this.cursor);
+        if (wait.ready) continue;
+        // Unreplicated: the partition's wake-up is the only trigger, and no alarm is kept. Replicated: the wait is
+        // on today's leader, so look again later in case a failover moves it.
+        return wait.replicated ? this.restUntil(this.clock.now() + SUBSCRIPTION_FAILOVER_RECHECK_MS) : this.clearAlarm();
       }
       // A partial batch (everything there is, and less than a batch) may wait for more.
       if (page.records.length < r.config.maxBatchSize && page.nextOffset >= page.highWatermark && r.config.maxBatchWaitMs > 0) {
@@ -229,7 +234,7 @@ export class SubscriptionPartition extends DurableObject<Env> {
         const until = this.partialSinceMs + r.config.maxBatchWaitMs;
         // Wait for a full batch, or for the batch wait to end.
         if (now < until) {
-          if (await io.waitFor(this.cursor + r.config.maxBatchSize - 1)) continue;
+          if ((await io.waitFor(this.cursor + r.config.maxBatchSize - 1)).ready) continue;
           return this.alarmAt(until);
         }
       }
@@ -328,6 +333,8 @@ export class SubscriptionPartition extends DurableObject<Env> {
   }
 
   private save(record: SubscriptionPartitionRecord): void {
+    // remove() deletes the table with everything else; a subscription created again under the same name starts here.
+    if (this.record === undefined) this.sql.exec(TABLE);
     this.record = record;
     this.sql.exec("INSERT OR REPLACE INTO subscription_partition (id, data) VALUES (0, ?)", JSON.stringify(record));
   }
@@ -339,6 +346,12 @@ export class SubscriptionPartition extends DurableObject<Env> {
     if (!watchdog && this.alarmAtMs !== undefined && this.alarmAtMs <= real) return;
     this.alarmAtMs = real;
     await this.ctx.storage.setAlarm(real);
+  }
+
+  /** Replaces whatever alarm is set (the watchdog, sooner) with one at `atMs` (this clock). */
+  private async restUntil(atMs: number): Promise<void> {
+    this.alarmAtMs = this.clock.toReal(atMs);
+    await this.ctx.storage.setAlarm(this.alarmAtMs);
   }
 
   private async clearAlarm(): Promise<void> {

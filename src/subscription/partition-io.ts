@@ -69,12 +69,12 @@ export class PartitionIo {
     return out;
   }
 
-  /** Asks the partition to wake this object when its high watermark passes `after`; true: it already has. */
-  async waitFor(after: number): Promise<boolean> {
+  /** Asks the partition to wake this object when its high watermark passes `after`. `ready`: it already has;
+   *  `replicated`: the wait lives on the current leader only (see SUBSCRIPTION_FAILOVER_RECHECK_MS). */
+  async waitFor(after: number): Promise<{ ready: boolean; replicated: boolean }> {
     const r = this.r;
     const name = subscriptionPartitionName(r.subscription, r.topicId, r.partition);
-    const answer = await callPartition(this.env, r.topic, r.partition, (ref) => replicaClient(this.env, ref).watchFor(ref, name, after));
-    return answer.ready;
+    return callPartition(this.env, r.topic, r.partition, (ref) => replicaClient(this.env, ref).watchFor(ref, name, after));
   }
 
   /** Commits the group's offset for this partition, fenced by the subscription's generation. */

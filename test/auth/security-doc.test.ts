@@ -71,7 +71,20 @@ let tokenNames = 0;
  * A request that succeeds when permitted (or, with `permitted`, gets that answer from the operation itself). Every
  * POST and PATCH endpoint needs one here (the test fails otherwise).
  */
-const REQUESTS: Record<string, { query?: string; body?: (r: Resources) => unknown; replicationFactor?: number; noTopic?: boolean; permitted?: [number, string] }> = {
+const REQUESTS: Record<
+  string,
+  {
+    query?: string;
+    body?: (r: Resources) => unknown;
+    replicationFactor?: number;
+    noTopic?: boolean;
+    permitted?: [number, string];
+    /** The endpoint's group is a subscription: "create" leaves it to the call, "exists" creates it, "paused" pauses it too. */
+    subscription?: "create" | "exists" | "paused";
+    /** What an admin undoes after each permitted call, so the next holder's call can succeed too. */
+    undo?: (r: Resources) => [string, string];
+  }
+> = {
   "POST /v1/topics": { body: (r) => ({ name: r.topic, partitions: 1 }), noTopic: true },
   "PATCH /v1/topics/{topic}": { body: () => ({ config: { "retention.ms": 60_000 } }) },
   "POST /v1/topics/{topic}/partitions": { body: () => ({ count: 2 }) },
@@ -88,12 +101,23 @@ const REQUESTS: Record<string, { query?: string; body?: (r: Resources) => unknow
   "POST /v1/groups/{group}/offsets": { body: (r) => ({ offsets: [{ topic: r.topic, partition: 0, offset: 1 }] }) },
   "POST /v1/groups/{group}/offsets/reset": { body: (r) => ({ topic: r.topic, to: "earliest" }) },
   "POST /v1/tokens": { body: () => ({ name: `doc-${uid}-${++tokenNames}`, acls: [] }) },
+  "POST /v1/subscriptions": {
+    body: (r) => ({ name: r.group, topics: [r.topic], target: { type: "service", binding: "TEST_CONSUMER" } }),
+    subscription: "create",
+    undo: (r) => ["DELETE", `/v1/subscriptions/${r.group}`],
+  },
+  "GET /v1/subscriptions/{name}": { subscription: "exists" },
+  "PATCH /v1/subscriptions/{name}": { body: () => ({ maxBatchSize: 10 }), subscription: "exists" },
+  "DELETE /v1/subscriptions/{name}": { subscription: "exists" },
+  "POST /v1/subscriptions/{name}/pause": { body: () => ({}), subscription: "exists" },
+  "POST /v1/subscriptions/{name}/resume": { body: () => ({}), subscription: "paused" },
+  "POST /v1/subscriptions/{name}/offsets/reset": { body: (r) => ({ topic: r.topic, to: "earliest" }), subscription: "paused" },
 };
 
 const resources = new Map<string, Resources>(TABLE.map((e, i) => [key(e), { topic: `doc-${i}-${uid}`, group: `doc-g-${i}-${uid}`, tokenId: "" }]));
 
 function urlOf(e: Endpoint, r: Resources): string {
-  const path = e.path === "*" ? "/v1/topics" : e.path.replace("{topic}", r.topic).replace("{p}", "0").replace("{group}", r.group).replace("{id}", r.tokenId);
+  const path = e.path === "*" ? "/v1/topics" : e.path.replace("{topic}", r.topic).replace("{p}", "0").replace("{group}", r.group).replace("{name}", r.group).replace("{id}", r.tokenId);
   return path + (REQUESTS[key(e)]?.query ?? "");
 }
 
@@ -211,7 +235,11 @@ beforeAll(async () => {
     if (request?.noTopic) continue;
     await asAdmin("POST", "/v1/topics", { name: r.topic, partitions: 1, replicationFactor: request?.replicationFactor ?? 1 });
     await asAdmin("POST", `/v1/topics/${r.topic}/records`, { records: [{ value: "a" }, { value: "b" }] });
-    await asAdmin("POST", `/v1/groups/${r.group}/offsets`, { offsets: [{ topic: r.topic, partition: 0, offset: 0 }] });
+    if (request?.subscription === undefined) await asAdmin("POST", `/v1/groups/${r.group}/offsets`, { offsets: [{ topic: r.topic, partition: 0, offset: 0 }] });
+    else if (request.subscription !== "create") {
+      await asAdmin("POST", "/v1/subscriptions", { name: r.group, topics: [r.topic], target: { type: "service", binding: "TEST_CONSUMER" } });
+      if (request.subscription === "paused") await asAdmin("POST", `/v1/subscriptions/${r.group}/pause`);
+    }
     if (endpoint.path.includes("{id}")) r.tokenId = (await asAdmin("POST", "/v1/tokens", { name: `doc-victim-${uid}`, acls: [] })).id;
   }
 });
@@ -246,6 +274,8 @@ describe("docs/security.md's permission table", () => {
       const what = `${key(endpoint)} by ${JSON.stringify(holder?.acls ?? "no token")}: ${got.text}`;
       if (permitted) expect([got.status, got.body?.error?.type], what).toEqual(permitted);
       else expect(got.status, what).toBeLessThan(300);
+      const undo = REQUESTS[key(endpoint)]?.undo?.(r);
+      if (undo !== undefined) await asAdmin(undo[0], undo[1]);
     }
   });
 });

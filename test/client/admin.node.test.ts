@@ -69,7 +69,7 @@ describe("groups", () => {
     await waitFor(async () => seen === 10 && (await admin.lag(group)).totalLag === 0, () => `the 10 records consumed and committed (consumed ${seen})`);
     const described = await admin.describeGroup(group);
     expect(described).toMatchObject({ groupId: group, members: [{ subscribedTopics: [topic], assignment: [{ topic, partitions: [0, 1] }] }], lag: { totalLag: 0 } });
-    expect(await admin.listGroups()).toContainEqual({ groupId: group, state: described.state, members: 1 });
+    expect(await admin.listGroups()).toContainEqual({ groupId: group, type: "consumer", state: described.state, members: 1 });
     await expect(admin.resetOffsets(group, { topic, to: "earliest" })).rejects.toMatchObject({ type: "NON_EMPTY_GROUP", status: 409 });
     await consumer.stop();
     await run;

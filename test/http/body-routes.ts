@@ -14,4 +14,9 @@ export const BODY_ROUTES: readonly (readonly ["POST" | "PATCH" | "PUT", string])
   ["POST", "/v1/groups/:group/offsets"],
   ["POST", "/v1/groups/:group/offsets/reset"],
   ["POST", "/v1/tokens"],
+  ["POST", "/v1/subscriptions"],
+  ["PATCH", "/v1/subscriptions/:name"],
+  ["POST", "/v1/subscriptions/:name/pause"],
+  ["POST", "/v1/subscriptions/:name/resume"],
+  ["POST", "/v1/subscriptions/:name/offsets/reset"],
 ];

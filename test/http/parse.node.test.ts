@@ -62,7 +62,7 @@ const declaredLength = (method: string, path: string, body: string, declared = B
 const chunked = (method: string, path: string, body: string, complete: boolean) =>
   raw(headOf(method, path, "Transfer-Encoding: chunked\r\n"), `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n${complete ? "0\r\n\r\n" : ""}`);
 
-const pathOf = (route: string) => route.replace(":topic", topic).replace(":partition", "0").replace(":group", group);
+const pathOf = (route: string) => route.replace(":topic", topic).replace(":partition", "0").replace(":group", group).replace(":name", group);
 
 async function api(method: string, path: string, body?: unknown): Promise<any> {
   const response = await fetch(new URL(path, server.url), {

@@ -179,6 +179,30 @@ describe("subscriptions", () => {
     await untilDelivered(name, (list) => acknowledged(list).get(`${t}/0`)?.length === 2);
   });
 
+  it("on a replicated topic a caught-up subscription looks again by alarm: a wait lost with its leader strands nothing", async () => {
+    const t = uniqueTopic("rf2");
+    const created = await api("POST", "/v1/topics", { name: t, partitions: 1, replicationFactor: 2 });
+    expect(created.status).toBe(201);
+    await produceTo(t, 0, [{ value: "one" }]);
+    const name = uniqueTopic("s");
+    await subscribe({ name, topics: [t] });
+    await untilCaughtUp(name);
+    // Waits live on the leader (replica 0), which a failover replaces: the new leader knows none of them. Here the
+    // leader forgets the wait, as a new leader would, and the next record comes with no wake-up.
+    const leader = partitionLogStub(env, await topicId(t), 0);
+    const forgotten = await runInDurableObject(leader, (instance: any) => {
+      const due = instance.log.watches.due(Number.MAX_SAFE_INTEGER) as { watcher: string; after: number }[];
+      for (const w of due) instance.log.watches.remove(w.watcher, w.after);
+      return due.length;
+    });
+    expect(forgotten).toBe(1);
+    await produceTo(t, 0, [{ value: "two" }]);
+    // The recheck alarm is set (an unreplicated topic keeps none: the test above); running it delivers the record.
+    expect(await runDurableObjectAlarm(await subStub(name, t))).toBe(true);
+    await untilDelivered(name, (list) => acknowledged(list).get(`${t}/0`)?.length === 2);
+    expect((await deliveries(name)).flatMap((d) => d.values)).toEqual(["one", "two"]);
+  });
+
   it("a retry waits for its delay by alarm (injected clock), and the R2 archive holds each record once, in order, after an injected upload failure", async () => {
     const t = uniqueTopic("arch");
     await createTopic(t);
@@ -238,6 +262,14 @@ describe("subscription requests", () => {
     expect(patched.body.config).toMatchObject({ maxBatchSize: 7, maxRetries: 9 });
     expect((await api("DELETE", `/v1/subscriptions/${name}`)).body).toEqual({ name });
     expect((await api("GET", `/v1/subscriptions/${name}`)).status).toBe(404);
+    // The name can be used again: the new subscription starts from its own startAt (the old offsets went with it) and
+    // delivers, its objects having dropped everything they stored.
+    await produceTo(t, 0, [{ value: "after-delete" }]);
+    await subscribe({ name, topics: [t], startAt: "earliest" });
+    await untilCaughtUp(name);
+    const again = (await deliveries(name)).flatMap((d) => d.values);
+    expect(again).toContain("after-delete");
+    expect((await api("DELETE", `/v1/subscriptions/${name}`)).status).toBe(200);
     // A consumer group's name cannot become a subscription's.
     const g = uniqueTopic("g");
     await api("POST", `/v1/groups/${g}/heartbeat`, { memberEpoch: 0, subscribedTopics: [t] });
