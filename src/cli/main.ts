@@ -80,6 +80,7 @@ const HINTS: Partial<Record<string, string>> = {
   UNKNOWN_TOPIC_OR_PARTITION: "List topics with `edgelog topics list`; create one with `edgelog topics create NAME --partitions N`.",
   GROUP_ID_NOT_FOUND: "List groups with `edgelog groups list`.",
   NON_EMPTY_GROUP: "Stop the group's consumers first (`edgelog groups describe GROUP` shows them).",
+  INCONSISTENT_GROUP_PROTOCOL: "That group is a subscription's: `edgelog subscriptions describe NAME` shows it, and `edgelog subscriptions` changes it.",
   SASL_AUTHENTICATION_FAILED: "Pass a valid token with --token or EDGELOG_TOKEN.",
   TOPIC_AUTHORIZATION_FAILED: "The token is not allowed to do this to that topic.",
   GROUP_AUTHORIZATION_FAILED: "The token is not allowed to use that group.",
@@ -90,6 +91,8 @@ const HINTS: Partial<Record<string, string>> = {
 const SUBSCRIPTION_HINTS: Partial<Record<string, string>> = {
   GROUP_ID_NOT_FOUND: "List subscriptions with `edgelog subscriptions list`.",
   NON_EMPTY_GROUP: "Pause the subscription first: `edgelog subscriptions pause NAME` (and `resume` after).",
+  SUBSCRIPTION_ALREADY_EXISTS: "`edgelog subscriptions describe NAME` shows it; pick another name, or delete it first.",
+  INCONSISTENT_GROUP_PROTOCOL: "A consumer group has that name (`edgelog groups list`): a subscription needs a name of its own.",
 };
 
 function allCommands(command: Command): Command[] {

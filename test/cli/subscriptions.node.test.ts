@@ -151,6 +151,13 @@ describe("subscriptions create", () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ subscription: { name: "hook" }, secret: "whsec_c2VjcmV0" });
   });
 
+  it("a name taken: exit 1, edgelog's error and what to do", async () => {
+    answer = () => [409, { error: { type: "SUBSCRIPTION_ALREADY_EXISTS", code: 10_007, message: "subscription 'audit' already exists", retriable: false } }];
+    const run = await edgelog(["subscriptions", "create", "audit", "--topic", "orders", "--service", "A"]);
+    expect(run).toMatchObject({ code: 1, stdout: "" });
+    expect(run.stderr).toBe("edgelog: SUBSCRIPTION_ALREADY_EXISTS (10007): subscription 'audit' already exists\n  `edgelog subscriptions describe NAME` shows it; pick another name, or delete it first.\n");
+  });
+
   it.each<[string, string[], RegExp]>([
     ["no target", ["--topic", "orders"], /say where to deliver: --service BINDING, --webhook URL or --r2-prefix PREFIX/],
     ["two targets", ["--topic", "orders", "--service", "A", "--webhook", "https://x.test/"], /option '--service <binding>' cannot be used with option '--webhook <url>'/],
