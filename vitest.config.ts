@@ -8,16 +8,38 @@ process.env.WRANGLER_LOG ??= "warn";
 
 // Auth is off for the suites that test the log itself (test/auth turns it on per request); groups re-read topic
 // metadata on every heartbeat in tests, so added partitions show at once.
-const workers = () =>
+const workers = (bindings: Record<string, string> = {}) =>
   cloudflareTest({
     wrangler: { configPath: "./wrangler.toml" },
-    miniflare: { bindings: { EDGELOG_ENV: "test", EDGELOG_AUTH: "off", GROUP_METADATA_REFRESH_MS: "0" } },
+    miniflare: {
+      bindings: { EDGELOG_ENV: "test", EDGELOG_AUTH: "off", GROUP_METADATA_REFRESH_MS: "0", ...bindings },
+      // Auxiliary Workers: target-echo answers the service delivery target's tests as a consumer Worker would;
+      // test-consumer is the subscriptions' consumer Worker, logging every delivery in its own Durable Object.
+      workers: [
+        { name: "target-echo", modules: true, scriptPath: "./test/fixtures/target-echo-worker.mjs", compatibilityDate: "2026-10-20" },
+        {
+          name: "test-consumer",
+          modules: true,
+          scriptPath: "./test/fixtures/consumer-worker.mjs",
+          compatibilityDate: "2026-10-20",
+          durableObjects: { DELIVERY_LOG: { className: "DeliveryLog", useSQLite: true } },
+        },
+      ],
+      serviceBindings: {
+        TARGET_ECHO: { name: "target-echo", entrypoint: "EchoTarget" },
+        TEST_CONSUMER: { name: "test-consumer", entrypoint: "Consumer" },
+        TEST_CONSUMER_LOG: "test-consumer",
+      },
+    },
   });
 
-// Three projects: "workers" runs inside workerd (unit, Durable Object, HTTP end to end); "fuzz" runs the hostile-input
+// Four projects: "workers" runs inside workerd (unit, Durable Object, HTTP end to end); "fuzz" runs the hostile-input
 // fuzz in a workerd process of its own (it touches thousands of Durable Objects, each an open SQLite file, and one
-// process has a bounded number of file descriptors); "node" runs the client, the CLI and raw-socket HTTP tests from
-// Node against a real local edgelog each test file starts (scripts/bench/edgelog-server.mjs).
+// process has a bounded number of file descriptors); "acks-timeout" runs the one test that waits out an acks=all
+// produce's timeout, with ACKS_ALL_TIMEOUT_MS at 1 s instead of 30 s (the wait is the partition object's real timer:
+// vitest's fake timers would run its callback in the test's I/O context, which workerd refuses, and a small timeout for
+// every test would fail slow but healthy acks=all produces elsewhere); "node" runs the client, the CLI and raw-socket
+// HTTP tests from Node against a real local edgelog each test file starts (scripts/bench/edgelog-server.mjs).
 export default defineConfig({
   test: {
     // A passing run is quiet: what a test logs (expected failures, server logs) is printed only if it fails.
@@ -26,7 +48,11 @@ export default defineConfig({
     projects: [
       {
         plugins: [workers()],
-        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/**/*.node.test.ts", "test/http/fuzz.test.ts", "**/node_modules/**"] },
+        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/**/*.node.test.ts", "test/http/fuzz.test.ts", "test/http/acks-timeout.test.ts", "**/node_modules/**"] },
+      },
+      {
+        plugins: [workers({ ACKS_ALL_TIMEOUT_MS: "1000" })],
+        test: { name: "acks-timeout", include: ["test/http/acks-timeout.test.ts"] },
       },
       {
         plugins: [workers()],

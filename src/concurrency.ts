@@ -13,3 +13,17 @@ export async function mapBounded<T>(count: number, limit: number, task: (i: numb
   await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
   return results;
 }
+
+/** Runs task over 0..count-1 like mapBounded; logs each failure (as "<what> <i>") and answers how many failed. */
+export async function countFailures(count: number, limit: number, what: string, task: (i: number) => Promise<unknown>): Promise<number> {
+  const outcomes = await mapBounded(count, limit, (i) =>
+    task(i).then(
+      () => true,
+      (error: unknown) => {
+        console.error(`${what} ${i}: ${String(error)}`);
+        return false;
+      },
+    ),
+  );
+  return outcomes.filter((succeeded) => !succeeded).length;
+}

@@ -2,13 +2,19 @@
 import type { PartitionLog } from "./partition/PartitionLog";
 import type { Controller } from "./controller/Controller";
 import type { GroupCoordinator } from "./group/GroupCoordinator";
+import type { SubscriptionPartition } from "./subscription/SubscriptionPartition";
 
 export interface Env {
   PARTITION_LOG: DurableObjectNamespace<PartitionLog>;
   CONTROLLER: DurableObjectNamespace<Controller>;
   GROUP_COORDINATOR: DurableObjectNamespace<GroupCoordinator>;
+  /** One object per (subscription, topic partition): the delivery engine (src/subscription/). */
+  SUBSCRIPTION_PARTITION: DurableObjectNamespace<SubscriptionPartition>;
   /** Tiered storage for sealed segments. */
   SEGMENTS: R2Bucket;
+  /** Subscriptions' R2 archive target's default bucket (an ArchiveTarget may name another bucket binding). Optional:
+   *  a deployment without archive subscriptions may leave it unbound. */
+  ARCHIVE?: R2Bucket;
   /** "production", "development" (npm start), "test" or "bench": shown by /healthz. */
   EDGELOG_ENV?: string;
   /** How often a group coordinator re-reads subscribed topics' metadata (ms; default 5000). Tests use 0. */

@@ -6,7 +6,6 @@ export const ERRORS = {
   OFFSET_OUT_OF_RANGE: { code: 1, status: 416, retriable: false },
   OFFSET_METADATA_TOO_LARGE: { code: 12, status: 413, retriable: false },
   COORDINATOR_NOT_AVAILABLE: { code: 15, status: 503, retriable: true },
-  CORRUPT_MESSAGE: { code: 2, status: 400, retriable: false },
   UNKNOWN_TOPIC_OR_PARTITION: { code: 3, status: 404, retriable: false },
   LEADER_NOT_AVAILABLE: { code: 5, status: 503, retriable: true },
   NOT_LEADER_OR_FOLLOWER: { code: 6, status: 503, retriable: true },
@@ -18,6 +17,8 @@ export const ERRORS = {
   /** The records were written but the ISR shrank below min.insync.replicas before they were committed: ambiguous. */
   NOT_ENOUGH_REPLICAS_AFTER_APPEND: { code: 20, status: 503, retriable: true },
   INVALID_REQUIRED_ACKS: { code: 21, status: 400, retriable: false },
+  /** A consumer group's member calls a subscription's group, or a subscription is named after a consumer group. */
+  INCONSISTENT_GROUP_PROTOCOL: { code: 23, status: 409, retriable: false },
   INVALID_GROUP_ID: { code: 24, status: 400, retriable: false },
   UNKNOWN_MEMBER_ID: { code: 25, status: 409, retriable: false },
   INVALID_SESSION_TIMEOUT: { code: 26, status: 400, retriable: false },
@@ -58,6 +59,8 @@ export const ERRORS = {
   STALE_METADATA: { code: 10_005, status: 503, retriable: true },
   /** A member committed an offset for a partition it does not own (Kafka checks only the epoch; KIP-1251). */
   PARTITION_NOT_ASSIGNED: { code: 10_006, status: 409, retriable: false },
+  /** POST /v1/subscriptions for a name that has one already. */
+  SUBSCRIPTION_ALREADY_EXISTS: { code: 10_007, status: 409, retriable: false },
 } as const satisfies Record<string, { code: number; status: number; retriable: boolean }>;
 
 export type ErrorType = keyof typeof ERRORS;

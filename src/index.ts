@@ -6,6 +6,7 @@ import { router } from "./http/router";
 export { PartitionLog } from "./partition/PartitionLog";
 export { Controller } from "./controller/Controller";
 export { GroupCoordinator } from "./group/GroupCoordinator";
+export { SubscriptionPartition } from "./subscription/SubscriptionPartition";
 export { EdgelogRpc } from "./rpc";
 
 export default {

@@ -149,3 +149,67 @@ export const REPLICA_RETRY_BACKOFF_MS = 1_000;
 /** An acks=all produce waits at most this long for the in-sync replicas (Kafka's request.timeout.ms), then answers
  *  REQUEST_TIMED_OUT: ambiguous, the records may still be committed. */
 export const ACKS_ALL_TIMEOUT_MS = 30_000;
+
+/** Subscriptions' delivery targets (src/subscription/targets/). A consumer's retry delay is capped here, as Cloudflare
+ *  Queues caps a message's delay: 12 h, so a mistyped delay cannot park a partition for days. */
+export const MAX_SUBSCRIPTION_RETRY_DELAY_MS = 12 * 3_600_000;
+/** A delivery's error as describe shows it (lastError): enough for a status line and a message, not a whole page. */
+export const MAX_DELIVERY_ERROR_LENGTH = 512;
+/** A webhook call's timeout when the target sets none: Standard Webhooks recommends 15-30 s. */
+export const DEFAULT_WEBHOOK_TIMEOUT_MS = 30_000;
+/** ...and its ceiling: a Worker's CPU limit is at most 5 min, so an answer later than that is a hang, not work. */
+export const MAX_WEBHOOK_TIMEOUT_MS = 5 * 60_000;
+/** A service binding call's timeout when the target sets none (as a webhook's). */
+export const DEFAULT_SERVICE_TIMEOUT_MS = 30_000;
+/** ...and its ceiling: the consumer Worker's invocation may use at most 5 min of CPU. */
+export const MAX_SERVICE_TIMEOUT_MS = 5 * 60_000;
+/** An RPC method name is an identifier in the consumer's code, not data. */
+export const MAX_SERVICE_METHOD_LENGTH = 64;
+/** Webhook URLs are stored with the subscription and shown by describe; 2048 is what browsers and CDNs reliably carry. */
+export const MAX_WEBHOOK_URL_LENGTH = 2_048;
+/** A webhook's 2xx body is read for a DeliveryResponse up to this: a retry list for a 10,000-record batch is ~600 KB,
+ *  and a larger body is not an answer (an HTML page), so it is not held in the delivering object's memory. */
+export const MAX_WEBHOOK_RESPONSE_BYTES = 1024 * 1024;
+/** Standard Webhooks: an HMAC key is 24 to 64 bytes (192 to 512 bits). */
+export const MIN_WEBHOOK_SECRET_BYTES = 24;
+export const MAX_WEBHOOK_SECRET_BYTES = 64;
+/** generateWebhookSecret's key: 256 bits, HMAC-SHA256's output size, within Standard Webhooks' 24-64 bytes. */
+export const WEBHOOK_SECRET_BYTES = 32;
+/** verifyWebhook refuses a webhook-timestamp further than this from now: Standard Webhooks' replay window. */
+export const WEBHOOK_TIMESTAMP_TOLERANCE_MS = 5 * 60_000;
+/** An archive key is prefix + topic (<= 249) + "/" + partition + "/" + two 20-digit offsets + ".ndjson" (<= 303 bytes
+ *  in all); R2 keys are at most 1024 bytes, so the prefix gets 512 and the rest always fits. */
+export const MAX_ARCHIVE_PREFIX_BYTES = 512;
+/** An archive object (one batch) is built in the delivering object's memory: 8 MiB by default (few, large objects;
+ *  R2 bills per write), at most 32 MiB (the records and the body are both in an isolate's 128 MB, as MAX_SEGMENT_BYTES). */
+export const DEFAULT_ARCHIVE_MAX_OBJECT_BYTES = 8 * 1024 * 1024;
+export const MAX_ARCHIVE_MAX_OBJECT_BYTES = 32 * 1024 * 1024;
+/** A partial archive object waits this long for more records by default (an archive a minute behind at most)... */
+export const DEFAULT_ARCHIVE_MAX_OBJECT_AGE_MS = 60_000;
+/** ...and at most an hour: records wait in the log, not in memory, but an archive staler than that is not an archive. */
+export const MAX_ARCHIVE_MAX_OBJECT_AGE_MS = 3_600_000;
+/** Subscriptions (src/subscription/): records per delivery. The default is Cloudflare Queues' largest batch; the most,
+ *  what one fetch returns (MAX_FETCH_MAX_RECORDS). */
+export const DEFAULT_SUBSCRIPTION_BATCH_SIZE = 100;
+export const MAX_SUBSCRIPTION_BATCH_SIZE = MAX_FETCH_MAX_RECORDS;
+/** Bytes of record JSON per delivery: a fetch's default, and its most (an RPC argument stays far below 32 MiB). */
+export const DEFAULT_SUBSCRIPTION_BATCH_BYTES = DEFAULT_FETCH_MAX_BYTES;
+export const MAX_SUBSCRIPTION_BATCH_BYTES = MAX_FETCH_MAX_BYTES;
+/** How long a partial batch waits for more records (Queues' max_batch_timeout goes to 60 s). */
+export const DEFAULT_SUBSCRIPTION_BATCH_WAIT_MS = 1_000;
+export const MAX_SUBSCRIPTION_BATCH_WAIT_MS = 60_000;
+/** Retries of a failed batch before dead-lettering (Queues' default 3, its most 100). */
+export const DEFAULT_SUBSCRIPTION_MAX_RETRIES = 3;
+export const MAX_SUBSCRIPTION_MAX_RETRIES = 100;
+/** The first retry's delay; each next doubles it (capped at MAX_SUBSCRIPTION_RETRY_DELAY_MS). */
+export const DEFAULT_SUBSCRIPTION_RETRY_DELAY_MS = 1_000;
+/** Batches of one partition delivered at once (1 keeps them in order): bounds one object's outstanding calls. */
+export const MAX_SUBSCRIPTION_IN_FLIGHT = 10;
+/** Topics one subscription delivers: each partition of each is an object of its own. */
+export const MAX_SUBSCRIPTION_TOPICS = 20;
+/** While deliveries flow, a partition commits its group offset at most this often (and always when it catches up or
+ *  pauses): a row written per batch would cost more than the delivery; a crash redelivers at most this much. */
+export const SUBSCRIPTION_COMMIT_INTERVAL_MS = 1_000;
+/** A delivering partition keeps an alarm this far ahead, so an eviction mid-delivery resumes within it. An idle one
+ *  (waiting on its partition's wake-up) keeps none. */
+export const SUBSCRIPTION_WATCHDOG_MS = 60_000;

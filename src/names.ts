@@ -71,3 +71,13 @@ export function groupCoordinatorName(groupId: string): string {
 export function groupCoordinatorStub(env: Env, groupId: string) {
   return env.GROUP_COORDINATOR.get(env.GROUP_COORDINATOR.idFromName(groupCoordinatorName(groupId)));
 }
+
+/** One object per subscription partition: `subscription/<name>/<topicId>/<partition>` (a recreated topic gets new
+ *  ones). Partitions keep this name in their waits (partition/durable-watches.ts) and wake the object by it. */
+export function subscriptionPartitionName(subscription: string, topicId: string, partition: number): string {
+  return `subscription/${subscription}/${topicId}/${partition}`;
+}
+
+export function subscriptionPartitionStub(env: Env, name: string) {
+  return env.SUBSCRIPTION_PARTITION.get(env.SUBSCRIPTION_PARTITION.idFromName(name));
+}

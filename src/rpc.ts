@@ -7,12 +7,24 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Env } from "./env";
 import { errorBody, KafkaError, ok, type Result } from "./errors";
 import type { FetchedRecord } from "./log/batch";
-import type { GroupDescription, GroupSummary } from "./group/GroupCoordinator";
+import type { DescribedGroup, GroupSummary } from "./log/group-description";
 import type { HeartbeatResponse } from "./group/group-state";
 import type { ListedOffset } from "./protocol";
 import { commitOffsets, deleteGroup, describeGroup, groupOffsets, heartbeat, listGroups, resetOffsets, type GroupOffsets } from "./service/groups";
 import { deleteRecords, fetchRecords, listOffsets, parseOffsetSpec, parsePartition, parseReadRequest, type FetchParams } from "./service/fetch";
 import { produce, type ProduceOutcome } from "./service/produce";
+import {
+  alterSubscription,
+  createSubscription,
+  deleteSubscription,
+  describeSubscription,
+  listSubscriptions,
+  pauseSubscription,
+  resetSubscriptionOffsets,
+  resumeSubscription,
+  type SubscriptionSummary,
+} from "./service/subscriptions";
+import type { SubscriptionDescription } from "./subscription-protocol";
 import { initProducer, type ProducerIdAndEpoch } from "./service/producers";
 import { addPartitions, alterTopicConfig, checkTopicName, createTopic, deleteTopic, describeTopic, listTopics, type TopicDescription, type TopicSummary } from "./service/topics";
 
@@ -102,12 +114,45 @@ export class EdgelogRpc extends WorkerEntrypoint<Env> {
     return attempt(() => listGroups(this.env));
   }
 
-  describeGroup(group: string): Promise<Result<GroupDescription & { lag: GroupOffsets }>> {
+  describeGroup(group: string): Promise<Result<DescribedGroup>> {
     return attempt(() => describeGroup(this.env, group));
   }
 
   deleteGroup(group: string): Promise<Result<{ groupId: string }>> {
     return attempt(() => deleteGroup(this.env, group));
+  }
+
+  /** A subscription: edgelog delivers its topics' records to a target (docs/subscriptions.md). */
+  createSubscription(request: unknown): Promise<Result<{ subscription: SubscriptionDescription; secret?: string }>> {
+    return attempt(() => createSubscription(this.env, request));
+  }
+
+  listSubscriptions(): Promise<Result<SubscriptionSummary[]>> {
+    return attempt(() => listSubscriptions(this.env));
+  }
+
+  describeSubscription(name: string): Promise<Result<SubscriptionDescription>> {
+    return attempt(() => describeSubscription(this.env, name));
+  }
+
+  alterSubscription(name: string, request: unknown): Promise<Result<SubscriptionDescription>> {
+    return attempt(() => alterSubscription(this.env, name, request));
+  }
+
+  pauseSubscription(name: string): Promise<Result<SubscriptionDescription>> {
+    return attempt(() => pauseSubscription(this.env, name));
+  }
+
+  resumeSubscription(name: string): Promise<Result<SubscriptionDescription>> {
+    return attempt(() => resumeSubscription(this.env, name));
+  }
+
+  resetSubscriptionOffsets(name: string, request: unknown): Promise<Result<{ topic: string; partitions: { partition: number; offset: number }[] }>> {
+    return attempt(() => resetSubscriptionOffsets(this.env, name, request));
+  }
+
+  deleteSubscription(name: string): Promise<Result<{ name: string }>> {
+    return attempt(() => deleteSubscription(this.env, name));
   }
 }
 

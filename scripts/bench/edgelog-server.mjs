@@ -23,8 +23,9 @@ const WORKER = {
     PARTITION_LOG: { className: "PartitionLog", useSQLite: true },
     CONTROLLER: { className: "Controller", useSQLite: true },
     GROUP_COORDINATOR: { className: "GroupCoordinator", useSQLite: true },
+    SUBSCRIPTION_PARTITION: { className: "SubscriptionPartition", useSQLite: true },
   },
-  r2Buckets: ["SEGMENTS"],
+  r2Buckets: ["SEGMENTS", "ARCHIVE"],
 };
 
 /**

@@ -3,6 +3,7 @@
 // (Kafka's ALL); read and write are independent (Kafka's READ and WRITE); "describe" (seeing that a resource exists,
 // its metadata and offsets) is implied by any of them, as Kafka's READ, WRITE and ALL imply DESCRIBE. The cluster
 // resource is named "cluster" (Kafka's "kafka-cluster" works too). Pure: no I/O, no secrets.
+import { isPlainObject } from "../log/plain-object";
 
 export type ResourceType = "topic" | "group" | "cluster";
 export type Operation = "read" | "write" | "admin";
@@ -85,7 +86,7 @@ export function parseAcls(input: unknown): Acl[] | string {
 /** Validates quotas from JSON: each a positive number, or absent for no limit. */
 export function parseQuotas(input: unknown): Quotas | string {
   if (input === undefined || input === null) return {};
-  if (typeof input !== "object" || Array.isArray(input)) return "quotas must be an object";
+  if (!isPlainObject(input)) return "quotas must be an object";
   const out: Quotas = {};
   for (const [key, value] of Object.entries(input)) {
     if (key !== "produceBytesPerSecond" && key !== "fetchBytesPerSecond" && key !== "requestsPerSecond") return `unknown quota '${key}'`;

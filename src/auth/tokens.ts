@@ -2,6 +2,7 @@
 // secret EDGELOG_TOKENS or from the controller's token store. A presented token is hashed and compared with every
 // known hash in constant time, so neither a match nor its position leaks through timing. Tokens are never logged.
 // A leaf: Web Crypto only, so it runs in Workers and Node alike.
+import { bytesToBase64Url } from "../log/base64";
 import { parseAcls, parseQuotas, type Acl, type Quotas } from "./acl";
 
 export interface TokenRecord {
@@ -39,10 +40,7 @@ export function findToken(records: readonly TokenRecord[], presentedSha256: stri
 
 /** A new random token: "edl_" and 32 random bytes, base64url. */
 export function newToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return `edl_${btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")}`;
+  return `edl_${bytesToBase64Url(crypto.getRandomValues(new Uint8Array(32)))}`;
 }
 
 /**

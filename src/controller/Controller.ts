@@ -10,21 +10,18 @@ import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
 import { collisionKey } from "../log/topic-name";
 import { defaultTopicConfig, type ConfigChange, type TopicConfig } from "../log/topic-config";
-import { MAX_GROUPS, MAX_PRODUCER_EPOCH, MAX_STORED_TOKENS, MAX_TOPICS, PARTITION_FANOUT_CONCURRENCY } from "../limits";
+import { MAX_PRODUCER_EPOCH, MAX_TOPICS, PARTITION_FANOUT_CONCURRENCY } from "../limits";
 import type { Acl, Quotas } from "../auth/acl";
-
-export interface StoredToken {
-  id: string;
-  name: string;
-  acls: Acl[];
-  quotas: Quotas;
-  createdMs: number;
-}
-import { partitionLogClient } from "../names";
+import type { HashedStoredToken, StoredToken } from "../auth/stored-token";
+import { groupCoordinatorStub, partitionLogClient } from "../names";
 import type { PartitionLeadership, ReplicaRole, ReplicaStatus, TopicMetadata } from "../protocol";
-import { CONTROLLER_COLUMNS, CONTROLLER_SCHEMA } from "./schema";
+import { upgradeSchema } from "../schema-version";
+import { chooseLeader, type ElectionType } from "./choose-leader";
+import { CONTROLLER_SCHEMA, unversionedControllerVersion } from "./schema";
+import { TokenStore } from "./tokens";
+import { GroupRegistry, type GroupKind } from "./group-registry";
 import { Usage, type UsageCounts } from "../usage";
-import { mapBounded } from "../concurrency";
+import { countFailures } from "../concurrency";
 
 interface TopicRow extends Record<string, SqlStorageValue> {
   name: string;
@@ -36,10 +33,6 @@ interface TopicRow extends Record<string, SqlStorageValue> {
   created_ms: number;
   placement: string;
 }
-
-/** How a leader is chosen: "unavailable" (the router could not reach it), "preferred" (back to replica 0, Kafka's
- *  preferred leader), "unclean" (an admin allows a replica outside the ISR, accepting lost records). */
-export type ElectionType = "unavailable" | "preferred" | "unclean";
 
 /** How soon the alarm retries partition drops that failed. */
 const DROP_RETRY_MS = 10_000;
@@ -56,15 +49,15 @@ export class Controller extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   /** What this object consumed of the billed items (src/usage.ts). */
   private readonly meter = new Usage();
+  private readonly tokens: TokenStore;
+  private readonly groups: GroupRegistry;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = this.meter.sql(ctx.storage.sql);
-    this.sql.exec(CONTROLLER_SCHEMA);
-    for (const c of CONTROLLER_COLUMNS) {
-      const ddl = this.sql.exec<{ sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", c.table).one().sql;
-      if (!ddl.includes(c.column)) this.sql.exec(c.ddl);
-    }
+    upgradeSchema(this.sql, CONTROLLER_SCHEMA, () => unversionedControllerVersion(this.sql));
+    this.tokens = new TokenStore(this.sql);
+    this.groups = new GroupRegistry(this.sql);
   }
 
   /** Elections in progress, one per partition (they await probes of replicas). */
@@ -140,6 +133,10 @@ export class Controller extends DurableObject<Env> {
     this.sql.exec("UPDATE topics SET partition_count = ?, version = ? WHERE name = ?", count, version, name);
     this.addLeadership(row.topic_id, row.partition_count, count, row.replication_factor);
     await this.announce(row.topic_id, row.partition_count, row.replication_factor, version);
+    // Subscriptions of the topic start delivering its new partitions (an idle one would never look).
+    await Promise.all(this.groups.subscriptionsOf(name).map((g) => groupCoordinatorStub(this.env, g).subscriptionTopicsChanged(g).catch((error: unknown) => {
+      console.error(`telling subscription ${g} that ${name} has ${count} partitions failed (its next describe, resume or alter starts them): ${String(error)}`);
+    })));
     return ok(this.toMetadata({ ...row, partition_count: count, version }));
   }
 
@@ -194,73 +191,52 @@ export class Controller extends DurableObject<Env> {
     return ok({ producerId, producerEpoch });
   }
 
-  /** Stores a token's hash (never the token) with its ACLs and quotas. */
+  /** Stores a token's hash (never the token) with its ACLs and quotas (controller/tokens.ts). */
   createToken(name: string, sha256: string, acls: Acl[], quotas: Quotas): Result<StoredToken> {
     this.meter.request();
-    if (this.sql.exec("SELECT 1 FROM tokens WHERE name = ?", name).toArray().length > 0) {
-      return fail("INVALID_REQUEST", `a token named '${name}' exists; revoke it first or pick another name`, { name });
-    }
-    const count = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM tokens").one().n;
-    if (count >= MAX_STORED_TOKENS) return fail("POLICY_VIOLATION", `the token store holds ${count} tokens, the maximum is ${MAX_STORED_TOKENS}`);
-    const token: StoredToken = { id: crypto.randomUUID(), name, acls, quotas, createdMs: Date.now() };
-    this.sql.exec("INSERT INTO tokens (id, name, sha256, acls, quotas, created_ms) VALUES (?, ?, ?, ?, ?, ?)", token.id, name, sha256, JSON.stringify(acls), JSON.stringify(quotas), token.createdMs);
-    return ok(token);
+    return this.tokens.create(name, sha256, acls, quotas, Date.now());
   }
 
   /** Tokens without their hashes, for the admin API. */
   listTokens(): StoredToken[] {
     this.meter.request();
-    return this.tokenRows().map(({ sha256: _hash, ...token }) => token);
+    return this.tokens.list();
   }
 
   revokeToken(id: string): Result<StoredToken> {
     this.meter.request();
-    const token = this.listTokens().find((t) => t.id === id);
-    if (!token) return fail("NOT_FOUND", `no token has id ${id}`, { id });
-    this.sql.exec("DELETE FROM tokens WHERE id = ?", id);
-    return ok(token);
+    return this.tokens.revoke(id);
   }
 
   /** Hashes and grants of every token, for routers to check requests against (they cache it briefly). */
-  tokenRecords(): (StoredToken & { sha256: string })[] {
+  tokenRecords(): HashedStoredToken[] {
     this.meter.request();
-    return this.tokenRows();
-  }
-
-  private tokenRows(): (StoredToken & { sha256: string })[] {
-    return this.sql
-      .exec<{ id: string; name: string; sha256: string; acls: string; quotas: string; created_ms: number }>("SELECT * FROM tokens ORDER BY name")
-      .toArray()
-      .map((r) => ({ id: r.id, name: r.name, sha256: r.sha256, acls: JSON.parse(r.acls) as Acl[], quotas: JSON.parse(r.quotas) as Quotas, createdMs: r.created_ms }));
+    return this.tokens.hashed();
   }
 
   /** Consumer groups register when first used, so GET /v1/groups can list them. Idempotent. */
-  registerGroup(groupId: string): Result<void> {
+  /** Registers a group for listing (controller/group-registry.ts): a consumer group, or a subscription with its topics. */
+  registerGroup(groupId: string, kind: GroupKind = "consumer", topics: string[] = []): Result<void> {
     this.meter.request();
-    const exists = this.sql.exec("SELECT 1 FROM groups WHERE group_id = ?", groupId).toArray().length > 0;
-    if (exists) return ok(undefined);
-    const count = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM groups").one().n;
-    if (count >= MAX_GROUPS) return fail("POLICY_VIOLATION", `this deployment already has ${count} groups, the maximum is ${MAX_GROUPS}`, { maxGroups: MAX_GROUPS });
-    this.sql.exec("INSERT INTO groups (group_id, created_ms) VALUES (?, ?)", groupId, Date.now());
-    return ok(undefined);
+    return this.groups.register(groupId, kind, topics, Date.now());
   }
 
   unregisterGroup(groupId: string): void {
     this.meter.request();
-    this.sql.exec("DELETE FROM groups WHERE group_id = ?", groupId);
+    this.groups.unregister(groupId);
   }
 
-  listGroups(): string[] {
+  listGroups(kind?: GroupKind): string[] {
     this.meter.request();
-    return this.sql.exec<{ group_id: string }>("SELECT group_id FROM groups ORDER BY group_id").toArray().map((r) => r.group_id);
+    return this.groups.list(kind);
   }
 
-  /** Retries partition drops of deleted topics. Idempotent: dropping twice is harmless. */
   /** Billed items this instance consumed (not counted as a request itself). */
   usage(): UsageCounts {
     return this.meter.snapshot();
   }
 
+  /** Retries partition drops of deleted topics and leader changes not yet told to every replica. */
   override async alarm(): Promise<void> {
     this.meter.request();
     const pending = this.sql.exec<{ topic_id: string; partition_count: number; replication_factor: number }>("SELECT * FROM pending_drops").toArray();
@@ -291,12 +267,8 @@ export class Controller extends DurableObject<Env> {
   }
 
   /**
-   * Elects a partition's leader (kafka-semantics §5). "unavailable": only when the current leader does not answer
-   * (the router could not reach it); the first ISR member that answers, in replica order, leads; none answering leaves
-   * the partition offline (LEADER_NOT_AVAILABLE) unless unclean.leader.election.enable is set, when the answering
-   * replica with the longest log leads and committed records may be lost. "preferred": replica 0 leads again if it is
-   * in sync. "unclean": as "unavailable" with unclean election allowed for this once. A new leader bumps the leader
-   * epoch and the topic's metadata version; every replica is told (retried from the alarm).
+   * Elects a partition's leader (kafka-semantics §5; who leads: chooseLeader, choose-leader.ts). A new leader bumps the
+   * leader epoch and the topic's metadata version; every replica is told (retried from the alarm).
    */
   electLeader(topicId: string, partition: number, type: ElectionType, seenEpoch = -1): Promise<Result<TopicMetadata>> {
     this.meter.request();
@@ -314,62 +286,33 @@ export class Controller extends DurableObject<Env> {
     if (!row || !lead) return fail("UNKNOWN_TOPIC_OR_PARTITION", `no replicated partition ${partition} of topic id ${topicId}`, { topicId, partition });
     // Someone already replaced the leader the caller could not reach.
     if (type === "unavailable" && seenEpoch >= 0 && seenEpoch < lead.leaderEpoch) return ok(this.toMetadata(row));
+    // Every replica is probed (at once): chooseLeader (choose-leader.ts) decides from their answers.
     const placement = JSON.parse(row.placement) as string[];
-    const probe = async (replica: number): Promise<ReplicaStatus | undefined> => {
-      try {
-        const hint = placement.length > 0 ? placement[replica % placement.length] : undefined;
-        return (await partitionLogClient(this.env, topicId, partition, replica, hint).replicaStatus()) as ReplicaStatus;
-      } catch {
-        return undefined;
-      }
-    };
-    const unreachable = new Set<number>();
-    let leader: number | undefined;
-    if (type === "preferred") {
-      if (lead.leader === 0) return fail("ELECTION_NOT_NEEDED", `replica 0 already leads ${row.name}/${partition}`, { leader: 0, leaderEpoch: lead.leaderEpoch });
-      if (!lead.isr.includes(0) || (await probe(0)) === undefined) {
-        return fail("PREFERRED_LEADER_NOT_AVAILABLE", `replica 0 of ${row.name}/${partition} is not in sync or not reachable (ISR ${lead.isr.join(", ")})`, { isr: lead.isr });
-      }
-      leader = 0;
-    } else {
-      if ((await probe(lead.leader)) !== undefined) {
-        return fail("ELECTION_NOT_NEEDED", `replica ${lead.leader} leads ${row.name}/${partition} and answers`, { leader: lead.leader, leaderEpoch: lead.leaderEpoch });
-      }
-      unreachable.add(lead.leader);
-      for (const candidate of lead.isr) {
-        if (candidate === lead.leader) continue;
-        if ((await probe(candidate)) !== undefined) {
-          leader = candidate;
-          break;
+    const statuses = await Promise.all(
+      Array.from({ length: row.replication_factor }, async (_, replica): Promise<ReplicaStatus | undefined> => {
+        try {
+          const hint = placement.length > 0 ? placement[replica % placement.length] : undefined;
+          return (await partitionLogClient(this.env, topicId, partition, replica, hint).replicaStatus()) as ReplicaStatus;
+        } catch {
+          return undefined;
         }
-        unreachable.add(candidate);
-      }
-      const config = JSON.parse(row.config) as TopicConfig;
-      if (leader === undefined && (type === "unclean" || config["unclean.leader.election.enable"] === "true")) {
-        let best = -1;
-        for (let replica = 0; replica < row.replication_factor; replica++) {
-          if (unreachable.has(replica)) continue;
-          const status = await probe(replica);
-          if (status !== undefined && status.logEndOffset > best) {
-            best = status.logEndOffset;
-            leader = replica;
-          }
-        }
-        if (leader !== undefined) lead.isr = [leader];
-      }
-      if (leader === undefined) {
-        return fail(
-          type === "unclean" ? "LEADER_NOT_AVAILABLE" : "ELIGIBLE_LEADERS_NOT_AVAILABLE",
-          `no in-sync replica of ${row.name}/${partition} answers (ISR ${lead.isr.join(", ")}); it stays offline until one does${type === "unclean" ? "" : " (or an unclean election)"}`,
-          { isr: lead.isr },
-        );
-      }
-    }
+      }),
+    );
+    const config = JSON.parse(row.config) as TopicConfig;
+    const choice = chooseLeader({
+      type,
+      label: `${row.name}/${partition}`,
+      lead,
+      replicationFactor: row.replication_factor,
+      uncleanAllowed: config["unclean.leader.election.enable"] === "true",
+      statuses,
+    });
+    if (!choice.ok) return choice;
+    const { leader, isr } = choice.value;
     // Probes awaited: someone may have changed the partition meanwhile.
     const now = this.leadership(topicId, partition);
     const current = this.rowById(topicId);
     if (!now || !current || now.leaderEpoch !== lead.leaderEpoch) return current ? ok(this.toMetadata(current)) : fail("UNKNOWN_TOPIC_OR_PARTITION", `topic id ${topicId} was deleted`);
-    const isr = [...new Set([leader, ...lead.isr.filter((id) => !unreachable.has(id))])].sort((a, b) => a - b);
     const leaderEpoch = lead.leaderEpoch + 1;
     const version = current.version + 1;
     this.sql.exec("UPDATE partition_leadership SET leader = ?, leader_epoch = ?, isr = ? WHERE topic_id = ? AND partition = ?", leader, leaderEpoch, JSON.stringify(isr), topicId, partition);
@@ -396,7 +339,7 @@ export class Controller extends DurableObject<Env> {
   }
 
   private async dropPartitions(topicId: string, partitionCount: number, replicationFactor: number): Promise<void> {
-    const failures = await forEachBounded(partitionCount * replicationFactor, (i) =>
+    const failures = await countFailures(partitionCount * replicationFactor, PARTITION_FANOUT_CONCURRENCY, "partition", (i) =>
       partitionLogClient(this.env, topicId, Math.floor(i / replicationFactor), i % replicationFactor).drop(),
     );
     if (failures === 0) this.sql.exec("DELETE FROM pending_drops WHERE topic_id = ?", topicId);
@@ -404,7 +347,7 @@ export class Controller extends DurableObject<Env> {
 
   /** Tells existing replicas their topic changed, so routers with older metadata are told to refresh. Best effort. */
   private async announce(topicId: string, partitionCount: number, replicationFactor: number, version: number): Promise<void> {
-    await forEachBounded(partitionCount * replicationFactor, (i) =>
+    await countFailures(partitionCount * replicationFactor, PARTITION_FANOUT_CONCURRENCY, "partition", (i) =>
       partitionLogClient(this.env, topicId, Math.floor(i / replicationFactor), i % replicationFactor).metadataChanged(version),
     );
   }
@@ -456,18 +399,4 @@ export class Controller extends DurableObject<Env> {
 
 function unknownTopic<T>(name: string): Result<T> {
   return fail("UNKNOWN_TOPIC_OR_PARTITION", `topic '${name}' does not exist`, { topic: name });
-}
-
-/** Runs task(0..count-1) with bounded concurrency; returns how many failed (they are retried by the caller). */
-async function forEachBounded(count: number, task: (i: number) => Promise<unknown>): Promise<number> {
-  const outcomes = await mapBounded(count, PARTITION_FANOUT_CONCURRENCY, (i) =>
-    task(i).then(
-      () => true,
-      (error: unknown) => {
-        console.error(`partition ${i}: ${String(error)}`);
-        return false;
-      },
-    ),
-  );
-  return outcomes.filter((succeeded) => !succeeded).length;
 }

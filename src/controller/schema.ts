@@ -1,9 +1,11 @@
 // The controller's SQLite schema: topics by name (with a unique topic id and replica placement), each replicated
-// partition's leader, leader epoch and ISR, the registry of consumer groups (so they can be listed), partitions of
-// deleted topics whose storage is still being removed, and leader changes not yet told to every replica (both retried
-// from the alarm).
+// partition's leader, leader epoch and ISR, the registry of consumer groups (so they can be listed), idempotent
+// producer ids, the token store, partitions of deleted topics whose storage is still being removed, and leader changes
+// not yet told to every replica (both retried from the alarm). Upgraded by the one rule in src/schema-version.ts.
+import type { VersionedSchema } from "../schema-version";
 
-export const CONTROLLER_SCHEMA = `
+const DDL = `
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS topics (
   name TEXT PRIMARY KEY,
   collision_key TEXT NOT NULL UNIQUE,
@@ -32,7 +34,10 @@ CREATE TABLE IF NOT EXISTS pending_notifications (
 );
 CREATE TABLE IF NOT EXISTS groups (
   group_id TEXT PRIMARY KEY,
-  created_ms INTEGER NOT NULL
+  created_ms INTEGER NOT NULL,
+  -- "consumer", or "subscription" (edgelog consumes for it); a subscription's topics as a JSON array
+  kind TEXT NOT NULL DEFAULT 'consumer',
+  topics TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE IF NOT EXISTS producers (
   producer_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -55,8 +60,30 @@ CREATE TABLE IF NOT EXISTS pending_drops (
 );
 `;
 
-/** Columns added after the first release, for databases made before them (CREATE TABLE IF NOT EXISTS skips them). */
-export const CONTROLLER_COLUMNS: { table: string; column: string; ddl: string }[] = [
-  { table: "topics", column: "placement", ddl: "ALTER TABLE topics ADD COLUMN placement TEXT NOT NULL DEFAULT '[]'" },
-  { table: "pending_drops", column: "replication_factor", ddl: "ALTER TABLE pending_drops ADD COLUMN replication_factor INTEGER NOT NULL DEFAULT 1" },
-];
+export const CONTROLLER_SCHEMA: VersionedSchema = {
+  version: 3,
+  ddl: DDL,
+  migrations: {
+    // Replication: replica placement per topic, and the replication factor of a pending drop (its replica objects).
+    2: `
+ALTER TABLE topics ADD COLUMN placement TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE pending_drops ADD COLUMN replication_factor INTEGER NOT NULL DEFAULT 1;
+`,
+    // Subscriptions: a group's kind, and a subscription's topics.
+    3: `
+ALTER TABLE groups ADD COLUMN kind TEXT NOT NULL DEFAULT 'consumer';
+ALTER TABLE groups ADD COLUMN topics TEXT NOT NULL DEFAULT '[]';
+`,
+  },
+};
+
+/**
+ * The version of a controller database made before the controller recorded versions (undefined: a new database).
+ * Version 1 had no replication; the code that added it (version 2) added its columns on start, so their presence
+ * tells the two apart.
+ */
+export function unversionedControllerVersion(sql: SqlStorage): number | undefined {
+  const topics = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'topics'").toArray().length > 0;
+  if (!topics) return undefined;
+  return sql.exec("SELECT 1 FROM pragma_table_info('topics') WHERE name = 'placement'").toArray().length > 0 ? 2 : 1;
+}

@@ -10,58 +10,13 @@ import { Clock } from "../clock";
 import { DEFAULT_REBALANCE_TIMEOUT_MS, DEFAULT_SESSION_TIMEOUT_MS, MAX_MEMBERS_PER_GROUP } from "../limits";
 import { settings } from "../settings";
 import { controllerStub } from "../names";
-import { toTopicPartitions, tpKey, type TopicPartitions } from "./assignment";
-import { GroupState, type GroupData, type GroupStateName, type HeartbeatRequest, type HeartbeatResponse, type Member, type TopicSnapshot } from "./group-state";
+import type { CommittedOffset, GroupDescription, GroupStateName, GroupSummary, GroupType, OffsetCommit } from "../log/group-description";
+import { SubscriptionHome, type StoredSubscription } from "./subscription-home";
+import type { SubscriptionConfig, SubscriptionPartitionStatus } from "../subscription-protocol";
+import { toTopicPartitions, tpKey } from "./assignment";
+import { GroupState, type GroupData, type HeartbeatRequest, type HeartbeatResponse, type Member, type TopicSnapshot } from "./group-state";
 import { GROUP_SCHEMA } from "./schema";
 import { Usage, type UsageCounts } from "../usage";
-
-export interface CommittedOffset {
-  topic: string;
-  /** The topic incarnation the offset belongs to: a recreated topic starts with no committed offsets, as in Kafka. */
-  topicId: string;
-  partition: number;
-  committedOffset: number;
-  metadata: string;
-  commitMs: number;
-}
-
-export interface OffsetCommit {
-  topic: string;
-  topicId: string;
-  partition: number;
-  offset: number;
-  metadata: string;
-}
-
-export interface GroupSummary {
-  groupId: string;
-  state: GroupStateName;
-  members: number;
-}
-
-export interface MemberDescription {
-  memberId: string;
-  memberEpoch: number;
-  state: Member["state"];
-  subscribedTopics: string[];
-  assignment: TopicPartitions;
-  pendingRevocation: TopicPartitions;
-  targetAssignment: TopicPartitions;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  joinedMs: number;
-  lastHeartbeatMs: number;
-}
-
-export interface GroupDescription {
-  groupId: string;
-  state: GroupStateName;
-  groupEpoch: number;
-  assignmentEpoch: number;
-  assignor: string;
-  members: MemberDescription[];
-  subscribedTopics: string[];
-}
 
 export class GroupCoordinator extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -72,10 +27,13 @@ export class GroupCoordinator extends DurableObject<Env> {
   private alarmAtMs: number | undefined;
   /** What this object consumed of the billed items (src/usage.ts). */
   private readonly meter = new Usage();
+  /** Set when this group is a subscription's (edgelog consumes for it): its config, state and generation. */
+  private readonly subscriptions: SubscriptionHome;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = this.meter.sql(ctx.storage.sql);
+    this.subscriptions = new SubscriptionHome(this.sql, env);
     // Tables are made when the group is created, not here: asking about a group that does not exist (describe,
     // offsets, a stray id) must not leave storage behind.
     const exists = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'group_state'").toArray().length > 0;
@@ -95,6 +53,7 @@ export class GroupCoordinator extends DurableObject<Env> {
 
   async heartbeat(groupId: string, request: HeartbeatRequest): Promise<Result<HeartbeatResponse>> {
     this.meter.request();
+    if (this.subscriptions.current !== undefined) return subscriptionGroup(groupId);
     const now = this.now();
     if (this.group === undefined) {
       if (request.memberEpoch !== 0) return fail("UNKNOWN_MEMBER_ID", `group ${groupId} has no member ${request.memberId}: join with memberEpoch 0`, { memberId: request.memberId });
@@ -114,6 +73,7 @@ export class GroupCoordinator extends DurableObject<Env> {
 
   async commitOffsets(groupId: string, memberId: string | null, memberEpoch: number | null, offsets: OffsetCommit[]): Promise<Result<{ committed: number }>> {
     this.meter.request();
+    if (this.subscriptions.current !== undefined) return subscriptionGroup(groupId);
     const now = this.now();
     if (this.group === undefined) {
       if (memberId !== null) return fail("UNKNOWN_MEMBER_ID", `group ${groupId} has no member ${memberId}`, { memberId });
@@ -141,7 +101,7 @@ export class GroupCoordinator extends DurableObject<Env> {
       .exec<{ topic: string; partition: number; topic_id: string; committed_offset: number; metadata: string; commit_ms: number }>("SELECT * FROM offsets ORDER BY topic, partition")
       .toArray()
       .map((r) => ({ topic: r.topic, topicId: r.topic_id, partition: r.partition, committedOffset: r.committed_offset, metadata: r.metadata, commitMs: r.commit_ms }));
-    return ok({ offsets, subscribedTopics: this.group.subscribedTopicNames(), state: this.group.state() });
+    return ok({ offsets, subscribedTopics: this.subscriptions.current?.config.topics ?? this.group.subscribedTopicNames(), state: this.group.state() });
   }
 
   describe(groupId: string): Result<GroupDescription> {
@@ -164,12 +124,13 @@ export class GroupCoordinator extends DurableObject<Env> {
     }));
     return ok({
       groupId,
+      type: this.type(),
       state: g.state(),
       groupEpoch: g.group.groupEpoch,
       assignmentEpoch: g.group.assignmentEpoch,
       assignor: g.group.assignor,
       members,
-      subscribedTopics: g.subscribedTopicNames(),
+      subscribedTopics: this.subscriptions.current?.config.topics ?? g.subscribedTopicNames(),
     });
   }
 
@@ -177,7 +138,7 @@ export class GroupCoordinator extends DurableObject<Env> {
     this.meter.request();
     if (this.group === undefined) return notFound(groupId);
     this.expireNow();
-    return ok({ groupId, state: this.group.state(), members: this.group.members.size });
+    return ok({ groupId, type: this.type(), state: this.group.state(), members: this.group.members.size });
   }
 
   /** Replaces committed offsets of one topic; only while the group has no members (kafka-consumer-groups --reset-offsets). */
@@ -189,6 +150,12 @@ export class GroupCoordinator extends DurableObject<Env> {
     }
     this.expireNow();
     if (this.group!.members.size > 0) return nonEmpty(groupId, this.group!.members.size);
+    const subscription = this.subscriptions.current;
+    if (subscription?.state === "running") {
+      return fail("NON_EMPTY_GROUP", `subscription '${groupId}' is running; pause it before resetting its offsets`, { groupId, state: "running" });
+    }
+    // A reset starts a new generation: a commit from before it (a delivery that was in flight) cannot undo it.
+    if (subscription !== undefined) this.subscriptions.bumpGeneration();
     return this.writeReset(topic, topicId, offsets, this.now());
   }
 
@@ -198,6 +165,9 @@ export class GroupCoordinator extends DurableObject<Env> {
     if (this.group === undefined) return notFound(groupId);
     this.expireNow();
     if (this.group.members.size > 0) return nonEmpty(groupId, this.group.members.size);
+    if (this.subscriptions.current !== undefined) {
+      return fail("INCONSISTENT_GROUP_PROTOCOL", `group '${groupId}' is a subscription's: delete the subscription (DELETE /v1/subscriptions/${groupId}), which stops its deliveries too`, { groupId });
+    }
     await controllerStub(this.env).unregisterGroup(groupId);
     await this.ctx.storage.deleteAll();
     this.group = undefined;
@@ -205,9 +175,99 @@ export class GroupCoordinator extends DurableObject<Env> {
     return ok({ groupId });
   }
 
-  /** Billed items this instance consumed (not counted as a request itself). */
-  usage(): UsageCounts {
-    return this.meter.snapshot();
+  /** Creates a subscription: an empty group edgelog consumes for (subscription-home.ts), then starts its partitions. */
+  async createSubscription(groupId: string, config: SubscriptionConfig): Promise<Result<StoredSubscription>> {
+    this.meter.request();
+    if (this.subscriptions.current !== undefined) return fail("SUBSCRIPTION_ALREADY_EXISTS", `subscription '${groupId}' already exists`, { name: groupId });
+    if (this.group !== undefined) {
+      return fail("INCONSISTENT_GROUP_PROTOCOL", `'${groupId}' is a consumer group; a subscription needs a name of its own`, { groupId });
+    }
+    const created = await this.create(groupId, this.now(), config.topics);
+    if (!created.ok) return created;
+    this.subscriptions.create(config, this.now());
+    await this.subscriptions.startPartitions(groupId);
+    return ok(this.subscriptions.current!);
+  }
+
+  subscription(groupId: string): Result<StoredSubscription> {
+    this.meter.request();
+    const s = this.subscriptions.current;
+    return s === undefined ? fail("GROUP_ID_NOT_FOUND", `subscription '${groupId}' does not exist`, { groupId }) : ok(s);
+  }
+
+  /** Each partition's delivery status (starting any that has no object yet). */
+  async subscriptionStatuses(groupId: string): Promise<Result<SubscriptionPartitionStatus[]>> {
+    this.meter.request();
+    if (this.subscriptions.current === undefined) return this.subscription(groupId) as Result<never>;
+    return ok(await this.subscriptions.statuses(groupId));
+  }
+
+  async alterSubscription(groupId: string, config: SubscriptionConfig): Promise<Result<StoredSubscription>> {
+    this.meter.request();
+    if (this.subscriptions.current === undefined) return this.subscription(groupId);
+    this.subscriptions.alter(config);
+    await this.subscriptions.startPartitions(groupId);
+    return ok(this.subscriptions.current!);
+  }
+
+  /** Pauses: answers once every partition's batch in flight is done and committed. */
+  async pauseSubscription(groupId: string): Promise<Result<StoredSubscription>> {
+    this.meter.request();
+    if (this.subscriptions.current === undefined) return this.subscription(groupId);
+    this.subscriptions.setState("paused");
+    await this.subscriptions.pausePartitions(groupId);
+    return ok(this.subscriptions.current!);
+  }
+
+  async resumeSubscription(groupId: string): Promise<Result<StoredSubscription>> {
+    this.meter.request();
+    if (this.subscriptions.current === undefined) return this.subscription(groupId);
+    this.subscriptions.setState("running");
+    await this.subscriptions.resumePartitions(groupId);
+    return ok(this.subscriptions.current!);
+  }
+
+  /** A topic of the subscription gained partitions (the controller says): start their delivery objects. */
+  async subscriptionTopicsChanged(groupId: string): Promise<void> {
+    this.meter.request();
+    if (this.subscriptions.current?.state === "running") await this.subscriptions.startPartitions(groupId);
+  }
+
+  /** Deletes a subscription: its partitions' objects, its offsets, and its entry in the controller's registry. */
+  async deleteSubscription(groupId: string): Promise<Result<{ name: string }>> {
+    this.meter.request();
+    if (this.subscriptions.current === undefined) return this.subscription(groupId) as Result<never>;
+    await this.subscriptions.removePartitions(groupId);
+    await controllerStub(this.env).unregisterGroup(groupId);
+    await this.ctx.storage.deleteAll();
+    this.subscriptions.forget();
+    this.group = undefined;
+    this.alarmAtMs = undefined;
+    return ok({ name: groupId });
+  }
+
+  /** A subscription partition's starting point: its committed offset, if it belongs to this incarnation of the topic. */
+  subscriptionOffset(groupId: string, topic: string, topicId: string, partition: number): Result<number | null> {
+    this.meter.request();
+    if (this.subscriptions.current === undefined) return this.subscription(groupId) as Result<never>;
+    const row = this.sql.exec<{ committed_offset: number; topic_id: string }>("SELECT committed_offset, topic_id FROM offsets WHERE topic = ? AND partition = ?", topic, partition).toArray()[0];
+    return ok(row !== undefined && row.topic_id === topicId ? row.committed_offset : null);
+  }
+
+  /** A subscription partition commits what it delivered, fenced by the subscription's generation. */
+  commitSubscription(groupId: string, generation: number, topic: string, topicId: string, partition: number, offset: number): Result<void> {
+    this.meter.request();
+    const check = this.subscriptions.checkGeneration(groupId, generation);
+    if (!check.ok) return check;
+    this.writeReset(topic, topicId, [{ partition, offset }], this.now());
+    return ok(undefined);
+  }
+
+  /** Billed items this instance consumed (not counted as a request itself); for a subscription's group, also its
+   *  topics, so GET /v1/usage can add its partitions' delivery objects without a billed call. */
+  usage(): UsageCounts & { subscriptionTopics?: string[] } {
+    const topics = this.subscriptions.current?.config.topics;
+    return topics === undefined ? this.meter.snapshot() : { ...this.meter.snapshot(), subscriptionTopics: topics };
   }
 
   /** Expires members whose session (or revocation) ran out; reschedules for the next deadline. Idempotent. */
@@ -217,6 +277,10 @@ export class GroupCoordinator extends DurableObject<Env> {
     if (this.group === undefined) return;
     this.expireNow();
     await this.scheduleAlarm();
+  }
+
+  private type(): GroupType {
+    return this.subscriptions.current === undefined ? "consumer" : "subscription";
   }
 
   private writeReset(topic: string, topicId: string, offsets: { partition: number; offset: number }[], now: number) {
@@ -231,9 +295,11 @@ export class GroupCoordinator extends DurableObject<Env> {
     if (this.group.expire(this.now()).length > 0) this.persist();
   }
 
-  private async create(groupId: string, now: number): Promise<Result<void>> {
+  private async create(groupId: string, now: number, subscriptionTopics?: string[]): Promise<Result<void>> {
     // Register first: a group the registry does not list would be invisible to GET /v1/groups.
-    const registered = (await controllerStub(this.env).registerGroup(groupId)) as Result<void>;
+    const registered = (await (subscriptionTopics === undefined
+      ? controllerStub(this.env).registerGroup(groupId)
+      : controllerStub(this.env).registerGroup(groupId, "subscription", subscriptionTopics))) as Result<void>;
     if (!registered.ok) return registered;
     if (this.group !== undefined) return ok(undefined); // another call created it while we awaited
     this.sql.exec(GROUP_SCHEMA);
@@ -296,6 +362,10 @@ export class GroupCoordinator extends DurableObject<Env> {
       maxMembers: MAX_MEMBERS_PER_GROUP,
     };
   }
+}
+
+function subscriptionGroup<T>(groupId: string): Result<T> {
+  return fail("INCONSISTENT_GROUP_PROTOCOL", `group '${groupId}' is a subscription's: edgelog is its only member (see /v1/subscriptions/${groupId})`, { groupId });
 }
 
 function notFound<T>(groupId: string): Result<T> {

@@ -1,7 +1,9 @@
 // Assignments as data: a member's partitions per topic. Sets are kept as sorted "topic\u0000partition" strings
 // internally, and shown as [{topic, partitions}] sorted by topic and partition.
+import type { TopicPartitions as TopicPartitionList } from "../log/group-description";
 
-export type TopicPartitions = { topic: string; partitions: number[] }[];
+/** [{topic, partitions}] sorted by topic, partitions ascending. */
+export type TopicPartitions = TopicPartitionList[];
 
 /** One topic-partition as a string key ("\u0000" cannot appear in a topic name). */
 export function tpKey(topic: string, partition: number): string {

@@ -5,10 +5,8 @@
 // Time comes in as `now`; the Durable Object persists what `dirty` names after each call.
 import { fail, ok, type Result } from "../errors";
 import { assign, type AssignorName } from "./assignors";
+import type { GroupStateName, MemberState } from "../log/group-description";
 import { compareTp, fromTopicPartitions, toTopicPartitions, tpKey, type TopicPartitions } from "./assignment";
-
-export type MemberState = "STABLE" | "UNREVOKED_PARTITIONS" | "UNRELEASED_PARTITIONS";
-export type GroupStateName = "EMPTY" | "ASSIGNING" | "RECONCILING" | "STABLE";
 
 export interface Member {
   memberId: string;

@@ -10,10 +10,21 @@ import { handleInitProducer } from "./producers";
 import { handleFetch, handleProduce } from "./records";
 import { fromThrown } from "./respond";
 import type { Principal, Requirement, ResourceType } from "../auth/acl";
-import { authenticate, authorize, checkQuota, debitQuota, preflight, principalOf, withCors } from "./auth";
+import { authenticate, authorize, checkQuota, debitQuota, principalOf } from "./auth";
+import { preflight, withCors } from "./cors";
 import { pathParam } from "./parse";
 import { handleCreateToken, handleListTokens, handleRevokeToken } from "./tokens";
 import { handleAddPartitions, handleAlterTopic, handleCreateTopic, handleDeleteTopic, handleDescribeTopic, handleListTopics } from "./topics";
+import {
+  handleAlterSubscription,
+  handleCreateSubscription,
+  handleDeleteSubscription,
+  handleDescribeSubscription,
+  handleListSubscriptions,
+  handlePauseSubscription,
+  handleResetSubscriptionOffsets,
+  handleResumeSubscription,
+} from "./subscriptions";
 import { handleUsage } from "./usage";
 import { handleElectLeader, handleFault } from "./replicas";
 
@@ -67,6 +78,9 @@ export interface Route {
 
 const topicAdmin: Permission = { resource: "topic", operation: "admin", param: "topic" };
 const clusterAdmin: Permission = { resource: "cluster", operation: "admin" };
+/** A subscription is its group: reading it needs read on the group of its name, changing it admin. */
+const subscriptionRead: Permission = { resource: "group", operation: "read", param: "name" };
+const subscriptionAdmin: Permission = { resource: "group", operation: "admin", param: "name" };
 
 // The route table: every public route, with the permission it needs (docs/security.md has the table, docs/api.md the
 // routes; test/docs/tables.node.test.ts keeps api.md in step). Body-named resources (a created topic, subscribed and
@@ -99,6 +113,14 @@ export const ROUTES: readonly Route[] = [
   { method: "POST", path: "/v1/tokens", permission: clusterAdmin, handler: handleCreateToken },
   { method: "GET", path: "/v1/tokens", permission: clusterAdmin, handler: handleListTokens },
   { method: "DELETE", path: "/v1/tokens/:id", permission: clusterAdmin, handler: handleRevokeToken },
+  { method: "POST", path: "/v1/subscriptions", handler: handleCreateSubscription },
+  { method: "GET", path: "/v1/subscriptions", handler: handleListSubscriptions },
+  { method: "GET", path: "/v1/subscriptions/:name", permission: subscriptionRead, handler: handleDescribeSubscription },
+  { method: "PATCH", path: "/v1/subscriptions/:name", permission: subscriptionAdmin, handler: handleAlterSubscription },
+  { method: "DELETE", path: "/v1/subscriptions/:name", permission: subscriptionAdmin, handler: handleDeleteSubscription },
+  { method: "POST", path: "/v1/subscriptions/:name/pause", permission: subscriptionAdmin, handler: handlePauseSubscription },
+  { method: "POST", path: "/v1/subscriptions/:name/resume", permission: subscriptionAdmin, handler: handleResumeSubscription },
+  { method: "POST", path: "/v1/subscriptions/:name/offsets/reset", permission: subscriptionAdmin, handler: handleResetSubscriptionOffsets },
 ];
 
 for (const route of ROUTES) {

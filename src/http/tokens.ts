@@ -2,8 +2,8 @@
 import type { IRequest } from "itty-router";
 import type { Env } from "../env";
 import { MAX_ADMIN_REQUEST_BYTES } from "../limits";
+import { forgetStoreTokens } from "../service/token-cache";
 import { createToken, listTokens, revokeToken } from "../service/tokens";
-import { forgetStoreTokens } from "./auth";
 import { pathParam, readJson } from "./parse";
 import { json } from "./respond";
 

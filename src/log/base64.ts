@@ -1,5 +1,6 @@
 // Base64 for keys, values and header values sent with encoding=base64: strict validation, sizes without decoding,
-// and conversion to and from UTF-8 text. Runs in Workers, Node and browsers (atob/btoa only).
+// and conversion to and from UTF-8 text; base64url for random tokens. Runs in Workers, Node and browsers (atob/btoa
+// only).
 
 const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const utf8Decoder = new TextDecoder();
@@ -29,6 +30,11 @@ export function bytesToBase64(bytes: Uint8Array): string {
     binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   }
   return btoa(binary);
+}
+
+/** The URL- and filename-safe alphabet (RFC 4648 §5), without padding. */
+export function bytesToBase64Url(bytes: Uint8Array): string {
+  return bytesToBase64(bytes).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
 /** Bytes that are not valid UTF-8 become U+FFFD: binary data should be read with encoding=base64. */

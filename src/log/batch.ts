@@ -4,6 +4,7 @@
 // reader asks for the other encoding. Positions are little-endian uint32 (every Workers host is little-endian).
 import { base64ToText, textToBase64 } from "./base64";
 import type { Encoding, Header } from "./record";
+import { OFFSET_PREFIX as OFFSET_PREFIX_TEXT, TIMESTAMP_PREFIX as TIMESTAMP_PREFIX_TEXT } from "./stamp";
 
 export const ENCODING_CODE: Record<Encoding, number> = { text: 0, base64: 1 };
 export const ENCODING_BY_CODE: readonly Encoding[] = ["text", "base64"];
@@ -47,11 +48,10 @@ export function packTails(tails: readonly string[]): PackedTails {
   return { bytes: out, ends };
 }
 
-/** The most a record adds to its tail when stored: `{"offset":`, 16 digits, `,"timestamp":`, 16 digits, `,`, and a separating comma. */
-export const MAX_STAMP_BYTES = 57;
+// Re-exported for the partition, which sizes rows with it (partition/local-log.ts imports it from here).
 
-const OFFSET_PREFIX = utf8Encoder.encode('{"offset":');
-const TIMESTAMP_PREFIX = utf8Encoder.encode(',"timestamp":');
+const OFFSET_PREFIX = utf8Encoder.encode(OFFSET_PREFIX_TEXT);
+const TIMESTAMP_PREFIX = utf8Encoder.encode(TIMESTAMP_PREFIX_TEXT);
 
 /** Number of decimal digits of a non-negative safe integer (comparisons only: division is slow here). */
 function decimalLength(n: number): number {

@@ -2,10 +2,9 @@
 // of the record after its offset and timestamp, exactly as a fetch will serve it. Serializing here, in the
 // stateless router, keeps the per-partition object's work to stamping offsets (DESIGN §2: same format end to end).
 import { base64ByteLength, base64ToBytes, isBase64, utf8ByteLength } from "./base64";
+import { isPlainObject } from "./plain-object";
+import { MAX_STAMP_BYTES } from "./stamp";
 import { MAX_HEADER_KEY_BYTES, MAX_HEADERS_PER_RECORD, MAX_KEY_BYTES, MAX_STORED_RECORD_BYTES, MAX_TIMESTAMP_MS } from "../limits";
-
-/** `{"offset":<16 digits>,"timestamp":<16 digits>,`: what the partition adds in front of a tail, at most. */
-const STORED_RECORD_OVERHEAD_BYTES = 64;
 
 export type Encoding = "text" | "base64";
 
@@ -43,14 +42,10 @@ export interface RecordProblem {
 const RECORD_FIELDS = new Set(["key", "value", "headers", "timestamp", "partition"]);
 const utf8 = new TextEncoder();
 
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
-}
-
-/** Byte size of a key/value/header value in the request's encoding. Text: an upper bound first, exact only when close. */
+/** Byte size of a key/value/header value in the request's encoding, counted without encoding it: a keyed record's
+ *  key is encoded once, by keyBytes, and only when the partitioner hashes it. */
 function byteSize(text: string, encoding: Encoding): number {
-  if (encoding === "base64") return base64ByteLength(text);
-  return utf8.encode(text).length;
+  return encoding === "base64" ? base64ByteLength(text) : utf8ByteLength(text);
 }
 
 export class RecordParser {
@@ -103,7 +98,7 @@ export class RecordParser {
         for (const field in header) {
           if (field !== "key" && field !== "value") return this.problem("INVALID_REQUEST", `${where} has unknown field '${field}'`, index);
         }
-        const keyBytes = utf8.encode(header.key).length;
+        const keyBytes = utf8ByteLength(header.key);
         if (keyBytes === 0 || keyBytes > MAX_HEADER_KEY_BYTES) {
           return this.problem("INVALID_RECORD", `${where}.key must be 1 to ${MAX_HEADER_KEY_BYTES} bytes, got ${keyBytes}`, index, { headerKeyBytes: keyBytes, maxHeaderKeyBytes: MAX_HEADER_KEY_BYTES });
         }
@@ -149,7 +144,7 @@ export class RecordParser {
     const tail = `"key":${key === null ? "null" : JSON.stringify(key)},"value":${value === null ? "null" : JSON.stringify(value)},"headers":${headersJson}}`;
     // Escaping can grow text up to 6x (\u0001): the stored JSON must still fit one SQLite row (2 MB).
     if (tail.length * 3 > MAX_STORED_RECORD_BYTES) {
-      const storedBytes = utf8ByteLength(tail) + STORED_RECORD_OVERHEAD_BYTES;
+      const storedBytes = utf8ByteLength(tail) + MAX_STAMP_BYTES;
       if (storedBytes > MAX_STORED_RECORD_BYTES) {
         return this.problem("MESSAGE_TOO_LARGE", `records[${index}] takes ${storedBytes} bytes as stored JSON (escapes included), the maximum is ${MAX_STORED_RECORD_BYTES}; send it with encoding=base64`, index, {
           storedBytes,

@@ -1,6 +1,7 @@
 // Topic configs with Kafka's names, defaults and validity rules. Values are stored and shown as strings, as
 // Kafka's admin API does; requests may also send JSON numbers and booleans. Pure: used by controller and router.
 import { MAX_RECORD_BYTES } from "../limits";
+import { isPlainObject } from "./plain-object";
 
 type Kind = "long" | "int" | "double" | "boolean" | "enum" | "list";
 interface ConfigSpec {
@@ -87,7 +88,7 @@ export interface ConfigChange {
 /** Validates a {name: value|null} document; null resets a config to its default. Errors name every bad entry. */
 export function parseConfigChanges(input: unknown, allowReset: boolean): { change: ConfigChange } | { errors: string[] } {
   if (input === undefined) return { change: { set: {}, reset: [] } };
-  if (typeof input !== "object" || input === null || Array.isArray(input)) return { errors: ["config must be an object of name to value"] };
+  if (!isPlainObject(input)) return { errors: ["config must be an object of name to value"] };
   const set: TopicConfig = {};
   const reset: string[] = [];
   const errors: string[] = [];

@@ -4,12 +4,14 @@ import { MAX_TOPIC_NAME_LENGTH } from "../limits";
 
 const LEGAL = /^[a-zA-Z0-9._-]+$/;
 
-export function topicNameError(name: unknown): string | undefined {
-  if (typeof name !== "string") return "topic name must be a string";
-  if (name.length === 0) return "topic name must not be empty";
-  if (name === "." || name === "..") return `topic name cannot be '${name}'`;
-  if (name.length > MAX_TOPIC_NAME_LENGTH) return `topic name is ${name.length} characters, the maximum is ${MAX_TOPIC_NAME_LENGTH}`;
-  if (!LEGAL.test(name)) return `topic name '${name}' is illegal: it may contain only ASCII letters, digits, '.', '_' and '-'`;
+/** What is wrong with a name under these rules, if anything; `what` names it in the message (group ids follow the
+ *  same rules). */
+export function topicNameError(name: unknown, what = "topic name"): string | undefined {
+  if (typeof name !== "string") return `${what} must be a string`;
+  if (name.length === 0) return `${what} must not be empty`;
+  if (name === "." || name === "..") return `${what} cannot be '${name}'`;
+  if (name.length > MAX_TOPIC_NAME_LENGTH) return `${what} is ${name.length} characters, the maximum is ${MAX_TOPIC_NAME_LENGTH}`;
+  if (!LEGAL.test(name)) return `${what} '${name}' is illegal: it may contain only ASCII letters, digits, '.', '_' and '-'`;
   return undefined;
 }
 

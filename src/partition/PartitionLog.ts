@@ -9,7 +9,7 @@ import { Clock } from "../clock";
 import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
 import { MAINTENANCE_CONTINUE_MS, MAX_WATCH_ATTEMPTS, REPLICA_RETRY_BACKOFF_MS } from "../limits";
-import { controllerStub } from "../names";
+import { controllerStub, subscriptionPartitionStub } from "../names";
 import type {
   AppendRequest,
   AppendResult,
@@ -117,9 +117,11 @@ export class PartitionLog extends DurableObject<Env> {
       checkAvailable: () => {
         if (this.faulted) throw new Error(UNAVAILABLE_MESSAGE);
       },
-      recheck: (ref, request) => {
+      // Routing only: what refuseAppend checks cannot change while an append waits without bumping the metadata
+      // version, which the recheck already refuses (STALE_METADATA).
+      recheck: (ref) => {
         const state = this.role.recheck(ref);
-        return state.ok ? refuseAppend(state.value, request, ref) : state;
+        return state.ok ? ok(undefined) : state;
       },
       sync: () => this.ctx.storage.sync(),
       appended: (before) => this.appended(before),
@@ -244,6 +246,20 @@ export class PartitionLog extends DurableObject<Env> {
     return isUnavailable(answered) ? watchAnswer({ kind: "unavailable", message: answered.edgelogUnavailable }) : answered;
   }
 
+  /**
+   * An object (a subscription partition that caught up) asks to be woken when the high watermark passes `after`:
+   * answers ready at once if it already has, else keeps the wait (durable-watches.ts) until it does.
+   */
+  watchFor(ref: PartitionRef, watcher: string, after: number): Promise<Result<{ ready: boolean }> | Unavailable> {
+    return this.serve(async () => {
+      const checked = await this.role.check(ref);
+      if (!checked.ok) return checked;
+      if (checked.value.highWatermark > after) return ok({ ready: true });
+      this.log.watches.add(watcher, after);
+      return ok({ ready: false });
+    });
+  }
+
   listOffsets(ref: PartitionRef, spec: OffsetSpec): Promise<Result<ListedOffset> | Unavailable> {
     return this.serve(async () => {
       const checked = await this.role.check(ref);
@@ -283,6 +299,10 @@ export class PartitionLog extends DurableObject<Env> {
       return;
     }
     if (this.log.current === undefined || this.dropped) return;
+    if (this.log.watches.failed) {
+      this.log.watches.failed = false;
+      await this.wakeObjects(this.log.current.highWatermark);
+    }
     const more = await runMaintenance(this.log, this.tiered, () => this.clock.now(), { maxLocalBytes: this.settings.maxLocalPartitionBytes });
     // A leader retries followers that are behind or out of sync (a restarted leader first confirms its role).
     const s = this.log.current;
@@ -332,6 +352,8 @@ export class PartitionLog extends DurableObject<Env> {
       this.watchers.closeAll("topic deleted");
       await this.tiered.delete(this.log.segments.allR2Keys());
       await this.ctx.storage.deleteAll();
+      // Forget what memory held of the dropped storage, so a second drop (the controller retries) finds nothing.
+      this.log = new LocalLog(this.meter.sql(this.ctx.storage.sql));
       this.alarms.cleared();
       return undefined;
     });
@@ -372,10 +394,33 @@ export class PartitionLog extends DurableObject<Env> {
     this.wakeWaiters();
   }
 
-  /** The high watermark may have moved: readers parked below it wake. */
+  /** The high watermark may have moved: readers parked below it wake, and objects waiting past it are called. */
   private wakeWaiters(): void {
     const s = this.log.current;
-    if (s !== undefined) this.watchers.wake(s.highWatermark);
+    if (s === undefined) return;
+    this.watchers.wake(s.highWatermark);
+    // waitUntil: the calls outlive the request that appended (its I/O context would end with its answer).
+    if (this.log.watches.size > 0) this.ctx.waitUntil(this.wakeObjects(s.highWatermark));
+  }
+
+  /**
+   * Calls each object whose wait the high watermark passed (after this turn's writes are durable: the output gate
+   * holds the calls) and forgets its wait; a failed call keeps it, and the alarm tries again.
+   */
+  private async wakeObjects(highWatermark: number): Promise<void> {
+    const due = this.log.watches.due(highWatermark);
+    await Promise.all(
+      due.map(async ({ watcher, after }) => {
+        try {
+          await subscriptionPartitionStub(this.env, watcher).wake();
+          this.log.watches.remove(watcher, after);
+        } catch (error) {
+          console.error(`waking ${watcher} failed (the alarm tries again): ${String(error)}`);
+          this.log.watches.failed = true;
+          await this.alarms.atMost(Date.now() + REPLICA_RETRY_BACKOFF_MS);
+        }
+      }),
+    );
   }
 
   /** The committed records a read asks for, after checking its routing and offset. */

@@ -22,8 +22,8 @@ export interface GroupCommitHost {
   now(): number;
   /** Throws while the partition is down (the fault switch): the parts fail as their calls would have alone. */
   checkAvailable(): void;
-  /** The same refusals a direct append makes, checked again synchronously at flush time. */
-  recheck(ref: PartitionRef, request: AppendRequest): Result<void>;
+  /** The routing checks a direct append makes, again, synchronously at flush time. */
+  recheck(ref: PartitionRef): Result<void>;
   /** Resolves when every write so far is durable. */
   sync(): Promise<void>;
   /** After the writes (`before`: the state they started from): replicate or wake readers, keep the alarm due. */
@@ -63,7 +63,7 @@ export class GroupCommit {
         const group = takeGroup(queue, MAX_COALESCED_APPEND_RECORDS, MAX_COALESCED_APPEND_BYTES, (a, b) => a.request.encoding === b.request.encoding);
         const parts: QueuedAppend[] = [];
         for (const part of group) {
-          const refused = this.host.recheck(part.ref, part.request);
+          const refused = this.host.recheck(part.ref);
           if (refused.ok) parts.push(part);
           else answered.push({ part, result: refused });
         }

@@ -7,7 +7,8 @@
 // (partition/replication.ts), and a follower takes the leader's batches byte for byte (appendReplicated).
 // Reads go to the stores directly (batches, segments, producers, epochs); what changes the state goes through here.
 import { assert } from "../errors";
-import { buildBatch, joinJson, MAX_STAMP_BYTES, type PackedTails } from "../log/batch";
+import { buildBatch, joinJson, type PackedTails } from "../log/batch";
+import { MAX_STAMP_BYTES } from "../log/stamp";
 import type { ReadAccumulator } from "../log/batch-reader";
 import type { CompactedBatch, StoredBatch } from "../log/compaction";
 import { recordBatch } from "../log/producer-state";
@@ -19,6 +20,7 @@ import type { ReplicaRole, ReplicatedBatch, ReplicatedProducerBatch } from "../p
 import { BatchStore } from "./batch-store";
 import { checkInvariants, PartitionTables, recoverAppends, type LogState } from "./log-state";
 import { EpochCache, ProducerStore } from "./producer-store";
+import { DurableWatches } from "./durable-watches";
 import { SegmentStore } from "./segment-store";
 import { TailCache } from "./tail-cache";
 
@@ -29,6 +31,8 @@ export class LocalLog {
   readonly segments: SegmentStore;
   readonly producers: ProducerStore;
   readonly epochs: EpochCache;
+  /** Objects waiting for the next append (subscriptions that caught up). */
+  readonly watches: DurableWatches;
   private readonly tables: PartitionTables;
   private state: LogState | undefined;
   /** Whether partition_state has its row (appends then leave it alone). */
@@ -44,6 +48,7 @@ export class LocalLog {
     this.segments = new SegmentStore(sql, this.tables);
     this.producers = new ProducerStore(sql, this.tables);
     this.epochs = new EpochCache(sql, this.tables);
+    this.watches = new DurableWatches(sql, this.tables);
     const recorded = this.tables.readState();
     if (recorded !== undefined) {
       this.state = recoverAppends(recorded, this.batches.headersFrom(recorded.logEndOffset));

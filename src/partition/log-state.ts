@@ -6,7 +6,10 @@ import { assert } from "../errors";
 import type { ActiveSegment } from "../log/segment-plan";
 import type { TopicConfig } from "../log/topic-config";
 import type { ReplicaRole } from "../protocol";
+import { upgradeSchema } from "../schema-version";
 import { PARTITION_MIGRATIONS, PARTITION_SCHEMA, PARTITION_SCHEMA_VERSION } from "./schema";
+
+const SCHEMA = { version: PARTITION_SCHEMA_VERSION, ddl: PARTITION_SCHEMA, migrations: PARTITION_MIGRATIONS };
 
 export type { ReplicaRole };
 
@@ -96,15 +99,15 @@ export class PartitionTables {
 
   constructor(private readonly sql: SqlStorage) {
     this.exist = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'partition_state'").toArray().length > 0;
-    if (this.exist) this.migrate();
+    if (this.exist) upgradeSchema(sql, SCHEMA);
   }
 
   ensure(): void {
     if (this.exist) return;
-    this.sql.exec(PARTITION_SCHEMA);
-    this.sql.exec("INSERT INTO schema_version (version) VALUES (?)", PARTITION_SCHEMA_VERSION);
+    upgradeSchema(this.sql, SCHEMA);
     this.exist = true;
   }
+
 
   /** The state row as last written, if any. */
   readState(): LogState | undefined {
@@ -122,16 +125,6 @@ export class PartitionTables {
       s.topic, s.topicId, s.partition, s.metadataVersion, JSON.stringify(s.config), s.logStartOffset, s.logEndOffset, s.highWatermark, s.sizeBytes, s.batchCount,
       s.maxTimestampSoFar, s.active.baseOffset, s.active.bytes, s.active.batches, s.active.maxTimestamp, s.active.createdMs, JSON.stringify(s.replication),
     );
-  }
-
-  private migrate(): void {
-    const row = this.sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0];
-    const version = row?.version ?? PARTITION_SCHEMA_VERSION;
-    for (let v = version + 1; v <= PARTITION_SCHEMA_VERSION; v++) this.sql.exec(PARTITION_MIGRATIONS[v]!);
-    if (version < PARTITION_SCHEMA_VERSION) {
-      this.sql.exec(PARTITION_SCHEMA); // tables new in later versions
-      this.sql.exec("UPDATE schema_version SET version = ?", PARTITION_SCHEMA_VERSION);
-    }
   }
 }
 

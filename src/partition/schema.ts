@@ -5,7 +5,7 @@
 // from the batches after it when the object starts), every other change does. Versions live in a table because Durable
 // Objects do not support PRAGMA user_version.
 
-export const PARTITION_SCHEMA_VERSION = 3;
+export const PARTITION_SCHEMA_VERSION = 4;
 
 export const PARTITION_SCHEMA = `
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -75,6 +75,8 @@ CREATE TABLE IF NOT EXISTS segments (
 CREATE TABLE IF NOT EXISTS pending_uploads (r2_key TEXT PRIMARY KEY, segment_base INTEGER NOT NULL);
 -- R2 objects of deleted segments, removed by the alarm (a failed delete is retried, never forgotten).
 CREATE TABLE IF NOT EXISTS r2_garbage (r2_key TEXT PRIMARY KEY);
+-- Objects waiting for the next append (partition/durable-watches.ts): woken when the high watermark passes after.
+CREATE TABLE IF NOT EXISTS watches (watcher TEXT PRIMARY KEY, after INTEGER NOT NULL);
 `;
 
 /** Statements that bring a version-1 database to version 2. */
@@ -92,5 +94,8 @@ UPDATE partition_state SET active_base_offset = log_start_offset, active_bytes =
   3: `
 ALTER TABLE partition_state ADD COLUMN replication TEXT;
 ALTER TABLE batches ADD COLUMN producer TEXT;
+`,
+  4: `
+CREATE TABLE IF NOT EXISTS watches (watcher TEXT PRIMARY KEY, after INTEGER NOT NULL);
 `,
 };

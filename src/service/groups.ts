@@ -6,9 +6,10 @@ import type { Env } from "../env";
 import { KafkaError, unwrap, type Result } from "../errors";
 import { ASSIGNORS, type AssignorName } from "../group/assignors";
 import type { TopicPartitions } from "../group/assignment";
-import type { CommittedOffset, GroupDescription, GroupSummary, OffsetCommit } from "../group/GroupCoordinator";
+import type { CommittedOffset, DescribedGroup, GroupDescription, GroupSummary, OffsetCommit } from "../log/group-description";
 import type { HeartbeatRequest, HeartbeatResponse } from "../group/group-state";
 import { utf8ByteLength } from "../log/base64";
+import { isPlainObject } from "../log/plain-object";
 import { topicNameError } from "../log/topic-name";
 import {
   MAX_COMMIT_METADATA_BYTES,
@@ -24,7 +25,7 @@ import { controllerStub, groupCoordinatorStub, replicaClient } from "../names";
 import { mapBounded } from "../concurrency";
 import type { TopicMetadata } from "../protocol";
 import { callPartition, metadataWithPartition, objectCall, topicMetadata } from "./metadata";
-import { integerField, isPlainObject, onlyFields, requireObject } from "./validate";
+import { integerField, onlyFields, requireObject } from "./validate";
 
 type CoordinatorStub = ReturnType<typeof groupCoordinatorStub>;
 
@@ -35,8 +36,8 @@ async function coordinator<T>(env: Env, groupId: string, call: (stub: Coordinato
 
 /** Group ids follow the topic name rules: safe in paths, logs and object names. */
 export function checkGroupId(groupId: unknown): string {
-  const error = topicNameError(groupId);
-  if (error !== undefined) throw new KafkaError("INVALID_GROUP_ID", error.replace(/topic name/g, "group id"), { groupId: typeof groupId === "string" ? groupId.slice(0, 300) : null });
+  const error = topicNameError(groupId, "group id");
+  if (error !== undefined) throw new KafkaError("INVALID_GROUP_ID", error, { groupId: typeof groupId === "string" ? groupId.slice(0, 300) : null });
   return groupId as string;
 }
 
@@ -46,8 +47,7 @@ function sessionBounds(env: Env): [number, number] {
 }
 
 export function parseHeartbeat(env: Env, input: unknown): HeartbeatRequest {
-  const body = requireObject(input, "heartbeat request");
-  onlyFields(body, ["memberId", "memberEpoch", "subscribedTopics", "ownedPartitions", "sessionTimeoutMs", "rebalanceTimeoutMs", "assignor"], "heartbeat request");
+  const body = requireObject(input, "heartbeat request", ["memberId", "memberEpoch", "subscribedTopics", "ownedPartitions", "sessionTimeoutMs", "rebalanceTimeoutMs", "assignor"]);
   const memberEpoch = integerField(body.memberEpoch, "memberEpoch", -2, 2_147_483_647);
   if (memberEpoch === -2) throw new KafkaError("INVALID_REQUEST", "memberEpoch -2 is for static members, which edgelog does not support; leave with -1");
   let memberId: string | null = null;
@@ -114,8 +114,7 @@ export async function heartbeat(env: Env, groupId: string, input: unknown): Prom
 
 export async function commitOffsets(env: Env, groupId: string, input: unknown): Promise<{ committed: number }> {
   checkGroupId(groupId);
-  const body = requireObject(input, "commit request");
-  onlyFields(body, ["memberId", "memberEpoch", "offsets"], "commit request");
+  const body = requireObject(input, "commit request", ["memberId", "memberEpoch", "offsets"]);
   if (body.memberId !== undefined && body.memberId !== null && (typeof body.memberId !== "string" || body.memberId.length === 0 || body.memberId.length > MAX_MEMBER_ID_LENGTH)) {
     throw new KafkaError("INVALID_REQUEST", `memberId must be a string of 1 to ${MAX_MEMBER_ID_LENGTH} characters`, { field: "memberId" });
   }
@@ -184,8 +183,7 @@ export async function groupOffsets(env: Env, groupId: string): Promise<GroupOffs
 /** Replay: set a topic's committed offsets to earliest, latest, the first offset at a time, or an offset (clamped). */
 export async function resetOffsets(env: Env, groupId: string, input: unknown): Promise<{ topic: string; partitions: { partition: number; offset: number }[] }> {
   checkGroupId(groupId);
-  const body = requireObject(input, "reset request");
-  onlyFields(body, ["topic", "to", "partitions"], "reset request");
+  const body = requireObject(input, "reset request", ["topic", "to", "partitions"]);
   const error = topicNameError(body.topic);
   if (error) throw new KafkaError("INVALID_TOPIC_EXCEPTION", error);
   const topic = body.topic as string;
@@ -229,7 +227,7 @@ export async function listGroups(env: Env): Promise<GroupSummary[]> {
   return summaries.flatMap((s) => (s.ok ? [s.value] : []));
 }
 
-export async function describeGroup(env: Env, groupId: string): Promise<GroupDescription & { lag: GroupOffsets }> {
+export async function describeGroup(env: Env, groupId: string): Promise<DescribedGroup> {
   checkGroupId(groupId);
   const description = await coordinator<GroupDescription>(env, groupId, (c) => c.describe(groupId));
   return { ...description, lag: await groupOffsets(env, groupId) };

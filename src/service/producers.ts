@@ -3,7 +3,7 @@
 import type { Env } from "../env";
 import { unwrap, type Result } from "../errors";
 import { controllerStub } from "../names";
-import { integerField, onlyFields, requireObject } from "./validate";
+import { integerField, requireObject } from "./validate";
 
 export interface ProducerIdAndEpoch {
   producerId: number;
@@ -11,8 +11,7 @@ export interface ProducerIdAndEpoch {
 }
 
 export async function initProducer(env: Env, input: unknown): Promise<ProducerIdAndEpoch> {
-  const body = input === undefined ? {} : requireObject(input, "producer request");
-  onlyFields(body, ["producerId"], "producer request");
+  const body = input === undefined ? {} : requireObject(input, "producer request", ["producerId"]);
   const producerId = body.producerId === undefined || body.producerId === null ? null : integerField(body.producerId, "producerId", 0, Number.MAX_SAFE_INTEGER);
   return unwrap((await controllerStub(env).initProducer(producerId)) as Result<ProducerIdAndEpoch>);
 }

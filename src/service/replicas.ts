@@ -3,10 +3,13 @@
 // test, development or bench: a production deployment answers 404 as if the route did not exist.
 import type { Env } from "../env";
 import { KafkaError, unwrap, type Result } from "../errors";
-import { controllerStub, partitionLogStub } from "../names";
+import { isPlainObject } from "../log/plain-object";
+import { MAX_SUBSCRIPTION_MAX_RETRIES } from "../limits";
+import { controllerStub, partitionLogStub, subscriptionPartitionName, subscriptionPartitionStub } from "../names";
+import { checkGroupId } from "./groups";
 import type { TopicMetadata } from "../protocol";
 import { metadataWithPartition, partitionRef, remember } from "./metadata";
-import { integerField, onlyFields, requireObject } from "./validate";
+import { integerField, requireObject } from "./validate";
 import { checkTopicName } from "./topics";
 
 /** Configurations where the fault switch exists (never production: a deployment without EDGELOG_ENV is production). */
@@ -23,8 +26,7 @@ export interface ElectionOutcome {
 /** POST /v1/topics/{topic}/partitions/{p}/elect {type?: "preferred" | "unclean"}. */
 export async function electLeader(env: Env, topic: string, partition: number, input: unknown): Promise<ElectionOutcome> {
   checkTopicName(topic);
-  const body = input === undefined || input === null ? {} : requireObject(input, "election request");
-  onlyFields(body, ["type"], "election request");
+  const body = input === undefined || input === null ? {} : requireObject(input, "election request", ["type"]);
   const type = body.type ?? "preferred";
   if (type !== "preferred" && type !== "unclean") throw new KafkaError("INVALID_REQUEST", `type must be "preferred" or "unclean", got ${JSON.stringify(type)}`, { field: "type" });
   const meta = await metadataWithPartition(env, topic, partition);
@@ -36,13 +38,17 @@ export async function electLeader(env: Env, topic: string, partition: number, in
   return outcome(elected, partition);
 }
 
-/** POST /v1/faults {topic, partition, replica, down}: makes one replica unreachable (down) or restarts it (up). */
-export async function setFault(env: Env, input: unknown): Promise<{ topic: string; partition: number; replica: number; down: boolean }> {
+/**
+ * POST /v1/faults {topic, partition, replica, down}: makes one replica unreachable (down) or restarts it (up).
+ * {subscription, topic, partition, failDeliveries}: that subscription partition's next `failDeliveries` deliveries
+ * fail before reaching the target (an upload, a call, a webhook that failed), to test its retries.
+ */
+export async function setFault(env: Env, input: unknown): Promise<Record<string, unknown>> {
   if (!FAULT_ENVIRONMENTS.has(env.EDGELOG_ENV ?? "production")) {
     throw new KafkaError("NOT_FOUND", "no route for POST /v1/faults; see docs/api.md");
   }
-  const body = requireObject(input, "fault request");
-  onlyFields(body, ["topic", "partition", "replica", "down"], "fault request");
+  if (isPlainObject(input) && "subscription" in input) return subscriptionFault(env, input);
+  const body = requireObject(input, "fault request", ["topic", "partition", "replica", "down"]);
   const topic = checkTopicName(body.topic);
   const partition = integerField(body.partition, "partition", 0, Number.MAX_SAFE_INTEGER);
   const meta = await metadataWithPartition(env, topic, partition);
@@ -50,6 +56,18 @@ export async function setFault(env: Env, input: unknown): Promise<{ topic: strin
   if (typeof body.down !== "boolean") throw new KafkaError("INVALID_REQUEST", "down must be true or false", { field: "down" });
   await partitionLogStub(env, meta.topicId, partition, replica).setFault(body.down);
   return { topic, partition, replica, down: body.down };
+}
+
+async function subscriptionFault(env: Env, input: unknown): Promise<Record<string, unknown>> {
+  const body = requireObject(input, "fault request", ["subscription", "topic", "partition", "failDeliveries"]);
+  const subscription = checkGroupId(body.subscription);
+  const topic = checkTopicName(body.topic);
+  const partition = integerField(body.partition, "partition", 0, Number.MAX_SAFE_INTEGER);
+  const failDeliveries = integerField(body.failDeliveries, "failDeliveries", 0, MAX_SUBSCRIPTION_MAX_RETRIES + 1);
+  const meta = await metadataWithPartition(env, topic, partition);
+  const known = (await subscriptionPartitionStub(env, subscriptionPartitionName(subscription, meta.topicId, partition)).injectFailures(failDeliveries)) as boolean;
+  if (!known) throw new KafkaError("GROUP_ID_NOT_FOUND", `subscription '${subscription}' does not deliver ${topic}/${partition}`, { groupId: subscription });
+  return { subscription, topic, partition, failDeliveries };
 }
 
 function outcome(meta: TopicMetadata, partition: number): ElectionOutcome {

@@ -3,13 +3,12 @@ import type { Env } from "../env";
 import { KafkaError, unwrap, type Result } from "../errors";
 import { parseAcls, parseQuotas } from "../auth/acl";
 import { newToken, sha256Hex } from "../auth/tokens";
-import type { StoredToken } from "../controller/Controller";
+import type { StoredToken } from "../auth/stored-token";
 import { controllerStub } from "../names";
-import { onlyFields, requireObject } from "./validate";
+import { requireObject } from "./validate";
 
 export async function createToken(env: Env, input: unknown): Promise<StoredToken & { token: string }> {
-  const body = requireObject(input, "token request");
-  onlyFields(body, ["name", "acls", "quotas"], "token request");
+  const body = requireObject(input, "token request", ["name", "acls", "quotas"]);
   if (typeof body.name !== "string" || !/^[a-zA-Z0-9._-]{1,64}$/.test(body.name)) {
     throw new KafkaError("INVALID_REQUEST", "name must be 1 to 64 characters of [a-zA-Z0-9._-]", { field: "name" });
   }

@@ -9,7 +9,7 @@ import { controllerStub, replicaClient } from "../names";
 import { mapBounded } from "../concurrency";
 import type { PartitionDescription, TopicMetadata } from "../protocol";
 import { callPartition, forget, remember, topicMetadata } from "./metadata";
-import { integerField, onlyFields, requireObject } from "./validate";
+import { integerField, requireObject } from "./validate";
 
 /** Cloudflare's location hints (docs: durable-objects/reference/data-location). */
 export const LOCATION_HINTS = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"] as const;
@@ -45,8 +45,7 @@ export function checkTopicName(name: unknown): string {
 }
 
 export async function createTopic(env: Env, input: unknown): Promise<TopicSummary> {
-  const body = requireObject(input, "create topic request");
-  onlyFields(body, ["name", "partitions", "replicationFactor", "placement", "config"], "create topic request");
+  const body = requireObject(input, "create topic request", ["name", "partitions", "replicationFactor", "placement", "config"]);
   const name = checkTopicName(body.name);
   const partitions = partitionCount(body.partitions, 1);
   const replicationFactor = replicationFactorField(body.replicationFactor);
@@ -74,8 +73,7 @@ export async function describeTopic(env: Env, topic: string): Promise<TopicDescr
 
 export async function alterTopicConfig(env: Env, topic: string, input: unknown): Promise<TopicSummary> {
   checkTopicName(topic);
-  const body = requireObject(input, "alter config request");
-  onlyFields(body, ["config"], "alter config request");
+  const body = requireObject(input, "alter config request", ["config"]);
   if (body.config === undefined) throw new KafkaError("INVALID_REQUEST", "alter config request needs a config object");
   const parsed = parseConfigChanges(body.config, true);
   if ("errors" in parsed) throw new KafkaError("INVALID_CONFIG", parsed.errors.join("; "), { errors: parsed.errors });
@@ -87,8 +85,7 @@ export async function alterTopicConfig(env: Env, topic: string, input: unknown):
 
 export async function addPartitions(env: Env, topic: string, input: unknown): Promise<TopicSummary> {
   checkTopicName(topic);
-  const body = requireObject(input, "add partitions request");
-  onlyFields(body, ["count"], "add partitions request");
+  const body = requireObject(input, "add partitions request", ["count"]);
   const count = partitionCount(body.count);
   const meta = unwrap(await controllerStub(env).addPartitions(topic, count));
   remember(meta);

@@ -4,7 +4,7 @@
 import type { Env } from "../env";
 import { KafkaError } from "../errors";
 import { MAX_USAGE_NAMES, PARTITION_FANOUT_CONCURRENCY } from "../limits";
-import { controllerStub, groupCoordinatorStub, partitionLogStub } from "../names";
+import { controllerStub, groupCoordinatorStub, partitionLogStub, subscriptionPartitionName, subscriptionPartitionStub } from "../names";
 import { mapBounded } from "../concurrency";
 import type { UsageCounts } from "../usage";
 import { checkGroupId } from "./groups";
@@ -29,17 +29,38 @@ export async function usage(env: Env, topics: readonly string[], groups: readonl
   const [controller, partitions, coordinators] = await Promise.all([
     controllerStub(env).usage(),
     Promise.all(metas.map((m) => mapBounded(m.partitionCount, PARTITION_FANOUT_CONCURRENCY, (p) => partitionUsage(env, m.topicId, p, m.replicationFactor)))),
-    Promise.all(groups.map((g) => groupCoordinatorStub(env, g).usage())),
+    Promise.all(groups.map((g) => groupUsage(env, g))),
   ]);
-  const all = [controller, ...partitions.flat(), ...coordinators];
+  const all = [controller, ...partitions.flat(), ...coordinators.flat()];
   const total = { requests: 0, rowsRead: 0, rowsWritten: 0, r2ClassA: 0, r2ClassB: 0, activeMs: 0, objects: all.length };
   for (const u of all) for (const k of ["requests", "rowsRead", "rowsWritten", "r2ClassA", "r2ClassB", "activeMs"] as const) total[k] += u[k];
   return {
     controller,
     topics: metas.map((m, i) => ({ topic: m.name, partitions: partitions[i]! })),
-    groups: groups.map((groupId, i) => ({ groupId, usage: coordinators[i]! })),
+    groups: groups.map((groupId, i) => ({ groupId, usage: sumOf(coordinators[i]!) })),
     total,
   };
+}
+
+/** A group's coordinator, and for a subscription's group its partitions' delivery objects too (each billed). */
+async function groupUsage(env: Env, groupId: string): Promise<UsageCounts[]> {
+  const { subscriptionTopics, ...coordinator } = (await groupCoordinatorStub(env, groupId).usage()) as UsageCounts & { subscriptionTopics?: string[] };
+  if (subscriptionTopics === undefined) return [coordinator];
+  const names: string[] = [];
+  for (const topic of subscriptionTopics) {
+    const meta = await topicMetadata(env, topic).catch(() => undefined);
+    if (meta !== undefined) for (let p = 0; p < meta.partitionCount; p++) names.push(subscriptionPartitionName(groupId, meta.topicId, p));
+  }
+  const partitions = await mapBounded(names.length, PARTITION_FANOUT_CONCURRENCY, (i) => (subscriptionPartitionStub(env, names[i]!).usage() as Promise<UsageCounts>).catch(() => ZERO));
+  return [coordinator, ...partitions];
+}
+
+const ZERO: UsageCounts = { requests: 0, rowsRead: 0, rowsWritten: 0, r2ClassA: 0, r2ClassB: 0, activeMs: 0 };
+
+function sumOf(counts: readonly UsageCounts[]): UsageCounts {
+  const sum = { ...ZERO };
+  for (const u of counts) for (const k of ["requests", "rowsRead", "rowsWritten", "r2ClassA", "r2ClassB", "activeMs"] as const) sum[k] += u[k];
+  return sum;
 }
 
 /** A partition's usage: all its replicas together (each is a billed object). A replica that does not answer counts 0. */

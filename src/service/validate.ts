@@ -1,10 +1,7 @@
 // Small validators for request fields that arrive as JSON values or query strings. Each throws
 // INVALID_REQUEST naming the field, so every bad input gets the same clear error shape.
 import { KafkaError } from "../errors";
-
-export function isPlainObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
-}
+import { isPlainObject } from "../log/plain-object";
 
 /** An integer in [min, max] from a JSON number or a decimal string; `fallback` when absent. */
 export function integerField(value: unknown, name: string, min: number, max: number, fallback?: number): number {
@@ -28,7 +25,9 @@ export function onlyFields(body: Record<string, unknown>, allowed: readonly stri
   }
 }
 
-export function requireObject(body: unknown, where: string): Record<string, unknown> {
+/** A JSON object, else INVALID_REQUEST; with `allowed`, also refuses any other field (onlyFields). */
+export function requireObject(body: unknown, where: string, allowed?: readonly string[]): Record<string, unknown> {
   if (!isPlainObject(body)) throw new KafkaError("INVALID_REQUEST", `${where} must be a JSON object`);
+  if (allowed !== undefined) onlyFields(body, allowed, where);
   return body;
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { allowed, allowedOnAny, OPEN_PRINCIPAL, parseAcls, parseQuotas, type Principal } from "../../src/auth/acl";
 import { TokenBucket } from "../../src/auth/quota";
-import { constantTimeEqual, findToken, parseTokenSecret, sha256Hex } from "../../src/auth/tokens";
+import { constantTimeEqual, findToken, newToken, parseTokenSecret, sha256Hex } from "../../src/auth/tokens";
 
 const p = (acls: Principal["acls"]): Principal => ({ name: "t", acls, quotas: {}, all: false });
 
@@ -47,6 +47,12 @@ describe("tokens", () => {
     expect(bad).toBeTypeOf("string");
     expect(bad).not.toContain("NOTHEX");
     expect(parseTokenSecret(undefined)).toEqual([]);
+  });
+
+  it("new tokens: edl_ and 32 random bytes in base64url (43 characters), never the same twice", () => {
+    const tokens = Array.from({ length: 20 }, () => newToken());
+    for (const t of tokens) expect(t).toMatch(/^edl_[A-Za-z0-9_-]{43}$/);
+    expect(new Set(tokens).size).toBe(tokens.length);
   });
 });
 

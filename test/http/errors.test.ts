@@ -472,8 +472,7 @@ const CASES: Case[] = [
  */
 const NOT_PROVOKABLE: Record<string, { reason: string }> = {
   UNKNOWN_SERVER_ERROR: { reason: "only programmer errors (failed assertions) answer 500" },
-  CORRUPT_MESSAGE: { reason: "raised nowhere in src/ yet" },
-  REQUEST_TIMED_OUT: { reason: "an acks=all produce waiting ACKS_ALL_TIMEOUT_MS (30 s) for a reachable but stalled follower: too slow for a unit test" },
+  REQUEST_TIMED_OUT: { reason: "the records were written (the error says so), which this table forbids: provoked in test/http/acks-timeout.test.ts" },
   NOT_LEADER_OR_FOLLOWER: { reason: "answered by a replica that stopped leading; the router refreshes and retries unless the write was ambiguous: provoked in test/partition/replication.test.ts" },
   NOT_ENOUGH_REPLICAS_AFTER_APPEND: { reason: "the records were written (the error says so), which this table forbids: provoked in test/partition/replication.test.ts" },
   FENCED_LEADER_EPOCH: { reason: "internal: a stale leader or a stale route; the router refreshes its metadata and retries: provoked in test/partition/replication.test.ts" },

@@ -1,9 +1,12 @@
 // The produce-record parser and the stored batch format. The golden fixture pins the stored bytes: changing them
 // changes what every existing partition holds, so it must be deliberate (with a format version bump).
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildBatch, joinJson, packTails, parseRecords, recordRange, transcodeRecords } from "../../src/log/batch";
-import { base64ByteLength, base64ToText, isBase64, textToBase64, utf8ByteLength } from "../../src/log/base64";
+import { base64ByteLength, base64ToText, bytesToBase64Url, isBase64, textToBase64, utf8ByteLength } from "../../src/log/base64";
 import { isProblem, RecordParser } from "../../src/log/record";
+import { MAX_STAMP_BYTES } from "../../src/log/stamp";
+import { MAX_STORED_RECORD_BYTES, MAX_TIMESTAMP_MS } from "../../src/limits";
 
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 
@@ -65,6 +68,31 @@ describe("RecordParser", () => {
   });
 });
 
+describe("the stamp", () => {
+  it("MAX_STAMP_BYTES is what stamping adds to a record at most: 16-digit offset and timestamp, and the separating comma", () => {
+    const tails = ['"key":null,"value":"a","headers":[]}', '"key":null,"value":"b","headers":[]}'];
+    const tailBytes = tails.reduce((n, t) => n + utf8ByteLength(t), 0);
+    const widest = buildBatch(Number.MAX_SAFE_INTEGER - 1, [MAX_TIMESTAMP_MS, MAX_TIMESTAMP_MS], packTails(tails), 0, 2);
+    // Two records: two stamps and one comma between them (the first record has nothing before it).
+    expect(widest.bytes.length - tailBytes).toBe(2 * MAX_STAMP_BYTES - 1);
+    expect(MAX_STAMP_BYTES).toBe(57);
+  });
+
+  it("a record's stored JSON with its stamp may be MAX_STORED_RECORD_BYTES exactly, and not one byte more", () => {
+    const parser = new RecordParser("text", Number.MAX_SAFE_INTEGER, 0);
+    // Control characters escape to six bytes each, so the exact count (not the fast bound) decides.
+    const tailOf = (value: string) => `"key":null,"value":${JSON.stringify(value)},"headers":[]}`;
+    const escapes = "\u0001".repeat(Math.floor(MAX_STORED_RECORD_BYTES / 6) - 100);
+    const fill = MAX_STORED_RECORD_BYTES - MAX_STAMP_BYTES - utf8ByteLength(tailOf(escapes));
+    const atLimit = escapes + "a".repeat(fill);
+    expect(utf8ByteLength(tailOf(atLimit)) + MAX_STAMP_BYTES).toBe(MAX_STORED_RECORD_BYTES);
+    expect(isProblem(parser.parse({ value: atLimit }, 0))).toBe(false);
+    const over = parser.parse({ value: atLimit + "a" }, 0);
+    expect(isProblem(over) && over.type).toBe("MESSAGE_TOO_LARGE");
+    expect(isProblem(over) && over.details).toMatchObject({ storedBytes: MAX_STORED_RECORD_BYTES + 1, maxStoredRecordBytes: MAX_STORED_RECORD_BYTES });
+  });
+});
+
 describe("stored batch", () => {
   it("golden fixture: offsets and timestamps stamped onto tails, comma-joined, byte positions", () => {
     const batch = buildBatch(10, [1, 2], packTails(['"key":null,"value":"a","headers":[]}', '"key":"k","value":"é","headers":[]}']), 0, 2);
@@ -117,5 +145,16 @@ describe("base64 helpers", () => {
     expect(utf8ByteLength("é")).toBe(2);
     expect(utf8ByteLength("☃")).toBe(3);
     expect(utf8ByteLength("😀")).toBe(4);
+  });
+  it("utf8ByteLength counts what TextEncoder writes, lone surrogates (U+FFFD, 3 bytes) included", () => {
+    const encoder = new TextEncoder();
+    fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 40 }), (s) => utf8ByteLength(s) === encoder.encode(s).length));
+    for (const s of ["\ud800", "a\udc00", "\ud83d\ude00\ud83d", "\udfff\ud800"]) expect(utf8ByteLength(s)).toBe(encoder.encode(s).length);
+  });
+  it("base64url: the URL-safe alphabet, no padding", () => {
+    expect(bytesToBase64Url(new Uint8Array([0xfb, 0xff, 0xbf]))).toBe("-_-_");
+    expect(bytesToBase64Url(new Uint8Array([0xfb, 0xff]))).toBe("-_8");
+    expect(bytesToBase64Url(new Uint8Array([0]))).toBe("AA");
+    expect(bytesToBase64Url(new Uint8Array([]))).toBe("");
   });
 });

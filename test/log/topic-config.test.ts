@@ -74,5 +74,10 @@ describe("topic names (Kafka's Topic.validate)", () => {
   it.each(["a", "orders", "A.b_c-9", "x".repeat(249)])("accepts %s", (name) => expect(topicNameError(name)).toBeUndefined());
   it.each(["", ".", "..", "x".repeat(250), "a b", "a/b", "é", "a\u0000", "a?b", "a%2Fb"])("refuses %j", (name) => expect(topicNameError(name)).toBeTypeOf("string"));
   it("refuses non-strings", () => expect(topicNameError(42)).toBeTypeOf("string"));
+  it("names what it checks in its messages (group ids follow the same rules)", () => {
+    expect(topicNameError("a b")).toBe("topic name 'a b' is illegal: it may contain only ASCII letters, digits, '.', '_' and '-'");
+    expect(topicNameError("", "group id")).toBe("group id must not be empty");
+    expect(topicNameError("x".repeat(250), "group id")).toBe("group id is 250 characters, the maximum is 249");
+  });
   it("treats '.' and '_' as the same for collisions", () => expect(collisionKey("a.b")).toBe(collisionKey("a_b")));
 });

@@ -1,0 +1,129 @@
+// A subscription's home in its group's coordinator: the subscription's config, state (running or paused) and
+// generation (bumped by every reset of its offsets, so a commit from before the reset is refused), and the fan-out
+// that starts, pauses, resumes, reconfigures and removes its partitions' delivery objects
+// (src/subscription/SubscriptionPartition.ts). The group's committed offsets stay in the coordinator's offsets table,
+// so groups describe, lag and reset work on a subscription unchanged.
+import type { Env } from "../env";
+import { fail, ok, type Result } from "../errors";
+import { mapBounded } from "../concurrency";
+import { PARTITION_FANOUT_CONCURRENCY } from "../limits";
+import { controllerStub, subscriptionPartitionName, subscriptionPartitionStub } from "../names";
+import type { SubscriptionConfig, SubscriptionPartitionStatus, SubscriptionState } from "../subscription-protocol";
+import type { SubscriptionPartitionInit } from "../subscription/SubscriptionPartition";
+
+export interface StoredSubscription {
+  config: SubscriptionConfig;
+  state: SubscriptionState;
+  generation: number;
+  createdMs: number;
+}
+
+export const SUBSCRIPTION_SCHEMA = "CREATE TABLE IF NOT EXISTS subscription (id INTEGER PRIMARY KEY CHECK (id = 0), data TEXT NOT NULL);";
+
+export class SubscriptionHome {
+  private stored: StoredSubscription | undefined;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly env: Env,
+  ) {
+    const table = sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'subscription'").toArray().length > 0;
+    const row = table ? sql.exec<{ data: string }>("SELECT data FROM subscription WHERE id = 0").toArray()[0] : undefined;
+    this.stored = row ? (JSON.parse(row.data) as StoredSubscription) : undefined;
+  }
+
+  get current(): StoredSubscription | undefined {
+    return this.stored;
+  }
+
+  /** Records a new subscription (the group exists, empty, with no offsets of a consumer group's). */
+  create(config: SubscriptionConfig, nowMs: number): void {
+    this.sql.exec(SUBSCRIPTION_SCHEMA);
+    this.save({ config, state: "running", generation: 1, createdMs: nowMs });
+  }
+
+  alter(config: SubscriptionConfig): void {
+    this.save({ ...this.stored!, config });
+  }
+
+  setState(state: SubscriptionState): void {
+    this.save({ ...this.stored!, state });
+  }
+
+  /** Offsets were reset: commits from before are refused from now on. */
+  bumpGeneration(): void {
+    this.save({ ...this.stored!, generation: this.stored!.generation + 1 });
+  }
+
+  /** Whether a commit of `generation` may be written. */
+  checkGeneration(groupId: string, generation: number): Result<void> {
+    const s = this.stored;
+    if (s === undefined) return fail("GROUP_ID_NOT_FOUND", `subscription '${groupId}' does not exist`, { groupId });
+    if (generation !== s.generation) {
+      return fail("FENCED_MEMBER_EPOCH", `subscription '${groupId}' moved to generation ${s.generation} (its offsets were reset): a commit of generation ${generation} is refused`, { generation: s.generation });
+    }
+    return ok(undefined);
+  }
+
+  forget(): void {
+    this.stored = undefined;
+  }
+
+  /** Starts (or restarts with the current config, generation and state) every partition's delivery object. */
+  async startPartitions(groupId: string): Promise<void> {
+    await this.eachPartition(groupId, (init) => subscriptionPartitionStub(this.env, subscriptionPartitionName(groupId, init.topicId, init.partition)).start(init));
+  }
+
+  async pausePartitions(groupId: string): Promise<void> {
+    const generation = this.stored!.generation;
+    await this.eachPartition(groupId, (init) => subscriptionPartitionStub(this.env, subscriptionPartitionName(groupId, init.topicId, init.partition)).pause(generation));
+  }
+
+  async resumePartitions(groupId: string): Promise<void> {
+    const generation = this.stored!.generation;
+    await this.eachPartition(groupId, async (init) => {
+      const stub = subscriptionPartitionStub(this.env, subscriptionPartitionName(groupId, init.topicId, init.partition));
+      // A partition added while paused has no object yet: start it.
+      if ((await stub.status()) === undefined) await stub.start(init);
+      else await stub.resume(generation);
+    });
+  }
+
+  async removePartitions(groupId: string): Promise<void> {
+    await this.eachPartition(groupId, (init) => subscriptionPartitionStub(this.env, subscriptionPartitionName(groupId, init.topicId, init.partition)).remove());
+  }
+
+  /** Each partition's status, starting any that has no object yet (a topic that gained partitions). */
+  async statuses(groupId: string): Promise<SubscriptionPartitionStatus[]> {
+    const out: SubscriptionPartitionStatus[] = [];
+    await this.eachPartition(groupId, async (init) => {
+      const stub = subscriptionPartitionStub(this.env, subscriptionPartitionName(groupId, init.topicId, init.partition));
+      let status = (await stub.status()) as SubscriptionPartitionStatus | undefined;
+      if (status === undefined) {
+        await stub.start(init);
+        status = (await stub.status()) as SubscriptionPartitionStatus | undefined;
+      }
+      if (status !== undefined) out.push(status);
+    });
+    return out.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+  }
+
+  private async eachPartition(groupId: string, task: (init: SubscriptionPartitionInit) => Promise<unknown>): Promise<void> {
+    const s = this.stored!;
+    const topics = (await controllerStub(this.env).topicSnapshots(s.config.topics)) as Record<string, { topicId: string; partitionCount: number }>;
+    const inits: SubscriptionPartitionInit[] = [];
+    for (const topic of s.config.topics) {
+      const t = topics[topic];
+      if (t === undefined) continue; // deleted since: nothing to deliver
+      for (let partition = 0; partition < t.partitionCount; partition++) {
+        inits.push({ subscription: groupId, topic, topicId: t.topicId, partition, generation: s.generation, config: s.config, paused: s.state === "paused" });
+      }
+    }
+    await mapBounded(inits.length, PARTITION_FANOUT_CONCURRENCY, (i) => task(inits[i]!));
+  }
+
+  private save(s: StoredSubscription): void {
+    this.stored = s;
+    this.sql.exec("INSERT OR REPLACE INTO subscription (id, data) VALUES (0, ?)", JSON.stringify(s));
+  }
+}

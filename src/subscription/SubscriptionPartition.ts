@@ -1,0 +1,349 @@
+// SubscriptionPartition: one Durable Object per (subscription, topic partition), the delivery engine. It reads its
+// partition from the group's committed offset, delivers batches to the subscription's target in offset order, commits
+// the group's offset as deliveries succeed, retries failed records by alarm (never overtaken by later ones), and sends
+// records that exhaust their retries to the dead-letter topic. It is driven by its partition's wake-up on append
+// (partition/durable-watches.ts) and by its own alarm, never by polling: caught up, it registers a wait with the
+// partition and keeps no alarm, so an idle subscription costs nothing. While delivering it keeps a watchdog alarm, so
+// an eviction mid-delivery resumes from the last commit (at least once, never a skipped record). Durable state is
+// written only when something other than progress changes (config, pause, a failure); progress is the group's
+// committed offset, written at most every SUBSCRIPTION_COMMIT_INTERVAL_MS while records flow.
+import { DurableObject } from "cloudflare:workers";
+import { Clock } from "../clock";
+import type { Env } from "../env";
+import { ok, type Result } from "../errors";
+import { SUBSCRIPTION_COMMIT_INTERVAL_MS, SUBSCRIPTION_WATCHDOG_MS } from "../limits";
+import type { DeliveredRecord, SubscriptionConfig, SubscriptionPartitionStatus } from "../subscription-protocol";
+import type { DeliveryOutcome } from "./targets/delivery-target";
+import { Usage, type UsageCounts } from "../usage";
+import { afterAttempt, failuresOf, type Retrying } from "./delivery-state";
+import { PartitionIo } from "./partition-io";
+import { splitBatches } from "./waves";
+import { targetFor } from "./targets/target-for";
+
+/** What the object stores (one row): who it is, its config and what may not be lost across an eviction. */
+export interface SubscriptionPartitionRecord {
+  subscription: string;
+  topic: string;
+  topicId: string;
+  partition: number;
+  /** Bumped by the group's coordinator on every reset: commits of an older generation are refused. */
+  generation: number;
+  config: SubscriptionConfig;
+  paused: boolean;
+  /** Records being retried (their wave's later records wait). */
+  retrying: Retrying | null;
+  /** Set when retries ran out without a dead-letter topic: the partition waits for a resume or a reset. */
+  stopped: string | null;
+  deadLettered: number;
+}
+
+export interface SubscriptionPartitionInit {
+  subscription: string;
+  topic: string;
+  topicId: string;
+  partition: number;
+  generation: number;
+  config: SubscriptionConfig;
+  paused: boolean;
+}
+
+export class SubscriptionPartition extends DurableObject<Env> {
+  /** Tests move it forward (retry delays, batch waits) instead of sleeping. */
+  readonly clock = new Clock();
+  private readonly meter = new Usage();
+  private readonly sql: SqlStorage;
+  private record: SubscriptionPartitionRecord | undefined;
+  /** The next offset to deliver, once known (the committed offset, then past each acknowledged batch). Memory only. */
+  private cursor: number | undefined;
+  private committed: number | undefined;
+  private lastCommitMs = 0;
+  /** When the first record of a partial batch was seen (it may wait maxBatchWaitMs for more). */
+  private partialSinceMs: number | undefined;
+  private inFlight: { fromOffset: number; toOffset: number; attempt: number } | null = null;
+  private delivered = 0;
+  private pumping: Promise<void> | undefined;
+  private again = false;
+  private alarmAtMs: number | undefined;
+  /** The fault switch (test and development only, service/replicas.ts): deliveries still to fail before the target. */
+  private injectedFailures = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = this.meter.sql(ctx.storage.sql);
+    this.sql.exec("CREATE TABLE IF NOT EXISTS subscription_partition (id INTEGER PRIMARY KEY CHECK (id = 0), data TEXT NOT NULL)");
+    const row = this.sql.exec<{ data: string }>("SELECT data FROM subscription_partition WHERE id = 0").toArray()[0];
+    this.record = row ? (JSON.parse(row.data) as SubscriptionPartitionRecord) : undefined;
+  }
+
+  /** The coordinator starts (or restarts with a new config or generation) this partition's deliveries. */
+  async start(init: SubscriptionPartitionInit): Promise<void> {
+    this.meter.request();
+    const prev = this.record;
+    const reset = prev === undefined || prev.generation !== init.generation || prev.topicId !== init.topicId;
+    this.save({
+      ...init,
+      retrying: reset ? null : prev.retrying,
+      stopped: reset ? null : prev.stopped,
+      deadLettered: prev?.deadLettered ?? 0,
+    });
+    if (reset) this.forgetPosition();
+    if (!init.paused) this.kick();
+  }
+
+  /** Stops deliveries within one batch: answers once the batch in flight is done and its offsets committed. */
+  async pause(generation: number): Promise<void> {
+    this.meter.request();
+    if (this.record === undefined) return;
+    this.save({ ...this.record, paused: true, generation });
+    await this.pumping;
+    await this.commit(true);
+    await this.clearAlarm();
+  }
+
+  /** Resumes: a stopped partition tries its stuck records again; after a reset it starts from the committed offset. */
+  async resume(generation: number): Promise<void> {
+    this.meter.request();
+    if (this.record === undefined) return;
+    const reset = generation !== this.record.generation;
+    this.save({ ...this.record, paused: false, generation, stopped: null, retrying: reset ? null : this.record.retrying && { ...this.record.retrying, attempt: 0, nextAttemptMs: 0 } });
+    this.forgetPosition();
+    this.kick();
+  }
+
+  /** The partition's high watermark passed the offset this object waited on. */
+  wake(): Result<{ known: boolean }> {
+    this.meter.request();
+    if (this.record === undefined) return ok({ known: false }); // deleted: the partition forgets the wait
+    this.kick();
+    return ok({ known: true });
+  }
+
+  /** The subscription is deleted: stop, and drop everything this object stored. */
+  async remove(): Promise<void> {
+    this.meter.request();
+    if (this.record !== undefined) this.record = { ...this.record, paused: true };
+    await this.pumping;
+    this.record = undefined;
+    await this.ctx.storage.deleteAll();
+    this.alarmAtMs = undefined;
+  }
+
+  status(): SubscriptionPartitionStatus | undefined {
+    this.meter.request();
+    const r = this.record;
+    if (r === undefined) return undefined;
+    const status = r.stopped !== null ? "stopped" : r.paused ? "paused" : r.retrying ? "retrying" : this.inFlight ? "delivering" : "waiting";
+    const retrying = r.retrying;
+    return {
+      topic: r.topic,
+      partition: r.partition,
+      committedOffset: this.committed ?? null,
+      highWatermark: -1,
+      lag: null,
+      status,
+      inFlight: retrying ? { fromOffset: retrying.fromOffset, toOffset: retrying.toOffset, attempt: retrying.attempt } : this.inFlight,
+      nextAttemptMs: retrying && r.stopped === null ? retrying.nextAttemptMs : null,
+      lastError: r.stopped ?? retrying?.lastError ?? null,
+      deliveredRecords: this.delivered,
+      deadLetteredRecords: r.deadLettered,
+    };
+  }
+
+  /** The fault switch: the next `count` deliveries fail as a failed upload or call would (false: no such partition). */
+  injectFailures(count: number): boolean {
+    this.meter.request();
+    if (this.record === undefined) return false;
+    this.injectedFailures = count;
+    return true;
+  }
+
+  usage(): UsageCounts {
+    return this.meter.snapshot();
+  }
+
+  /** The watchdog (a delivery cut short by an eviction), a retry falling due, or a partial batch's wait ending. */
+  override async alarm(): Promise<void> {
+    this.meter.request();
+    this.alarmAtMs = undefined;
+    this.kick();
+    await this.pumping;
+  }
+
+  private kick(): void {
+    if (this.pumping !== undefined) {
+      this.again = true;
+      return;
+    }
+    this.pumping = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.pump();
+        } while (this.again);
+      } catch (error) {
+        // A read, a commit or the dead-letter produce failed (the target's failures are outcomes, not throws): the
+        // watchdog alarm tries again.
+        console.error(`subscription ${this.record?.subscription} ${this.record?.topic}/${this.record?.partition}: ${error instanceof Error ? error.message : String(error)}`);
+        await this.alarmAt(this.clock.now() + SUBSCRIPTION_COMMIT_INTERVAL_MS * 5).catch(() => {}); // an object being reset cannot
+      } finally {
+        this.pumping = undefined;
+        this.inFlight = null;
+      }
+    })();
+    // The request that kicked the pump (a wake-up, the coordinator's start) answers at once: without this, its I/O
+    // context ends with it, and the pump's calls and timers in flight would never settle.
+    this.ctx.waitUntil(this.pumping);
+  }
+
+  /** Delivers until caught up, paused, stopped, or waiting for a retry or a partial batch. */
+  private async pump(): Promise<void> {
+    for (;;) {
+      const r = this.record;
+      if (r === undefined || r.paused || r.stopped !== null) return;
+      const io = new PartitionIo(this.env, r);
+      const now = this.clock.now();
+      await this.alarmAt(now + SUBSCRIPTION_WATCHDOG_MS, true);
+      if (r.retrying !== null) {
+        if (now < r.retrying.nextAttemptMs) return this.alarmAt(r.retrying.nextAttemptMs);
+        const records = await io.readOffsets(r.retrying.offsets);
+        // Records that retention removed meanwhile are gone: they count as delivered, as Kafka's consumer skips them.
+        await this.attempt(io, { fromOffset: r.retrying.fromOffset, toOffset: r.retrying.toOffset }, records, r.retrying.attempt + 1);
+        continue;
+      }
+      this.cursor ??= await io.startOffset();
+      this.committed ??= this.cursor;
+      const page = await io.read(this.cursor, r.config.maxBatchSize * r.config.maxInFlightPerPartition, r.config.maxBatchBytes * r.config.maxInFlightPerPartition);
+      this.cursor = page.fromOffset; // retention may have moved the log start past it
+      if (page.records.length === 0) {
+        this.cursor = page.nextOffset;
+        this.partialSinceMs = undefined;
+        await this.commit(true);
+        // Caught up: wait on the partition (and keep no alarm). If records landed meanwhile, go on.
+        // (a record at the cursor makes the high watermark pass it)
+        if (await io.waitFor(this.cursor)) continue;
+        return this.clearAlarm();
+      }
+      // A partial batch (everything there is, and less than a batch) may wait for more.
+      if (page.records.length < r.config.maxBatchSize && page.nextOffset >= page.highWatermark && r.config.maxBatchWaitMs > 0) {
+        this.partialSinceMs ??= now;
+        const until = this.partialSinceMs + r.config.maxBatchWaitMs;
+        // Wait for a full batch, or for the batch wait to end.
+        if (now < until) {
+          if (await io.waitFor(this.cursor + r.config.maxBatchSize - 1)) continue;
+          return this.alarmAt(until);
+        }
+      }
+      this.partialSinceMs = undefined;
+      const wave = { fromOffset: this.cursor, toOffset: page.nextOffset - 1 };
+      if (r.config.target.type === "r2") {
+        // An archive object is named by its offset range: record the range before the upload, so a retry after an
+        // eviction uploads the same range under the same name (exactly once per range).
+        this.save({ ...r, retrying: { ...wave, offsets: page.records.map((x) => x.offset), attempt: 0, nextAttemptMs: 0, lastError: "" } });
+      }
+      await this.attempt(io, wave, page.records, 1);
+    }
+  }
+
+  /**
+   * One attempt at records of the wave [fromOffset, toOffset]: delivered in batches (at most maxInFlightPerPartition
+   * at once), then, by what was left unacknowledged, done (the cursor moves past the wave), retried later,
+   * dead-lettered, or stopped.
+   */
+  private async attempt(io: PartitionIo, wave: { fromOffset: number; toOffset: number }, records: DeliveredRecord[], attempt: number): Promise<void> {
+    const r = this.record!;
+    const target = targetFor(this.env, r.config.target);
+    // An archive's object is the whole range (one at a time); other targets get batches of maxBatchSize/maxBatchBytes.
+    const batches = r.config.target.type === "r2" ? [records] : splitBatches(records, r.config.maxBatchSize, r.config.maxBatchBytes);
+    const outcomes: DeliveryOutcome[] = [];
+    this.inFlight = { fromOffset: wave.fromOffset, toOffset: wave.toOffset, attempt };
+    try {
+      for (let i = 0; i < batches.length; i += r.config.maxInFlightPerPartition) {
+        const group = batches.slice(i, i + r.config.maxInFlightPerPartition);
+        outcomes.push(
+          ...(await Promise.all(
+            group.map((batch) => {
+              if (this.injectedFailures > 0 && this.injectedFailures-- > 0) return { kind: "failed" as const, error: "injected failure (fault switch)" };
+              return target.deliver({ subscription: r.subscription, topic: r.topic, partition: r.partition, attempt, records: batch });
+            }),
+          )),
+        );
+      }
+    } finally {
+      this.inFlight = null;
+    }
+    const failures = failuresOf(batches.map((b) => b.map((x) => x.offset)), outcomes);
+    this.delivered += records.length - failures.offsets.length;
+    const next = afterAttempt(wave, attempt, failures, r.config, this.clock.now(), Math.random());
+    // The record may have changed during the delivery (a pause; a removal): go on from what it is now.
+    const now = this.record;
+    if (now === undefined) return;
+    if (next.kind === "done") {
+      if (now.retrying !== null) this.save({ ...now, retrying: null });
+      this.cursor = wave.toOffset + 1;
+      return this.commit(false);
+    }
+    if (next.kind === "deadLetter") {
+      const failed = new Set(next.retrying.offsets);
+      await io.deadLetter(r.config.deadLetterTopic!, records.filter((x) => failed.has(x.offset)), attempt, next.retrying.lastError);
+      this.save({ ...this.record!, retrying: null, deadLettered: this.record!.deadLettered + failed.size });
+      this.cursor = wave.toOffset + 1;
+      return this.commit(false);
+    }
+    if (next.kind === "stop") {
+      const why = `stopped after ${attempt} deliveries: ${next.retrying.lastError} (no deadLetterTopic: resume to try again, or pause, reset the offsets past it, and resume)`;
+      this.save({ ...now, retrying: next.retrying, stopped: why });
+      await this.commitAt(next.retrying.offsets[0]!);
+      return this.clearAlarm();
+    }
+    this.save({ ...now, retrying: next.retrying });
+    // Everything before the first record to retry is done: commit it now (a retry may wait long).
+    await this.commitAt(next.retrying.offsets[0]!);
+  }
+
+  /** Commits the cursor when due (forced: caught up or pausing); throttled while records flow. */
+  private async commit(force: boolean): Promise<void> {
+    if (this.cursor === undefined) return;
+    if (!force && this.clock.now() - this.lastCommitMs < SUBSCRIPTION_COMMIT_INTERVAL_MS) return;
+    await this.commitAt(this.cursor);
+  }
+
+  private async commitAt(offset: number): Promise<void> {
+    const r = this.record;
+    if (r === undefined || offset === this.committed) return;
+    const committed = await new PartitionIo(this.env, r).commit(offset);
+    this.lastCommitMs = this.clock.now();
+    if (committed.ok) {
+      this.committed = offset;
+      return;
+    }
+    // A reset (newer generation) or a deleted subscription: stop; the coordinator restarts or removes this object.
+    this.save({ ...r, paused: true });
+    throw new Error(`commit refused: ${committed.error.type} ${committed.error.message}`);
+  }
+
+  private forgetPosition(): void {
+    this.cursor = undefined;
+    this.committed = undefined;
+    this.partialSinceMs = undefined;
+  }
+
+  private save(record: SubscriptionPartitionRecord): void {
+    this.record = record;
+    this.sql.exec("INSERT OR REPLACE INTO subscription_partition (id, data) VALUES (0, ?)", JSON.stringify(record));
+  }
+
+  /** Sets the alarm for `atMs` (this clock) unless one is set sooner; `watchdog`: only when none is near. */
+  private async alarmAt(atMs: number, watchdog = false): Promise<void> {
+    const real = this.clock.toReal(atMs);
+    if (watchdog && this.alarmAtMs !== undefined && this.alarmAtMs > Date.now() + SUBSCRIPTION_WATCHDOG_MS / 2) return;
+    if (!watchdog && this.alarmAtMs !== undefined && this.alarmAtMs <= real) return;
+    this.alarmAtMs = real;
+    await this.ctx.storage.setAlarm(real);
+  }
+
+  private async clearAlarm(): Promise<void> {
+    if (this.alarmAtMs === undefined) return;
+    this.alarmAtMs = undefined;
+    await this.ctx.storage.deleteAlarm();
+  }
+}
