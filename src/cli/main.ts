@@ -10,13 +10,14 @@ import { groupsCommand } from "./groups";
 import { url } from "./options";
 import { offsetsCommand } from "./offsets";
 import { produceCommand } from "./produce";
+import { subscriptionsCommand } from "./subscriptions";
 import { topicsCommand } from "./topics";
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, UNREACHABLE: 3 } as const;
 
 export function program(io: Io): Command {
   const root = new Command("edgelog")
-    .description("Kafka's shell tools for edgelog: topics, produce, consume, consumer groups, offsets")
+    .description("Kafka's shell tools for edgelog: topics, produce, consume, consumer groups, offsets, subscriptions")
     .version(packageJson.version, "-V, --version")
     .addOption(new Option("--url <url>", "edgelog's base URL").env("EDGELOG_URL").default(DEFAULT_URL).argParser(url))
     .addOption(new Option("--token <token>", "sent as Authorization: Bearer <token>").env("EDGELOG_TOKEN"))
@@ -24,7 +25,7 @@ export function program(io: Io): Command {
     .showHelpAfterError("(add --help for usage)")
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .exitOverride();
-  for (const command of [topicsCommand(io), produceCommand(io), consumeCommand(io), groupsCommand(io), offsetsCommand(io)]) {
+  for (const command of [topicsCommand(io), produceCommand(io), consumeCommand(io), groupsCommand(io), offsetsCommand(io), subscriptionsCommand(io)]) {
     root.addCommand(command);
   }
   // Every subcommand reports through the same exits, and accepts the global options after its own name too.
@@ -36,15 +37,21 @@ export function program(io: Io): Command {
 }
 
 export async function main(argv: string[], io: Io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const root = program(io);
+  // The command that ran, for hints that depend on it (a subscription's group is not one `groups list` shows).
+  let ran: Command | undefined;
+  root.hook("preAction", (_root, action) => {
+    ran = action;
+  });
   try {
-    await program(io).parseAsync(argv, { from: "user" });
+    await root.parseAsync(argv, { from: "user" });
     return EXIT.OK;
   } catch (error) {
-    return report(error, io, argv);
+    return report(error, io, argv, ran?.parent?.name());
   }
 }
 
-function report(error: unknown, io: Io, argv: string[]): number {
+function report(error: unknown, io: Io, argv: string[], family: string | undefined): number {
   if (error instanceof CommanderError) {
     // Help and version are "errors" to commander; it has printed them already.
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT.OK;
@@ -58,7 +65,7 @@ function report(error: unknown, io: Io, argv: string[]): number {
       return EXIT.UNREACHABLE;
     }
     io.stderr.write(`edgelog: ${error.type} (${error.code}): ${error.message}\n`);
-    const hint = HINTS[error.type];
+    const hint = (family === "subscriptions" ? SUBSCRIPTION_HINTS[error.type] : undefined) ?? HINTS[error.type];
     if (hint) io.stderr.write(`  ${hint}\n`);
     return EXIT.FAILED;
   }
@@ -73,10 +80,19 @@ const HINTS: Partial<Record<string, string>> = {
   UNKNOWN_TOPIC_OR_PARTITION: "List topics with `edgelog topics list`; create one with `edgelog topics create NAME --partitions N`.",
   GROUP_ID_NOT_FOUND: "List groups with `edgelog groups list`.",
   NON_EMPTY_GROUP: "Stop the group's consumers first (`edgelog groups describe GROUP` shows them).",
+  INCONSISTENT_GROUP_PROTOCOL: "That group is a subscription's: `edgelog subscriptions describe NAME` shows it, and `edgelog subscriptions` changes it.",
   SASL_AUTHENTICATION_FAILED: "Pass a valid token with --token or EDGELOG_TOKEN.",
   TOPIC_AUTHORIZATION_FAILED: "The token is not allowed to do this to that topic.",
   GROUP_AUTHORIZATION_FAILED: "The token is not allowed to use that group.",
   CLUSTER_AUTHORIZATION_FAILED: "The token is not allowed to do this.",
+};
+
+/** A subscription is a consumer group edgelog is the only member of: its errors speak of groups. */
+const SUBSCRIPTION_HINTS: Partial<Record<string, string>> = {
+  GROUP_ID_NOT_FOUND: "List subscriptions with `edgelog subscriptions list`.",
+  NON_EMPTY_GROUP: "Pause the subscription first: `edgelog subscriptions pause NAME` (and `resume` after).",
+  SUBSCRIPTION_ALREADY_EXISTS: "`edgelog subscriptions describe NAME` shows it; pick another name, or delete it first.",
+  INCONSISTENT_GROUP_PROTOCOL: "A consumer group has that name (`edgelog groups list`): a subscription needs a name of its own.",
 };
 
 function allCommands(command: Command): Command[] {

@@ -2,6 +2,7 @@
 // InvalidArgumentError, which commander reports as a usage error naming the option.
 import { InvalidArgumentError } from "commander";
 import { baseUrl } from "../client/http-transport";
+import type { StartAt } from "../client/subscription-wire";
 import type { Acks, OffsetSpec, ResetTo } from "../client/wire";
 
 /** --url / EDGELOG_URL: a missing scheme is a usage error here, not "cannot reach edgelog" at the first request. */
@@ -54,6 +55,13 @@ export function resetTo(value: string): ResetTo {
   if (offset && Number.isSafeInteger(Number(offset[1]))) return { offset: Number(offset[1]) };
   if (/^\d+$/.test(value) && Number.isSafeInteger(Number(value))) return { timestamp: Number(value) };
   throw new InvalidArgumentError(`expected earliest, latest, a timestamp in ms or offset:N, got '${value}'.`);
+}
+
+/** A subscription's start: earliest | latest | <timestamp ms> */
+export function startAt(value: string): StartAt {
+  if (value === "earliest" || value === "latest") return value;
+  if (/^\d+$/.test(value) && Number.isSafeInteger(Number(value))) return { timestamp: Number(value) };
+  throw new InvalidArgumentError(`expected earliest, latest or a timestamp in ms, got '${value}'.`);
 }
 
 /** A comma-separated list of partition numbers: 0,2,5 */

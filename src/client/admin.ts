@@ -1,6 +1,7 @@
 // Administration: topics (create, list, describe, alter config, add partitions, delete), groups (list, describe,
-// delete, reset offsets, lag) and ListOffsets. Reads and idempotent changes are retried on retriable errors;
-// create, delete and add-partitions are not (a retry after a lost answer would report "already exists").
+// delete, reset offsets, lag), subscriptions (create, list, describe, alter, pause, resume, reset offsets, delete)
+// and ListOffsets. Reads and idempotent changes are retried on retriable errors; create, delete and add-partitions
+// are not (a retry after a lost answer would report "already exists").
 import { PARTITION_FANOUT_CONCURRENCY } from "../limits";
 import { DEFAULT_BACKOFF, retry } from "./backoff";
 import type { Transport } from "./transport";
@@ -17,6 +18,13 @@ import type {
   TopicDescription,
   TopicSummary,
 } from "./wire";
+import type {
+  AlterSubscriptionRequest,
+  CreatedSubscription,
+  CreateSubscriptionRequest,
+  SubscriptionDescription,
+  SubscriptionSummary,
+} from "./subscription-wire";
 
 export interface AdminConfig {
   /** Retries of a read or an idempotent change that failed with a retriable error. Default 5. */
@@ -71,6 +79,39 @@ export class Admin {
   /** Committed offsets with each partition's high watermark and lag (highWatermark - committed). */
   lag(group: string): Promise<GroupOffsets> {
     return this.read(() => this.transport.groupOffsets(group));
+  }
+
+  /**
+   * A subscription: edgelog delivers every record of `topics` to `target`, in offset order per partition, as a
+   * consumer group of the same name whose only member is edgelog. A webhook's signing secret is in the answer only.
+   */
+  createSubscription(request: CreateSubscriptionRequest): Promise<CreatedSubscription> {
+    return this.transport.createSubscription(request);
+  }
+  listSubscriptions(): Promise<SubscriptionSummary[]> {
+    return this.read(() => this.transport.listSubscriptions());
+  }
+  /** Its config, state, and per partition the committed offset, lag, in-flight batch, attempts and last error. */
+  describeSubscription(name: string): Promise<SubscriptionDescription> {
+    return this.read(() => this.transport.describeSubscription(name));
+  }
+  /** Changes the named settings (deadLetterTopic: null removes it) or the target. */
+  alterSubscription(name: string, patch: AlterSubscriptionRequest): Promise<SubscriptionDescription> {
+    return this.read(() => this.transport.alterSubscription(name, patch));
+  }
+  /** Deliveries stop within one batch; offsets stay where they are. */
+  pauseSubscription(name: string): Promise<SubscriptionDescription> {
+    return this.read(() => this.transport.pauseSubscription(name));
+  }
+  resumeSubscription(name: string): Promise<SubscriptionDescription> {
+    return this.read(() => this.transport.resumeSubscription(name));
+  }
+  /** Replay (or skip): sets a topic's committed offsets; only while the subscription is paused (else NON_EMPTY_GROUP). */
+  resetSubscriptionOffsets(name: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult> {
+    return this.read(() => this.transport.resetSubscriptionOffsets(name, request));
+  }
+  deleteSubscription(name: string): Promise<{ name: string }> {
+    return this.transport.deleteSubscription(name);
   }
 
   /** ListOffsets for one partition: earliest, latest, or the first offset whose timestamp is at least `at` ms. */

@@ -56,6 +56,7 @@ export class Edgelog {
 export { Admin, type AdminConfig } from "./admin";
 export { Consumer, type ConsumerConfig, type PartitionPosition, type RunConfig } from "./consumer";
 export type { ConsumedBatch, ConsumedRecord } from "./consumed-record";
+export { deliveryBatch, type Delivery, type DeliveryRecord, type RetryOptions } from "./delivery";
 export { withDeadLetter, DLQ_HEADERS, type DeadLetterConfig, type RecordHandler } from "./dead-letter";
 export { EdgelogError, CLIENT_ERRORS, isRetriable, type ClientErrorType } from "./edgelog-error";
 export { HttpTransport, type FetchFunction, type HttpTransportConfig } from "./http-transport";
@@ -65,3 +66,4 @@ export { RpcTransport, type EdgelogBinding } from "./rpc-transport";
 export type { Transport, CallOptions } from "./transport";
 export { ERRORS, type ErrorType } from "../errors";
 export type * from "./wire";
+export type * from "./subscription-wire";

@@ -24,6 +24,13 @@ import type {
   TopicDescription,
   TopicSummary,
 } from "./wire";
+import type {
+  AlterSubscriptionRequest,
+  CreatedSubscription,
+  CreateSubscriptionRequest,
+  SubscriptionDescription,
+  SubscriptionSummary,
+} from "./subscription-wire";
 
 export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -124,6 +131,31 @@ export class HttpTransport implements Transport {
   }
   deleteGroup(group: string): Promise<{ groupId: string }> {
     return this.call("DELETE", `/v1/groups/${seg(group)}`);
+  }
+
+  createSubscription(request: CreateSubscriptionRequest): Promise<CreatedSubscription> {
+    return this.call("POST", "/v1/subscriptions", request);
+  }
+  async listSubscriptions(): Promise<SubscriptionSummary[]> {
+    return (await this.call<{ subscriptions: SubscriptionSummary[] }>("GET", "/v1/subscriptions")).subscriptions;
+  }
+  describeSubscription(name: string): Promise<SubscriptionDescription> {
+    return this.call("GET", `/v1/subscriptions/${seg(name)}`);
+  }
+  alterSubscription(name: string, request: AlterSubscriptionRequest): Promise<SubscriptionDescription> {
+    return this.call("PATCH", `/v1/subscriptions/${seg(name)}`, request);
+  }
+  pauseSubscription(name: string): Promise<SubscriptionDescription> {
+    return this.call("POST", `/v1/subscriptions/${seg(name)}/pause`);
+  }
+  resumeSubscription(name: string): Promise<SubscriptionDescription> {
+    return this.call("POST", `/v1/subscriptions/${seg(name)}/resume`);
+  }
+  resetSubscriptionOffsets(name: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult> {
+    return this.call("POST", `/v1/subscriptions/${seg(name)}/offsets/reset`, request);
+  }
+  deleteSubscription(name: string): Promise<{ name: string }> {
+    return this.call("DELETE", `/v1/subscriptions/${seg(name)}`);
   }
 
   private async call<T>(method: string, path: string, body?: unknown, options: CallOptions = {}, extraTimeMs = 0): Promise<T> {

@@ -25,6 +25,13 @@ import type {
   TopicDescription,
   TopicSummary,
 } from "./wire";
+import type {
+  AlterSubscriptionRequest,
+  CreatedSubscription,
+  CreateSubscriptionRequest,
+  SubscriptionDescription,
+  SubscriptionSummary,
+} from "./subscription-wire";
 
 /** What a service binding to edgelog's EdgelogRpc entrypoint offers (the subset the client uses). */
 export interface EdgelogBinding {
@@ -45,6 +52,14 @@ export interface EdgelogBinding {
   listGroups(): Promise<Result<GroupSummary[]>>;
   describeGroup(group: string): Promise<Result<GroupDescription>>;
   deleteGroup(group: string): Promise<Result<{ groupId: string }>>;
+  createSubscription(request: CreateSubscriptionRequest): Promise<Result<CreatedSubscription>>;
+  listSubscriptions(): Promise<Result<SubscriptionSummary[]>>;
+  describeSubscription(name: string): Promise<Result<SubscriptionDescription>>;
+  alterSubscription(name: string, request: AlterSubscriptionRequest): Promise<Result<SubscriptionDescription>>;
+  pauseSubscription(name: string): Promise<Result<SubscriptionDescription>>;
+  resumeSubscription(name: string): Promise<Result<SubscriptionDescription>>;
+  resetSubscriptionOffsets(name: string, request: ResetOffsetsRequest): Promise<Result<ResetOffsetsResult>>;
+  deleteSubscription(name: string): Promise<Result<{ name: string }>>;
 }
 
 export class RpcTransport implements Transport {
@@ -107,6 +122,31 @@ export class RpcTransport implements Transport {
   }
   deleteGroup(group: string): Promise<{ groupId: string }> {
     return call(() => this.binding.deleteGroup(group));
+  }
+
+  createSubscription(request: CreateSubscriptionRequest): Promise<CreatedSubscription> {
+    return call(() => this.binding.createSubscription(request));
+  }
+  listSubscriptions(): Promise<SubscriptionSummary[]> {
+    return call(() => this.binding.listSubscriptions());
+  }
+  describeSubscription(name: string): Promise<SubscriptionDescription> {
+    return call(() => this.binding.describeSubscription(name));
+  }
+  alterSubscription(name: string, request: AlterSubscriptionRequest): Promise<SubscriptionDescription> {
+    return call(() => this.binding.alterSubscription(name, request));
+  }
+  pauseSubscription(name: string): Promise<SubscriptionDescription> {
+    return call(() => this.binding.pauseSubscription(name));
+  }
+  resumeSubscription(name: string): Promise<SubscriptionDescription> {
+    return call(() => this.binding.resumeSubscription(name));
+  }
+  resetSubscriptionOffsets(name: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult> {
+    return call(() => this.binding.resetSubscriptionOffsets(name, request));
+  }
+  deleteSubscription(name: string): Promise<{ name: string }> {
+    return call(() => this.binding.deleteSubscription(name));
   }
 }
 

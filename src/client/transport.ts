@@ -22,6 +22,13 @@ import type {
   TopicDescription,
   TopicSummary,
 } from "./wire";
+import type {
+  AlterSubscriptionRequest,
+  CreatedSubscription,
+  CreateSubscriptionRequest,
+  SubscriptionDescription,
+  SubscriptionSummary,
+} from "./subscription-wire";
 
 export interface CallOptions {
   /** Aborting gives up waiting: the call rejects with the signal's reason (the request may still run on the server). */
@@ -50,6 +57,16 @@ export interface Transport {
   listGroups(): Promise<GroupSummary[]>;
   describeGroup(group: string): Promise<GroupDescription>;
   deleteGroup(group: string): Promise<{ groupId: string }>;
+
+  createSubscription(request: CreateSubscriptionRequest): Promise<CreatedSubscription>;
+  listSubscriptions(): Promise<SubscriptionSummary[]>;
+  describeSubscription(name: string): Promise<SubscriptionDescription>;
+  alterSubscription(name: string, request: AlterSubscriptionRequest): Promise<SubscriptionDescription>;
+  pauseSubscription(name: string): Promise<SubscriptionDescription>;
+  resumeSubscription(name: string): Promise<SubscriptionDescription>;
+  /** Only while paused (else NON_EMPTY_GROUP): the subscription's group is then empty. */
+  resetSubscriptionOffsets(name: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult>;
+  deleteSubscription(name: string): Promise<{ name: string }>;
 }
 
 /** Settles with `work`, or rejects with the signal's reason as soon as it aborts (for calls that cannot be cancelled). */

@@ -1,7 +1,8 @@
 // The client's import rule (DESIGN §4): src/client imports only the pure leaves (src/log/*, src/errors.ts,
-// src/limits.ts) and nothing from cloudflare:* or node:*, so it runs in Workers, Node and browsers; the Worker's
-// bundle carries none of the client or the CLI; and the package's `edgelog/client` export works outside the
-// repository: plain Node imports it, and a `nodenext` TypeScript project type-checks against its declarations.
+// src/limits.ts, src/subscription-protocol.ts) and nothing from cloudflare:* or node:*, so it runs in Workers, Node
+// and browsers; the Worker's bundle carries none of the client or the CLI; and the package's `edgelog/client` export
+// works outside the repository: plain Node imports it, and a `nodenext` TypeScript project type-checks against its
+// declarations.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,14 +21,14 @@ function importsOf(file: string): string[] {
 describe("import rules", () => {
   it("src/client imports only itself and the leaves", () => {
     const dir = join(ROOT, "src/client");
-    const allowed = /^(\.\/[\w-]+|\.\.\/log\/[\w-]+|\.\.\/errors|\.\.\/limits)$/;
+    const allowed = /^(\.\/[\w-]+|\.\.\/log\/[\w-]+|\.\.\/errors|\.\.\/limits|\.\.\/subscription-protocol)$/;
     for (const name of readdirSync(dir)) {
       for (const spec of importsOf(join(dir, name))) expect(`${name}: ${spec}`).toMatch(new RegExp(`: ${allowed.source.slice(1)}`));
     }
   });
 
   it("the leaves the client uses import nothing else of ours", () => {
-    for (const file of ["src/errors.ts", "src/limits.ts", ...readdirSync(join(ROOT, "src/log")).map((n) => `src/log/${n}`)]) {
+    for (const file of ["src/errors.ts", "src/limits.ts", "src/subscription-protocol.ts", ...readdirSync(join(ROOT, "src/log")).map((n) => `src/log/${n}`)]) {
       for (const spec of importsOf(join(ROOT, file))) expect(`${file}: ${spec}`).toMatch(/: \.\/[\w-]+$|: \.\.\/limits$/);
     }
   });
@@ -74,7 +75,7 @@ describe("the edgelog/client export, from a project outside the repository", () 
     files: ["main.ts"],
   });
   const tsc = join(ROOT, "node_modules/typescript/bin/tsc");
-  const consumer = `import { Edgelog, EdgelogError, type ProducerConfig } from "edgelog/client";
+  const consumer = `import { deliveryBatch, Edgelog, EdgelogError, type DeliveryBatch, type DeliveryResponse, type ProducerConfig } from "edgelog/client";
 
 const config: ProducerConfig = { lingerMs: 5, acks: "all" };
 const edgelog = new Edgelog({ url: "http://127.0.0.1:8787" });
@@ -83,6 +84,11 @@ export async function send(): Promise<number> {
   return sent!.offset;
 }
 export const exists = (error: unknown): boolean => error instanceof EdgelogError && error.type === "TOPIC_ALREADY_EXISTS";
+export function deliver(input: DeliveryBatch): DeliveryResponse {
+  const batch = deliveryBatch(input);
+  batch.records[0]?.retry({ delayMs: 5_000 });
+  return batch.response();
+}
 `;
 
   it("type-checks a nodenext project against the declarations, and refuses a wrong use", () => {
@@ -98,9 +104,9 @@ export const exists = (error: unknown): boolean => error instanceof EdgelogError
       const refused = run([tsc, "-p", bad], bad);
       expect(refused.stdout).toMatch(/main\.ts\(\d+,\d+\): error TS2322: Type 'Admin' is not assignable to type 'string'/);
       // And plain Node runs the export (no bundler, no TypeScript).
-      const imported = run(["--input-type=module", "-e", `import { Edgelog } from "edgelog/client"; console.log(typeof new Edgelog({ url: "http://127.0.0.1:8787" }).producer);`], good);
+      const imported = run(["--input-type=module", "-e", `import { deliveryBatch, Edgelog } from "edgelog/client"; console.log(typeof new Edgelog({ url: "http://127.0.0.1:8787" }).producer, typeof deliveryBatch);`], good);
       expect(imported.stderr).toBe("");
-      expect(imported.stdout.trim()).toBe("function");
+      expect(imported.stdout.trim()).toBe("function function");
     } finally {
       rmSync(good, { recursive: true, force: true });
       rmSync(bad, { recursive: true, force: true });
