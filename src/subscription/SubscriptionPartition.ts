@@ -89,7 +89,25 @@ export class SubscriptionPartition extends DurableObject<Env> {
       deadLettered: prev?.deadLettered ?? 0,
     });
     if (reset) this.forgetPosition();
-    if (!init.paused) this.kick();
+    if (init.paused) return;
+    // "latest" (or a timestamp) means from now: pinned before the subscription's creation is answered, so a record
+    // produced after that answer is never skipped.
+    await this.position(new PartitionIo(this.env, this.record!));
+    this.kick();
+  }
+
+  /**
+   * Where delivery is: the cursor, else the group's committed offset, else the subscription's startAt, which is then
+   * committed at once: an object evicted before its first delivery must not resolve "latest" again, past records
+   * that arrived meanwhile (for an idle partition, the very records whose append woke it).
+   */
+  private async position(io: PartitionIo): Promise<number> {
+    if (this.cursor !== undefined) return this.cursor;
+    const start = await io.startOffset();
+    this.cursor = start.offset;
+    this.committed = start.committed ? start.offset : undefined;
+    if (!start.committed) await this.commitAt(start.offset);
+    return start.offset;
   }
 
   /** Stops deliveries within one batch: answers once the batch in flight is done and its offsets committed. */
@@ -212,9 +230,7 @@ export class SubscriptionPartition extends DurableObject<Env> {
         await this.attempt(io, { fromOffset: r.retrying.fromOffset, toOffset: r.retrying.toOffset }, records, r.retrying.attempt + 1);
         continue;
       }
-      this.cursor ??= await io.startOffset();
-      this.committed ??= this.cursor;
-      const page = await io.read(this.cursor, r.config.maxBatchSize * r.config.maxInFlightPerPartition, r.config.maxBatchBytes * r.config.maxInFlightPerPartition);
+      const page = await io.read(await this.position(io), r.config.maxBatchSize * r.config.maxInFlightPerPartition, r.config.maxBatchBytes * r.config.maxInFlightPerPartition);
       this.cursor = page.fromOffset; // retention may have moved the log start past it
       if (page.records.length === 0) {
         this.cursor = page.nextOffset;

@@ -29,14 +29,14 @@ export class PartitionIo {
   ) {}
 
   /** The group's committed offset for this partition, else where the subscription starts (startAt). */
-  async startOffset(): Promise<number> {
+  async startOffset(): Promise<{ offset: number; committed: boolean }> {
     const r = this.r;
     const committed = unwrap((await groupCoordinatorStub(this.env, r.subscription).subscriptionOffset(r.subscription, r.topic, r.topicId, r.partition)) as Result<number | null>);
-    if (committed !== null) return committed;
+    if (committed !== null) return { offset: committed, committed: true };
     const at = r.config.startAt;
-    if (at === "earliest" || at === "latest") return (await listOffsets(this.env, r.topic, r.partition, at)).offset;
+    if (at === "earliest" || at === "latest") return { offset: (await listOffsets(this.env, r.topic, r.partition, at)).offset, committed: false };
     const found = await listOffsets(this.env, r.topic, r.partition, at);
-    return found.offset >= 0 ? found.offset : (await listOffsets(this.env, r.topic, r.partition, "latest")).offset;
+    return { offset: found.offset >= 0 ? found.offset : (await listOffsets(this.env, r.topic, r.partition, "latest")).offset, committed: false };
   }
 
   /** Records from `offset` on; an offset retention removed reads from the log start, one past the end from the end. */

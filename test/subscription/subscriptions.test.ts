@@ -7,6 +7,8 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { partitionLogStub, subscriptionPartitionName, subscriptionPartitionStub } from "../../src/names";
+import type { LocalLog } from "../../src/partition/local-log";
+import type { PartitionLog } from "../../src/partition/PartitionLog";
 import type { SubscriptionPartition } from "../../src/subscription/SubscriptionPartition";
 import { api, createTopic, produceTo, readAll, records, uniqueTopic } from "../helpers";
 import { acknowledged, deliveries, expectOrderedOnce, script, subscribe, untilCaughtUp, untilDelivered } from "./helpers";
@@ -179,6 +181,23 @@ describe("subscriptions", () => {
     await untilDelivered(name, (list) => acknowledged(list).get(`${t}/0`)?.length === 2);
   });
 
+  it("startAt latest is pinned when the subscription is created: a record produced after the answer is delivered, even across an eviction", async () => {
+    const t = uniqueTopic("latest");
+    await createTopic(t);
+    await produceTo(t, 0, [{ value: "before" }]);
+    const name = uniqueTopic("s");
+    await subscribe({ name, topics: [t], startAt: "latest" });
+    // The start is the group's committed offset already, before anything was delivered.
+    const group = (await api("GET", `/v1/groups/${name}/offsets`)).body;
+    expect(group.topics[0].partitions[0]).toMatchObject({ partition: 0, committedOffset: 1, lag: 0 });
+    // An eviction before the first record must not resolve "latest" again past it.
+    await evictDurableObject(await subStub(name, t));
+    await produceTo(t, 0, [{ value: "after" }]);
+    await untilDelivered(name, (list) => list.length >= 1);
+    await untilCaughtUp(name);
+    expect((await deliveries(name)).flatMap((d) => d.values)).toEqual(["after"]);
+  });
+
   it("on a replicated topic a caught-up subscription looks again by alarm: a wait lost with its leader strands nothing", async () => {
     const t = uniqueTopic("rf2");
     const created = await api("POST", "/v1/topics", { name: t, partitions: 1, replicationFactor: 2 });
@@ -190,9 +209,10 @@ describe("subscriptions", () => {
     // Waits live on the leader (replica 0), which a failover replaces: the new leader knows none of them. Here the
     // leader forgets the wait, as a new leader would, and the next record comes with no wake-up.
     const leader = partitionLogStub(env, await topicId(t), 0);
-    const forgotten = await runInDurableObject(leader, (instance: any) => {
-      const due = instance.log.watches.due(Number.MAX_SAFE_INTEGER) as { watcher: string; after: number }[];
-      for (const w of due) instance.log.watches.remove(w.watcher, w.after);
+    const forgotten: number = await runInDurableObject(leader, (instance: PartitionLog) => {
+      const watches = (instance as unknown as { log: LocalLog }).log.watches;
+      const due = watches.due(Number.MAX_SAFE_INTEGER);
+      for (const w of due) watches.remove(w.watcher, w.after);
       return due.length;
     });
     expect(forgotten).toBe(1);
