@@ -14,7 +14,7 @@ export function groupsCommand(io: Io): Command {
     .action(async (_options, command: Command) => {
       const ctx = CliContext.of(command, io);
       const list = await ctx.admin.listGroups();
-      ctx.print(list, ["GROUP", "STATE", "MEMBERS"], list.map((g) => [g.groupId, g.state, g.members]));
+      ctx.print(list, ["GROUP", "TYPE", "STATE", "MEMBERS"], list.map((g) => [g.groupId, g.type, g.state, g.members]));
     });
 
   groups

@@ -138,7 +138,7 @@ describe("groups", () => {
     const stopped = await follower;
     expect(stopped.code).toBe(0);
     expect(stopped.stdout.trim().split("\n")).toHaveLength(70);
-    expect((await edgelog(["groups", "list"])).stdout).toMatch(new RegExp(`${group}\\s+EMPTY\\s+0`));
+    expect((await edgelog(["groups", "list"])).stdout).toMatch(new RegExp(`${group}\\s+consumer\\s+EMPTY\\s+0`));
 
     // Replay: reset to earliest, then to an offset; the lag follows.
     expect((await edgelog(["groups", "reset-offsets", group, "--topic", topic, "--to", "earliest"])).code).toBe(0);
