@@ -174,6 +174,8 @@ export class SubscriptionPartition extends DurableObject<Env> {
       this.again = true;
       return;
     }
+    // The object is active (billed for duration) while it delivers, not only during the call that kicked it.
+    this.meter.busy();
     this.pumping = (async () => {
       try {
         do {
@@ -188,6 +190,7 @@ export class SubscriptionPartition extends DurableObject<Env> {
       } finally {
         this.pumping = undefined;
         this.inFlight = null;
+        this.meter.end();
       }
     })();
     // The request that kicked the pump (a wake-up, the coordinator's start) answers at once: without this, its I/O
