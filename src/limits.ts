@@ -217,3 +217,11 @@ export const SUBSCRIPTION_WATCHDOG_MS = 60_000;
  *  which a failover can replace (an unreplicated topic's wait never moves: no alarm at all). About 105,000 alarms a
  *  year, ~3 requests each: some $0.05 a year per partition. */
 export const SUBSCRIPTION_FAILOVER_RECHECK_MS = 5 * 60_000;
+/** A delivering partition reads at least this many records at a time (whole waves of maxBatchSize x
+ *  maxInFlightPerPartition) and delivers them wave after wave: one read per wave made small batches cost a partition
+ *  call each, and a read starting inside a stored batch decodes all of it. A failed wave drops the rest of the read
+ *  (read again after the retry), so this bounds re-reading, not correctness. */
+export const SUBSCRIPTION_READ_AHEAD_RECORDS = 1_000;
+/** ...and at most this many bytes (a fetch's default), unless one wave's maxBatchBytes x maxInFlightPerPartition is
+ *  more: the read is held in the object's memory while its waves are delivered. */
+export const SUBSCRIPTION_READ_AHEAD_BYTES = DEFAULT_FETCH_MAX_BYTES;

@@ -52,6 +52,12 @@ export class Usage {
   /** A request that may last (a fetch that parks, an acks=all append): begin() first thing, end() when it answers. */
   begin(): void {
     this.counts.requests++;
+    this.busy();
+  }
+
+  /** Work that keeps the object active without being a request of its own (a delivery loop that outlives the request
+   *  that started it): counts active time, not a request. end() when it is done. */
+  busy(): void {
     this.countRows();
     if (this.open++ > 0) return;
     this.busySinceMs = this.clock();

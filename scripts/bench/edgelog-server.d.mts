@@ -33,4 +33,8 @@ export declare function startEdgelog(options?: {
   direct?: boolean;
   /** Receives each line workerd logs (console output and uncaught errors) instead of Miniflare printing it. */
   onLog?: (log: { timestamp: number; level: string; message: string }) => void;
+  /** Auxiliary Workers in the same workerd (ES modules; scriptPath repo-relative or absolute); `mf.getWorker(name)`. */
+  workers?: { name: string; scriptPath: string; bindings?: Record<string, string>; durableObjects?: Record<string, { className: string; useSQLite?: boolean }>; compatibilityDate?: string }[];
+  /** edgelog's service bindings to them, e.g. { CONSUMER: { name: "consumer", entrypoint: "Consumer" } }. */
+  serviceBindings?: Record<string, string | { name: string; entrypoint?: string }>;
 }): Promise<EdgelogServer>;

@@ -62,9 +62,13 @@ export async function bundleWorker({ outDir, entry = WORKER.entry, repoRoot = RE
  * entry (another worker entry with the same exports, e.g. a baseline; repo-relative or absolute),
  * inspectorPort (opens workerd's Chrome DevTools inspector there, for scripts/bench/profile.mjs),
  * onLog (receives each line workerd logs, {timestamp, level, message}, instead of Miniflare printing it; tests use it
- * to check what the Worker logs).
+ * to check what the Worker logs),
+ * workers (auxiliary Workers in the same workerd, e.g. a subscription's consumer: [{name, scriptPath, bindings?,
+ * durableObjects?, compatibilityDate?}], ES modules, scriptPath repo-relative or absolute; reach one from Node with
+ * `mf.getWorker(name)`) and serviceBindings (edgelog's bindings to them, Miniflare's shape: {BINDING: {name,
+ * entrypoint?}} or {BINDING: "name"}), as wrangler.toml's [[services]] would bind them.
  */
-export async function startEdgelog({ port = 0, bindings = {}, persist = true, verbose = false, entry, inspectorPort, direct = true, onLog } = {}) {
+export async function startEdgelog({ port = 0, bindings = {}, persist = true, verbose = false, entry, inspectorPort, direct = true, onLog, workers = [], serviceBindings = {} } = {}) {
   // One temp dir holds both the bundle and the Durable Object / R2 data so a single rm cleans up.
   const dir = await mkdtemp(join(tmpdir(), "edgelog-"));
   // Miniflare answers SIGINT/SIGTERM by killing workerd and calling process.exit() synchronously, so
@@ -85,7 +89,7 @@ export async function startEdgelog({ port = 0, bindings = {}, persist = true, ve
     const scriptPath = await bundleWorker({ outDir: join(dir, "bundle"), entry });
     // Miniflare 5's constructor only accepts its new per-worker config shape; convertV4MiniflareOptions is
     // its exported adapter from the classic flat options, the same one wrangler uses.
-    const options = convertV4MiniflareOptions({
+    const edgelog = {
       name: WORKER.name,
       modules: true,
       scriptPath,
@@ -97,6 +101,12 @@ export async function startEdgelog({ port = 0, bindings = {}, persist = true, ve
       durableObjects: WORKER.durableObjects,
       r2Buckets: WORKER.r2Buckets,
       bindings: { EDGELOG_ENV: "bench", EDGELOG_AUTH: "off", ...bindings },
+      ...(Object.keys(serviceBindings).length === 0 ? {} : { serviceBindings }),
+      // A socket straight into the Worker, as in production: without it every request also runs Miniflare's
+      // development entry worker (~0.4 ms of workerd CPU each). `direct: false` measures through that entry.
+      ...(direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
+    };
+    const shared = {
       // Miniflare 5 replaced durableObjectsPersist/r2Persist with one root (subdirs do/, r2/, cache/).
       ...(persist ? { resourcePersistencePath: join(dir, "persist") } : {}),
       host: "127.0.0.1",
@@ -107,10 +117,15 @@ export async function startEdgelog({ port = 0, bindings = {}, persist = true, ve
       // Per-request console lines would cost more than some of the requests we are timing.
       logRequests: false,
       telemetry: { enabled: false },
-      // A socket straight into the Worker, as in production: without it every request also runs Miniflare's
-      // development entry worker (~0.4 ms of workerd CPU each). `direct: false` measures through that entry.
-      ...(direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
-    });
+    };
+    // With auxiliary Workers, edgelog comes first: the entry (mf.ready's URL and the direct socket's default).
+    const auxiliary = workers.map((w) => ({
+      modules: true,
+      compatibilityDate: WORKER.compatibilityDate,
+      ...w,
+      scriptPath: resolve(REPO_ROOT, w.scriptPath),
+    }));
+    const options = convertV4MiniflareOptions(auxiliary.length === 0 ? { ...edgelog, ...shared } : { ...shared, workers: [edgelog, ...auxiliary] });
     mf = new Miniflare(options);
     const entryUrl = await mf.ready;
     const url = direct ? await mf.unsafeGetDirectURL() : entryUrl;

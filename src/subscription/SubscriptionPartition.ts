@@ -11,12 +11,12 @@ import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
 import type { Env } from "../env";
 import { ok, type Result } from "../errors";
-import { SUBSCRIPTION_COMMIT_INTERVAL_MS, SUBSCRIPTION_FAILOVER_RECHECK_MS, SUBSCRIPTION_WATCHDOG_MS } from "../limits";
+import { SUBSCRIPTION_COMMIT_INTERVAL_MS, SUBSCRIPTION_FAILOVER_RECHECK_MS, SUBSCRIPTION_READ_AHEAD_BYTES, SUBSCRIPTION_READ_AHEAD_RECORDS, SUBSCRIPTION_WATCHDOG_MS } from "../limits";
 import type { DeliveredRecord, SubscriptionConfig, SubscriptionPartitionStatus } from "../subscription-protocol";
 import type { DeliveryOutcome } from "./targets/delivery-target";
 import { Usage, type UsageCounts } from "../usage";
 import { afterAttempt, failuresOf, type Retrying } from "./delivery-state";
-import { PartitionIo } from "./partition-io";
+import { PartitionIo, type Page } from "./partition-io";
 import { splitBatches } from "./waves";
 import { targetFor } from "./targets/target-for";
 
@@ -194,6 +194,8 @@ export class SubscriptionPartition extends DurableObject<Env> {
       this.again = true;
       return;
     }
+    // The object is active (billed for duration) while it delivers, not only during the call that kicked it.
+    this.meter.busy();
     this.pumping = (async () => {
       try {
         do {
@@ -208,6 +210,7 @@ export class SubscriptionPartition extends DurableObject<Env> {
       } finally {
         this.pumping = undefined;
         this.inFlight = null;
+        this.meter.end();
       }
     })();
     // The request that kicked the pump (a wake-up, the coordinator's start) answers at once: without this, its I/O
@@ -230,7 +233,14 @@ export class SubscriptionPartition extends DurableObject<Env> {
         await this.attempt(io, { fromOffset: r.retrying.fromOffset, toOffset: r.retrying.toOffset }, records, r.retrying.attempt + 1);
         continue;
       }
-      const page = await io.read(await this.position(io), r.config.maxBatchSize * r.config.maxInFlightPerPartition, r.config.maxBatchBytes * r.config.maxInFlightPerPartition);
+      const cursor = await this.position(io);
+      const archive = r.config.target.type === "r2";
+      const waveRecords = r.config.maxBatchSize * r.config.maxInFlightPerPartition;
+      const waveBytes = r.config.maxBatchBytes * r.config.maxInFlightPerPartition;
+      // Other targets read whole waves ahead (deliverWaves); an archive reads one wave, its object, at a time.
+      const page = archive
+        ? await io.read(cursor, waveRecords, waveBytes)
+        : await io.read(cursor, Math.max(waveRecords, Math.floor(SUBSCRIPTION_READ_AHEAD_RECORDS / waveRecords) * waveRecords), Math.max(waveBytes, SUBSCRIPTION_READ_AHEAD_BYTES));
       this.cursor = page.fromOffset; // retention may have moved the log start past it
       if (page.records.length === 0) {
         this.cursor = page.nextOffset;
@@ -255,13 +265,38 @@ export class SubscriptionPartition extends DurableObject<Env> {
         }
       }
       this.partialSinceMs = undefined;
-      const wave = { fromOffset: this.cursor, toOffset: page.nextOffset - 1 };
-      if (r.config.target.type === "r2") {
-        // An archive object is named by its offset range: record the range before the upload, so a retry after an
-        // eviction uploads the same range under the same name (exactly once per range).
-        this.save({ ...r, retrying: { ...wave, offsets: page.records.map((x) => x.offset), attempt: 0, nextAttemptMs: 0, lastError: "" } });
+      if (!archive) {
+        await this.deliverWaves(io, r, page);
+        continue;
       }
+      const wave = { fromOffset: this.cursor, toOffset: page.nextOffset - 1 };
+      // An archive object is named by its offset range: record the range before the upload, so a retry after an
+      // eviction uploads the same range under the same name (exactly once per range).
+      this.save({ ...r, retrying: { ...wave, offsets: page.records.map((x) => x.offset), attempt: 0, nextAttemptMs: 0, lastError: "" } });
       await this.attempt(io, wave, page.records, 1);
+    }
+  }
+
+  /**
+   * Delivers what one read returned, wave after wave (maxInFlightPerPartition batches each), a wave only once the one
+   * before it is done, exactly as if each wave had been read on its own. Stops at a wave not done (its retry, dead
+   * letters or stop are the pump's next step; the rest of the read is read again later), when the object changed
+   * meanwhile (a pause, a restart, a removal: the pump looks again), and before a partial batch at the end of the log
+   * that may wait maxBatchWaitMs for more (the pump reads it again and decides).
+   */
+  private async deliverWaves(io: PartitionIo, r: SubscriptionPartitionRecord, page: Page): Promise<void> {
+    const inFlight = r.config.maxInFlightPerPartition;
+    const batches = splitBatches(page.records, r.config.maxBatchSize, r.config.maxBatchBytes);
+    let from = page.fromOffset;
+    for (let i = 0; i < batches.length; i += inFlight) {
+      if (this.record !== r || this.cursor !== from) return;
+      const last = i + inFlight >= batches.length;
+      const records = batches.slice(i, i + inFlight).flat();
+      if (last && i > 0 && records.length < r.config.maxBatchSize && page.nextOffset >= page.highWatermark && r.config.maxBatchWaitMs > 0) return;
+      // The last wave covers the read up to its nextOffset (offsets without records, as after compaction, included).
+      const wave = { fromOffset: from, toOffset: last ? page.nextOffset - 1 : records[records.length - 1]!.offset };
+      await this.attempt(io, wave, records, 1);
+      from = wave.toOffset + 1;
     }
   }
 

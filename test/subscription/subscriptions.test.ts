@@ -91,6 +91,27 @@ describe("subscriptions", () => {
     expect(headers["edgelog.error"]).toMatch(/retry/);
   });
 
+  it("one read holds many batches: a failed batch in the middle holds back the rest of the read until it is dead-lettered", async () => {
+    const t = uniqueTopic("ahead");
+    const dlq = uniqueTopic("dlq");
+    await createTopic(t);
+    await createTopic(dlq);
+    // One produce: the records are one stored batch, read at once (SUBSCRIPTION_READ_AHEAD_RECORDS) and delivered 10 at a time.
+    await produceTo(t, 0, records(100, (i) => ({ value: i === 45 ? "poison-45" : `v${i}` })));
+    const name = uniqueTopic("s");
+    await subscribe({ name, topics: [t], maxBatchSize: 10, maxRetries: 1, deadLetterTopic: dlq });
+    const d = await untilCaughtUp(name);
+    expect(d.partitions[0]).toMatchObject({ committedOffset: 100, deadLetteredRecords: 1 });
+    const list = await deliveries(name);
+    // Nothing from 50 on went before offset 45 was given up on (delivered once more, then dead-lettered).
+    expect(list.map((x) => [x.offsets[0], x.offsets.length, x.attempt])).toEqual([
+      [0, 10, 1], [10, 10, 1], [20, 10, 1], [30, 10, 1], [40, 10, 1], [45, 1, 2],
+      [50, 10, 1], [60, 10, 1], [70, 10, 1], [80, 10, 1], [90, 10, 1],
+    ]);
+    expect(acknowledged(list).get(`${t}/0`)).toEqual(Array.from({ length: 100 }, (_, i) => i).filter((i) => i !== 45));
+    expect((await readAll(dlq, 0)).map((r: any) => r.value)).toEqual(["poison-45"]);
+  });
+
   it("without a dead-letter topic a poison record stops its partition, describe says why; pause, reset past it, resume", async () => {
     const t = uniqueTopic("stop");
     await createTopic(t);
