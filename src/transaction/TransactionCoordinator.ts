@@ -140,6 +140,8 @@ export class TransactionCoordinator extends DurableObject<Env> {
       await this.write(aborted);
       await this.finishMarkers();
     }
+    // An alarm may fire early or find nothing due: the next one always follows the row.
+    await this.schedule();
   }
 
   usage(): UsageCounts {
