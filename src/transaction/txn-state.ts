@@ -96,10 +96,11 @@ export function init(rec: TxnRecord | undefined, transactionalId: string, timeou
   return ok({ ...base, ...next, initProducerId: next.producerId, initEpoch: next.producerEpoch, timeoutMs, lastUpdateMs: nowMs });
 }
 
-/** Moves an Ongoing transaction to its Prepare state (the commit point) and bumps the epoch for the next one. */
+/** Moves an Ongoing transaction to its Prepare state (the commit point) and bumps the epoch for the next one; with
+ *  no participant to tell, straight on to its Complete state. */
 function beginEnd(rec: TxnRecord, outcome: TxnOutcome, reason: EndReason, nowMs: number, freshId: number | undefined): TxnRecord {
   const next = bumped(rec, freshId);
-  return {
+  const prepared: TxnRecord = {
     ...rec,
     ...next,
     state: outcome === "commit" ? "PrepareCommit" : "PrepareAbort",
@@ -107,6 +108,12 @@ function beginEnd(rec: TxnRecord, outcome: TxnOutcome, reason: EndReason, nowMs:
     ending: { producerId: rec.producerId, producerEpoch: rec.producerEpoch, outcome, partitions: [...rec.partitions], groups: [...rec.groups] },
     last: { producerId: rec.producerId, producerEpoch: rec.producerEpoch, outcome, reason },
   };
+  return rec.partitions.length === 0 && rec.groups.length === 0 ? completed(prepared, nowMs) : prepared;
+}
+
+function completed(rec: TxnRecord, nowMs: number): TxnRecord {
+  const { ending, ...rest } = rec;
+  return { ...rest, state: ending?.outcome === "commit" ? "CompleteCommit" : "CompleteAbort", lastUpdateMs: nowMs };
 }
 
 type ProducerCheck = { kind: "current" } | { kind: "last" } | { kind: "error"; result: Result<never> };
@@ -222,8 +229,7 @@ export function acknowledged(rec: TxnRecord, participant: { partition: TxnPartit
       ? { ...e, groups: e.groups.filter((g) => g !== participant.group) }
       : { ...e, partitions: e.partitions.filter((p) => p.topic !== participant.partition.topic || p.partition !== participant.partition.partition) };
   if (ending.partitions.length > 0 || ending.groups.length > 0) return { ...rec, ending };
-  const { ending: _done, ...rest } = rec;
-  return { ...rest, state: e.outcome === "commit" ? "CompleteCommit" : "CompleteAbort", lastUpdateMs: nowMs };
+  return completed(rec, nowMs);
 }
 
 /** Whether the id has been silent long enough to be forgotten (never while a transaction is open or ending). */
