@@ -8,7 +8,6 @@ import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
 import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
-import { MAINTENANCE_CONTINUE_MS, REPLICA_RETRY_BACKOFF_MS } from "../limits";
 import { controllerStub } from "../names";
 import type {
   AppendRequest,
@@ -34,7 +33,7 @@ import { AlarmSchedule } from "./alarm-schedule";
 import { CommitWaiters } from "./commit-waiters";
 import { GroupCommit } from "./group-commit";
 import { LocalLog, type LogState } from "./local-log";
-import { runMaintenance } from "./maintenance";
+import { deleteTieredObjects, runAlarm } from "./partition-alarm";
 import { PartitionRole, refuseAppend } from "./partition-role";
 import { offsetForTime, readInRange, responseBody } from "./read-path";
 import { wakeObjects } from "./wake-objects";
@@ -43,8 +42,8 @@ import { takeReplicated } from "./follower";
 import { TieredLog } from "./tiered-log";
 import { Watchers, watchAnswer } from "./watchers";
 import { serveWatch, watchRequestOf } from "./watch-handler";
-import { applyMarker, verifyTxnWrite } from "./txn-append";
-import { appendAlone } from "./append-alone";
+import { verifyTxnWrite, writeMarker } from "./txn-append";
+import { appendAlone, type AloneParts } from "./append-alone";
 import { describePartition } from "./describe-partition";
 
 export class PartitionLog extends DurableObject<Env> {
@@ -152,11 +151,7 @@ export class PartitionLog extends DurableObject<Env> {
           throw error;
         });
       }
-      return appendAlone(
-        { log: this.log, now: this.clock.now(), appended: (before) => this.appended(before), waitForCommit: (offset, minIsr) => this.waitForCommit(offset, minIsr) },
-        request,
-        waitForAll,
-      );
+      return appendAlone(this.aloneParts(), request, waitForAll);
     });
   }
 
@@ -269,15 +264,7 @@ export class PartitionLog extends DurableObject<Env> {
     return this.serve(async () => {
       const checked = await this.role.check(ref);
       if (!checked.ok) return checked;
-      const before = checked.value;
-      const offset = applyMarker(this.log, marker, this.clock.now());
-      if (offset === null) return ok({ offset });
-      await this.appended(before);
-      if (before.replication.replicationFactor > 1) {
-        const committed = await this.waitForCommit(offset + 1, Number(before.config["min.insync.replicas"]));
-        if (!committed.ok) return committed;
-      }
-      return ok({ offset });
+      return writeMarker(this.aloneParts(), checked.value, marker);
     });
   }
 
@@ -309,21 +296,7 @@ export class PartitionLog extends DurableObject<Env> {
       return;
     }
     if (this.log.current === undefined || this.dropped) return;
-    if (this.log.watches.failed) {
-      this.log.watches.failed = false;
-      await wakeObjects(this.log, this.env, this.alarms, this.log.current.highWatermark);
-    }
-    const more = await runMaintenance(this.log, this.tiered, () => this.clock.now(), { maxLocalBytes: this.settings.maxLocalPartitionBytes });
-    // A leader retries followers that are behind or out of sync (a restarted leader first confirms its role).
-    const s = this.log.current;
-    if (s.replication.replicationFactor > 1 && s.replication.leader === s.replication.replicaId) {
-      if (!this.role.isConfirmed) await this.role.refresh(s.topic, s.topicId, s.partition, s.replication.replicaId);
-      this.role.replicator?.kick(true);
-      await this.role.replicator?.settle();
-    }
-    this.alarms.invalidate();
-    if (more) await this.alarms.atMost(Date.now() + MAINTENANCE_CONTINUE_MS);
-    else await this.alarms.keepDue(undefined, true);
+    await runAlarm({ log: this.log, tiered: this.tiered, env: this.env, alarms: this.alarms, role: this.role, now: () => this.clock.now(), maxLocalBytes: this.settings.maxLocalPartitionBytes });
   }
 
   describe(ref: PartitionRef): Promise<Result<PartitionDescription> | Unavailable> {
@@ -369,16 +342,8 @@ export class PartitionLog extends DurableObject<Env> {
     });
   }
 
-  private async deleteObjects(keys: readonly string[]): Promise<void> {
-    if (keys.length === 0) return;
-    try {
-      await this.tiered.delete(keys);
-      this.log.segments.clearGarbage(keys);
-    } catch (error) {
-      // They stay queued in r2_garbage; the alarm retries.
-      console.error(`deleting tiered segments failed (retried by the alarm): ${String(error)}`);
-      await this.alarms.atMost(Date.now() + REPLICA_RETRY_BACKOFF_MS);
-    }
+  private deleteObjects(keys: readonly string[]): Promise<void> {
+    return deleteTieredObjects(this.log, this.tiered, this.alarms, keys);
   }
 
   /** After a leader's append: followers get it, or (one replica, committed at once) readers wake; the alarm stays due. */
@@ -386,6 +351,11 @@ export class PartitionLog extends DurableObject<Env> {
     if (this.log.current!.replication.replicationFactor > 1) this.role.replicator?.kick();
     else this.wakeWaiters();
     await this.alarms.keepDue(before);
+  }
+
+  /** What appends written alone (and markers) need of the object. */
+  private aloneParts(): AloneParts {
+    return { log: this.log, now: this.clock.now(), appended: (before) => this.appended(before), waitForCommit: (offset, minIsr) => this.waitForCommit(offset, minIsr) };
   }
 
   /** Waits until the high watermark reaches `offset` (acks=all). */

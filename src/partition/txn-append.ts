@@ -7,7 +7,8 @@ import type { Env } from "../env";
 import { errorBody, fail, ok, type Result } from "../errors";
 import type { AppendRequest, PartitionRef, TxnMarker } from "../protocol";
 import { transactionCoordinatorStub } from "../names";
-import type { LocalLog } from "./local-log";
+import type { AloneParts } from "./append-alone";
+import type { LocalLog, LogState } from "./local-log";
 
 /** Checks a transactional append before it is written (the caller writes it in the turn this answers ok in). */
 export async function verifyTxnWrite(log: LocalLog, env: Env, ref: PartitionRef, request: AppendRequest): Promise<Result<void>> {
@@ -61,4 +62,16 @@ export function applyMarker(log: LocalLog, marker: TxnMarker, nowMs: number): nu
   const s = log.current!;
   if (s.replication.replicationFactor > 1) log.addEpoch(s.replication.leaderEpoch, s.logEndOffset);
   return log.appendControl(marker.producerId, marker.producerEpoch, marker.commit, nowMs);
+}
+
+/** A marker from the coordinator: applied, then (with replicas) answered once committed, so a new leader has it too. */
+export async function writeMarker(p: AloneParts, before: LogState, marker: TxnMarker): Promise<Result<{ offset: number | null }>> {
+  const offset = applyMarker(p.log, marker, p.now);
+  if (offset === null) return ok({ offset });
+  await p.appended(before);
+  if (before.replication.replicationFactor > 1) {
+    const committed = await p.waitForCommit(offset + 1, Number(before.config["min.insync.replicas"]));
+    if (!committed.ok) return committed;
+  }
+  return ok({ offset });
 }
