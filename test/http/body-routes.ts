@@ -14,4 +14,9 @@ export const BODY_ROUTES: readonly (readonly ["POST" | "PATCH" | "PUT", string])
   ["POST", "/v1/groups/:group/offsets"],
   ["POST", "/v1/groups/:group/offsets/reset"],
   ["POST", "/v1/tokens"],
+  ["POST", "/v1/transactions/:transactionalId/init"],
+  ["POST", "/v1/transactions/:transactionalId/begin"],
+  ["POST", "/v1/transactions/:transactionalId/offsets"],
+  ["POST", "/v1/transactions/:transactionalId/commit"],
+  ["POST", "/v1/transactions/:transactionalId/abort"],
 ];
