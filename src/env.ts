@@ -3,6 +3,7 @@ import type { PartitionLog } from "./partition/PartitionLog";
 import type { Controller } from "./controller/Controller";
 import type { GroupCoordinator } from "./group/GroupCoordinator";
 import type { SubscriptionPartition } from "./subscription/SubscriptionPartition";
+import type { TransactionCoordinator } from "./transaction/TransactionCoordinator";
 
 export interface Env {
   PARTITION_LOG: DurableObjectNamespace<PartitionLog>;
@@ -10,6 +11,8 @@ export interface Env {
   GROUP_COORDINATOR: DurableObjectNamespace<GroupCoordinator>;
   /** One object per (subscription, topic partition): the delivery engine (src/subscription/). */
   SUBSCRIPTION_PARTITION: DurableObjectNamespace<SubscriptionPartition>;
+  /** One object per transactional id: Kafka's transaction coordinator (src/transaction/). */
+  TRANSACTION_COORDINATOR: DurableObjectNamespace<TransactionCoordinator>;
   /** Tiered storage for sealed segments. */
   SEGMENTS: R2Bucket;
   /** Subscriptions' R2 archive target's default bucket (an ArchiveTarget may name another bucket binding). Optional:

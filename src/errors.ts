@@ -34,6 +34,12 @@ export const ERRORS = {
   POLICY_VIOLATION: { code: 44, status: 400, retriable: false },
   OUT_OF_ORDER_SEQUENCE_NUMBER: { code: 45, status: 409, retriable: false },
   INVALID_PRODUCER_EPOCH: { code: 47, status: 409, retriable: false },
+  /** A transactional call the transaction's state does not allow (commit without a transaction, a write after commit). */
+  INVALID_TXN_STATE: { code: 48, status: 409, retriable: false },
+  INVALID_TRANSACTION_TIMEOUT: { code: 50, status: 400, retriable: false },
+  /** The transaction is still being completed (its markers are being written): retry shortly. */
+  CONCURRENT_TRANSACTIONS: { code: 51, status: 409, retriable: true },
+  TRANSACTIONAL_ID_AUTHORIZATION_FAILED: { code: 53, status: 403, retriable: false },
   KAFKA_STORAGE_ERROR: { code: 56, status: 503, retriable: true },
   SASL_AUTHENTICATION_FAILED: { code: 58, status: 401, retriable: false },
   UNKNOWN_PRODUCER_ID: { code: 59, status: 404, retriable: false },
@@ -47,10 +53,15 @@ export const ERRORS = {
   ELECTION_NOT_NEEDED: { code: 84, status: 409, retriable: false },
   INVALID_RECORD: { code: 87, status: 400, retriable: false },
   THROTTLING_QUOTA_EXCEEDED: { code: 89, status: 429, retriable: true },
+  /** A newer incarnation of this transactional id called init: this producer is a zombie. */
+  PRODUCER_FENCED: { code: 90, status: 409, retriable: false },
   UNKNOWN_TOPIC_ID: { code: 100, status: 404, retriable: true },
+  TRANSACTIONAL_ID_NOT_FOUND: { code: 105, status: 404, retriable: false },
   FENCED_MEMBER_EPOCH: { code: 110, status: 409, retriable: false },
   UNSUPPORTED_ASSIGNOR: { code: 112, status: 400, retriable: false },
   STALE_MEMBER_EPOCH: { code: 113, status: 409, retriable: false },
+  /** The coordinator aborted the transaction (it timed out): abort to go on with this transactional id. */
+  TRANSACTION_ABORTABLE: { code: 120, status: 409, retriable: false },
   // edgelog's own, for HTTP situations Kafka has no name for; codes above Kafka's range.
   NOT_FOUND: { code: 10_001, status: 404, retriable: false },
   METHOD_NOT_ALLOWED: { code: 10_002, status: 405, retriable: false },

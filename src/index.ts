@@ -7,6 +7,7 @@ export { PartitionLog } from "./partition/PartitionLog";
 export { Controller } from "./controller/Controller";
 export { GroupCoordinator } from "./group/GroupCoordinator";
 export { SubscriptionPartition } from "./subscription/SubscriptionPartition";
+export { TransactionCoordinator } from "./transaction/TransactionCoordinator";
 export { EdgelogRpc } from "./rpc";
 
 export default {

@@ -225,3 +225,20 @@ export const SUBSCRIPTION_READ_AHEAD_RECORDS = 1_000;
 /** ...and at most this many bytes (a fetch's default), unless one wave's maxBatchBytes x maxInFlightPerPartition is
  *  more: the read is held in the object's memory while its waves are delivered. */
 export const SUBSCRIPTION_READ_AHEAD_BYTES = DEFAULT_FETCH_MAX_BYTES;
+
+/** Transactions (src/transaction/): Kafka's transaction.timeout.ms default. The coordinator aborts a transaction older
+ *  than its timeout, so a crashed producer cannot pin its partitions' last stable offset for ever. */
+export const DEFAULT_TRANSACTION_TIMEOUT_MS = 60_000;
+/** Kafka's transaction.max.timeout.ms (15 min): the most a producer may ask for. */
+export const MAX_TRANSACTION_TIMEOUT_MS = 900_000;
+/** Kafka's transactional.id.expiration.ms (7 days): a transactional id silent this long (and with no open
+ *  transaction) is forgotten, its coordinator's storage deleted. */
+export const TRANSACTIONAL_ID_EXPIRATION_MS = 7 * 86_400_000;
+/** Partitions one transaction writes to: each gets a marker at the end, and the coordinator's row lists them all. */
+export const MAX_TRANSACTION_PARTITIONS = 1_000;
+/** Consumer groups one transaction commits offsets for (Kafka's flow has one; a few cost nothing). */
+export const MAX_TRANSACTION_GROUPS = 10;
+/** Markers not yet acknowledged (a partition or group coordinator unreachable) are sent again by alarm this soon. */
+export const TRANSACTION_MARKER_RETRY_MS = 1_000;
+/** Transactional ids one deployment keeps (the controller lists them; each is an object of its own). */
+export const MAX_TRANSACTIONAL_IDS = 100_000;

@@ -78,6 +78,15 @@ export function subscriptionPartitionName(subscription: string, topicId: string,
   return `subscription/${subscription}/${topicId}/${partition}`;
 }
 
+/** One coordinator per transactional id (src/transaction/): `txn/<transactionalId>`. */
+export function transactionCoordinatorName(transactionalId: string): string {
+  return `txn/${transactionalId}`;
+}
+
+export function transactionCoordinatorStub(env: Env, transactionalId: string) {
+  return env.TRANSACTION_COORDINATOR.get(env.TRANSACTION_COORDINATOR.idFromName(transactionCoordinatorName(transactionalId)));
+}
+
 export function subscriptionPartitionStub(env: Env, name: string) {
   return env.SUBSCRIPTION_PARTITION.get(env.SUBSCRIPTION_PARTITION.idFromName(name));
 }

@@ -67,6 +67,8 @@ export interface AppendRequest {
   hasNullKey: boolean;
   /** Set for an idempotent producer's batch: deduplicated and sequence-checked (kafka-semantics §3.2). */
   producer?: ProducerIdentity;
+  /** Set (with producer) for a transactional batch: the partition joins the transaction, verified with its coordinator. */
+  transactionalId?: string;
 }
 
 export interface AppendResult {
@@ -86,7 +88,12 @@ export interface ReadRequest {
   maxBytes: number;
   maxWaitMs: number;
   encoding: Encoding;
+  /** read_uncommitted (the default, as Kafka's): up to the high watermark. read_committed: below the last stable
+   *  offset, without aborted transactions' records. Control records are never returned. */
+  isolation?: IsolationLevel;
 }
+
+export type IsolationLevel = "read_uncommitted" | "read_committed";
 
 export interface ReadResult {
   /** The whole fetch response as UTF-8 JSON: {records, nextOffset, highWatermark, logStartOffset}. */
@@ -95,6 +102,8 @@ export interface ReadResult {
   nextOffset: number;
   highWatermark: number;
   logStartOffset: number;
+  /** With read_committed: the last stable offset the read stopped at. */
+  lastStableOffset?: number;
 }
 
 export type OffsetSpec = "earliest" | "latest" | { timestamp: number };
@@ -114,6 +123,10 @@ export interface PartitionDescription {
   replicaLogEndOffsets?: Record<string, number>;
   logStartOffset: number;
   highWatermark: number;
+  /** The first offset of the oldest open transaction, else the high watermark (read_committed reads below it). */
+  lastStableOffset: number;
+  /** Transactions open on this partition. */
+  openTransactions: number;
   logEndOffset: number;
   /** Bytes of the whole log, local and tiered. */
   bytes: number;
@@ -130,6 +143,13 @@ export interface PartitionDescription {
   tieredSegments: number;
   /** Long-polls and live tails parked on this partition, waiting for its next append (outside its billed time). */
   waitingReaders: number;
+}
+
+/** A transaction marker as partitions and group coordinators receive it: the ending transaction's identity. */
+export interface TxnMarker {
+  producerId: number;
+  producerEpoch: number;
+  commit: boolean;
 }
 
 /** A batch as the leader ships it to a follower: the stored row, byte for byte. */
@@ -155,6 +175,10 @@ export interface ReplicatedProducerBatch {
   /** The append's first offset (an append may span several rows). */
   baseOffset: number;
   logAppendTimeMs: number;
+  /** A transactional append (its transaction opens or goes on here). */
+  transactional?: boolean;
+  /** A transaction marker (an empty control row): the transaction of (producerId, producerEpoch) ends. */
+  control?: "commit" | "abort";
 }
 
 

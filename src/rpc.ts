@@ -26,6 +26,8 @@ import {
 } from "./service/subscriptions";
 import type { SubscriptionDescription } from "./subscription-protocol";
 import { initProducer, type ProducerIdAndEpoch } from "./service/producers";
+import { describeTransaction, endTransaction, initTransactions, sendOffsetsToTransaction } from "./service/transactions";
+import type { TxnStateName, TxnSummary } from "./transaction/txn-state";
 import { addPartitions, alterTopicConfig, checkTopicName, createTopic, deleteTopic, describeTopic, listTopics, type TopicDescription, type TopicSummary } from "./service/topics";
 
 export interface RpcFetchResult {
@@ -90,6 +92,29 @@ export class EdgelogRpc extends WorkerEntrypoint<Env> {
   /** InitProducerId: {} for a new idempotent producer, {producerId} to bump its epoch. */
   initProducer(request: unknown = {}): Promise<Result<ProducerIdAndEpoch>> {
     return attempt(() => initProducer(this.env, request));
+  }
+
+  /** InitProducerId for a transactional id: {transactionTimeoutMs?} -> {producerId, producerEpoch}. */
+  initTransactions(transactionalId: string, request: unknown = {}): Promise<Result<ProducerIdAndEpoch>> {
+    return attempt(() => initTransactions(this.env, transactionalId, request));
+  }
+
+  /** sendOffsetsToTransaction: {producerId, producerEpoch, groupId, memberId?, memberEpoch?, offsets}. */
+  sendOffsetsToTransaction(transactionalId: string, request: unknown): Promise<Result<{ committed: number }>> {
+    return attempt(() => sendOffsetsToTransaction(this.env, transactionalId, request));
+  }
+
+  /** {producerId, producerEpoch} -> the identity for the next transaction, and the state reached. */
+  commitTransaction(transactionalId: string, request: unknown): Promise<Result<ProducerIdAndEpoch & { state: TxnStateName }>> {
+    return attempt(() => endTransaction(this.env, transactionalId, request, "commit"));
+  }
+
+  abortTransaction(transactionalId: string, request: unknown): Promise<Result<ProducerIdAndEpoch & { state: TxnStateName }>> {
+    return attempt(() => endTransaction(this.env, transactionalId, request, "abort"));
+  }
+
+  describeTransaction(transactionalId: string): Promise<Result<TxnSummary>> {
+    return attempt(() => describeTransaction(this.env, transactionalId));
   }
 
   /** Join (memberEpoch 0), heartbeat, or leave (memberEpoch -1) a consumer group. */

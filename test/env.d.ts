@@ -10,7 +10,7 @@ declare global {
     }
     interface GlobalProps {
       mainModule: typeof import("../src/index");
-      durableNamespaces: "PartitionLog" | "Controller" | "GroupCoordinator" | "SubscriptionPartition";
+      durableNamespaces: "PartitionLog" | "Controller" | "GroupCoordinator" | "SubscriptionPartition" | "TransactionCoordinator";
     }
   }
 }

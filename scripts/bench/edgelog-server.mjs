@@ -24,6 +24,7 @@ const WORKER = {
     CONTROLLER: { className: "Controller", useSQLite: true },
     GROUP_COORDINATOR: { className: "GroupCoordinator", useSQLite: true },
     SUBSCRIPTION_PARTITION: { className: "SubscriptionPartition", useSQLite: true },
+    TRANSACTION_COORDINATOR: { className: "TransactionCoordinator", useSQLite: true },
   },
   r2Buckets: ["SEGMENTS", "ARCHIVE"],
 };

@@ -5,7 +5,8 @@
 // resource is named "cluster" (Kafka's "kafka-cluster" works too). Pure: no I/O, no secrets.
 import { isPlainObject } from "../log/plain-object";
 
-export type ResourceType = "topic" | "group" | "cluster";
+/** transactionalId: Kafka's TransactionalId resource (write: use it in transactions; describe: see its state). */
+export type ResourceType = "topic" | "group" | "cluster" | "transactionalId";
 export type Operation = "read" | "write" | "admin";
 /** What a route may require: an operation, or "describe", which any granted operation implies. */
 export type Requirement = Operation | "describe";
@@ -38,7 +39,7 @@ export interface Principal {
 
 export const OPEN_PRINCIPAL: Principal = { name: "anonymous (auth off)", acls: [], quotas: {}, all: true };
 
-const RESOURCES: readonly ResourceType[] = ["topic", "group", "cluster"];
+const RESOURCES: readonly ResourceType[] = ["topic", "group", "cluster", "transactionalId"];
 const OPERATIONS: readonly Operation[] = ["read", "write", "admin"];
 const PATTERNS: readonly PatternType[] = ["literal", "prefixed"];
 

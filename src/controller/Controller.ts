@@ -10,7 +10,7 @@ import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
 import { collisionKey } from "../log/topic-name";
 import { defaultTopicConfig, type ConfigChange, type TopicConfig } from "../log/topic-config";
-import { MAX_PRODUCER_EPOCH, MAX_TOPICS, PARTITION_FANOUT_CONCURRENCY } from "../limits";
+import { MAX_PRODUCER_EPOCH, MAX_TOPICS, MAX_TRANSACTIONAL_IDS, PARTITION_FANOUT_CONCURRENCY } from "../limits";
 import type { Acl, Quotas } from "../auth/acl";
 import type { HashedStoredToken, StoredToken } from "../auth/stored-token";
 import { groupCoordinatorStub, partitionLogClient } from "../names";
@@ -224,6 +224,28 @@ export class Controller extends DurableObject<Env> {
   unregisterGroup(groupId: string): void {
     this.meter.request();
     this.groups.unregister(groupId);
+  }
+
+  /** Transaction coordinators register their id on first init, so GET /v1/transactions can list them. Idempotent. */
+  registerTransactionalId(transactionalId: string): Result<void> {
+    this.meter.request();
+    const known = this.sql.exec("SELECT 1 FROM transactional_ids WHERE transactional_id = ?", transactionalId).toArray().length > 0;
+    if (known) return ok(undefined);
+    const count = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM transactional_ids").one().n;
+    if (count >= MAX_TRANSACTIONAL_IDS) return fail("POLICY_VIOLATION", `this deployment already has ${count} transactional ids, the maximum is ${MAX_TRANSACTIONAL_IDS}`, { max: MAX_TRANSACTIONAL_IDS });
+    this.sql.exec("INSERT INTO transactional_ids (transactional_id, created_ms) VALUES (?, ?)", transactionalId, Date.now());
+    return ok(undefined);
+  }
+
+  /** An expired transactional id leaves the registry. */
+  unregisterTransactionalId(transactionalId: string): void {
+    this.meter.request();
+    this.sql.exec("DELETE FROM transactional_ids WHERE transactional_id = ?", transactionalId);
+  }
+
+  listTransactionalIds(): string[] {
+    this.meter.request();
+    return this.sql.exec<{ transactional_id: string }>("SELECT transactional_id FROM transactional_ids ORDER BY transactional_id").toArray().map((r) => r.transactional_id);
   }
 
   listGroups(kind?: GroupKind): string[] {

@@ -4,6 +4,11 @@
 // not yet told to every replica (both retried from the alarm). Upgraded by the one rule in src/schema-version.ts.
 import type { VersionedSchema } from "../schema-version";
 
+/** Transactional ids, registered by their coordinators on first init so they can be listed (kafka-transactions list). */
+const TRANSACTIONAL_IDS = `
+CREATE TABLE IF NOT EXISTS transactional_ids (transactional_id TEXT PRIMARY KEY, created_ms INTEGER NOT NULL);
+`;
+
 const DDL = `
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS topics (
@@ -58,10 +63,10 @@ CREATE TABLE IF NOT EXISTS pending_drops (
   deleted_ms INTEGER NOT NULL,
   replication_factor INTEGER NOT NULL DEFAULT 1
 );
-`;
+${TRANSACTIONAL_IDS}`;
 
 export const CONTROLLER_SCHEMA: VersionedSchema = {
-  version: 3,
+  version: 4,
   ddl: DDL,
   migrations: {
     // Replication: replica placement per topic, and the replication factor of a pending drop (its replica objects).
@@ -74,6 +79,8 @@ ALTER TABLE pending_drops ADD COLUMN replication_factor INTEGER NOT NULL DEFAULT
 ALTER TABLE groups ADD COLUMN kind TEXT NOT NULL DEFAULT 'consumer';
 ALTER TABLE groups ADD COLUMN topics TEXT NOT NULL DEFAULT '[]';
 `,
+    // Transactions: the registry of transactional ids.
+    4: TRANSACTIONAL_IDS,
   },
 };
 

@@ -17,6 +17,7 @@ import { toTopicPartitions, tpKey } from "./assignment";
 import { GroupState, type GroupData, type HeartbeatRequest, type HeartbeatResponse, type Member, type TopicSnapshot } from "./group-state";
 import { GROUP_SCHEMA } from "./schema";
 import { Usage, type UsageCounts } from "../usage";
+import { TxnOffsets } from "./txn-offsets";
 
 export class GroupCoordinator extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -91,6 +92,33 @@ export class GroupCoordinator extends DurableObject<Env> {
       );
     }
     return ok({ committed: offsets.length });
+  }
+
+  /**
+   * A transaction's offsets (TxnOffsetCommit), fenced like a commit by the member's id and epoch and its ownership
+   * (KIP-447), staged until the transaction's marker (txn-offsets.ts).
+   */
+  async stageTxnOffsets(groupId: string, producerId: number, producerEpoch: number, memberId: string | null, memberEpoch: number | null, offsets: OffsetCommit[]): Promise<Result<{ committed: number }>> {
+    this.meter.request();
+    if (this.subscriptions.current !== undefined) return subscriptionGroup(groupId);
+    const now = this.now();
+    if (this.group === undefined) {
+      if (memberId !== null) return fail("UNKNOWN_MEMBER_ID", `group ${groupId} has no member ${memberId}`, { memberId });
+      const created = await this.create(groupId, now);
+      if (!created.ok) return created;
+    }
+    const check = this.group!.validateCommit(memberId, memberEpoch, offsets.map((o) => tpKey(o.topic, o.partition)), now);
+    this.persist();
+    if (!check.ok) return check;
+    new TxnOffsets(this.sql).stage(producerId, producerEpoch, offsets);
+    return ok({ committed: offsets.length });
+  }
+
+  /** A transaction's marker: its staged offsets become the group's committed offsets (commit) or are dropped (abort). */
+  txnMarker(groupId: string, marker: { producerId: number; producerEpoch: number; commit: boolean }): Result<{ committed: number }> {
+    this.meter.request();
+    if (this.group === undefined) return ok({ committed: 0 });
+    return ok({ committed: new TxnOffsets(this.sql).complete(marker.producerId, marker.producerEpoch, marker.commit, this.now()) });
   }
 
   committedOffsets(groupId: string): Result<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: GroupStateName }> {

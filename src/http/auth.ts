@@ -52,7 +52,12 @@ export async function authenticate(request: Request, env: Env): Promise<Principa
   return { name: record.name, acls: record.acls, quotas: record.quotas, all: false };
 }
 
-const FAILURE = { topic: "TOPIC_AUTHORIZATION_FAILED", group: "GROUP_AUTHORIZATION_FAILED", cluster: "CLUSTER_AUTHORIZATION_FAILED" } as const;
+const FAILURE = {
+  topic: "TOPIC_AUTHORIZATION_FAILED",
+  group: "GROUP_AUTHORIZATION_FAILED",
+  cluster: "CLUSTER_AUTHORIZATION_FAILED",
+  transactionalId: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
+} as const;
 
 /** Throws 403 unless the principal may perform `operation` on the resource. */
 export function authorize(principal: Principal, resource: ResourceType, name: string, operation: Requirement): void {

@@ -1,7 +1,7 @@
-// HTTP handler for ListOffsets: GET /v1/topics/{topic}/partitions/{p}/offsets?at=earliest|latest|<ms>.
+// HTTP handler for ListOffsets: GET /v1/topics/{topic}/partitions/{p}/offsets?at=earliest|latest|<ms>&isolation=...
 import type { IRequest } from "itty-router";
 import type { Env } from "../env";
-import { deleteRecords, listOffsets, parseOffsetSpec, parsePartition } from "../service/fetch";
+import { deleteRecords, listOffsets, parseIsolation, parseOffsetSpec, parsePartition } from "../service/fetch";
 import { MAX_ADMIN_REQUEST_BYTES } from "../limits";
 import { checkTopicName } from "../service/topics";
 import { pathParam, queryParam, readJson } from "./parse";
@@ -11,7 +11,7 @@ export async function handleListOffsets(request: IRequest, env: Env): Promise<Re
   const topic = checkTopicName(pathParam(request.params, "topic"));
   const partition = parsePartition(pathParam(request.params, "partition"));
   const spec = parseOffsetSpec(queryParam(request.query, "at"));
-  return json(await listOffsets(env, topic, partition, spec));
+  return json(await listOffsets(env, topic, partition, spec, parseIsolation(queryParam(request.query, "isolation"))));
 }
 
 /** POST /v1/topics/{topic}/partitions/{p}/delete-records {beforeOffset}: Kafka's DeleteRecords. */

@@ -8,7 +8,7 @@ import { fetchRecords, parsePartition, parseReadRequest, tailRecords } from "../
 import { produce, type ProduceResult } from "../service/produce";
 import { checkTopicName } from "../service/topics";
 import type { ReadRequest } from "../protocol";
-import { checkQuota, debitQuota, principalOf } from "./auth";
+import { authorize, checkQuota, debitQuota, principalOf } from "./auth";
 import { pathParam, queryParam, readJsonSized } from "./parse";
 import { errorResponse, JSON_HEADERS, jsonBytes } from "./respond";
 
@@ -19,6 +19,8 @@ export async function handleProduce(request: IRequest, env: Env, ctx: ExecutionC
   checkQuota(principal, "produce");
   const { value: body, bytes } = await readJsonSized(request, MAX_PRODUCE_REQUEST_BYTES, "RECORD_LIST_TOO_LARGE");
   debitQuota(principal, "produce", bytes);
+  const transactionalId = (body as { transaction?: { transactionalId?: unknown } } | null)?.transaction?.transactionalId;
+  if (typeof transactionalId === "string") authorize(principal, "transactionalId", transactionalId, "write");
   const outcome = await produce(env, topic, body, (work) => ctx.waitUntil(work), partition);
   // No record written (every partition failed): the first failure's status and body.
   if (!outcome.ok) return errorResponse(outcome.error);
@@ -55,6 +57,7 @@ export async function handleFetch(request: IRequest, env: Env, ctx: ExecutionCon
     maxBytes: queryParam(q, "maxBytes"),
     maxWaitMs: queryParam(q, "maxWaitMs"),
     encoding: queryParam(q, "encoding"),
+    isolation: queryParam(q, "isolation"),
   });
   const principal = principalOf(request);
   checkQuota(principal, "fetch");

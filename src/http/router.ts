@@ -27,6 +27,15 @@ import {
 } from "./subscriptions";
 import { handleUsage } from "./usage";
 import { handleElectLeader, handleFault } from "./replicas";
+import {
+  handleAbortTransaction,
+  handleBeginTransaction,
+  handleCommitTransaction,
+  handleDescribeTransaction,
+  handleInitTransactions,
+  handleListTransactions,
+  handleTransactionOffsets,
+} from "./transactions";
 
 type Args = [Env, ExecutionContext];
 
@@ -81,6 +90,8 @@ const clusterAdmin: Permission = { resource: "cluster", operation: "admin" };
 /** A subscription is its group: reading it needs read on the group of its name, changing it admin. */
 const subscriptionRead: Permission = { resource: "group", operation: "read", param: "name" };
 const subscriptionAdmin: Permission = { resource: "group", operation: "admin", param: "name" };
+/** Kafka's TransactionalId resource: write to use it, describe to see it. */
+const txnWrite: Permission = { resource: "transactionalId", operation: "write", param: "transactionalId" };
 
 // The route table: every public route, with the permission it needs (docs/security.md has the table, docs/api.md the
 // routes; test/docs/tables.node.test.ts keeps api.md in step). Body-named resources (a created topic, subscribed and
@@ -121,6 +132,13 @@ export const ROUTES: readonly Route[] = [
   { method: "POST", path: "/v1/subscriptions/:name/pause", permission: subscriptionAdmin, handler: handlePauseSubscription },
   { method: "POST", path: "/v1/subscriptions/:name/resume", permission: subscriptionAdmin, handler: handleResumeSubscription },
   { method: "POST", path: "/v1/subscriptions/:name/offsets/reset", permission: subscriptionAdmin, handler: handleResetSubscriptionOffsets },
+  { method: "GET", path: "/v1/transactions", handler: handleListTransactions },
+  { method: "GET", path: "/v1/transactions/:transactionalId", permission: { resource: "transactionalId", operation: "describe", param: "transactionalId" }, handler: handleDescribeTransaction },
+  { method: "POST", path: "/v1/transactions/:transactionalId/init", permission: txnWrite, handler: handleInitTransactions },
+  { method: "POST", path: "/v1/transactions/:transactionalId/begin", permission: txnWrite, handler: handleBeginTransaction },
+  { method: "POST", path: "/v1/transactions/:transactionalId/offsets", permission: txnWrite, handler: handleTransactionOffsets },
+  { method: "POST", path: "/v1/transactions/:transactionalId/commit", permission: txnWrite, handler: handleCommitTransaction },
+  { method: "POST", path: "/v1/transactions/:transactionalId/abort", permission: txnWrite, handler: handleAbortTransaction },
 ];
 
 for (const route of ROUTES) {

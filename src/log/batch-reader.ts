@@ -1,7 +1,9 @@
 // Assembling a fetch answer from stored batches, local or from R2 alike: starts at the first record at or after the
 // requested offset (a compacted batch has gaps: a removed offset reads as the next surviving record), stops at the
 // high watermark, maxRecords, or maxBytes of record JSON (but always returns a first record however large, like
-// Kafka). nextOffset moves past a batch's trailing gap, so a consumer never re-reads it. Pure.
+// Kafka). nextOffset moves past a batch's trailing gap, so a consumer never re-reads it. An empty batch (a transaction
+// marker) and a batch inside an aborted range (read_committed; ranges cover whole batches) add nothing but move
+// nextOffset past them. Pure.
 import { recordRange, transcodeRecords } from "./batch";
 import type { Encoding } from "./record";
 
@@ -27,6 +29,8 @@ export class ReadAccumulator {
     private readonly maxRecords: number,
     private readonly maxBytes: number,
     private readonly encoding: Encoding,
+    /** Sorted, disjoint [first, last] offset ranges of aborted transactions' batches, skipped whole. */
+    private readonly aborted: readonly (readonly [number, number])[] = [],
   ) {
     if (nextOffset >= end) this.done = true;
   }
@@ -37,6 +41,10 @@ export class ReadAccumulator {
     const offsetAt = (i: number) => batch.baseOffset + (batch.offsets ? batch.offsets[i]! : i);
     if (batch.baseOffset >= this.end) {
       this.done = true;
+      return;
+    }
+    if (this.aborted.length > 0 && inRanges(this.aborted, batch.baseOffset)) {
+      if (batch.lastOffset + 1 > this.nextOffset) this.nextOffset = Math.min(batch.lastOffset + 1, this.end);
       return;
     }
     // First record at or after nextOffset (binary search: offsets increase within a batch).
@@ -75,4 +83,18 @@ export class ReadAccumulator {
     this.nextOffset = wholeBatch ? batch.lastOffset + 1 : offsetAt(last) + 1;
     if (this.recordCount >= this.maxRecords || this.bytes >= this.maxBytes || !wholeBatch) this.done = true;
   }
+}
+
+/** Whether `offset` lies in one of the sorted, disjoint ranges (binary search). */
+export function inRanges(ranges: readonly (readonly [number, number])[], offset: number): boolean {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const [first, last] = ranges[mid]!;
+    if (offset < first) hi = mid - 1;
+    else if (offset > last) lo = mid + 1;
+    else return true;
+  }
+  return false;
 }

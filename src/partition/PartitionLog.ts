@@ -8,12 +8,12 @@ import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
 import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
-import { MAINTENANCE_CONTINUE_MS, MAX_WATCH_ATTEMPTS, REPLICA_RETRY_BACKOFF_MS } from "../limits";
-import { controllerStub, subscriptionPartitionStub } from "../names";
+import { controllerStub } from "../names";
 import type {
   AppendRequest,
   AppendResult,
   ListedOffset,
+  IsolationLevel,
   OffsetSpec,
   PartitionDescription,
   PartitionRef,
@@ -23,24 +23,27 @@ import type {
   ReplicateRequest,
   ReplicateResponse,
   TopicMetadata,
+  TxnMarker,
 } from "../protocol";
 import { settings, type Settings } from "../settings";
 import { isUnavailable, UNAVAILABLE, UNAVAILABLE_MESSAGE, type Unavailable } from "../unavailable";
-import { WATCH_REQUEST_HEADER, WATCH_URL, type WatchAnswer, type WatchRequest } from "../watch";
 import type { ReadAccumulator } from "../log/batch-reader";
 import { Usage, type UsageCounts } from "../usage";
 import { AlarmSchedule } from "./alarm-schedule";
 import { CommitWaiters } from "./commit-waiters";
 import { GroupCommit } from "./group-commit";
 import { LocalLog, type LogState } from "./local-log";
-import { runMaintenance } from "./maintenance";
+import { deleteTieredObjects, runAlarm } from "./partition-alarm";
 import { PartitionRole, refuseAppend } from "./partition-role";
-import { offsetForTime, readRecords } from "./read-path";
+import { offsetForTime, readInRange, responseBody } from "./read-path";
+import { wakeObjects } from "./wake-objects";
 import { commitOutcome, newReplicator } from "./replication-host";
 import { takeReplicated } from "./follower";
 import { TieredLog } from "./tiered-log";
-import { Watchers, watchAnswer, withAnswer } from "./watchers";
-import { appendAlone } from "./append-alone";
+import { Watchers, watchAnswer } from "./watchers";
+import { serveWatch, watchRequestOf } from "./watch-handler";
+import { verifyTxnWrite, writeMarker } from "./txn-append";
+import { appendAlone, type AloneParts } from "./append-alone";
 import { describePartition } from "./describe-partition";
 
 export class PartitionLog extends DurableObject<Env> {
@@ -135,6 +138,10 @@ export class PartitionLog extends DurableObject<Env> {
       const waitForAll = checked.value.replication.replicationFactor > 1 && request.acks === -1;
       const refused = refuseAppend(checked.value, request, ref);
       if (!refused.ok) return refused;
+      if (request.transactionalId !== undefined) {
+        const verified = await verifyTxnWrite(this.log, this.env, ref, request);
+        if (!verified.ok) return verified;
+      }
       // A plain append that needs nobody else's confirmation goes through the group commit. An idempotent batch is
       // sequence-checked and stamped as a unit, and an acks=all one on a replicated topic waits for its own high
       // watermark: those are written alone, now.
@@ -144,11 +151,7 @@ export class PartitionLog extends DurableObject<Env> {
           throw error;
         });
       }
-      return appendAlone(
-        { log: this.log, now: this.clock.now(), appended: (before) => this.appended(before), waitForCommit: (offset, minIsr) => this.waitForCommit(offset, minIsr) },
-        request,
-        waitForAll,
-      );
+      return appendAlone(this.aloneParts(), request, waitForAll);
     });
   }
 
@@ -210,39 +213,22 @@ export class PartitionLog extends DurableObject<Env> {
       if (!slice.ok) return slice;
       const state = this.log.current!;
       return ok({
-        body: this.log.responseBody(slice.value),
+        body: responseBody(this.log, slice.value, request),
         recordCount: slice.value.recordCount,
         nextOffset: slice.value.nextOffset,
         highWatermark: state.highWatermark,
         logStartOffset: state.logStartOffset,
+        ...(request.isolation === "read_committed" ? { lastStableOffset: this.log.txns.lastStableOffset(state) } : {}),
       });
     });
   }
 
-  /**
-   * A reader that will wait for records (src/watch.ts): reads, and answers the records at once when there are any;
-   * else parks the reader's WebSocket with hibernation until the high watermark passes its offset. The read and the
-   * parking happen in one turn with no await between them, so no append can fall between "nothing new" and "waiting".
-   */
+  /** A reader that will wait for records (src/watch.ts, watch-handler.ts). */
   override async fetch(request: Request): Promise<Response> {
-    const watch = JSON.parse(request.headers.get(WATCH_REQUEST_HEADER) ?? "null") as WatchRequest | null;
-    if (watch === null || new URL(request.url).pathname !== new URL(WATCH_URL).pathname) return new Response("not found", { status: 404 });
-    const answered = await this.serve(async () => {
-      const wantsToWait = request.headers.get("upgrade") === "websocket";
-      for (let attempt = 1; ; attempt++) {
-        const slice = await this.readChecked(watch.ref, watch.read);
-        if (!slice.ok) return watchAnswer({ kind: "error", error: slice.error });
-        // From here to the park, no await: nothing can append in between. But other requests ran during the read's
-        // awaits: if an append moved the high watermark past what the read saw, read again (an empty read past the
-        // high watermark, a compacted-away tail, parks on the high watermark itself).
-        const s = this.log.current!;
-        const found = slice.value;
-        const answer: WatchAnswer = { kind: "records", recordCount: found.recordCount, nextOffset: found.nextOffset, highWatermark: s.highWatermark, logStartOffset: s.logStartOffset };
-        if (found.recordCount > 0 || !wantsToWait || !this.watchers.hasRoom) return watchAnswer(answer, this.log.responseBody(found));
-        if (s.highWatermark > found.nextOffset && attempt < MAX_WATCH_ATTEMPTS) continue;
-        return withAnswer(this.watchers.park(Math.max(found.nextOffset, s.highWatermark), watch.mode), answer);
-      }
-    });
+    const watch = watchRequestOf(request);
+    if (watch === undefined) return new Response("not found", { status: 404 });
+    const host = { log: this.log, watchers: this.watchers, readChecked: (ref: PartitionRef, read: ReadRequest) => this.readChecked(ref, read) };
+    const answered = await this.serve(() => serveWatch(host, watch, request.headers.get("upgrade") === "websocket"));
     return isUnavailable(answered) ? watchAnswer({ kind: "unavailable", message: answered.edgelogUnavailable }) : answered;
   }
 
@@ -263,14 +249,25 @@ export class PartitionLog extends DurableObject<Env> {
     });
   }
 
-  listOffsets(ref: PartitionRef, spec: OffsetSpec): Promise<Result<ListedOffset> | Unavailable> {
+  /** ListOffsets; `latest` is the high watermark, or under read_committed the last stable offset (Kafka's rule). */
+  listOffsets(ref: PartitionRef, spec: OffsetSpec, isolation: IsolationLevel = "read_uncommitted"): Promise<Result<ListedOffset> | Unavailable> {
     return this.serve(async () => {
       const checked = await this.role.check(ref);
       if (!checked.ok) return checked;
       const state = checked.value;
       if (spec === "earliest") return ok({ offset: state.logStartOffset, timestamp: -1 });
-      if (spec === "latest") return ok({ offset: state.highWatermark, timestamp: -1 });
+      if (spec === "latest") return ok({ offset: isolation === "read_committed" ? this.log.txns.lastStableOffset(state) : state.highWatermark, timestamp: -1 });
       return ok(await offsetForTime(this.log, this.tiered, spec.timestamp));
+    });
+  }
+
+  /** A transaction's marker from its coordinator (txn-append.ts): answers the control record's offset, or null when
+   *  the transaction wrote nothing here. With replicas, answers once the marker is committed. */
+  writeTxnMarker(ref: PartitionRef, marker: TxnMarker): Promise<Result<{ offset: number | null }> | Unavailable> {
+    return this.serve(async () => {
+      const checked = await this.role.check(ref);
+      if (!checked.ok) return checked;
+      return writeMarker(this.aloneParts(), checked.value, marker);
     });
   }
 
@@ -302,21 +299,7 @@ export class PartitionLog extends DurableObject<Env> {
       return;
     }
     if (this.log.current === undefined || this.dropped) return;
-    if (this.log.watches.failed) {
-      this.log.watches.failed = false;
-      await this.wakeObjects(this.log.current.highWatermark);
-    }
-    const more = await runMaintenance(this.log, this.tiered, () => this.clock.now(), { maxLocalBytes: this.settings.maxLocalPartitionBytes });
-    // A leader retries followers that are behind or out of sync (a restarted leader first confirms its role).
-    const s = this.log.current;
-    if (s.replication.replicationFactor > 1 && s.replication.leader === s.replication.replicaId) {
-      if (!this.role.isConfirmed) await this.role.refresh(s.topic, s.topicId, s.partition, s.replication.replicaId);
-      this.role.replicator?.kick(true);
-      await this.role.replicator?.settle();
-    }
-    this.alarms.invalidate();
-    if (more) await this.alarms.atMost(Date.now() + MAINTENANCE_CONTINUE_MS);
-    else await this.alarms.keepDue(undefined, true);
+    await runAlarm({ log: this.log, tiered: this.tiered, env: this.env, alarms: this.alarms, role: this.role, now: () => this.clock.now(), maxLocalBytes: this.settings.maxLocalPartitionBytes });
   }
 
   describe(ref: PartitionRef): Promise<Result<PartitionDescription> | Unavailable> {
@@ -362,16 +345,8 @@ export class PartitionLog extends DurableObject<Env> {
     });
   }
 
-  private async deleteObjects(keys: readonly string[]): Promise<void> {
-    if (keys.length === 0) return;
-    try {
-      await this.tiered.delete(keys);
-      this.log.segments.clearGarbage(keys);
-    } catch (error) {
-      // They stay queued in r2_garbage; the alarm retries.
-      console.error(`deleting tiered segments failed (retried by the alarm): ${String(error)}`);
-      await this.alarms.atMost(Date.now() + REPLICA_RETRY_BACKOFF_MS);
-    }
+  private deleteObjects(keys: readonly string[]): Promise<void> {
+    return deleteTieredObjects(this.log, this.tiered, this.alarms, keys);
   }
 
   /** After a leader's append: followers get it, or (one replica, committed at once) readers wake; the alarm stays due. */
@@ -379,6 +354,11 @@ export class PartitionLog extends DurableObject<Env> {
     if (this.log.current!.replication.replicationFactor > 1) this.role.replicator?.kick();
     else this.wakeWaiters();
     await this.alarms.keepDue(before);
+  }
+
+  /** What appends written alone (and markers) need of the object. */
+  private aloneParts(): AloneParts {
+    return { log: this.log, now: this.clock.now(), appended: (before) => this.appended(before), waitForCommit: (offset, minIsr) => this.waitForCommit(offset, minIsr) };
   }
 
   /** Waits until the high watermark reaches `offset` (acks=all). */
@@ -403,39 +383,13 @@ export class PartitionLog extends DurableObject<Env> {
     if (s === undefined) return;
     this.watchers.wake(s.highWatermark);
     // waitUntil: the calls outlive the request that appended (its I/O context would end with its answer).
-    if (this.log.watches.size > 0) this.ctx.waitUntil(this.wakeObjects(s.highWatermark));
-  }
-
-  /**
-   * Calls each object whose wait the high watermark passed (after this turn's writes are durable: the output gate
-   * holds the calls) and forgets its wait; a failed call keeps it, and the alarm tries again.
-   */
-  private async wakeObjects(highWatermark: number): Promise<void> {
-    const due = this.log.watches.due(highWatermark);
-    await Promise.all(
-      due.map(async ({ watcher, after }) => {
-        try {
-          await subscriptionPartitionStub(this.env, watcher).wake();
-          this.log.watches.remove(watcher, after);
-        } catch (error) {
-          console.error(`waking ${watcher} failed (the alarm tries again): ${String(error)}`);
-          this.log.watches.failed = true;
-          await this.alarms.atMost(Date.now() + REPLICA_RETRY_BACKOFF_MS);
-        }
-      }),
-    );
+    if (this.log.watches.size > 0) this.ctx.waitUntil(wakeObjects(this.log, this.env, this.alarms, s.highWatermark));
   }
 
   /** The committed records a read asks for, after checking its routing and offset. */
   private async readChecked(ref: PartitionRef, request: ReadRequest): Promise<Result<ReadAccumulator>> {
     const checked = await this.role.check(ref);
-    if (!checked.ok) return checked;
-    const state = checked.value;
-    const offset = request.offset ?? state.logStartOffset;
-    // Offsets between the high watermark and the log end exist but are not committed yet (with replicas, a restarted
-    // or new leader learns the high watermark again from its followers): such a fetch waits, as in Kafka.
-    if (offset < state.logStartOffset || offset > Math.max(state.highWatermark, state.logEndOffset)) return outOfRange(offset, state);
-    return ok(await readRecords(this.log, this.tiered, offset, request));
+    return checked.ok ? readInRange(this.log, this.tiered, checked.value, request) : checked;
   }
 
   /**
@@ -451,12 +405,4 @@ export class PartitionLog extends DurableObject<Env> {
       this.meter.end();
     }
   }
-}
-
-function outOfRange<T>(offset: number, state: LogState): Result<T> {
-  return fail("OFFSET_OUT_OF_RANGE", `offset ${offset} is outside [logStartOffset ${state.logStartOffset}, highWatermark ${state.highWatermark}]`, {
-    offset,
-    logStartOffset: state.logStartOffset,
-    highWatermark: state.highWatermark,
-  });
 }

@@ -1,7 +1,8 @@
 // The appends that do not go through the group commit, written alone and at once: an idempotent producer's batch (its
 // sequence is checked against the producer's last batches, a retry answered with the original offsets, and the
 // producer's state written in the same turn as the batch), and an acks=all append on a replicated topic, which waits
-// for the high watermark to pass its own records.
+// for the high watermark to pass its own records. A transactional batch (verified with its coordinator first,
+// txn-append.ts) opens or extends its producer's transaction here in the same turn.
 import { fail, ok, type Result } from "../errors";
 import { checkSequence, recordBatch } from "../log/producer-state";
 import type { AppendRequest, AppendResult } from "../protocol";
@@ -40,9 +41,11 @@ export async function appendAlone(p: AloneParts, request: AppendRequest, waitFor
   const logAppendTimeMs = logAppendTime ? now : -1;
   // No await from here to appended(): the batch, its epoch entry and the producer's state commit together.
   if (state.replication.replicationFactor > 1) log.addEpoch(state.replication.leaderEpoch, state.logEndOffset);
-  const stamp = producer ? { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: producer.baseSequence, logAppendTimeMs } : undefined;
+  const transactional = request.transactionalId !== undefined;
+  const stamp = producer ? { producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: producer.baseSequence, logAppendTimeMs, ...(transactional ? { transactional } : {}) } : undefined;
   const baseOffset = log.append(request.encoding, timestamps, request.tails, now, stamp);
   if (producer) log.producers.save(producer.producerId, recordBatch(entry, producer, request.tails.ends.length, baseOffset, logAppendTimeMs, now));
+  if (producer && transactional) log.txns.recordAppend(producer.producerId, producer.producerEpoch, baseOffset, baseOffset + request.tails.ends.length - 1);
   await p.appended(state);
   if (waitForAll) {
     const committed = await p.waitForCommit(baseOffset + request.tails.ends.length, minIsr);

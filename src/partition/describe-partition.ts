@@ -18,6 +18,8 @@ export function describePartition(log: LocalLog, replicator: Replicator | undefi
     ...(replicator ? { replicaLogEndOffsets: replicator.followerEndOffsets() } : {}),
     logStartOffset: s.logStartOffset,
     highWatermark: s.highWatermark,
+    lastStableOffset: log.txns.lastStableOffset(s),
+    openTransactions: log.txns.openCount,
     logEndOffset: s.logEndOffset,
     bytes: s.sizeBytes,
     batches: s.batchCount,

@@ -7,7 +7,7 @@
 // (partition/replication.ts), and a follower takes the leader's batches byte for byte (appendReplicated).
 // Reads go to the stores directly (batches, segments, producers, epochs); what changes the state goes through here.
 import { assert } from "../errors";
-import { buildBatch, joinJson, type PackedTails } from "../log/batch";
+import { buildBatch, type PackedTails } from "../log/batch";
 import { MAX_STAMP_BYTES } from "../log/stamp";
 import type { ReadAccumulator } from "../log/batch-reader";
 import type { CompactedBatch, StoredBatch } from "../log/compaction";
@@ -22,6 +22,7 @@ import { checkInvariants, PartitionTables, recoverAppends, type LogState } from 
 import { EpochCache, ProducerStore } from "./producer-store";
 import { DurableWatches } from "./durable-watches";
 import { SegmentStore } from "./segment-store";
+import { PartitionTxns } from "./transactions";
 import { TailCache } from "./tail-cache";
 
 export type { LogState, ReplicaRole };
@@ -33,6 +34,8 @@ export class LocalLog {
   readonly epochs: EpochCache;
   /** Objects waiting for the next append (subscriptions that caught up). */
   readonly watches: DurableWatches;
+  /** Open transactions, ended epochs and aborted ranges (transactions.ts). */
+  readonly txns: PartitionTxns;
   private readonly tables: PartitionTables;
   private state: LogState | undefined;
   /** Whether partition_state has its row (appends then leave it alone). */
@@ -49,6 +52,7 @@ export class LocalLog {
     this.producers = new ProducerStore(sql, this.tables);
     this.epochs = new EpochCache(sql, this.tables);
     this.watches = new DurableWatches(sql, this.tables);
+    this.txns = new PartitionTxns(sql, this.tables);
     const recorded = this.tables.readState();
     if (recorded !== undefined) {
       this.state = recoverAppends(recorded, this.batches.headersFrom(recorded.logEndOffset));
@@ -154,6 +158,32 @@ export class LocalLog {
   }
 
   /**
+   * A transaction marker (Kafka's control batch): an empty row that takes one offset, so readers step over it, stamped
+   * with the transaction it ends (followers end it too). The transaction's state ends in the same turn.
+   */
+  appendControl(producerId: number, producerEpoch: number, commit: boolean, nowMs: number): number {
+    const s = this.state!;
+    this.tables.ensure();
+    const offset = s.logEndOffset;
+    const producer = { producerId, producerEpoch, baseSequence: -1, baseOffset: offset, logAppendTimeMs: -1, control: commit ? ("commit" as const) : ("abort" as const) };
+    const row = { baseOffset: offset, lastOffset: offset, recordCount: 0, maxTimestamp: -1, appendTimeMs: nowMs, encoding: "text" as const, records: new Uint8Array(0), positions: new Uint32Array(0), producer };
+    this.batches.insert({ ...row, maxTimestampSoFar: s.maxTimestampSoFar });
+    if (s.replication.replicationFactor > 1) this.tail.push(row);
+    this.txns.end(producerId, producerEpoch, commit, nowMs);
+    const next: LogState = {
+      ...s,
+      logEndOffset: offset + 1,
+      highWatermark: s.replication.replicationFactor === 1 ? offset + 1 : s.highWatermark,
+      batchCount: s.batchCount + 1,
+      active: { ...s.active, batches: s.active.batches + 1 },
+    };
+    checkInvariants(next);
+    if (this.stateRowWritten) this.state = next;
+    else this.writeState(next);
+    return offset;
+  }
+
+  /**
    * A follower appends its leader's batches as they are (same offsets, bytes and producer stamps), rolling segments by
    * its own rules; the batches must start at its log end. Producer state follows, so a follower elected leader
    * deduplicates retries exactly as its predecessor would. One implicit transaction: no await inside.
@@ -170,10 +200,12 @@ export class LocalLog {
       const maxSoFar = Math.max(s.maxTimestampSoFar, b.maxTimestamp);
       this.batches.insert({ ...b, maxTimestampSoFar: maxSoFar });
       this.tail.push(b);
-      if (b.producer !== undefined) {
-        const p = b.producer;
+      const p = b.producer;
+      if (p?.control !== undefined) this.txns.end(p.producerId, p.producerEpoch, p.control === "commit", nowMs);
+      else if (p !== undefined) {
         const count = b.lastOffset - p.baseOffset + 1;
         this.producers.save(p.producerId, recordBatch(this.producers.get(p.producerId), p, count, p.baseOffset, p.logAppendTimeMs, b.appendTimeMs));
+        if (p.transactional === true) this.txns.recordAppend(p.producerId, p.producerEpoch, p.baseOffset, b.lastOffset);
       }
       const active = { ...s.active, bytes: s.active.bytes + b.records.length, batches: s.active.batches + 1, maxTimestamp: Math.max(s.active.maxTimestamp, b.maxTimestamp) };
       this.state = { ...s, logEndOffset: b.lastOffset + 1, sizeBytes: s.sizeBytes + b.records.length, batchCount: s.batchCount + 1, maxTimestampSoFar: maxSoFar, active };
@@ -211,6 +243,7 @@ export class LocalLog {
     const maxTimestampSoFar = this.batches.lastMaxTimestampSoFar() ?? this.segments.last()?.maxTimestampSoFar ?? -1;
     this.epochs.truncate(offset);
     this.producers.truncate(offset);
+    this.txns.truncate(offset);
     const next: LogState = {
       ...s,
       logEndOffset: offset,
@@ -237,6 +270,7 @@ export class LocalLog {
     this.segments.deleteAll();
     this.epochs.deleteAll();
     this.producers.deleteAll();
+    this.txns.deleteAll();
     this.forgetLocalData();
     const s = this.state!;
     this.writeState({
@@ -379,12 +413,6 @@ export class LocalLog {
     this.segments.resize(segmentBase, delta, removedBatches);
     this.forgetLocalData();
     this.writeState({ ...s, sizeBytes: s.sizeBytes + delta, batchCount: s.batchCount - removedBatches });
-  }
-
-  /** The fetch response body: the contract's {records, nextOffset, highWatermark, logStartOffset}. */
-  responseBody(acc: ReadAccumulator): Uint8Array {
-    const state = this.state!;
-    return joinJson('{"records":[', acc.pieces, `],"nextOffset":${acc.nextOffset},"highWatermark":${state.highWatermark},"logStartOffset":${state.logStartOffset}}`);
   }
 
   /** Local batches were removed or rewritten: what memory holds of them is stale. */

@@ -2,16 +2,24 @@
 // A read finds its first segment with a key seek and loads only that segment's frame index, then fetches only the
 // frames it needs with one ranged GET, so a read is O(log n) in the number of segments, local or tiered. Used by
 // fetch, ListOffsets by time, and a leader serving a follower that is far behind.
-import { parseRecords } from "../log/batch";
+import { joinJson, parseRecords } from "../log/batch";
 import { ReadAccumulator } from "../log/batch-reader";
 import type { ListedOffset, ReadRequest, ReplicatedBatch } from "../protocol";
-import type { LocalLog } from "./local-log";
+import { fail, ok, type Result } from "../errors";
+import type { LocalLog, LogState } from "./local-log";
 import type { TieredLog } from "./tiered-log";
 
-/** The committed records from `offset` on, within the request's bounds. */
-export async function readRecords(log: LocalLog, tiered: TieredLog, offset: number, request: ReadRequest): Promise<ReadAccumulator> {
+/** The end a read stops at: the high watermark, or under read_committed the last stable offset. */
+export function readEnd(log: LocalLog, request: ReadRequest): number {
   const state = log.current!;
-  const acc = new ReadAccumulator(offset, state.highWatermark, request.maxRecords, request.maxBytes, request.encoding);
+  return request.isolation === "read_committed" ? log.txns.lastStableOffset(state) : state.highWatermark;
+}
+
+/** The committed records from `offset` on, within the request's bounds (read_committed: stable, none aborted). */
+export async function readRecords(log: LocalLog, tiered: TieredLog, offset: number, request: ReadRequest): Promise<ReadAccumulator> {
+  const end = readEnd(log, request);
+  const aborted = request.isolation === "read_committed" ? log.txns.abortedBetween(offset, end) : [];
+  const acc = new ReadAccumulator(offset, end, request.maxRecords, request.maxBytes, request.encoding, aborted);
   // Tiered prefix: read R2 segments in order until the answer is full or local data starts.
   while (!acc.done && acc.nextOffset < log.localStartOffset()) {
     const segment = log.segments.tieredFrom(acc.nextOffset);
@@ -22,6 +30,29 @@ export async function readRecords(log: LocalLog, tiered: TieredLog, offset: numb
   }
   log.readLocal(acc, request.maxRecords);
   return acc;
+}
+
+/** A read after its offset is checked: below the log start or past the log end is OFFSET_OUT_OF_RANGE. Offsets
+ *  between the high watermark and the log end exist but are not committed yet (with replicas, a restarted or new
+ *  leader learns the high watermark again from its followers): such a fetch waits, as in Kafka. */
+export async function readInRange(log: LocalLog, tiered: TieredLog, state: LogState, request: ReadRequest): Promise<Result<ReadAccumulator>> {
+  const offset = request.offset ?? state.logStartOffset;
+  if (offset < state.logStartOffset || offset > Math.max(state.highWatermark, state.logEndOffset)) {
+    return fail("OFFSET_OUT_OF_RANGE", `offset ${offset} is outside [logStartOffset ${state.logStartOffset}, highWatermark ${state.highWatermark}]`, {
+      offset,
+      logStartOffset: state.logStartOffset,
+      highWatermark: state.highWatermark,
+    });
+  }
+  return ok(await readRecords(log, tiered, offset, request));
+}
+
+/** The fetch response body: the contract's {records, nextOffset, highWatermark, logStartOffset}, and under
+ *  read_committed the lastStableOffset. */
+export function responseBody(log: LocalLog, acc: ReadAccumulator, request: ReadRequest): Uint8Array {
+  const state = log.current!;
+  const lso = request.isolation === "read_committed" ? `,"lastStableOffset":${log.txns.lastStableOffset(state)}` : "";
+  return joinJson('{"records":[', acc.pieces, `],"nextOffset":${acc.nextOffset},"highWatermark":${state.highWatermark},"logStartOffset":${state.logStartOffset}${lso}}`);
 }
 
 /**

@@ -5,7 +5,15 @@
 // from the batches after it when the object starts), every other change does. Versions live in a table because Durable
 // Objects do not support PRAGMA user_version.
 
-export const PARTITION_SCHEMA_VERSION = 4;
+/** Transactions (partition/transactions.ts): each producer's open transaction (its first offset and the offset ranges
+ *  of its appends), the last epoch each producer ended, and the offset ranges of aborted transactions' appends. */
+const TXN_TABLES = `
+CREATE TABLE IF NOT EXISTS open_txns (producer_id INTEGER PRIMARY KEY, producer_epoch INTEGER NOT NULL, first_offset INTEGER NOT NULL, ranges TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ended_txns (producer_id INTEGER PRIMARY KEY, producer_epoch INTEGER NOT NULL, ended_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS aborted_ranges (first_offset INTEGER PRIMARY KEY, last_offset INTEGER NOT NULL);
+`;
+
+export const PARTITION_SCHEMA_VERSION = 5;
 
 export const PARTITION_SCHEMA = `
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -77,7 +85,7 @@ CREATE TABLE IF NOT EXISTS pending_uploads (r2_key TEXT PRIMARY KEY, segment_bas
 CREATE TABLE IF NOT EXISTS r2_garbage (r2_key TEXT PRIMARY KEY);
 -- Objects waiting for the next append (partition/durable-watches.ts): woken when the high watermark passes after.
 CREATE TABLE IF NOT EXISTS watches (watcher TEXT PRIMARY KEY, after INTEGER NOT NULL);
-`;
+${TXN_TABLES}`;
 
 /** Statements that bring a version-1 database to version 2. */
 export const PARTITION_MIGRATIONS: Record<number, string> = {
@@ -98,4 +106,5 @@ ALTER TABLE batches ADD COLUMN producer TEXT;
   4: `
 CREATE TABLE IF NOT EXISTS watches (watcher TEXT PRIMARY KEY, after INTEGER NOT NULL);
 `,
+  5: TXN_TABLES,
 };

@@ -13,7 +13,7 @@ import {
   MAX_WATCH_ATTEMPTS,
 } from "../limits";
 import { replicaClient } from "../names";
-import type { ListedOffset, OffsetSpec, ReadRequest, ReadResult } from "../protocol";
+import type { IsolationLevel, ListedOffset, OffsetSpec, ReadRequest, ReadResult } from "../protocol";
 import { callPartition } from "./metadata";
 import { openWatch } from "./watch-client";
 import { parseEncoding } from "./produce";
@@ -25,6 +25,7 @@ export interface FetchParams {
   maxBytes?: unknown;
   maxWaitMs?: unknown;
   encoding?: unknown;
+  isolation?: unknown;
 }
 
 export function parseReadRequest(params: FetchParams): ReadRequest {
@@ -35,7 +36,15 @@ export function parseReadRequest(params: FetchParams): ReadRequest {
     maxBytes: integerField(params.maxBytes, "maxBytes", 1, MAX_FETCH_MAX_BYTES, DEFAULT_FETCH_MAX_BYTES),
     maxWaitMs: integerField(params.maxWaitMs, "maxWaitMs", 0, MAX_FETCH_WAIT_MS, 0),
     encoding: parseEncoding(params.encoding) as Encoding,
+    ...(params.isolation === undefined || params.isolation === null ? {} : { isolation: parseIsolation(params.isolation) }),
   };
+}
+
+/** Kafka's isolation.level: read_uncommitted (the default) or read_committed. */
+export function parseIsolation(value: unknown): IsolationLevel {
+  if (value === undefined || value === null || value === "" || value === "read_uncommitted") return "read_uncommitted";
+  if (value === "read_committed") return "read_committed";
+  throw new KafkaError("INVALID_REQUEST", `isolation must be "read_uncommitted" or "read_committed", got ${JSON.stringify(value)}`, { field: "isolation" });
 }
 
 export function parsePartition(value: unknown): number {
@@ -129,8 +138,8 @@ export function parseOffsetSpec(at: unknown): OffsetSpec {
   return { timestamp: integerField(at, "at", 0, MAX_TIMESTAMP_MS) };
 }
 
-export async function listOffsets(env: Env, topic: string, partition: number, spec: OffsetSpec): Promise<ListedOffset> {
-  return callPartition(env, topic, partition, (ref) => replicaClient(env, ref).listOffsets(ref, spec));
+export async function listOffsets(env: Env, topic: string, partition: number, spec: OffsetSpec, isolation: IsolationLevel = "read_uncommitted"): Promise<ListedOffset> {
+  return callPartition(env, topic, partition, (ref) => replicaClient(env, ref).listOffsets(ref, spec, isolation));
 }
 
 /** Kafka's DeleteRecords: {beforeOffset} moves the partition's logStartOffset (at most to its high watermark). */

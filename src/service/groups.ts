@@ -115,18 +115,30 @@ export async function heartbeat(env: Env, groupId: string, input: unknown): Prom
 export async function commitOffsets(env: Env, groupId: string, input: unknown): Promise<{ committed: number }> {
   checkGroupId(groupId);
   const body = requireObject(input, "commit request", ["memberId", "memberEpoch", "offsets"]);
+  const { memberId, memberEpoch } = parseMember(body);
+  const offsets = await parseOffsetCommits(env, body.offsets);
+  return await coordinator<{ committed: number }>(env, groupId, (c) => c.commitOffsets(groupId, memberId, memberEpoch, offsets));
+}
+
+/** A commit's optional memberId and memberEpoch (absent: an admin commit to a group with no members). */
+export function parseMember(body: Record<string, unknown>): { memberId: string | null; memberEpoch: number | null } {
   if (body.memberId !== undefined && body.memberId !== null && (typeof body.memberId !== "string" || body.memberId.length === 0 || body.memberId.length > MAX_MEMBER_ID_LENGTH)) {
     throw new KafkaError("INVALID_REQUEST", `memberId must be a string of 1 to ${MAX_MEMBER_ID_LENGTH} characters`, { field: "memberId" });
   }
   const memberId = (body.memberId as string | undefined) ?? null;
   const memberEpoch = body.memberEpoch === undefined || body.memberEpoch === null ? null : integerField(body.memberEpoch, "memberEpoch", -1, 2_147_483_647);
-  if (!Array.isArray(body.offsets) || body.offsets.length === 0) throw new KafkaError("INVALID_REQUEST", "offsets must be a non-empty array of {topic, partition, offset, metadata?}", { field: "offsets" });
-  if (body.offsets.length > MAX_OFFSETS_PER_COMMIT) {
-    throw new KafkaError("INVALID_REQUEST", `${body.offsets.length} offsets in one commit, the maximum is ${MAX_OFFSETS_PER_COMMIT}`, { max: MAX_OFFSETS_PER_COMMIT });
+  return { memberId, memberEpoch };
+}
+
+/** A commit's offsets [{topic, partition, offset, metadata?}], each naming a partition that exists (its topic id noted). */
+export async function parseOffsetCommits(env: Env, input: unknown): Promise<OffsetCommit[]> {
+  if (!Array.isArray(input) || input.length === 0) throw new KafkaError("INVALID_REQUEST", "offsets must be a non-empty array of {topic, partition, offset, metadata?}", { field: "offsets" });
+  if (input.length > MAX_OFFSETS_PER_COMMIT) {
+    throw new KafkaError("INVALID_REQUEST", `${input.length} offsets in one commit, the maximum is ${MAX_OFFSETS_PER_COMMIT}`, { max: MAX_OFFSETS_PER_COMMIT });
   }
   const offsets: OffsetCommit[] = [];
-  for (let i = 0; i < body.offsets.length; i++) {
-    const o: unknown = body.offsets[i];
+  for (let i = 0; i < input.length; i++) {
+    const o: unknown = input[i];
     if (!isPlainObject(o)) throw new KafkaError("INVALID_REQUEST", `offsets[${i}] must be an object`);
     onlyFields(o, ["topic", "partition", "offset", "metadata"], `offsets[${i}]`);
     const error = topicNameError(o.topic);
@@ -144,9 +156,8 @@ export async function commitOffsets(env: Env, groupId: string, input: unknown): 
   // Commits name partitions that exist (a typo would otherwise be a silent, never-read offset), and record which
   // incarnation of the topic they belong to.
   for (const o of offsets) o.topicId = (await metadataWithPartition(env, o.topic, o.partition)).topicId;
-  return await coordinator<{ committed: number }>(env, groupId, (c) => c.commitOffsets(groupId, memberId, memberEpoch, offsets));
+  return offsets;
 }
-
 
 /** Committed offsets of every topic the group committed or subscribes to, with each partition's high watermark and lag. */
 export async function groupOffsets(env: Env, groupId: string): Promise<GroupOffsets> {

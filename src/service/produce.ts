@@ -14,6 +14,7 @@ import { replicaClient } from "../names";
 import type { AppendRequest, AppendResult, TopicMetadata } from "../protocol";
 import { failover, isStaleMetadata, metadataWithPartition, partitionRef, topicMetadata } from "./metadata";
 import { integerField, onlyFields, requireObject } from "./validate";
+import { parseTransactionField } from "./transactions";
 
 export type Acks = 0 | 1 | -1;
 
@@ -49,10 +50,15 @@ export function parseEncoding(value: unknown): Encoding {
  */
 export async function produce(env: Env, topic: string, input: unknown, background: Background, pathPartition?: number): Promise<Result<ProduceOutcome>> {
   const body = requireObject(input, "produce request");
-  onlyFields(body, ["records", "acks", "encoding", "producer"], "produce request");
+  onlyFields(body, ["records", "acks", "encoding", "producer", "transaction"], "produce request");
   const acks = parseAcks(body.acks);
   const encoding = parseEncoding(body.encoding);
-  const producer = body.producer === undefined || body.producer === null ? undefined : parseProducer(body.producer);
+  const txn = body.transaction === undefined || body.transaction === null ? undefined : parseTransactionField(body.transaction);
+  if (txn !== undefined && body.producer !== undefined && body.producer !== null) {
+    throw new KafkaError("INVALID_REQUEST", "a produce request has either producer (idempotent) or transaction (transactional) fields, not both", { field: "transaction" });
+  }
+  if (txn !== undefined && acks === 0) throw new KafkaError("INVALID_REQUEST", "a transactional produce needs acks 1 or all: its outcome decides the transaction", { field: "acks" });
+  const producer = txn !== undefined ? { producerId: txn.producerId, producerEpoch: txn.producerEpoch, baseSequence: txn.baseSequence } : body.producer === undefined || body.producer === null ? undefined : parseProducer(body.producer);
   const records = body.records;
   if (!Array.isArray(records)) throw new KafkaError("INVALID_REQUEST", "produce request needs a records array");
   if (records.length === 0) throw new KafkaError("INVALID_REQUEST", "records must not be empty");
@@ -97,7 +103,7 @@ export async function produce(env: Env, topic: string, input: unknown, backgroun
     });
   }
 
-  const appends = [...groups].map(async ([partition, group]) => ({ partition, group, result: await appendWithRetry(env, meta, partition, acks, encoding, group, producer) }));
+  const appends = [...groups].map(async ([partition, group]) => ({ partition, group, result: await appendWithRetry(env, meta, partition, acks, encoding, group, producer, txn?.transactionalId) }));
   if (acks === 0) {
     // Nobody hears the outcome of an acks=0 write, so failures go to the log at least.
     background(
@@ -184,6 +190,7 @@ async function appendWithRetry(
   encoding: Encoding,
   group: PartitionGroup,
   producer?: ProducerIdentity,
+  transactionalId?: string,
 ): Promise<Result<AppendResult>> {
   const request: AppendRequest = {
     acks,
@@ -192,6 +199,7 @@ async function appendWithRetry(
     tails: packTails(group.tails),
     hasNullKey: group.hasNullKey,
     ...(producer ? { producer } : {}),
+    ...(transactionalId !== undefined ? { transactionalId } : {}),
   };
   try {
     const ref = partitionRef(meta, partition);

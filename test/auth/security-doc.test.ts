@@ -34,7 +34,7 @@ interface Endpoint {
 }
 
 function parseGrant(text: string): Grant {
-  const m = /^(topic|group|cluster) (read|write|admin|describe)(?: on (any topic|each `[^`]+`|`[^`]+`))?$/.exec(text);
+  const m = /^(topic|group|cluster|transactionalId) (read|write|admin|describe)(?: on (any topic|each `[^`]+`|`[^`]+`))?$/.exec(text);
   if (!m) throw new Error(`docs/security.md permission table: cannot read "${text}" (write e.g. "topic read", "group read + topic read on \`topic\`")`);
   return { resource: m[1] as ResourceType, operation: m[2] as Requirement, on: m[3] === undefined ? "path" : m[3] === "any topic" ? "any" : "body" };
 }
@@ -64,6 +64,7 @@ const uid = crypto.randomUUID().slice(0, 8);
 interface Resources {
   topic: string;
   group: string;
+  txn: string;
   tokenId: string;
 }
 let tokenNames = 0;
@@ -112,12 +113,22 @@ const REQUESTS: Record<
   "POST /v1/subscriptions/{name}/pause": { body: () => ({}), subscription: "exists" },
   "POST /v1/subscriptions/{name}/resume": { body: () => ({}), subscription: "paused" },
   "POST /v1/subscriptions/{name}/offsets/reset": { body: (r) => ({ topic: r.topic, to: "earliest" }), subscription: "paused" },
+  // Only init makes a transactional id: the others reach a coordinator that does not know theirs.
+  "POST /v1/transactions/{transactionalId}/init": { body: () => ({}) },
+  "POST /v1/transactions/{transactionalId}/begin": { body: () => ({ producerId: 0, producerEpoch: 0 }), permitted: [404, "TRANSACTIONAL_ID_NOT_FOUND"] },
+  "POST /v1/transactions/{transactionalId}/offsets": {
+    body: (r) => ({ producerId: 0, producerEpoch: 0, groupId: r.group, offsets: [{ topic: r.topic, partition: 0, offset: 1 }] }),
+    permitted: [404, "TRANSACTIONAL_ID_NOT_FOUND"],
+  },
+  "POST /v1/transactions/{transactionalId}/commit": { body: () => ({ producerId: 0, producerEpoch: 0 }), permitted: [404, "TRANSACTIONAL_ID_NOT_FOUND"] },
+  "POST /v1/transactions/{transactionalId}/abort": { body: () => ({ producerId: 0, producerEpoch: 0 }), permitted: [404, "TRANSACTIONAL_ID_NOT_FOUND"] },
+  "GET /v1/transactions/{transactionalId}": { permitted: [404, "TRANSACTIONAL_ID_NOT_FOUND"] },
 };
 
-const resources = new Map<string, Resources>(TABLE.map((e, i) => [key(e), { topic: `doc-${i}-${uid}`, group: `doc-g-${i}-${uid}`, tokenId: "" }]));
+const resources = new Map<string, Resources>(TABLE.map((e, i) => [key(e), { topic: `doc-${i}-${uid}`, group: `doc-g-${i}-${uid}`, txn: `doc-x-${i}-${uid}`, tokenId: "" }]));
 
 function urlOf(e: Endpoint, r: Resources): string {
-  const path = e.path === "*" ? "/v1/topics" : e.path.replace("{topic}", r.topic).replace("{p}", "0").replace("{group}", r.group).replace("{name}", r.group).replace("{id}", r.tokenId);
+  const path = e.path === "*" ? "/v1/topics" : e.path.replace("{topic}", r.topic).replace("{p}", "0").replace("{group}", r.group).replace("{name}", r.group).replace("{transactionalId}", r.txn).replace("{id}", r.tokenId);
   return path + (REQUESTS[key(e)]?.query ?? "");
 }
 
@@ -126,12 +137,12 @@ function urlOf(e: Endpoint, r: Resources): string {
 const IMPLIED_BY: Record<Requirement, Operation[]> = { read: ["read", "admin"], write: ["write", "admin"], admin: ["admin"], describe: ["read", "write", "admin"] };
 /** The operations that come closest to `operation` without granting it. */
 const NEAREST_MISS: Record<Requirement, Operation[]> = { read: ["write"], write: ["read"], admin: ["read", "write"], describe: [] };
-const FAILURE = { topic: "TOPIC_AUTHORIZATION_FAILED", group: "GROUP_AUTHORIZATION_FAILED", cluster: "CLUSTER_AUTHORIZATION_FAILED" } as const;
+const FAILURE = { topic: "TOPIC_AUTHORIZATION_FAILED", group: "GROUP_AUTHORIZATION_FAILED", cluster: "CLUSTER_AUTHORIZATION_FAILED", transactionalId: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED" } as const;
 
 function aclName(grant: Grant, r: Resources): string {
   if (grant.resource === "cluster") return "cluster";
   if (grant.on === "any") return `any-${uid}`;
-  return grant.resource === "topic" ? r.topic : r.group;
+  return grant.resource === "topic" ? r.topic : grant.resource === "transactionalId" ? r.txn : r.group;
 }
 const acl = (grant: Grant, r: Resources, operations: Operation[], name = aclName(grant, r)): Acl => ({ resource: grant.resource, name, patternType: "literal", operations });
 

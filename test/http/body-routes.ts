@@ -19,4 +19,9 @@ export const BODY_ROUTES: readonly (readonly ["POST" | "PATCH" | "PUT", string])
   ["POST", "/v1/subscriptions/:name/pause"],
   ["POST", "/v1/subscriptions/:name/resume"],
   ["POST", "/v1/subscriptions/:name/offsets/reset"],
+  ["POST", "/v1/transactions/:transactionalId/init"],
+  ["POST", "/v1/transactions/:transactionalId/begin"],
+  ["POST", "/v1/transactions/:transactionalId/offsets"],
+  ["POST", "/v1/transactions/:transactionalId/commit"],
+  ["POST", "/v1/transactions/:transactionalId/abort"],
 ];

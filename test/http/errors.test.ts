@@ -65,6 +65,10 @@ const idem = (producerEpoch: number, baseSequence: number, recs: unknown[] = [{ 
   records: recs,
   producer: { producerId: producer.producerId, producerEpoch, baseSequence },
 });
+/** A transactional id initialized twice by beforeAll: its first identity is fenced, its current one has no transaction. */
+const TXN = uniqueTopic("txn");
+let fencedTxn = { producerId: -1, producerEpoch: -1 };
+let currentTxn = { producerId: -1, producerEpoch: -1 };
 /** G's member, known once beforeAll has joined it (bodies that name it are built when their row runs). */
 let member: { memberId: string; memberEpoch: number } = { memberId: "", memberEpoch: -1 };
 
@@ -464,6 +468,16 @@ const CASES: Case[] = [
   { name: "idempotent: a sequence from the past that is no cached batch", method: "POST", path: P1, body: idem(1, 0, [{ value: "a" }, { value: "b" }]), status: 409, type: "OUT_OF_ORDER_SEQUENCE_NUMBER", details: { expectedSequence: 1, receivedSequence: 0 } },
   { name: "idempotent: a new epoch not starting at 0", method: "POST", path: P1, body: idem(2, 3), status: 409, type: "OUT_OF_ORDER_SEQUENCE_NUMBER", details: { expectedSequence: 0, receivedSequence: 3 } },
   { name: "idempotent: a bad record refuses the batch before sequences are checked", method: "POST", path: P1, body: idem(1, 1, [{ value: 1 }]), status: 400, type: "INVALID_REQUEST" },
+  { name: "transactions: commit with no transaction", method: "POST", path: `/v1/transactions/${TXN}/commit`, body: () => currentTxn, status: 409, type: "INVALID_TXN_STATE" },
+  { name: "transactions: the fenced incarnation commits", method: "POST", path: `/v1/transactions/${TXN}/commit`, body: () => fencedTxn, status: 409, type: "PRODUCER_FENCED" },
+  { name: "transactions: unknown transactional id", method: "POST", path: `/v1/transactions/${TXN}-none/abort`, body: { producerId: 1, producerEpoch: 0 }, status: 404, type: "TRANSACTIONAL_ID_NOT_FOUND" },
+  { name: "transactions: describe an unknown id", method: "GET", path: `/v1/transactions/${TXN}-none`, status: 404, type: "TRANSACTIONAL_ID_NOT_FOUND" },
+  { name: "transactions: timeout 0", method: "POST", path: `/v1/transactions/${TXN}-t/init`, body: { transactionTimeoutMs: 0 }, status: 400, type: "INVALID_TRANSACTION_TIMEOUT" },
+  { name: "transactions: timeout past transaction.max.timeout.ms", method: "POST", path: `/v1/transactions/${TXN}-t/init`, body: { transactionTimeoutMs: 900_001 }, status: 400, type: "INVALID_TRANSACTION_TIMEOUT" },
+  { name: "transactions: producer and transaction fields together", method: "POST", path: P0, body: () => ({ records: [{ value: "v" }], producer: { ...currentTxn, baseSequence: 0 }, transaction: { transactionalId: TXN, ...currentTxn, baseSequence: 0 } }), status: 400, type: "INVALID_REQUEST", details: { field: "transaction" } },
+  { name: "transactions: a transactional produce with acks 0", method: "POST", path: P0, body: () => ({ acks: 0, records: [{ value: "v" }], transaction: { transactionalId: TXN, ...currentTxn, baseSequence: 0 } }), status: 400, type: "INVALID_REQUEST", details: { field: "acks" } },
+  { name: "transactions: a transactional produce of the fenced incarnation", method: "POST", path: P0, body: () => ({ records: [{ value: "v" }], transaction: { transactionalId: TXN, ...fencedTxn, baseSequence: 0 } }), status: 409, type: "PRODUCER_FENCED" },
+  { name: "fetch: an unknown isolation level", method: "GET", path: FETCH("isolation=serializable"), status: 400, type: "INVALID_REQUEST", details: { field: "isolation" } },
 ];
 
 /**
@@ -491,6 +505,9 @@ const NOT_PROVOKABLE: Record<string, { reason: string }> = {
   GROUP_AUTHORIZATION_FAILED: { reason: "auth is off in this suite: provoked in test/auth/permissions.test.ts" },
   CLUSTER_AUTHORIZATION_FAILED: { reason: "auth is off in this suite: provoked in test/auth/permissions.test.ts" },
   THROTTLING_QUOTA_EXCEEDED: { reason: "auth is off in this suite (no token, no quota): provoked in test/auth/permissions.test.ts" },
+  TRANSACTIONAL_ID_AUTHORIZATION_FAILED: { reason: "auth is off in this suite: provoked in test/auth/security-doc.test.ts" },
+  CONCURRENT_TRANSACTIONS: { reason: "needs a transaction whose markers are still pending (a participant down): provoked in test/transaction/fencing.test.ts" },
+  TRANSACTION_ABORTABLE: { reason: "needs the coordinator's timeout to pass (its clock moved, its alarm run): provoked in test/transaction/fencing.test.ts" },
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -597,6 +614,10 @@ describe("every error type over HTTP", () => {
     expect(bumped.body).toEqual({ producerId: producer.producerId, producerEpoch: 1 });
     producer = bumped.body;
     expect((await api("POST", P1, idem(1, 0, [{ value: "idem-1" }])())).status).toBe(200);
+    // TXN: initialized twice, so its first identity is a fenced incarnation's.
+    fencedTxn = (await api("POST", `/v1/transactions/${TXN}/init`)).body;
+    currentTxn = (await api("POST", `/v1/transactions/${TXN}/init`)).body;
+    expect(currentTxn).toEqual({ producerId: fencedTxn.producerId, producerEpoch: fencedTxn.producerEpoch + 1 });
     // G: one member owning both partitions of V, with a committed offset on V/0.
     const joined = await api("POST", HB, join({ sessionTimeoutMs: MAX_SESSION_TIMEOUT_MS }));
     expect(joined.status, JSON.stringify(joined.body)).toBe(200);
