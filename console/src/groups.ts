@@ -153,6 +153,12 @@ function emptyGroupForms(group: string, topics: string[]): HTMLElement {
   const resetButton = h("button", { type: "submit" }, "Reset offsets");
   const resetOut = h("div");
   const reset = h("form", { class: "inline-form card", "aria-label": "Reset offsets" }, h("h2", null, "Reset offsets"), field("Topic", topic), field("To", to), field("Offset", offset), field("Time (your zone)", time), resetButton, resetOut);
+  const syncTo = () => {
+    offset.closest(".field")!.toggleAttribute("hidden", to.value !== "offset");
+    time.closest(".field")!.toggleAttribute("hidden", to.value !== "timestamp");
+  };
+  to.addEventListener("change", syncTo);
+  syncTo();
   reset.addEventListener("submit", (event) => {
     event.preventDefault();
     void act(resetOut, resetButton, async () => {

@@ -263,6 +263,13 @@ describe("the console in Chromium", () => {
     await expect.poll(() => page.locator(".ok").textContent()).toContain("p0 → 0");
     await expect.poll(() => totalLag(), { timeout: 10_000 }).toBe("4");
     expect((await api("GET", `/v1/groups/${group}/offsets`)).totalLag).toBe(4);
+    // Delete it, behind its typed name.
+    const del = page.getByRole("button", { name: "Delete group" });
+    expect(await del.isDisabled()).toBe(true);
+    await page.getByLabel(`Type ${group} to confirm`, { exact: true }).fill(group);
+    await del.click();
+    await expect.poll(() => page.locator(".danger-zone .ok").textContent()).toContain(`Deleted ${group}`);
+    expect((await api("GET", "/v1/groups")).groups.map((g: { groupId: string }) => g.groupId)).not.toContain(group);
   });
 
   it("deletes a topic only after its name is typed", async () => {
