@@ -325,6 +325,20 @@ describe("the console in Chromium", () => {
     await expect.poll(() => page.locator("tbody tr").count()).toBeGreaterThan(0);
   });
 
+  it("fits a phone's width: no page scrolls sideways (wide tables scroll inside their own box)", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = () => page.evaluate(() => {
+      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+      return root.scrollWidth - root.clientWidth;
+    });
+    for (const hash of ["#/", "#/topics", `#/topics/${topic}`, `#/topics/${topic}/messages`, "#/groups", "#/tail"]) {
+      await go(hash);
+      await expect.poll(() => page.getByText("Loading…").count()).toBe(0);
+      expect(await overflow(), hash).toBeLessThanOrEqual(0);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
   it("had no uncaught errors, CSP violations, unexpected console errors or failed requests", () => {
     expect(problems).toEqual([]);
   });
