@@ -1,5 +1,10 @@
 import { defineConfig } from "vitest/config";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
+// @ts-expect-error: a plain .mjs script without declarations
+import { buildConsole } from "./scripts/build.mjs";
+
+// The Worker imports the console's build (build/console.mjs, from console/): rebuild it so tests never see it stale.
+await buildConsole();
 
 // wrangler (read by the plugin for wrangler.toml) says "Using secrets defined in .dev.vars" once per test file at its
 // "log" level; the test bindings below replace those development values anyway. Warnings and errors still show;

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { buildConsole } from "../build.mjs";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -36,6 +37,8 @@ const WORKER = {
  */
 export async function bundleWorker({ outDir, entry = WORKER.entry, repoRoot = REPO_ROOT } = {}) {
   const outfile = join(outDir, "index.js");
+  // The Worker imports the console's build (build/console.mjs): rebuild it so console/ edits are never served stale.
+  await buildConsole();
   await build({
     entryPoints: [resolve(repoRoot, entry)],
     absWorkingDir: repoRoot,

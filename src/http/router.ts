@@ -5,6 +5,7 @@ import type { Env } from "../env";
 import { KafkaError } from "../errors";
 import { handleCommit, handleDeleteGroup, handleDescribeGroup, handleGroupOffsets, handleHeartbeat, handleListGroups, handleResetOffsets } from "./groups";
 import { countRequest, handleHealth, handleMetrics } from "./health";
+import { handleConsolePage, handleConsoleScript, handleConsoleStyle, isConsolePath } from "./console";
 import { handleDeleteRecords, handleListOffsets } from "./offsets";
 import { handleInitProducer } from "./producers";
 import { handleFetch, handleProduce } from "./records";
@@ -46,10 +47,11 @@ function need({ resource, operation, param }: Permission) {
   };
 }
 
-/** Authenticates every request but liveness and CORS preflights, then charges its request quota. */
+/** Authenticates every request but liveness, the console's files and CORS preflights, then charges its request quota. */
 async function authenticateRequest(request: IRequest, env: Env): Promise<Response | undefined> {
   if (request.method === "OPTIONS") return preflight(request, env);
-  if (new URL(request.url).pathname === "/healthz") return undefined;
+  const pathname = new URL(request.url).pathname;
+  if (pathname === "/healthz" || isConsolePath(pathname)) return undefined;
   const principal = await authenticate(request, env);
   (request as unknown as { principal: Principal }).principal = principal;
   checkQuota(principal, "requests");
@@ -98,6 +100,9 @@ const txnWrite: Permission = { resource: "transactionalId", operation: "write", 
 // committed topics) are checked in their handlers.
 export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/healthz", handler: handleHealth },
+  { method: "GET", path: "/console", handler: handleConsolePage },
+  { method: "GET", path: "/console/app.js", handler: handleConsoleScript },
+  { method: "GET", path: "/console/app.css", handler: handleConsoleStyle },
   { method: "GET", path: "/metrics", permission: { resource: "cluster", operation: "read" }, handler: handleMetrics },
   { method: "GET", path: "/v1/usage", permission: { resource: "cluster", operation: "read" }, handler: handleUsage },
   { method: "POST", path: "/v1/topics", handler: handleCreateTopic },

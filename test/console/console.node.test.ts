@@ -1,0 +1,345 @@
+// The web console in a real browser: headless Chromium (Debian's `chromium`, driven by playwright-core) against a real
+// edgelog in workerd with auth on. The flows a person goes through: the token prompt (a bad token's error shown with
+// its code), the overview's numbers against the API, create a topic, produce from the form and find the record by
+// offset and by time, the live tail, a group's lag falling as its offsets are committed and rising again after a reset
+// from the page, delete behind a typed confirmation, tokens, and a read-only token's 403s. Every page is watched for
+// uncaught errors, CSP violations, console errors other than the API's expected 4xx answers, and failed requests.
+// Without Chromium the test fails and says how to install it: it never passes without having run.
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServer, uniqueName, waitFor, type TestServer } from "../client/server.node";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** EDGELOG_CONSOLE_SCREENSHOTS=1 saves each main page to docs/console/ (for the README). */
+const SCREENSHOTS = process.env.EDGELOG_CONSOLE_SCREENSHOTS === "1" ? fileURLToPath(new URL("../../docs/console/", import.meta.url)) : undefined;
+
+const ADMIN = `edl_console_admin_${crypto.randomUUID()}`;
+const READER = `edl_console_reader_${crypto.randomUUID()}`;
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+const TOKENS = [
+  {
+    name: "console-admin",
+    sha256: sha256(ADMIN),
+    acls: [
+      { resource: "cluster", name: "cluster", operations: ["admin"] },
+      { resource: "topic", name: "*", operations: ["admin"] },
+      { resource: "group", name: "*", operations: ["admin"] },
+    ],
+  },
+  {
+    name: "console-reader",
+    sha256: sha256(READER),
+    acls: [
+      { resource: "topic", name: "*", operations: ["read"] },
+      { resource: "group", name: "*", operations: ["read"] },
+    ],
+  },
+];
+
+let server: TestServer;
+let browser: Browser;
+let page: Page;
+/** What went wrong in the browser, beyond the API's expected error answers. */
+const problems: string[] = [];
+
+async function api(method: string, path: string, body?: unknown, token = ADMIN): Promise<any> {
+  const response = await fetch(`${server.base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const parsed = await response.json();
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(parsed)}`);
+  return parsed;
+}
+
+async function go(hash: string): Promise<void> {
+  // Runs in the page (a browser global the Node-side types do not declare).
+  await page.evaluate((h) => ((globalThis as unknown as { location: { hash: string } }).location.hash = h), hash);
+}
+
+async function shot(name: string): Promise<void> {
+  if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `the console's browser test needs Chromium at ${CHROMIUM} and it is not there: install it (sudo apt-get install -y chromium), ` +
+        "or set CHROMIUM_PATH. This test does not pass without a browser.",
+    );
+  }
+  if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
+  server = await startServer({ EDGELOG_AUTH: "on", EDGELOG_TOKENS: JSON.stringify(TOKENS) });
+  // Root in a container needs --no-sandbox; nothing else differs from a person's Chromium.
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-US", timezoneId: "UTC" });
+  page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() !== "error" && message.type() !== "warning") return;
+    // The API's error answers (401 before the token, 403 for the reader, 416 asked for on purpose) are logged by
+    // Chromium as failed loads; the test checks each one is shown on the page.
+    if (/^Failed to load resource: the server responded with a status of (401|403|404|416)/.test(message.text())) return;
+    problems.push(`console ${message.type()}: ${message.text()}`);
+  });
+  page.on("requestfailed", (request) => {
+    // Live-tail streams are aborted on purpose when the tail is paused or the page left.
+    if (request.failure()?.errorText === "net::ERR_ABORTED" && request.url().includes("/records")) return;
+    problems.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`);
+  });
+  page.on("response", (response) => {
+    if (response.status() >= 500) problems.push(`server error: ${response.status()} ${response.url()}`);
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe("the console in Chromium", () => {
+  it("asks for a token on 401, shows a bad token's error with its code, and loads with a good one", async () => {
+    await page.goto(`${server.base}/console`);
+    const panel = page.locator("#token-panel");
+    await expect.poll(() => panel.isVisible()).toBe(true);
+    await expect.poll(() => page.locator("#token-reason").textContent()).toContain("SASL_AUTHENTICATION_FAILED (code 58, HTTP 401)");
+    await expect.poll(() => page.locator(".error").first().textContent()).toContain("SASL_AUTHENTICATION_FAILED (code 58, HTTP 401)");
+    await page.getByLabel("Bearer token", { exact: true }).fill("edl_not_a_token");
+    await page.getByRole("button", { name: "Use token" }).click();
+    await expect.poll(() => page.locator(".error").first().textContent()).toContain("the token is not valid");
+    await expect.poll(() => panel.isVisible()).toBe(true);
+    await page.getByLabel("Bearer token", { exact: true }).fill(ADMIN);
+    await page.getByRole("button", { name: "Use token" }).click();
+    await expect.poll(() => page.locator("[data-stat=topics]").count()).toBe(1);
+    expect(await panel.isVisible()).toBe(false);
+    expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem("edgelog.token"))).toBe(ADMIN);
+    expect(await page.locator("#env").textContent()).toBe("env: test");
+  });
+
+  it("overview: topics, partitions and records match the API", async () => {
+    const a = uniqueName("ov");
+    await api("POST", "/v1/topics", { name: a, partitions: 3 });
+    await api("POST", `/v1/topics/${a}/records`, { records: [{ key: "k1", value: "one" }, { key: "k2", value: "two" }, { key: "k3", value: "three" }] });
+    await go("#/");
+    const { topics } = await api("GET", "/v1/topics");
+    const described = await Promise.all(topics.map((t: { name: string }) => api("GET", `/v1/topics/${t.name}`)));
+    const partitions = described.reduce((s, d) => s + d.partitions.length, 0);
+    const hw = described.reduce((s, d) => s + d.partitions.reduce((x: number, p: { highWatermark: number }) => x + p.highWatermark, 0), 0);
+    const stat = (name: string) => page.locator(`[data-stat=${name}]`).getAttribute("data-value");
+    await expect.poll(() => stat("topics")).toBe(String(topics.length));
+    expect(await stat("partitions")).toBe(String(partitions));
+    expect(await stat("highWatermarks")).toBe(String(hw));
+    expect(await stat("offline")).toBe("0");
+    // Records/s in: two samples 5 s apart with 10 records produced between them.
+    await api("POST", `/v1/topics/${a}/records`, { records: Array.from({ length: 10 }, (_, i) => ({ value: `r${i}` })) });
+    await expect.poll(() => stat("rateIn"), { timeout: 15_000 }).toMatch(/^\d/);
+    expect(Number(await stat("rateIn"))).toBeGreaterThan(0);
+    await shot("overview");
+  });
+
+  let topic: string;
+  it("creates a topic from the form, and it is in the sortable, filterable list", async () => {
+    topic = uniqueName("made-in-console");
+    await go("#/topics");
+    await page.getByText("Create a topic").click();
+    await page.getByLabel("Name", { exact: true }).fill(topic);
+    await page.getByLabel("Partitions", { exact: true }).fill("2");
+    await page.getByRole("button", { name: "Create topic" }).click();
+    await expect.poll(() => page.locator(".ok").textContent()).toContain(`Created ${topic}`);
+    const described = await api("GET", `/v1/topics/${topic}`);
+    expect(described.partitionCount).toBe(2);
+    await expect.poll(() => page.locator(`tr[data-topic="${topic}"]`).count()).toBe(1);
+    await page.getByLabel("Filter topics", { exact: true }).fill("made-in-console");
+    expect(await page.locator("tbody tr").count()).toBe(1);
+    await page.getByLabel("Filter topics", { exact: true }).fill("");
+    await shot("topics");
+  });
+
+  let produced: { partition: number; offset: number; beforeMs: number };
+  it("produces from the form and shows the partition and offset the record got", async () => {
+    await go(`#/topics/${topic}`);
+    await page.getByLabel("Key", { exact: true }).fill("user-42");
+    await page.getByLabel("Value", { exact: true }).fill('{"total":9.5,"items":["a","b"]}');
+    await page.getByLabel("Headers", { exact: true }).fill("trace: a1");
+    await page.getByLabel("Partition", { exact: true }).selectOption("1");
+    const beforeMs = Date.now();
+    await page.getByRole("button", { name: "Produce" }).click();
+    const at = await page.locator("[data-produced]").getAttribute("data-produced");
+    const [partition, offset] = at!.split(":").map(Number) as [number, number];
+    expect(partition).toBe(1);
+    const fetched = await api("GET", `/v1/topics/${topic}/partitions/1/records?offset=${offset}`);
+    expect(fetched.records[0]).toMatchObject({ key: "user-42", value: '{"total":9.5,"items":["a","b"]}', headers: [{ key: "trace", value: "a1" }] });
+    produced = { partition, offset, beforeMs };
+    await shot("topic");
+  });
+
+  it("finds the record in the message browser by offset and by time, JSON pretty-printed, and pages", async () => {
+    // A binary record and a few more, to page over.
+    await api("POST", `/v1/topics/${topic}/partitions/1/records`, { encoding: "base64", records: [{ key: null, value: "AAH/" }] });
+    await api("POST", `/v1/topics/${topic}/partitions/1/records`, { records: Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) });
+    await go(`#/topics/${topic}/messages`);
+    await page.getByLabel("Partition", { exact: true }).selectOption("1");
+    await page.getByLabel("Start at", { exact: true }).selectOption("offset");
+    await page.getByLabel("Offset", { exact: true }).fill(String(produced.offset));
+    await page.getByLabel("Records per partition", { exact: true }).fill("2");
+    await page.getByRole("button", { name: "Show" }).click();
+    const row = page.locator(`tr[data-partition="1"][data-offset="${produced.offset}"]`);
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await row.locator("td.key").textContent()).toBe("user-42");
+    await row.locator("td.value summary").click();
+    expect(await row.locator("td.value pre").textContent()).toBe('{\n  "total": 9.5,\n  "items": [\n    "a",\n    "b"\n  ]\n}');
+    expect(await row.textContent()).toContain("trace: a1");
+    // The binary value is shown as hex.
+    expect(await page.locator(`tr[data-offset="${produced.offset + 1}"] td.value`).textContent()).toContain("binary, 3 bytes");
+    // Next page, then back.
+    await page.getByRole("button", { name: "Next page" }).click();
+    await expect.poll(() => page.locator(`tr[data-offset="${produced.offset + 2}"]`).count()).toBe(1);
+    await page.getByRole("button", { name: "Previous page" }).click();
+    await expect.poll(() => row.count()).toBe(1);
+    // The key filter.
+    await page.getByRole("button", { name: "Next page" }).click();
+    await page.getByLabel("Filter by key", { exact: true }).fill("k1");
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(1);
+    await page.getByLabel("Filter by key", { exact: true }).fill("");
+    // By time (the page's zone is UTC): the first record at or after a second before the produce.
+    await page.getByLabel("Start at", { exact: true }).selectOption("time");
+    await page.getByLabel("Time (your zone)", { exact: true }).fill(new Date(produced.beforeMs - 1000).toISOString().slice(0, 19));
+    await page.getByRole("button", { name: "Show" }).click();
+    await expect.poll(() => page.locator("tbody tr").first().getAttribute("data-offset")).toBe(String(produced.offset));
+    // An offset past the end: the API's 416, with its code.
+    await page.getByLabel("Start at", { exact: true }).selectOption("offset");
+    await page.getByLabel("Offset", { exact: true }).fill("999");
+    await page.getByRole("button", { name: "Show" }).click();
+    await expect.poll(() => page.locator(".error").textContent()).toContain("OFFSET_OUT_OF_RANGE (code 1, HTTP 416)");
+    await page.getByLabel("Start at", { exact: true }).selectOption("newest");
+    await page.getByLabel("Partition", { exact: true }).selectOption("all");
+    await page.getByRole("button", { name: "Show" }).click();
+    await expect.poll(() => page.locator("tbody tr").count()).toBeGreaterThan(1);
+    await shot("messages");
+  });
+
+  it("live tail shows a record produced after it started, pauses and resumes without losing any", async () => {
+    await go(`#/tail/${topic}`);
+    await page.getByLabel("Partition", { exact: true }).selectOption("all");
+    await page.getByRole("button", { name: "Start" }).click();
+    await expect.poll(() => page.locator("[role=status]").first().textContent()).toContain("Following");
+    // The streams open after the first read; give them a moment to be parked, then produce.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await api("POST", `/v1/topics/${topic}/partitions/0/records`, { records: [{ key: "live", value: "tail me" }] });
+    await expect.poll(() => page.locator("tbody tr td.value").first().textContent(), { timeout: 15_000 }).toBe("tail me");
+    await page.getByRole("button", { name: "Pause" }).click();
+    await api("POST", `/v1/topics/${topic}/partitions/1/records`, { records: [{ key: "while-paused", value: "kept" }] });
+    await page.getByRole("button", { name: "Resume" }).click();
+    await expect.poll(() => page.locator("tbody tr td.value").first().textContent(), { timeout: 15_000 }).toBe("kept");
+    await shot("tail");
+    await page.getByRole("button", { name: "Stop" }).click();
+  });
+
+  it("shows a group's lag falling as it commits, and resets its offsets from the page", async () => {
+    const group = uniqueName("g");
+    const t = uniqueName("lagged");
+    await api("POST", "/v1/topics", { name: t, partitions: 1 });
+    await api("POST", `/v1/topics/${t}/records`, { records: Array.from({ length: 4 }, (_, i) => ({ value: `v${i}` })) });
+    await api("POST", `/v1/groups/${group}/offsets`, { offsets: [{ topic: t, partition: 0, offset: 1 }] });
+    await go("#/groups");
+    await expect.poll(() => page.locator(`tr[data-group="${group}"]`).textContent()).toContain("EMPTY");
+    await page.locator(`tr[data-group="${group}"] a`).click();
+    const totalLag = () => page.locator("[data-total-lag]").getAttribute("data-total-lag");
+    await expect.poll(() => totalLag()).toBe("3");
+    expect(await page.locator(`[data-lag-row="${t}:0"]`).getAttribute("data-lag")).toBe("3");
+    // A consumer catches up (commits as it goes): the page's next sample shows it.
+    await api("POST", `/v1/groups/${group}/offsets`, { offsets: [{ topic: t, partition: 0, offset: 4 }] });
+    await expect.poll(() => totalLag(), { timeout: 10_000 }).toBe("0");
+    expect(await page.locator("svg.chart polyline").count()).toBe(1);
+    await shot("group");
+    // Reset to earliest from the page: the lag is back.
+    await page.getByLabel("To", { exact: true }).selectOption("earliest");
+    await page.getByRole("button", { name: "Reset offsets" }).click();
+    await expect.poll(() => page.locator(".ok").textContent()).toContain("p0 → 0");
+    await expect.poll(() => totalLag(), { timeout: 10_000 }).toBe("4");
+    expect((await api("GET", `/v1/groups/${group}/offsets`)).totalLag).toBe(4);
+    // Delete it, behind its typed name.
+    const del = page.getByRole("button", { name: "Delete group" });
+    expect(await del.isDisabled()).toBe(true);
+    await page.getByLabel(`Type ${group} to confirm`, { exact: true }).fill(group);
+    await del.click();
+    await expect.poll(() => page.locator(".danger-zone .ok").textContent()).toContain(`Deleted ${group}`);
+    expect((await api("GET", "/v1/groups")).groups.map((g: { groupId: string }) => g.groupId)).not.toContain(group);
+  });
+
+  it("deletes a topic only after its name is typed", async () => {
+    const victim = uniqueName("victim");
+    await api("POST", "/v1/topics", { name: victim, partitions: 1 });
+    await go(`#/topics/${victim}`);
+    const button = page.getByRole("button", { name: "Delete topic" });
+    await expect.poll(() => button.isDisabled()).toBe(true);
+    await page.getByLabel(`Type ${victim} to confirm`, { exact: true }).fill(victim.slice(0, -1));
+    expect(await button.isDisabled()).toBe(true);
+    await page.getByLabel(`Type ${victim} to confirm`, { exact: true }).fill(victim);
+    expect(await button.isDisabled()).toBe(false);
+    await button.click();
+    await expect.poll(() => page.locator(".ok").textContent()).toContain(`Deleted ${victim}`);
+    const { topics } = await api("GET", "/v1/topics");
+    expect(topics.map((t: { name: string }) => t.name)).not.toContain(victim);
+  });
+
+  it("creates a token (shown once) and revokes it", async () => {
+    const name = uniqueName("ci-token");
+    await go("#/tokens");
+    await page.getByLabel("Name", { exact: true }).fill(name);
+    await page.getByRole("button", { name: "Create token" }).click();
+    const secret = await page.locator("[data-new-token]").textContent();
+    expect(secret).toMatch(/^edl_/);
+    expect((await fetch(`${server.base}/v1/topics`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
+    await expect.poll(() => page.locator(`tr[data-token="${name}"]`).count()).toBe(1);
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.getByRole("button", { name: `Revoke token ${name}` }).click();
+    await expect.poll(() => page.locator(`tr[data-token="${name}"]`).count()).toBe(0);
+    await waitFor(async () => (await fetch(`${server.base}/v1/topics`, { headers: { authorization: `Bearer ${secret}` } })).status === 401, "the revoked token refused");
+  });
+
+  it("a read-only token sees 403s with their codes, and the pages still work", async () => {
+    await page.locator("#token-button").click();
+    await page.getByLabel("Bearer token", { exact: true }).fill(READER);
+    await page.getByRole("button", { name: "Use token" }).click();
+    await go("#/tokens");
+    await expect.poll(() => page.locator(".error").first().textContent()).toContain("CLUSTER_AUTHORIZATION_FAILED (code 31, HTTP 403)");
+    await go(`#/topics/${topic}`);
+    await page.getByLabel("Value", { exact: true }).fill("not allowed");
+    await page.getByRole("button", { name: "Produce" }).click();
+    await expect.poll(() => page.locator(".error").first().textContent()).toContain("TOPIC_AUTHORIZATION_FAILED (code 29, HTTP 403)");
+    await page.getByLabel(`Type ${topic} to confirm`, { exact: true }).fill(topic);
+    await page.getByRole("button", { name: "Delete topic" }).click();
+    await expect.poll(() => page.locator(".danger-zone .error").textContent()).toContain("TOPIC_AUTHORIZATION_FAILED (code 29, HTTP 403)");
+    expect((await api("GET", `/v1/topics/${topic}`)).name).toBe(topic);
+    // Reading still works for it.
+    await go("#/");
+    await expect.poll(() => page.locator("[data-stat=topics]").count()).toBe(1);
+    await go(`#/topics/${topic}/messages`);
+    await page.getByRole("button", { name: "Show" }).click();
+    await expect.poll(() => page.locator("tbody tr").count()).toBeGreaterThan(0);
+  });
+
+  it("fits a phone's width: no page scrolls sideways (wide tables scroll inside their own box)", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = () => page.evaluate(() => {
+      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+      return root.scrollWidth - root.clientWidth;
+    });
+    for (const hash of ["#/", "#/topics", `#/topics/${topic}`, `#/topics/${topic}/messages`, "#/groups", "#/tail"]) {
+      await go(hash);
+      await expect.poll(() => page.getByText("Loading…").count()).toBe(0);
+      expect(await overflow(), hash).toBeLessThanOrEqual(0);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it("had no uncaught errors, CSP violations, unexpected console errors or failed requests", () => {
+    expect(problems).toEqual([]);
+  });
+});
