@@ -65,12 +65,21 @@ async function shot(name: string): Promise<void> {
   if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
 }
 
+/**
+ * Without a browser these tests cannot run. In CI (CI=true: .ci/run installs Chromium first) that fails the run; on a
+ * developer's machine the file is skipped with this warning, so `npm test` on a fresh clone does not need a browser
+ * installed, and says loudly what it did not test.
+ */
+const HAVE_BROWSER = existsSync(CHROMIUM);
+const MISSING_BROWSER =
+  `the console's browser test needs Chromium at ${CHROMIUM} and it is not there: install it (sudo apt-get install -y chromium), ` +
+  "or set CHROMIUM_PATH.";
+if (!HAVE_BROWSER && process.env.CI !== "true") console.warn(`SKIPPED: ${MISSING_BROWSER} Without it the web console is untested here (CI runs it).`);
+
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `the console's browser test needs Chromium at ${CHROMIUM} and it is not there: install it (sudo apt-get install -y chromium), ` +
-        "or set CHROMIUM_PATH. This test does not pass without a browser.",
-    );
+  if (!HAVE_BROWSER) {
+    if (process.env.CI === "true") throw new Error(`${MISSING_BROWSER} This test does not pass without a browser.`);
+    return; // skipped, with the warning above
   }
   if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
   server = await startServer({ EDGELOG_AUTH: "on", EDGELOG_TOKENS: JSON.stringify(TOKENS) });
@@ -102,7 +111,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-describe("the console in Chromium", () => {
+describe.skipIf(!HAVE_BROWSER && process.env.CI !== "true")("the console in Chromium", () => {
   it("asks for a token on 401, shows a bad token's error with its code, and loads with a good one", async () => {
     await page.goto(`${server.base}/console`);
     const panel = page.locator("#token-panel");
