@@ -53,9 +53,9 @@ export class EdgelogClient {
   }
 
   /** Creates a topic; an existing one (409) is accepted so re-runs against a persisted store work. */
-  createTopic(name, partitions = 1) {
+  createTopic(name, partitions = 1, config = undefined) {
     return this.request("POST", "/v1/topics", {
-      body: JSON.stringify({ name, partitions }),
+      body: JSON.stringify(config === undefined ? { name, partitions } : { name, partitions, config }),
       expect: [201, 409],
     });
   }

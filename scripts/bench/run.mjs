@@ -48,6 +48,7 @@ async function main() {
   const rows = [];
   const failures = [];
   let offsetResult;
+  let tieredOffsetResult;
 
   const server = await startEdgelog({ entry: settings.entry });
   // There may be no commit for the code under test; the bundle's hash identifies it regardless.
@@ -129,6 +130,19 @@ async function main() {
         });
         if (head) rows.push({ ...row, label: `fetch @ offset ${fmt(offsetResult.tail.offset)}`, ...offsetResult.tail });
       }
+      // The same with the head in R2: segments of 8 MiB (256 KiB in a smoke run), all but the active one tiered.
+      const segmentBytes = settings.smoke ? 256 * 1024 : 8 * 1024 * 1024;
+      const tieredLoad = await step({ group: "offset", label: `bulk load ${fmt(total)} (to tier)`, concurrency: 8, batch: 1000 }, () =>
+        W.bulkLoad(ctx, { topic: "bench-offsets-tiered", total, config: { "segment.bytes": segmentBytes } }),
+      );
+      if (tieredLoad) {
+        const row = { group: "offset", concurrency: 1, batch: 1000 };
+        const head = await step({ ...row, label: "fetch @ offset 0 (tiered, R2)" }, async () => {
+          tieredOffsetResult = await W.tieredOffsetCost(ctx, { topic: tieredLoad.topic, highWatermark: tieredLoad.highWatermark, samples: settings.offsetSamples });
+          return tieredOffsetResult.head;
+        });
+        if (head) rows.push({ ...row, label: `fetch @ offset ${fmt(tieredOffsetResult.tail.offset)} (local)`, ...tieredOffsetResult.tail });
+      }
     }
   } finally {
     await Promise.allSettled([...clients.values()].map((c) => c.close()));
@@ -139,13 +153,13 @@ async function main() {
   const ceiling = new Map(rows.filter((r) => r.group === "noop").map((r) => [r.concurrency, r.requestsPerSec]));
   for (const r of rows) r.vsNoop = ceiling.has(r.concurrency) ? r.requestsPerSec / ceiling.get(r.concurrency) : null;
 
-  printReport(rows, offsetResult, failures);
-  const file = await writeResults({ settings, bundleSha256, rows, offsetResult, failures });
+  printReport(rows, offsetResult, tieredOffsetResult, failures);
+  const file = await writeResults({ settings, bundleSha256, rows, offsetResult, tieredOffsetResult, failures });
   console.log(`\nresults: ${relative(process.cwd(), file)}`);
   if (failures.length) process.exitCode = 1;
 }
 
-function printReport(rows, offsetResult, failures) {
+function printReport(rows, offsetResult, tieredOffsetResult, failures) {
   const columns = [
     { title: "workload", get: (r) => r.label, align: "left" },
     { title: "clients", get: (r) => r.concurrency },
@@ -176,10 +190,17 @@ function printReport(rows, offsetResult, failures) {
         `${fmt(tail.latencyMs.p50)} ms, ratio tail/head ${fmt(ratioP50, { digits: 2 })}x`,
     );
   }
+  if (tieredOffsetResult) {
+    const { head, tail, ratioP50, tieredSegments } = tieredOffsetResult;
+    console.log(
+      `tiered head (${tieredSegments} segments in R2): fetch p50 at offset 0: ${fmt(head.latencyMs.p50)} ms, at offset ${fmt(tail.offset)} ` +
+        `(local): ${fmt(tail.latencyMs.p50)} ms, ratio tail/head ${fmt(ratioP50, { digits: 2 })}x`,
+    );
+  }
   for (const f of failures) console.log(`FAILED ${f.label} c${f.concurrency}${f.batch ? ` b${f.batch}` : ""}: ${f.error}`);
 }
 
-async function writeResults({ settings, bundleSha256, rows, offsetResult, failures }) {
+async function writeResults({ settings, bundleSha256, rows, offsetResult, tieredOffsetResult, failures }) {
   const now = new Date();
   const dir = join(REPO_ROOT, "bench", "results");
   await mkdir(dir, { recursive: true });
@@ -198,7 +219,7 @@ async function writeResults({ settings, bundleSha256, rows, offsetResult, failur
     cores: availableParallelism(),
   };
   const results = rows.map(({ group, label, concurrency, batch, topic, ...r }) => ({ group, label, concurrency, batch: batch ?? null, topic, ...r }));
-  await writeFile(file, JSON.stringify({ meta, settings, results, offsetCost: offsetResult ?? null, failures }, null, 2) + "\n");
+  await writeFile(file, JSON.stringify({ meta, settings, results, offsetCost: offsetResult ?? null, tieredOffsetCost: tieredOffsetResult ?? null, failures }, null, 2) + "\n");
   return file;
 }
 

@@ -149,8 +149,8 @@ export async function fetchScan(ctx, { topic, concurrency, highWatermark }) {
 }
 
 /** Produces exactly `total` records (batches of 1000, 8 clients) so the fetch-by-offset test has a long log. */
-export async function bulkLoad(ctx, { topic, total, concurrency = 8 }) {
-  await ctx.client(1).createTopic(topic, 1);
+export async function bulkLoad(ctx, { topic, total, concurrency = 8, config }) {
+  await ctx.client(1).createTopic(topic, 1, config);
   const op = produceOp(topic, FETCH_BATCH);
   const result = await runLoad({
     client: ctx.client(concurrency),
@@ -206,4 +206,24 @@ export async function offsetCost(ctx, { topic, highWatermark, samples }) {
     tail: { ...tailResult, offset: tail, cores },
     ratioP50: tailResult.latencyMs.p50 / head.latencyMs.p50,
   };
+}
+
+/**
+ * The same head-vs-tail check on a partition whose head is tiered: every sealed segment moved to R2
+ * (local.retention.bytes 0), so a fetch at offset 0 finds its segment by an index seek and reads its frames with a
+ * ranged GET, while the tail is still local. Waits (bounded) until the tiering alarm has moved everything it can.
+ */
+export async function tieredOffsetCost(ctx, { topic, highWatermark, samples, timeoutMs = 600_000 }) {
+  const client = ctx.client(1);
+  await client.request("PATCH", `/v1/topics/${topic}`, { body: JSON.stringify({ config: { "local.retention.bytes": 0 } }) });
+  const deadline = Date.now() + timeoutMs;
+  let partition;
+  for (;;) {
+    partition = JSON.parse((await client.request("GET", `/v1/topics/${topic}`)).text).partitions[0];
+    if (partition.localSegments <= 1 && partition.tieredSegments > 0) break;
+    if (Date.now() > deadline) throw new Error(`${topic}: not tiered within ${timeoutMs} ms: ${JSON.stringify(partition)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const result = await offsetCost(ctx, { topic, highWatermark, samples });
+  return { ...result, tieredSegments: partition.tieredSegments };
 }
