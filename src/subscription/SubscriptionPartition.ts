@@ -11,10 +11,11 @@ import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
 import type { Env } from "../env";
 import { ok, type Result } from "../errors";
-import { SUBSCRIPTION_COMMIT_INTERVAL_MS, SUBSCRIPTION_FAILOVER_RECHECK_MS, SUBSCRIPTION_READ_AHEAD_BYTES, SUBSCRIPTION_READ_AHEAD_RECORDS, SUBSCRIPTION_WATCHDOG_MS } from "../limits";
+import { SUBSCRIPTION_COMMIT_INTERVAL_MS, SUBSCRIPTION_FAILOVER_RECHECK_MS, SUBSCRIPTION_READ_AHEAD_BYTES, SUBSCRIPTION_READ_AHEAD_RECORDS } from "../limits";
 import type { DeliveredRecord, SubscriptionConfig, SubscriptionPartitionStatus } from "../subscription-protocol";
 import type { DeliveryOutcome } from "./targets/delivery-target";
 import { Usage, type UsageCounts } from "../usage";
+import { DeliveryAlarm } from "./delivery-alarm";
 import { afterAttempt, failuresOf, type Retrying } from "./delivery-state";
 import { PartitionIo, type Page } from "./partition-io";
 import { splitBatches } from "./waves";
@@ -65,12 +66,13 @@ export class SubscriptionPartition extends DurableObject<Env> {
   private delivered = 0;
   private pumping: Promise<void> | undefined;
   private again = false;
-  private alarmAtMs: number | undefined;
+  private readonly alarms: DeliveryAlarm;
   /** The fault switch (test and development only, service/replicas.ts): deliveries still to fail before the target. */
   private injectedFailures = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.alarms = new DeliveryAlarm(ctx.storage, this.clock);
     this.sql = this.meter.sql(ctx.storage.sql);
     this.sql.exec(TABLE);
     const row = this.sql.exec<{ data: string }>("SELECT data FROM subscription_partition WHERE id = 0").toArray()[0];
@@ -117,7 +119,7 @@ export class SubscriptionPartition extends DurableObject<Env> {
     this.save({ ...this.record, paused: true, generation });
     await this.pumping;
     await this.commit(true);
-    await this.clearAlarm();
+    await this.alarms.clear();
   }
 
   /** Resumes: a stopped partition tries its stuck records again; after a reset it starts from the committed offset. */
@@ -145,7 +147,7 @@ export class SubscriptionPartition extends DurableObject<Env> {
     await this.pumping;
     this.record = undefined;
     await this.ctx.storage.deleteAll();
-    this.alarmAtMs = undefined;
+    this.alarms.forget();
   }
 
   status(): SubscriptionPartitionStatus | undefined {
@@ -184,7 +186,7 @@ export class SubscriptionPartition extends DurableObject<Env> {
   /** The watchdog (a delivery cut short by an eviction), a retry falling due, or a partial batch's wait ending. */
   override async alarm(): Promise<void> {
     this.meter.request();
-    this.alarmAtMs = undefined;
+    this.alarms.forget();
     this.kick();
     await this.pumping;
   }
@@ -206,7 +208,7 @@ export class SubscriptionPartition extends DurableObject<Env> {
         // A read, a commit or the dead-letter produce failed (the target's failures are outcomes, not throws): the
         // watchdog alarm tries again.
         console.error(`subscription ${this.record?.subscription} ${this.record?.topic}/${this.record?.partition}: ${error instanceof Error ? error.message : String(error)}`);
-        await this.alarmAt(this.clock.now() + SUBSCRIPTION_COMMIT_INTERVAL_MS * 5).catch(() => {}); // an object being reset cannot
+        await this.alarms.at(this.clock.now() + SUBSCRIPTION_COMMIT_INTERVAL_MS * 5).catch(() => {}); // an object being reset cannot
       } finally {
         this.pumping = undefined;
         this.inFlight = null;
@@ -225,9 +227,9 @@ export class SubscriptionPartition extends DurableObject<Env> {
       if (r === undefined || r.paused || r.stopped !== null) return;
       const io = new PartitionIo(this.env, r);
       const now = this.clock.now();
-      await this.alarmAt(now + SUBSCRIPTION_WATCHDOG_MS, true);
+      await this.alarms.watchdog();
       if (r.retrying !== null) {
-        if (now < r.retrying.nextAttemptMs) return this.alarmAt(r.retrying.nextAttemptMs);
+        if (now < r.retrying.nextAttemptMs) return this.alarms.at(r.retrying.nextAttemptMs);
         const records = await io.readOffsets(r.retrying.offsets);
         // Records that retention removed meanwhile are gone: they count as delivered, as Kafka's consumer skips them.
         await this.attempt(io, { fromOffset: r.retrying.fromOffset, toOffset: r.retrying.toOffset }, records, r.retrying.attempt + 1);
@@ -252,7 +254,7 @@ export class SubscriptionPartition extends DurableObject<Env> {
         if (wait.ready) continue;
         // Unreplicated: the partition's wake-up is the only trigger, and no alarm is kept. Replicated: the wait is
         // on today's leader, so look again later in case a failover moves it.
-        return wait.replicated ? this.restUntil(this.clock.now() + SUBSCRIPTION_FAILOVER_RECHECK_MS) : this.clearAlarm();
+        return wait.replicated ? this.alarms.restUntil(this.clock.now() + SUBSCRIPTION_FAILOVER_RECHECK_MS) : this.alarms.clear();
       }
       // A partial batch (everything there is, and less than a batch) may wait for more.
       if (page.records.length < r.config.maxBatchSize && page.nextOffset >= page.highWatermark && r.config.maxBatchWaitMs > 0) {
@@ -261,7 +263,7 @@ export class SubscriptionPartition extends DurableObject<Env> {
         // Wait for a full batch, or for the batch wait to end.
         if (now < until) {
           if ((await io.waitFor(this.cursor + r.config.maxBatchSize - 1)).ready) continue;
-          return this.alarmAt(until);
+          return this.alarms.at(until);
         }
       }
       this.partialSinceMs = undefined;
@@ -349,7 +351,7 @@ export class SubscriptionPartition extends DurableObject<Env> {
       const why = `stopped after ${attempt} deliveries: ${next.retrying.lastError} (no deadLetterTopic: resume to try again, or pause, reset the offsets past it, and resume)`;
       this.save({ ...now, retrying: next.retrying, stopped: why });
       await this.commitAt(next.retrying.offsets[0]!);
-      return this.clearAlarm();
+      return this.alarms.clear();
     }
     this.save({ ...now, retrying: next.retrying });
     // Everything before the first record to retry is done: commit it now (a retry may wait long).
@@ -388,26 +390,5 @@ export class SubscriptionPartition extends DurableObject<Env> {
     if (this.record === undefined) this.sql.exec(TABLE);
     this.record = record;
     this.sql.exec("INSERT OR REPLACE INTO subscription_partition (id, data) VALUES (0, ?)", JSON.stringify(record));
-  }
-
-  /** Sets the alarm for `atMs` (this clock) unless one is set sooner; `watchdog`: only when none is near. */
-  private async alarmAt(atMs: number, watchdog = false): Promise<void> {
-    const real = this.clock.toReal(atMs);
-    if (watchdog && this.alarmAtMs !== undefined && this.alarmAtMs > Date.now() + SUBSCRIPTION_WATCHDOG_MS / 2) return;
-    if (!watchdog && this.alarmAtMs !== undefined && this.alarmAtMs <= real) return;
-    this.alarmAtMs = real;
-    await this.ctx.storage.setAlarm(real);
-  }
-
-  /** Replaces whatever alarm is set (the watchdog, sooner) with one at `atMs` (this clock). */
-  private async restUntil(atMs: number): Promise<void> {
-    this.alarmAtMs = this.clock.toReal(atMs);
-    await this.ctx.storage.setAlarm(this.alarmAtMs);
-  }
-
-  private async clearAlarm(): Promise<void> {
-    if (this.alarmAtMs === undefined) return;
-    this.alarmAtMs = undefined;
-    await this.ctx.storage.deleteAlarm();
   }
 }
