@@ -95,6 +95,8 @@ export interface GroupLag {
 }
 export interface GroupDescription {
   groupId: string;
+  /** "subscription": edgelog itself consumes for a subscription of that name. */
+  type?: "consumer" | "subscription";
   state: string;
   groupEpoch: number;
   assignor: string;

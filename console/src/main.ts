@@ -4,9 +4,11 @@ import { errorLabel } from "./format";
 import { groupView, groupsView } from "./groups";
 import { messagesView } from "./messages";
 import { overviewView } from "./overview";
+import { subscriptionView, subscriptionsView } from "./subscriptions";
 import { tailView } from "./tail";
 import { tokensView } from "./tokens";
 import { topicView, topicsView } from "./topics";
+import { transactionView, transactionsView } from "./transactions";
 import type { View, ViewContext } from "./view";
 import { errorBox, h, replace } from "./dom";
 
@@ -17,6 +19,10 @@ const ROUTES: [RegExp, View, string][] = [
   [/^\/topics\/([^/]+)\/messages$/, messagesView, "topics"],
   [/^\/groups$/, groupsView, "groups"],
   [/^\/groups\/([^/]+)$/, groupView, "groups"],
+  [/^\/subscriptions$/, subscriptionsView, "subscriptions"],
+  [/^\/subscriptions\/([^/]+)$/, subscriptionView, "subscriptions"],
+  [/^\/transactions$/, transactionsView, "transactions"],
+  [/^\/transactions\/([^/]+)$/, transactionView, "transactions"],
   [/^\/tail(?:\/([^/]+))?$/, tailView, "tail"],
   [/^\/tokens$/, tokensView, "tokens"],
 ];
