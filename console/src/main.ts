@@ -110,6 +110,6 @@ onUnauthorized((e) => openPanel(`The API answered ${errorLabel(e)}: ${e.message}
 showTokenState();
 window.addEventListener("hashchange", route);
 route();
-api<{ env: string }>("GET", "/healthz")
-  .then((health) => (document.getElementById("env")!.textContent = `env: ${health.env}`))
+api<{ env: string; version?: string }>("GET", "/healthz")
+  .then((health) => (document.getElementById("env")!.textContent = `edgelog ${health.version ?? "?"} · env: ${health.env}`))
   .catch(() => replace(document.getElementById("env")!, errorBox({ status: 0, type: "UNREACHABLE", code: null, message: "/healthz did not answer" })));

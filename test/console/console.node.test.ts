@@ -6,12 +6,13 @@
 // uncaught errors, CSP violations, console errors other than the API's expected 4xx answers, and failed requests.
 // Without Chromium the test fails and says how to install it: it never passes without having run.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, uniqueName, waitFor, type TestServer } from "../client/server.node";
 
+const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** EDGELOG_CONSOLE_SCREENSHOTS=1 saves each main page to docs/console/ (for the README). */
 const SCREENSHOTS = process.env.EDGELOG_CONSOLE_SCREENSHOTS === "1" ? fileURLToPath(new URL("../../docs/console/", import.meta.url)) : undefined;
@@ -128,7 +129,10 @@ describe.skipIf(!HAVE_BROWSER && process.env.CI !== "true")("the console in Chro
     await expect.poll(() => page.locator("[data-stat=topics]").count()).toBe(1);
     expect(await panel.isVisible()).toBe(false);
     expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem("edgelog.token"))).toBe(ADMIN);
-    expect(await page.locator("#env").textContent()).toBe("env: test");
+    expect(await page.locator("#env").textContent()).toBe(`edgelog ${VERSION} · env: test`);
+    // The overview names the version and environment too (from /healthz).
+    await expect.poll(() => page.locator("[data-version]").getAttribute("data-version")).toBe(VERSION);
+    expect(await page.locator("[data-version]").textContent()).toBe(`edgelog ${VERSION} · environment test`);
   });
 
   it("overview: topics, partitions and records match the API", async () => {
