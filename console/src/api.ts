@@ -85,6 +85,8 @@ export interface PartitionInfo {
   tieredSegments: number;
 }
 export interface TopicDescription extends TopicSummary {
+  /** Every config's default (absent from servers older than the field). */
+  configDefaults?: Record<string, string>;
   partitions: PartitionInfo[];
 }
 export interface GroupLag {

@@ -373,6 +373,20 @@ describe.skipIf(!HAVE_BROWSER && process.env.CI !== "true")("the console in Chro
     expect(topics.map((t: { name: string }) => t.name)).not.toContain(victim);
   });
 
+  it("topic detail marks which config values are defaults and which were set (describe's configDefaults)", async () => {
+    const t = uniqueName("configured");
+    await api("POST", "/v1/topics", { name: t, partitions: 1, config: { "retention.ms": 1000 } });
+    const described = await api("GET", `/v1/topics/${t}`);
+    expect(described.configDefaults["retention.ms"]).not.toBe("1000");
+    expect(Object.keys(described.configDefaults).sort()).toEqual(Object.keys(described.config).sort());
+    await go(`#/topics/${t}`);
+    const row = (k: string) => page.locator(`tr[data-config="${k}"]`);
+    await expect.poll(() => row("retention.ms").getAttribute("data-default")).toBe("false");
+    expect(await row("retention.ms").textContent()).toContain(`set (default ${described.configDefaults["retention.ms"]})`);
+    expect(await row("cleanup.policy").getAttribute("data-default")).toBe("true");
+    expect(await page.locator('tr[data-config][data-default="false"]').count()).toBe(1);
+  });
+
   it("creates a token (shown once) and revokes it", async () => {
     const name = uniqueName("ci-token");
     await go("#/tokens");
