@@ -149,7 +149,7 @@ export async function subscriptionView({ root, params, signal, every }: ViewCont
               "tbody",
               null,
               h("tr", null, h("td", null, h("code", null, "target")), h("td", null, targetLabel(s.config.target))),
-              rows.map(([k, v]) => h("tr", null, h("td", null, h("code", null, k)), h("td", null, typeof v === "object" && v !== null ? JSON.stringify(v) : String(v ?? "—")))),
+              rows.map(([k, v]) => h("tr", null, h("td", null, h("code", null, k)), h("td", null, typeof v === "number" ? formatInt(v) : typeof v === "object" && v !== null ? JSON.stringify(v) : String(v ?? "—")))),
             ),
           ),
         ),
