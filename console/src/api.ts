@@ -85,6 +85,8 @@ export interface PartitionInfo {
   tieredSegments: number;
 }
 export interface TopicDescription extends TopicSummary {
+  /** Every config's default (absent from servers older than the field). */
+  configDefaults?: Record<string, string>;
   partitions: PartitionInfo[];
 }
 export interface GroupLag {
@@ -95,6 +97,8 @@ export interface GroupLag {
 }
 export interface GroupDescription {
   groupId: string;
+  /** "subscription": edgelog itself consumes for a subscription of that name. */
+  type?: "consumer" | "subscription";
   state: string;
   groupEpoch: number;
   assignor: string;

@@ -94,6 +94,7 @@ export async function groupView({ root, params, signal, every }: ViewContext): P
           `State ${g.state} · epoch ${g.groupEpoch} · assignor ${g.assignor} · `,
           h("span", { "data-total-lag": g.lag.totalLag }, `total lag ${formatInt(g.lag.totalLag)}`),
           ` · subscribed: ${g.subscribedTopics.join(", ") || "none"}`,
+          g.type === "subscription" ? [" · the group of ", h("a", { href: `#/subscriptions/${enc(group)}` }, `subscription ${group}`)] : null,
         ),
       );
       replace(chart, lagChart(samples));
@@ -132,10 +133,10 @@ export async function groupView({ root, params, signal, every }: ViewContext): P
             ),
       );
       // The forms are rebuilt only when the topics or emptiness change, so typing in them is not interrupted.
-      const key = `${g.members.length === 0}|${g.lag.topics.map((t) => t.topic).join(",")}`;
+      const key = `${g.type}|${g.members.length === 0}|${g.lag.topics.map((t) => t.topic).join(",")}`;
       if (key !== actionsFor) {
         actionsFor = key;
-        replace(actions, g.members.length === 0 ? emptyGroupForms(group, g.lag.topics.map((t) => t.topic)) : h("p", { class: "muted" }, "Reset and delete need an empty group: stop its consumers first."));
+        replace(actions, g.type === "subscription" ? h("p", { class: "muted" }, "A subscription's group: pause, reset and delete it on its ", h("a", { href: `#/subscriptions/${enc(group)}` }, "subscription page"), ".") : g.members.length === 0 ? emptyGroupForms(group, g.lag.topics.map((t) => t.topic)) : h("p", { class: "muted" }, "Reset and delete need an empty group: stop its consumers first."));
       }
       replace(errors);
     } catch (e) {

@@ -4,9 +4,11 @@ import { errorLabel } from "./format";
 import { groupView, groupsView } from "./groups";
 import { messagesView } from "./messages";
 import { overviewView } from "./overview";
+import { subscriptionView, subscriptionsView } from "./subscriptions";
 import { tailView } from "./tail";
 import { tokensView } from "./tokens";
 import { topicView, topicsView } from "./topics";
+import { transactionView, transactionsView } from "./transactions";
 import type { View, ViewContext } from "./view";
 import { errorBox, h, replace } from "./dom";
 
@@ -17,6 +19,10 @@ const ROUTES: [RegExp, View, string][] = [
   [/^\/topics\/([^/]+)\/messages$/, messagesView, "topics"],
   [/^\/groups$/, groupsView, "groups"],
   [/^\/groups\/([^/]+)$/, groupView, "groups"],
+  [/^\/subscriptions$/, subscriptionsView, "subscriptions"],
+  [/^\/subscriptions\/([^/]+)$/, subscriptionView, "subscriptions"],
+  [/^\/transactions$/, transactionsView, "transactions"],
+  [/^\/transactions\/([^/]+)$/, transactionView, "transactions"],
   [/^\/tail(?:\/([^/]+))?$/, tailView, "tail"],
   [/^\/tokens$/, tokensView, "tokens"],
 ];
@@ -104,6 +110,6 @@ onUnauthorized((e) => openPanel(`The API answered ${errorLabel(e)}: ${e.message}
 showTokenState();
 window.addEventListener("hashchange", route);
 route();
-api<{ env: string }>("GET", "/healthz")
-  .then((health) => (document.getElementById("env")!.textContent = `env: ${health.env}`))
+api<{ env: string; version?: string }>("GET", "/healthz")
+  .then((health) => (document.getElementById("env")!.textContent = `edgelog ${health.version ?? "?"} · env: ${health.env}`))
   .catch(() => replace(document.getElementById("env")!, errorBox({ status: 0, type: "UNREACHABLE", code: null, message: "/healthz did not answer" })));

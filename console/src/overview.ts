@@ -1,5 +1,5 @@
 // Overview: topics, partitions, bytes, records/s in (high-watermark deltas) and consumed (committed-offset deltas)
-// while the page is open, under-replicated and offline partitions, groups by state.
+// while the page is open, under-replicated and offline partitions, groups by state, edgelog's version and environment.
 import { api, asShown, enc, type GroupDescription, type TopicDescription, type TopicSummary } from "./api";
 import { errorBox, h, loading, replace } from "./dom";
 import { formatBytes, formatInt, formatRate, ratePerSecond } from "./format";
@@ -27,7 +27,11 @@ export async function overviewView({ root, signal, every }: ViewContext): Promis
   const stats = h("div", { class: "stats" }, loading());
   const problems = h("div");
   const errors = h("div");
-  replace(root, h("h1", null, "Overview"), errors, stats, problems);
+  const about = h("p", { class: "muted" });
+  replace(root, h("h1", null, "Overview"), about, errors, stats, problems);
+  api<{ env: string; version?: string }>("GET", "/healthz", undefined, signal)
+    .then((health) => replace(about, h("span", { "data-version": health.version ?? "", "data-env": health.env }, `edgelog ${health.version ?? "(version unknown)"} · environment ${health.env}`)))
+    .catch((e) => signal.aborted || replace(about, errorBox(asShown(e))));
   let previousIn: { atMs: number; total: number } | undefined;
   let previousOut: { atMs: number; total: number } | undefined;
   every(REFRESH_MS, async () => {

@@ -125,8 +125,25 @@ export async function topicView({ root, params, signal }: ViewContext): Promise<
       "table",
       null,
       h("caption", { class: "sr-only" }, "Configuration"),
-      h("thead", null, h("tr", null, h("th", { scope: "col" }, "Config"), h("th", { scope: "col" }, "Value"))),
-      h("tbody", null, Object.entries(d.config).sort().map(([k, v]) => h("tr", null, h("td", null, h("code", null, k)), h("td", null, v)))),
+      h("thead", null, h("tr", null, h("th", { scope: "col" }, "Config"), h("th", { scope: "col" }, "Value"), h("th", { scope: "col" }, "Default"))),
+      h(
+        "tbody",
+        null,
+        Object.entries(d.config)
+          .sort()
+          .map(([k, v]) => {
+            // A server without configDefaults: nothing is marked rather than guessed.
+            const def = d.configDefaults?.[k];
+            const isDefault = def !== undefined && def === v;
+            return h(
+              "tr",
+              { "data-config": k, "data-default": def === undefined ? null : String(isDefault) },
+              h("td", null, h("code", null, k)),
+              h("td", { class: isDefault ? "muted" : null }, v),
+              h("td", null, def === undefined ? "—" : isDefault ? h("span", { class: "default-mark" }, "default") : h("span", { class: "default-mark warn" }, `set (default ${def})`)),
+            );
+          }),
+      ),
     ),
   );
   replace(

@@ -33,6 +33,8 @@ export interface PartitionInfo {
 }
 
 export interface TopicDescription extends TopicSummary {
+  /** Every config's default: the values of `config` that differ from it were set (absent from servers before it existed). */
+  configDefaults?: Record<string, string>;
   partitions: PartitionInfo[];
 }
 

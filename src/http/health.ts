@@ -1,7 +1,8 @@
-// Liveness and metrics. /healthz touches no object, so it measures the router alone (the benchmarks' ceiling).
+// Liveness (with the environment and edgelog's version) and metrics. /healthz touches no object, so it measures the router alone (the benchmarks' ceiling).
 // /metrics counts this isolate's requests by route and status in Prometheus text format.
 import type { IRequest } from "itty-router";
 import type { Env } from "../env";
+import { VERSION } from "../version";
 import { json } from "./respond";
 
 const requestCounts = new Map<string, number>();
@@ -12,7 +13,7 @@ export function countRequest(route: string, status: number): void {
 }
 
 export function handleHealth(_request: IRequest, env: Env): Response {
-  return json({ status: "ok", env: env.EDGELOG_ENV ?? "production" });
+  return json({ status: "ok", env: env.EDGELOG_ENV ?? "production", version: VERSION });
 }
 
 export function handleMetrics(): Response {

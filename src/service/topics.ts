@@ -2,7 +2,7 @@
 // HTTP or RPC alike), calls the controller, and fans describe out to the partition objects.
 import type { Env } from "../env";
 import { KafkaError, unwrap } from "../errors";
-import { parseConfigChanges } from "../log/topic-config";
+import { defaultTopicConfig, parseConfigChanges } from "../log/topic-config";
 import { topicNameError } from "../log/topic-name";
 import { MAX_PARTITIONS_PER_TOPIC, MAX_REPLICATION_FACTOR, PARTITION_FANOUT_CONCURRENCY } from "../limits";
 import { controllerStub, replicaClient } from "../names";
@@ -24,6 +24,8 @@ export interface TopicSummary {
 }
 
 export interface TopicDescription extends TopicSummary {
+  /** Every config's default, so a reader can tell which of `config`'s values differ from it. */
+  configDefaults: Record<string, string>;
   partitions: PartitionDescription[];
 }
 
@@ -68,7 +70,7 @@ export async function describeTopic(env: Env, topic: string): Promise<TopicDescr
   const partitions = await mapBounded(meta.partitionCount, PARTITION_FANOUT_CONCURRENCY, (p) =>
     callPartition(env, topic, p, (ref) => replicaClient(env, ref).describe(ref)),
   );
-  return { ...summary(meta), partitions };
+  return { ...summary(meta), configDefaults: defaultTopicConfig(), partitions };
 }
 
 export async function alterTopicConfig(env: Env, topic: string, input: unknown): Promise<TopicSummary> {

@@ -6,12 +6,13 @@
 // uncaught errors, CSP violations, console errors other than the API's expected 4xx answers, and failed requests.
 // Without Chromium the test fails and says how to install it: it never passes without having run.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, uniqueName, waitFor, type TestServer } from "../client/server.node";
 
+const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** EDGELOG_CONSOLE_SCREENSHOTS=1 saves each main page to docs/console/ (for the README). */
 const SCREENSHOTS = process.env.EDGELOG_CONSOLE_SCREENSHOTS === "1" ? fileURLToPath(new URL("../../docs/console/", import.meta.url)) : undefined;
@@ -27,6 +28,7 @@ const TOKENS = [
       { resource: "cluster", name: "cluster", operations: ["admin"] },
       { resource: "topic", name: "*", operations: ["admin"] },
       { resource: "group", name: "*", operations: ["admin"] },
+      { resource: "transactionalId", name: "*", operations: ["admin"] },
     ],
   },
   {
@@ -127,7 +129,10 @@ describe.skipIf(!HAVE_BROWSER && process.env.CI !== "true")("the console in Chro
     await expect.poll(() => page.locator("[data-stat=topics]").count()).toBe(1);
     expect(await panel.isVisible()).toBe(false);
     expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem("edgelog.token"))).toBe(ADMIN);
-    expect(await page.locator("#env").textContent()).toBe("env: test");
+    expect(await page.locator("#env").textContent()).toBe(`edgelog ${VERSION} · env: test`);
+    // The overview names the version and environment too (from /healthz).
+    await expect.poll(() => page.locator("[data-version]").getAttribute("data-version")).toBe(VERSION);
+    expect(await page.locator("[data-version]").textContent()).toBe(`edgelog ${VERSION} · environment test`);
   });
 
   it("overview: topics, partitions and records match the API", async () => {
@@ -281,6 +286,77 @@ describe.skipIf(!HAVE_BROWSER && process.env.CI !== "true")("the console in Chro
     expect((await api("GET", "/v1/groups")).groups.map((g: { groupId: string }) => g.groupId)).not.toContain(group);
   });
 
+  it("subscriptions: the list, a subscription's partitions with status, attempt, next attempt and last error, pause, resume, and delete behind its typed name", async () => {
+    const t = uniqueName("subscribed");
+    const name = uniqueName("sub");
+    await api("POST", "/v1/topics", { name: t, partitions: 2 });
+    await api("POST", `/v1/topics/${t}/partitions/0/records`, { records: [{ value: "a" }, { value: "b" }] });
+    // Nothing listens on port 9 (EDGELOG_ENV=test allows http): partition 0's first batch fails and waits a minute.
+    await api("POST", "/v1/subscriptions", { name, topics: [t], target: { type: "webhook", url: "http://127.0.0.1:9/hook" }, startAt: "earliest", maxBatchWaitMs: 0, retryDelayMs: 60_000 });
+    await go("#/subscriptions");
+    const row = page.locator(`tr[data-subscription="${name}"]`);
+    await expect.poll(() => row.getAttribute("data-state")).toBe("running");
+    expect(await row.textContent()).toContain("webhook");
+    expect(await row.textContent()).toContain(t);
+    await row.locator("a").click();
+    const p0 = page.locator(`[data-sub-partition="${t}:0"]`);
+    await expect.poll(() => p0.getAttribute("data-status"), { timeout: 15_000 }).toBe("retrying");
+    const described = await api("GET", `/v1/subscriptions/${name}`);
+    const api0 = described.partitions.find((p: { partition: number }) => p.partition === 0);
+    expect(api0.lastError).toBeTruthy();
+    await expect.poll(() => p0.locator(".last-error").textContent()).toBe(api0.lastError);
+    expect(await p0.getAttribute("data-attempt")).toBe(String(api0.inFlight.attempt));
+    expect(await p0.locator("time").count()).toBe(1); // the next attempt
+    // Committed 0, high watermark 2, lag 2: the third to fifth cells.
+    expect(await p0.locator("td").nth(4).textContent()).toBe(String(api0.lag));
+    expect(await page.locator(`[data-sub-partition="${t}:1"]`).getAttribute("data-status")).toBe("waiting");
+    await expect.poll(() => page.locator("[data-total-lag]").getAttribute("data-total-lag")).toBe("2");
+    expect(await page.locator("#main").textContent()).toContain("webhook http://127.0.0.1:9/hook");
+    await shot("subscription");
+    // Its group's page says whose it is and sends pause, reset and delete back here.
+    await page.getByRole("link", { name: "its consumer group" }).click();
+    await expect.poll(() => page.getByRole("link", { name: "subscription page" }).count()).toBe(1);
+    expect(await page.getByRole("button", { name: "Delete group" }).count()).toBe(0);
+    await page.getByRole("link", { name: "subscription page" }).click();
+    // Pause, then resume, from the page.
+    await page.getByRole("button", { name: "Pause" }).click();
+    await expect.poll(() => page.locator("p[data-state]").getAttribute("data-state")).toBe("paused");
+    expect((await api("GET", `/v1/subscriptions/${name}`)).state).toBe("paused");
+    await page.getByRole("button", { name: "Resume" }).click();
+    await expect.poll(() => page.locator("p[data-state]").getAttribute("data-state")).toBe("running");
+    expect((await api("GET", `/v1/subscriptions/${name}`)).state).toBe("running");
+    // Delete, only once the name is typed.
+    const del = page.getByRole("button", { name: "Delete subscription" });
+    expect(await del.isDisabled()).toBe(true);
+    await page.getByLabel(`Type ${name} to confirm`, { exact: true }).fill(name.slice(1));
+    expect(await del.isDisabled()).toBe(true);
+    await page.getByLabel(`Type ${name} to confirm`, { exact: true }).fill(name);
+    await del.click();
+    await expect.poll(() => page.locator(".danger-zone .ok").textContent()).toContain(`Deleted ${name}`);
+    expect((await api("GET", "/v1/subscriptions")).subscriptions.map((s: { name: string }) => s.name)).not.toContain(name);
+  });
+
+  it("transactions: the list and one transactional id's state, producer and partitions, as the transaction commits", async () => {
+    const t = uniqueName("txn-topic");
+    const id = uniqueName("txn");
+    await api("POST", "/v1/topics", { name: t, partitions: 1 });
+    const { producerId, producerEpoch } = await api("POST", `/v1/transactions/${id}/init`, {});
+    await api("POST", `/v1/topics/${t}/partitions/0/records`, { records: [{ value: "inside" }], transaction: { transactionalId: id, producerId, producerEpoch, baseSequence: 0 } });
+    await go("#/transactions");
+    const row = page.locator(`tr[data-transaction="${id}"]`);
+    await expect.poll(() => row.getAttribute("data-state")).toBe("Ongoing");
+    await row.locator("a").click();
+    const fact = (name: string) => page.locator(`[data-fact=${name}]`).textContent();
+    await expect.poll(() => fact("state")).toBe("Ongoing");
+    expect(await fact("producerId")).toBe(producerId.toLocaleString("en-US"));
+    expect(await fact("producerEpoch")).toBe(String(producerEpoch));
+    expect(await page.locator(`[data-txn-partition="${t}:0"]`).count()).toBe(1);
+    await shot("transaction");
+    await api("POST", `/v1/transactions/${id}/commit`, { producerId, producerEpoch });
+    await expect.poll(() => fact("state"), { timeout: 10_000 }).toBe("CompleteCommit");
+    expect(await fact("pendingMarkers")).toBe("0");
+  });
+
   it("deletes a topic only after its name is typed", async () => {
     const victim = uniqueName("victim");
     await api("POST", "/v1/topics", { name: victim, partitions: 1 });
@@ -295,6 +371,20 @@ describe.skipIf(!HAVE_BROWSER && process.env.CI !== "true")("the console in Chro
     await expect.poll(() => page.locator(".ok").textContent()).toContain(`Deleted ${victim}`);
     const { topics } = await api("GET", "/v1/topics");
     expect(topics.map((t: { name: string }) => t.name)).not.toContain(victim);
+  });
+
+  it("topic detail marks which config values are defaults and which were set (describe's configDefaults)", async () => {
+    const t = uniqueName("configured");
+    await api("POST", "/v1/topics", { name: t, partitions: 1, config: { "retention.ms": 1000 } });
+    const described = await api("GET", `/v1/topics/${t}`);
+    expect(described.configDefaults["retention.ms"]).not.toBe("1000");
+    expect(Object.keys(described.configDefaults).sort()).toEqual(Object.keys(described.config).sort());
+    await go(`#/topics/${t}`);
+    const row = (k: string) => page.locator(`tr[data-config="${k}"]`);
+    await expect.poll(() => row("retention.ms").getAttribute("data-default")).toBe("false");
+    expect(await row("retention.ms").textContent()).toContain(`set (default ${described.configDefaults["retention.ms"]})`);
+    expect(await row("cleanup.policy").getAttribute("data-default")).toBe("true");
+    expect(await page.locator('tr[data-config][data-default="false"]').count()).toBe(1);
   });
 
   it("creates a token (shown once) and revokes it", async () => {
@@ -340,7 +430,7 @@ describe.skipIf(!HAVE_BROWSER && process.env.CI !== "true")("the console in Chro
       const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
       return root.scrollWidth - root.clientWidth;
     });
-    for (const hash of ["#/", "#/topics", `#/topics/${topic}`, `#/topics/${topic}/messages`, "#/groups", "#/tail"]) {
+    for (const hash of ["#/", "#/topics", `#/topics/${topic}`, `#/topics/${topic}/messages`, "#/groups", "#/subscriptions", "#/transactions", "#/tail"]) {
       await go(hash);
       await expect.poll(() => page.getByText("Loading…").count()).toBe(0);
       expect(await overflow(), hash).toBeLessThanOrEqual(0);

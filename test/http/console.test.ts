@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import type { Env } from "../../src/env";
 import { api } from "../helpers";
+import pkg from "../../package.json";
 
 // Auth on, with one token: the console must still load, and the API still refuse.
 const authEnv = { ...(env as unknown as Env), EDGELOG_ENV: "production", EDGELOG_AUTH: undefined, EDGELOG_TOKENS: JSON.stringify([{ name: "x", sha256: "0".repeat(64), acls: [] }]) };
@@ -83,5 +84,11 @@ describe("GET /console", () => {
     await api("GET", "/console");
     const m = await api("GET", "/metrics");
     expect(m.body).toContain('edgelog_http_requests_total{route="/console",status="200"}');
+  });
+
+  it("has the environment and edgelog's version from /healthz, without a token (the overview shows them)", async () => {
+    const r = await get("/healthz");
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.text)).toEqual({ status: "ok", env: "production", version: pkg.version });
   });
 });
