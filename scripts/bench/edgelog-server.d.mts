@@ -33,4 +33,6 @@ export declare function startEdgelog(options?: {
   direct?: boolean;
   /** Receives each line workerd logs (console output and uncaught errors) instead of Miniflare printing it. */
   onLog?: (log: { timestamp: number; level: string; message: string }) => void;
+  /** Also run the example consumer Worker (examples/consumer), bound to edgelog as EXAMPLE_CONSUMER, as `npm start` does. */
+  exampleConsumer?: boolean;
 }): Promise<EdgelogServer>;

@@ -62,9 +62,10 @@ export async function bundleWorker({ outDir, entry = WORKER.entry, repoRoot = RE
  * entry (another worker entry with the same exports, e.g. a baseline; repo-relative or absolute),
  * inspectorPort (opens workerd's Chrome DevTools inspector there, for scripts/bench/profile.mjs),
  * onLog (receives each line workerd logs, {timestamp, level, message}, instead of Miniflare printing it; tests use it
- * to check what the Worker logs).
+ * to check what the Worker logs), exampleConsumer (also runs the example consumer Worker of examples/consumer, bound to
+ * edgelog as EXAMPLE_CONSUMER, as `npm start` does: scripts/dev-config.mjs).
  */
-export async function startEdgelog({ port = 0, bindings = {}, persist = true, verbose = false, entry, inspectorPort, direct = true, onLog } = {}) {
+export async function startEdgelog({ port = 0, bindings = {}, persist = true, verbose = false, entry, inspectorPort, direct = true, onLog, exampleConsumer = false } = {}) {
   // One temp dir holds both the bundle and the Durable Object / R2 data so a single rm cleans up.
   const dir = await mkdtemp(join(tmpdir(), "edgelog-"));
   // Miniflare answers SIGINT/SIGTERM by killing workerd and calling process.exit() synchronously, so
@@ -83,9 +84,19 @@ export async function startEdgelog({ port = 0, bindings = {}, persist = true, ve
 
   try {
     const scriptPath = await bundleWorker({ outDir: join(dir, "bundle"), entry });
-    // Miniflare 5's constructor only accepts its new per-worker config shape; convertV4MiniflareOptions is
-    // its exported adapter from the classic flat options, the same one wrangler uses.
-    const options = convertV4MiniflareOptions({
+    const shared = {
+      // Miniflare 5 replaced durableObjectsPersist/r2Persist with one root (subdirs do/, r2/, cache/).
+      ...(persist ? { resourcePersistencePath: join(dir, "persist") } : {}),
+      host: "127.0.0.1",
+      port,
+      ...(inspectorPort === undefined ? {} : { inspectorPort }),
+      verbose,
+      ...(onLog === undefined ? {} : { handleStructuredLogs: onLog }),
+      // Per-request console lines would cost more than some of the requests we are timing.
+      logRequests: false,
+      telemetry: { enabled: false },
+    };
+    const edgelog = {
       name: WORKER.name,
       modules: true,
       scriptPath,
@@ -97,20 +108,23 @@ export async function startEdgelog({ port = 0, bindings = {}, persist = true, ve
       durableObjects: WORKER.durableObjects,
       r2Buckets: WORKER.r2Buckets,
       bindings: { EDGELOG_ENV: "bench", EDGELOG_AUTH: "off", ...bindings },
-      // Miniflare 5 replaced durableObjectsPersist/r2Persist with one root (subdirs do/, r2/, cache/).
-      ...(persist ? { resourcePersistencePath: join(dir, "persist") } : {}),
-      host: "127.0.0.1",
-      port,
-      ...(inspectorPort === undefined ? {} : { inspectorPort }),
-      verbose,
-      ...(onLog === undefined ? {} : { handleStructuredLogs: onLog }),
-      // Per-request console lines would cost more than some of the requests we are timing.
-      logRequests: false,
-      telemetry: { enabled: false },
       // A socket straight into the Worker, as in production: without it every request also runs Miniflare's
       // development entry worker (~0.4 ms of workerd CPU each). `direct: false` measures through that entry.
       ...(direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
-    });
+    };
+    // Miniflare 5's constructor only accepts its new per-worker config shape; convertV4MiniflareOptions is
+    // its exported adapter from the classic flat options, the same one wrangler uses.
+    let options;
+    if (exampleConsumer) {
+      const { CONSUMER_BINDING, CONSUMER_CONFIG, CONSUMER_ENTRYPOINT, consumerName } = await import("../dev-config.mjs");
+      const consumerScript = await bundleWorker({ outDir: join(dir, "consumer"), entry: join(dirname(CONSUMER_CONFIG), "src/index.ts") });
+      const name = consumerName(REPO_ROOT);
+      const consumer = { name, modules: true, scriptPath: consumerScript, modulesRoot: dirname(consumerScript), compatibilityDate: WORKER.compatibilityDate };
+      edgelog.serviceBindings = { [CONSUMER_BINDING]: { name, entrypoint: CONSUMER_ENTRYPOINT } };
+      options = convertV4MiniflareOptions({ ...shared, workers: [edgelog, consumer] });
+    } else {
+      options = convertV4MiniflareOptions({ ...shared, ...edgelog });
+    }
     mf = new Miniflare(options);
     const entryUrl = await mf.ready;
     const url = direct ? await mf.unsafeGetDirectURL() : entryUrl;
