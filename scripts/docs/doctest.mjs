@@ -155,7 +155,7 @@ const PLACEHOLDERS = [
   ["a webhook secret", "whsec_[A-Za-z0-9+/=]{8,}"],
   ["a token", "edl_[A-Za-z0-9_-]{20,}"],
 ];
-const TOKENIZER = new RegExp(`(…)|(\\n[ \\t]+)|${PLACEHOLDERS.map(([, re]) => `(${re})`).join("|")}`, "g");
+const TOKENIZER = new RegExp(`([ \\t]*…[ \\t]*)|(\\n[ \\t]+)|${PLACEHOLDERS.map(([, re]) => `(${re})`).join("|")}`, "g");
 
 /** The shown output as a regular expression over the real one, and the placeholder values it shows, in order. */
 export function pattern(expected) {
@@ -180,7 +180,7 @@ export function pattern(expected) {
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Trailing spaces and trailing blank lines do not count. */
-export const tidy = (text) => text.replace(/[ \t]+$/gm, "").replace(/\n+$/, "").replace(/^\n+/, "");
+export const tidy = (text) => text.replace(/\r\n/g, "\n").replace(/[ \t]+$/gm, "").replace(/\n+$/, "").replace(/^\n+/, "");
 
 /** Whether `actual` is what `expected` shows; on a match, the real value of each placeholder value shown. */
 export function compare(expected, actual) {
@@ -208,7 +208,10 @@ export function normalise(text) {
 function expandShorthand(command, previousCurl) {
   if (!/^curl …/.test(command)) return command;
   if (previousCurl === undefined) throw new Error(`\`curl …\` with no earlier curl command in the document`);
-  const base = previousCurl.replace(/\s+-d\s+'[^']*'\s*$/, "").replace(/\s*\\\n\s*$/, "");
+  const base = previousCurl
+    .replace(/\s+#[^'"\n]*$/, "")
+    .replace(/\s+-d\s+'[^']*'\s*$/, "")
+    .replace(/\s*\\\s*$/, "");
   return `${base} ${command.slice("curl …".length).trim()}`;
 }
 
@@ -257,7 +260,8 @@ async function runDocument(doc, blocks, { log }) {
     for (const block of blocks) {
       if (block.setup) {
         for (const { command, line } of commandsOf(block.setup.body)) {
-          const { code, output } = await run(substitute(command), { port, env });
+          // A command ending in `&` runs on in the background (its output unseen), e.g. an append that wakes a long-poll.
+          const { code, output } = await run(substitute(command), { port, env, capture: !/&\s*$/.test(command) });
           commandsRun++;
           if (code !== 0) failures.push(`${doc}:${line + 1}: doc-setup command exited ${code}: ${command}\n${output}`);
         }
@@ -277,7 +281,11 @@ async function runDocument(doc, blocks, { log }) {
         failures.push(
           `${doc}:${step.line + 1}: $ ${step.command}\n--- shown (placeholders named)\n${normalise(expected)}\n+++ real\n${normalise(output)}`,
         );
-        fixes.push({ step, block, output: tidy(output) });
+        // Written back with the values the document already shows where this run made others (a member id, a time),
+        // so the rewritten output agrees with the commands around it.
+        let shownOutput = tidy(output);
+        for (const [shown, real] of values) shownOutput = shownOutput.split(real).join(shown);
+        fixes.push({ step, block, output: shownOutput });
         // Later commands may still use what this one would have shown: take the real values where they line up.
         const shownValues = [...expected.matchAll(new RegExp(PLACEHOLDERS[0][1], "g"))].map((m) => m[0]);
         const realValues = [...output.matchAll(new RegExp(PLACEHOLDERS[0][1], "g"))].map((m) => m[0]);
