@@ -37,4 +37,6 @@ export declare function startEdgelog(options?: {
   workers?: { name: string; scriptPath: string; bindings?: Record<string, string>; durableObjects?: Record<string, { className: string; useSQLite?: boolean }>; compatibilityDate?: string }[];
   /** edgelog's service bindings to them, e.g. { CONSUMER: { name: "consumer", entrypoint: "Consumer" } }. */
   serviceBindings?: Record<string, string | { name: string; entrypoint?: string }>;
+  /** Also run the example consumer Worker (examples/consumer), bound to edgelog as EXAMPLE_CONSUMER, as `npm start` does. */
+  exampleConsumer?: boolean;
 }): Promise<EdgelogServer>;

@@ -70,9 +70,10 @@ export async function bundleWorker({ outDir, entry = WORKER.entry, repoRoot = RE
  * workers (auxiliary Workers in the same workerd, e.g. a subscription's consumer: [{name, scriptPath, bindings?,
  * durableObjects?, compatibilityDate?}], ES modules, scriptPath repo-relative or absolute; reach one from Node with
  * `mf.getWorker(name)`) and serviceBindings (edgelog's bindings to them, Miniflare's shape: {BINDING: {name,
- * entrypoint?}} or {BINDING: "name"}), as wrangler.toml's [[services]] would bind them.
+ * entrypoint?}} or {BINDING: "name"}), as wrangler.toml's [[services]] would bind them; exampleConsumer (also runs the
+ * example consumer Worker of examples/consumer, bound to edgelog as EXAMPLE_CONSUMER, as `npm start` does).
  */
-export async function startEdgelog({ port = 0, bindings = {}, persist = true, verbose = false, entry, inspectorPort, direct = true, onLog, workers = [], serviceBindings = {} } = {}) {
+export async function startEdgelog({ port = 0, bindings = {}, persist = true, verbose = false, entry, inspectorPort, direct = true, onLog, workers = [], serviceBindings = {}, exampleConsumer = false } = {}) {
   // One temp dir holds both the bundle and the Durable Object / R2 data so a single rm cleans up.
   const dir = await mkdtemp(join(tmpdir(), "edgelog-"));
   // Miniflare answers SIGINT/SIGTERM by killing workerd and calling process.exit() synchronously, so
@@ -91,8 +92,18 @@ export async function startEdgelog({ port = 0, bindings = {}, persist = true, ve
 
   try {
     const scriptPath = await bundleWorker({ outDir: join(dir, "bundle"), entry });
-    // Miniflare 5's constructor only accepts its new per-worker config shape; convertV4MiniflareOptions is
-    // its exported adapter from the classic flat options, the same one wrangler uses.
+    const shared = {
+      // Miniflare 5 replaced durableObjectsPersist/r2Persist with one root (subdirs do/, r2/, cache/).
+      ...(persist ? { resourcePersistencePath: join(dir, "persist") } : {}),
+      host: "127.0.0.1",
+      port,
+      ...(inspectorPort === undefined ? {} : { inspectorPort }),
+      verbose,
+      ...(onLog === undefined ? {} : { handleStructuredLogs: onLog }),
+      // Per-request console lines would cost more than some of the requests we are timing.
+      logRequests: false,
+      telemetry: { enabled: false },
+    };
     const edgelog = {
       name: WORKER.name,
       modules: true,
@@ -110,18 +121,6 @@ export async function startEdgelog({ port = 0, bindings = {}, persist = true, ve
       // development entry worker (~0.4 ms of workerd CPU each). `direct: false` measures through that entry.
       ...(direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
     };
-    const shared = {
-      // Miniflare 5 replaced durableObjectsPersist/r2Persist with one root (subdirs do/, r2/, cache/).
-      ...(persist ? { resourcePersistencePath: join(dir, "persist") } : {}),
-      host: "127.0.0.1",
-      port,
-      ...(inspectorPort === undefined ? {} : { inspectorPort }),
-      verbose,
-      ...(onLog === undefined ? {} : { handleStructuredLogs: onLog }),
-      // Per-request console lines would cost more than some of the requests we are timing.
-      logRequests: false,
-      telemetry: { enabled: false },
-    };
     // With auxiliary Workers, edgelog comes first: the entry (mf.ready's URL and the direct socket's default).
     const auxiliary = workers.map((w) => ({
       modules: true,
@@ -129,6 +128,15 @@ export async function startEdgelog({ port = 0, bindings = {}, persist = true, ve
       ...w,
       scriptPath: resolve(REPO_ROOT, w.scriptPath),
     }));
+    if (exampleConsumer) {
+      const { CONSUMER_BINDING, CONSUMER_CONFIG, CONSUMER_ENTRYPOINT, consumerName } = await import("../dev-config.mjs");
+      const consumerScript = await bundleWorker({ outDir: join(dir, "consumer"), entry: join(dirname(CONSUMER_CONFIG), "src/index.ts") });
+      const name = consumerName(REPO_ROOT);
+      auxiliary.push({ name, modules: true, scriptPath: consumerScript, modulesRoot: dirname(consumerScript), compatibilityDate: WORKER.compatibilityDate });
+      edgelog.serviceBindings = { ...(edgelog.serviceBindings ?? {}), [CONSUMER_BINDING]: { name, entrypoint: CONSUMER_ENTRYPOINT } };
+    }
+    // Miniflare 5's constructor only accepts its new per-worker config shape; convertV4MiniflareOptions is
+    // its exported adapter from the classic flat options, the same one wrangler uses.
     const options = convertV4MiniflareOptions(auxiliary.length === 0 ? { ...edgelog, ...shared } : { ...shared, workers: [edgelog, ...auxiliary] });
     mf = new Miniflare(options);
     const entryUrl = await mf.ready;
