@@ -74,6 +74,8 @@ export interface PartitionPosition {
   position: number | undefined;
   committed: number | undefined;
   highWatermark: number | undefined;
+  /** With isolationLevel read_committed: the last stable offset the last fetch reported (the end of what it may read). */
+  lastStableOffset: number | undefined;
   paused: boolean;
 }
 
@@ -230,7 +232,7 @@ export class Consumer {
   /** The partitions this consumer owns now and how far it got in each. */
   assignment(): PartitionPosition[] {
     return [...this.fetchers.values()]
-      .map((f) => ({ topic: f.topic, partition: f.partition, position: f.position, committed: f.committed, highWatermark: f.highWatermark, paused: this.isPaused(f) }))
+      .map((f) => ({ topic: f.topic, partition: f.partition, position: f.position, committed: f.committed, highWatermark: f.highWatermark, lastStableOffset: f.lastStableOffset, paused: this.isPaused(f) }))
       .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
   }
 

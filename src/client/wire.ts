@@ -28,6 +28,9 @@ export interface PartitionInfo {
   logStartOffset: number;
   highWatermark: number;
   logEndOffset: number;
+  /** The first offset of the oldest open transaction, else the high watermark. */
+  lastStableOffset?: number;
+  openTransactions?: number;
   bytes: number;
   batches: number;
 }
