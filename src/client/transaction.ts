@@ -3,8 +3,8 @@
 // commit waits for every record, then asks the coordinator, whose answer is the identity of the next transaction
 // (the epoch is bumped after each, KIP-890). Invariant: commit is asked only once every send of the transaction
 // succeeded; after a failed send the transaction can only be aborted.
-import { retry, type BackoffConfig } from "./backoff";
-import { EdgelogError, isErrorType } from "./edgelog-error";
+import { backoffMs, retry, sleep, type BackoffConfig } from "./backoff";
+import { EdgelogError, isErrorType, isRetriable } from "./edgelog-error";
 import type { ProducerRecord, RecordMetadata } from "./producer-record";
 import type { Transport } from "./transport";
 import type { EndedTransaction, OffsetCommit, ProducerIdAndEpoch } from "./wire";
@@ -75,7 +75,7 @@ export class Transaction {
   async sendOffsets(request: TransactionOffsets): Promise<void> {
     const usable = this.usable();
     if (usable) throw usable;
-    const member = request.consumer?.groupMetadata();
+    const member = request.consumer?.groupMetadata(); // for the group's id; the epoch is read again per attempt
     const groupId = member?.groupId ?? request.consumerGroupId;
     if (groupId === undefined) throw new TypeError("sendOffsets needs consumerGroupId or consumer");
     if (member !== undefined && request.consumerGroupId !== undefined && request.consumerGroupId !== member.groupId) {
@@ -87,12 +87,20 @@ export class Transaction {
     if (offsets.length === 0) return;
     this.touched = true;
     const { transport, transactionalId, retries, backoff } = this.host;
-    const body = { ...this.identity, groupId, ...(member === undefined ? {} : { memberId: member.memberId, memberEpoch: member.memberEpoch }), offsets };
-    try {
-      await retry(() => transport.sendOffsetsToTransaction(transactionalId, body), retries, backoff);
-    } catch (error) {
-      this.checkFenced(error);
-      throw error;
+    for (let attempt = 0; ; attempt++) {
+      // Re-read each time: a heartbeat may have moved the member to a new epoch (a rebalance elsewhere in the group).
+      const now = request.consumer?.groupMetadata();
+      const body = { ...this.identity, groupId, ...(now === undefined ? {} : { memberId: now.memberId, memberEpoch: now.memberEpoch }), offsets };
+      try {
+        await transport.sendOffsetsToTransaction(transactionalId, body);
+        return;
+      } catch (error) {
+        this.checkFenced(error);
+        // STALE_MEMBER_EPOCH: the commit carried an epoch the member has left; its next heartbeat brings the new one.
+        const again = isRetriable(error) || (now !== undefined && isErrorType(error, "STALE_MEMBER_EPOCH"));
+        if (!again || attempt >= retries) throw error;
+        await sleep(backoffMs(attempt, backoff, (error as EdgelogError).retryAfterMs ?? 0));
+      }
     }
   }
 
