@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { build } from "../build.mjs";
 import { coresUsed, cpuSampler } from "./cpu.mjs";
 import { startEdgelog } from "./edgelog-server.mjs";
+import { percentile } from "./stats.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -63,6 +64,8 @@ async function loop(input, mode, size) {
       covered();
     }
   };
+  // Per page, each step's time (ms): where a page's time goes.
+  const steps = { handler: [], send: [], offsets: [], commit: [] };
   const members = [];
   for (let c = 0; c < consumerCount; c++) {
     const consumer = client.consumer({ groupId, autoOffsetReset: "earliest", autoCommit: false, isolationLevel: "read_committed", maxRecords: size, maxWaitMs: 100 });
@@ -71,22 +74,35 @@ async function loop(input, mode, size) {
     const transform = (r) => ({ key: r.key, value: `${r.value}:${r.partition}:${r.offset}` });
     const run = consumer.run({
       eachBatch: async ({ topic, partition, records: page }) => {
-        startMs ??= performance.now();
+        const t0 = performance.now();
+        startMs ??= t0;
         const next = page.at(-1).offset + 1;
         if (mode === "plain") {
           await producer.send(output, page.map(transform));
+          const t1 = performance.now();
           await consumer.commitOffsets([{ topic, partition, offset: next }]);
+          steps.send.push(t1 - t0);
+          steps.commit.push(performance.now() - t1);
         } else {
           const txn = await producer.transaction();
           try {
-            await txn.send({ topic: output, messages: page.map(transform) });
-            await txn.sendOffsets({ consumer, topics: [{ topic, partitions: [{ partition, offset: next }] }] });
+            let t1 = 0;
+            let t2 = 0;
+            await Promise.all([
+              txn.send({ topic: output, messages: page.map(transform) }).then(() => (t1 = performance.now())),
+              txn.sendOffsets({ consumer, topics: [{ topic, partitions: [{ partition, offset: next }] }] }).then(() => (t2 = performance.now())),
+            ]);
+            t2 = Math.max(t1, t2);
             await txn.commit();
+            steps.send.push(t1 - t0);
+            steps.offsets.push(t2 - t1);
+            steps.commit.push(performance.now() - t2);
           } catch (error) {
             await txn.abort();
             throw error;
           }
         }
+        steps.handler.push(performance.now() - t0);
         done(partition, next);
       },
     });
@@ -116,7 +132,11 @@ async function loop(input, mode, size) {
     }
   }
   if (mode === "transactional" && outputRecords !== records) throw new Error(`${mode} ${size}: ${outputRecords} committed output records for ${records} input records`);
-  return { mode, size, seconds, recordsPerSecond: records / seconds, outputRecords };
+  const p50 = (list) => (list.length === 0 ? null : percentile([...list].sort((a, b) => a - b), 50));
+  const stepsP50Ms = Object.fromEntries(Object.entries(steps).map(([k, list]) => [k, p50(list)]));
+  const handlerMaxMs = Math.max(...steps.handler);
+  const handlerTotalMs = steps.handler.reduce((a, b) => a + b, 0);
+  return { mode, size, seconds, recordsPerSecond: records / seconds, outputRecords, pages: steps.handler.length, stepsP50Ms, handlerMaxMs, handlerTotalMs };
 }
 
 try {
@@ -138,7 +158,9 @@ try {
       const result = await loop(input, mode, size);
       result.cores = coresUsed(cpuBefore, cpu(), Date.now() - wallStart);
       results.push(result);
-      console.log(`${mode.padEnd(13)} pages of ${f(size)}: ${f(result.recordsPerSecond)} records/s (${f(result.seconds, 2)} s, ${f(result.outputRecords)} output records read_committed)`);
+      const p = result.stepsP50Ms;
+      const where = mode === "plain" ? `send ${f(p.send, 1)}, commit ${f(p.commit, 1)}` : `send ${f(p.send, 1)}, sendOffsets ${f(p.offsets, 1)}, commit ${f(p.commit, 1)}`;
+      console.log(`${mode.padEnd(13)} pages of ${f(size)}: ${f(result.recordsPerSecond)} records/s (${f(result.seconds, 2)} s, ${f(result.pages)} pages, p50 ms per page: handler ${f(p.handler, 1)} = ${where}; workerd ${f(result.cores.workerd ?? 0, 2)} cores, other processes ${f(result.cores.other ?? 0, 2)})`);
     }
   }
   const ratios = txnSizes.map((size) => {

@@ -50,8 +50,11 @@ function uppercaser(edgelog: Edgelog, names: { groupId: string; transactionalId:
     eachBatch: async ({ topic, partition, records }) => {
       const txn = await producer.transaction();
       try {
-        await txn.send({ topic: names.output, messages: records.map((r) => ({ key: r.key, value: r.value?.toUpperCase() ?? null })) });
-        await txn.sendOffsets({ consumer, topics: [{ topic, partitions: [{ partition, offset: records.at(-1)!.offset + 1 }] }] });
+        // The output and the input's offsets, at once (both join the transaction; neither is visible before the commit).
+        await Promise.all([
+          txn.send({ topic: names.output, messages: records.map((r) => ({ key: r.key, value: r.value?.toUpperCase() ?? null })) }),
+          txn.sendOffsets({ consumer, topics: [{ topic, partitions: [{ partition, offset: records.at(-1)!.offset + 1 }] }] }),
+        ]);
         await txn.commit();
       } catch (error) {
         await txn.abort();
