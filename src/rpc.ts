@@ -11,7 +11,7 @@ import type { DescribedGroup, GroupSummary } from "./log/group-description";
 import type { HeartbeatResponse } from "./group/group-state";
 import type { ListedOffset } from "./protocol";
 import { commitOffsets, deleteGroup, describeGroup, groupOffsets, heartbeat, listGroups, resetOffsets, type GroupOffsets } from "./service/groups";
-import { deleteRecords, fetchRecords, listOffsets, parseOffsetSpec, parsePartition, parseReadRequest, type FetchParams } from "./service/fetch";
+import { deleteRecords, fetchRecords, listOffsets, parseIsolation, parseOffsetSpec, parsePartition, parseReadRequest, type FetchParams } from "./service/fetch";
 import { produce, type ProduceOutcome } from "./service/produce";
 import {
   alterSubscription,
@@ -26,7 +26,7 @@ import {
 } from "./service/subscriptions";
 import type { SubscriptionDescription } from "./subscription-protocol";
 import { initProducer, type ProducerIdAndEpoch } from "./service/producers";
-import { describeTransaction, endTransaction, initTransactions, sendOffsetsToTransaction } from "./service/transactions";
+import { describeTransaction, endTransaction, initTransactions, listTransactions, sendOffsetsToTransaction } from "./service/transactions";
 import type { TxnStateName, TxnSummary } from "./transaction/txn-state";
 import { addPartitions, alterTopicConfig, checkTopicName, createTopic, deleteTopic, describeTopic, listTopics, type TopicDescription, type TopicSummary } from "./service/topics";
 
@@ -80,8 +80,9 @@ export class EdgelogRpc extends WorkerEntrypoint<Env> {
     });
   }
 
-  listOffsets(topic: string, partition: number, at: string | number): Promise<Result<ListedOffset>> {
-    return attempt(() => listOffsets(this.env, checkTopicName(topic), parsePartition(partition), parseOffsetSpec(at)));
+  /** isolation: "read_uncommitted" (the default) or "read_committed" (latest is then the last stable offset). */
+  listOffsets(topic: string, partition: number, at: string | number, isolation?: string): Promise<Result<ListedOffset>> {
+    return attempt(() => listOffsets(this.env, checkTopicName(topic), parsePartition(partition), parseOffsetSpec(at), isolation === undefined ? undefined : parseIsolation(isolation)));
   }
 
   /** Kafka's DeleteRecords: {beforeOffset} moves the partition's logStartOffset. */
@@ -115,6 +116,11 @@ export class EdgelogRpc extends WorkerEntrypoint<Env> {
 
   describeTransaction(transactionalId: string): Promise<Result<TxnSummary>> {
     return attempt(() => describeTransaction(this.env, transactionalId));
+  }
+
+  /** Every transactional id with its state (kafka-transactions.sh list); a binding is trusted, as for listGroups. */
+  listTransactions(): Promise<Result<TxnSummary[]>> {
+    return attempt(() => listTransactions(this.env, () => true));
   }
 
   /** Join (memberEpoch 0), heartbeat, or leave (memberEpoch -1) a consumer group. */

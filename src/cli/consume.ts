@@ -1,10 +1,12 @@
 // `edgelog consume TOPIC`: prints records, one per line (the value, or --format json: one object per line with
 // topic, partition, offset, timestamp, key, value, headers). Without --group it reads the partitions directly
 // (from the end, or --from-beginning) and commits nothing; with --group it is a member of that group and commits
-// what it printed. Without --follow it stops once it has caught up; --max stops after N records.
+// what it printed. Without --follow it stops once it has caught up; --max stops after N records. --isolation
+// read_committed prints only committed transactions' records, and catching up then ends at the last stable offset.
 import { Command, Option } from "commander";
 import type { ConsumedRecord } from "../client/consumed-record";
 import type { Edgelog } from "../client/edgelog";
+import type { IsolationLevel } from "../client/wire";
 import { CLI_RETRIES, CliContext, type Io } from "./context";
 import { integer } from "./options";
 import { Progress } from "./progress";
@@ -16,6 +18,7 @@ interface ConsumeOptions {
   max?: number;
   format: "value" | "json";
   partition?: number;
+  isolation: IsolationLevel;
 }
 
 /** Long-poll while following; a short one when only catching up (the answer says whether we are at the end). */
@@ -33,6 +36,11 @@ export function consumeCommand(io: Io): Command {
     .option("-n, --max <n>", "stop after n records", integer(1))
     .addOption(new Option("--format <format>", "value, or json (one object per line)").choices(["value", "json"]).default("value"))
     .option("-p, --partition <n>", "only this partition (without --group)", integer(0))
+    .addOption(
+      new Option("--isolation <level>", "read_committed: only committed transactions' records; read_uncommitted: everything written")
+        .choices(["read_uncommitted", "read_committed"])
+        .default("read_uncommitted"),
+    )
     .action(async (topic: string, options: ConsumeOptions, command: Command) => {
       const ctx = CliContext.of(command, io);
       if (options.group !== undefined && options.partition !== undefined) {
@@ -68,10 +76,13 @@ async function consumeDirect(client: Edgelog, topic: string, options: ConsumeOpt
   const partitions = options.partition === undefined ? described.partitions : described.partitions.filter((p) => p.partition === options.partition);
   if (partitions.length === 0) throw new Error(`topic '${topic}' has no partition ${options.partition} (it has ${described.partitionCount})`);
   let remaining = options.max ?? Number.POSITIVE_INFINITY;
+  const committed = options.isolation === "read_committed";
+  const isolation = committed ? { isolation: "read_committed" as const } : {};
   const read = async (partition: number, from: number, until: number) => {
     let offset = from;
     while (!signal.aborted && remaining > 0 && (options.follow || offset < until)) {
-      const page = await client.transport.fetchRecords(topic, partition, { offset, maxRecords: Math.min(PAGE_RECORDS, remaining), maxBytes: 8 * 1024 * 1024, maxWaitMs: options.follow ? FOLLOW_WAIT_MS : 0 }, { signal }).catch((error: unknown) => {
+      const params = { offset, maxRecords: Math.min(PAGE_RECORDS, remaining), maxBytes: 8 * 1024 * 1024, maxWaitMs: options.follow ? FOLLOW_WAIT_MS : 0, ...isolation };
+      const page = await client.transport.fetchRecords(topic, partition, params, { signal }).catch((error: unknown) => {
         if (signal.aborted) return undefined;
         throw error;
       });
@@ -82,7 +93,11 @@ async function consumeDirect(client: Edgelog, topic: string, options: ConsumeOpt
       offset = page.nextOffset;
     }
   };
-  const starts = partitions.map((p) => ({ partition: p.partition, from: options.fromBeginning ? p.logStartOffset : p.highWatermark, until: p.highWatermark }));
+  // read_committed ends at the last stable offset: records of a transaction still open are not readable yet.
+  const starts = partitions.map((p) => {
+    const end = committed ? (p.lastStableOffset ?? p.highWatermark) : p.highWatermark;
+    return { partition: p.partition, from: options.fromBeginning ? p.logStartOffset : end, until: end };
+  });
   // Following: all partitions at once, as records come. Catching up: one partition after another, in offset order.
   if (options.follow) await Promise.all(starts.map((s) => read(s.partition, s.from, s.until)));
   else for (const s of starts) await read(s.partition, s.from, s.until);
@@ -94,6 +109,7 @@ async function consumeInGroup(client: Edgelog, topic: string, groupId: string, o
     autoOffsetReset: options.fromBeginning ? "earliest" : "latest",
     maxWaitMs: options.follow ? FOLLOW_WAIT_MS : CATCH_UP_WAIT_MS,
     maxRecords: PAGE_RECORDS,
+    isolationLevel: options.isolation,
     // As fast to fail as the other commands: edgelog unreachable after two retries, a misspelt topic at once.
     retries: CLI_RETRIES,
     unknownTopicTimeoutMs: 0,
@@ -112,10 +128,12 @@ async function consumeInGroup(client: Edgelog, topic: string, groupId: string, o
   });
   signal.addEventListener("abort", () => void consumer.stop(), { once: true });
   if (!options.follow) {
-    // Caught up: every assigned partition has been read up to the high watermark its last fetch reported.
+    // Caught up: every assigned partition has been read up to the high watermark (read_committed: the last stable
+    // offset) its last fetch reported.
     const timer = setInterval(() => {
       const assigned = consumer.assignment();
-      if (assigned.length > 0 && assigned.every((p) => p.position !== undefined && p.highWatermark !== undefined && p.position >= p.highWatermark)) void consumer.stop();
+      const end = (p: (typeof assigned)[number]) => (options.isolation === "read_committed" ? (p.lastStableOffset ?? p.highWatermark) : p.highWatermark);
+      if (assigned.length > 0 && assigned.every((p) => p.position !== undefined && end(p) !== undefined && p.position >= end(p)!)) void consumer.stop();
     }, 50);
     running.finally(() => clearInterval(timer)).catch(() => undefined);
   }

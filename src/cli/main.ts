@@ -12,12 +12,13 @@ import { offsetsCommand } from "./offsets";
 import { produceCommand } from "./produce";
 import { subscriptionsCommand } from "./subscriptions";
 import { topicsCommand } from "./topics";
+import { transactionsCommand } from "./transactions";
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, UNREACHABLE: 3 } as const;
 
 export function program(io: Io): Command {
   const root = new Command("edgelog")
-    .description("Kafka's shell tools for edgelog: topics, produce, consume, consumer groups, offsets, subscriptions")
+    .description("Kafka's shell tools for edgelog: topics, produce, consume, consumer groups, offsets, subscriptions, transactions")
     .version(packageJson.version, "-V, --version")
     .addOption(new Option("--url <url>", "edgelog's base URL").env("EDGELOG_URL").default(DEFAULT_URL).argParser(url))
     .addOption(new Option("--token <token>", "sent as Authorization: Bearer <token>").env("EDGELOG_TOKEN"))
@@ -25,7 +26,7 @@ export function program(io: Io): Command {
     .showHelpAfterError("(add --help for usage)")
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .exitOverride();
-  for (const command of [topicsCommand(io), produceCommand(io), consumeCommand(io), groupsCommand(io), offsetsCommand(io), subscriptionsCommand(io)]) {
+  for (const command of [topicsCommand(io), produceCommand(io), consumeCommand(io), groupsCommand(io), offsetsCommand(io), subscriptionsCommand(io), transactionsCommand(io)]) {
     root.addCommand(command);
   }
   // Every subcommand reports through the same exits, and accepts the global options after its own name too.
@@ -79,6 +80,7 @@ function report(error: unknown, io: Io, argv: string[], family: string | undefin
 const HINTS: Partial<Record<string, string>> = {
   UNKNOWN_TOPIC_OR_PARTITION: "List topics with `edgelog topics list`; create one with `edgelog topics create NAME --partitions N`.",
   GROUP_ID_NOT_FOUND: "List groups with `edgelog groups list`.",
+  TRANSACTIONAL_ID_NOT_FOUND: "List transactional ids with `edgelog transactions list`.",
   NON_EMPTY_GROUP: "Stop the group's consumers first (`edgelog groups describe GROUP` shows them).",
   INCONSISTENT_GROUP_PROTOCOL: "That group is a subscription's: `edgelog subscriptions describe NAME` shows it, and `edgelog subscriptions` changes it.",
   SASL_AUTHENTICATION_FAILED: "Pass a valid token with --token or EDGELOG_TOKEN.",

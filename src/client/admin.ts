@@ -1,6 +1,6 @@
 // Administration: topics (create, list, describe, alter config, add partitions, delete), groups (list, describe,
 // delete, reset offsets, lag), subscriptions (create, list, describe, alter, pause, resume, reset offsets, delete)
-// and ListOffsets. Reads and idempotent changes are retried on retriable errors; create, delete and add-partitions
+// transactions (list, describe) and ListOffsets. Reads and idempotent changes are retried on retriable errors; create, delete and add-partitions
 // are not (a retry after a lost answer would report "already exists").
 import { PARTITION_FANOUT_CONCURRENCY } from "../limits";
 import { DEFAULT_BACKOFF, retry } from "./backoff";
@@ -17,6 +17,7 @@ import type {
   ResetOffsetsResult,
   TopicDescription,
   TopicSummary,
+  TransactionDescription,
 } from "./wire";
 import type {
   AlterSubscriptionRequest,
@@ -112,6 +113,15 @@ export class Admin {
   }
   deleteSubscription(name: string): Promise<{ name: string }> {
     return this.transport.deleteSubscription(name);
+  }
+
+  /** Every transactional id with its state (kafka-transactions.sh list). */
+  listTransactions(): Promise<TransactionDescription[]> {
+    return this.read(() => this.transport.listTransactions());
+  }
+  /** A transactional id's producer, epoch, state, partitions, groups and pending markers. */
+  describeTransaction(transactionalId: string): Promise<TransactionDescription> {
+    return this.read(() => this.transport.describeTransaction(transactionalId));
   }
 
   /** ListOffsets for one partition: earliest, latest, or the first offset whose timestamp is at least `at` ms. */

@@ -18,7 +18,8 @@ import { Slots } from "./slots";
 import type { Transport } from "./transport";
 import type { FetchedRecord } from "../log/batch";
 import type { Encoding } from "../log/record";
-import type { OffsetCommit, TopicPartitions } from "./wire";
+import type { ConsumerGroupMetadata } from "./transaction";
+import type { IsolationLevel, OffsetCommit, TopicPartitions } from "./wire";
 
 export interface ConsumerConfig {
   groupId: string;
@@ -37,6 +38,11 @@ export interface ConsumerConfig {
   maxBytes?: number;
   /** "base64" for binary keys and values. Default "text". */
   encoding?: Encoding;
+  /**
+   * Kafka's isolation.level. "read_committed" reads only committed transactions' records (below the last stable
+   * offset, never an aborted one); "read_uncommitted" (the default, as Kafka's Java client) reads everything written.
+   */
+  isolationLevel?: IsolationLevel;
   /** How many partitions' handlers may run at once. Default 1 (handlers never overlap). */
   partitionsConsumedConcurrently?: number;
   retryBackoffMs?: number;
@@ -68,6 +74,8 @@ export interface PartitionPosition {
   position: number | undefined;
   committed: number | undefined;
   highWatermark: number | undefined;
+  /** With isolationLevel read_committed: the last stable offset the last fetch reported (the end of what it may read). */
+  lastStableOffset: number | undefined;
   paused: boolean;
 }
 
@@ -111,6 +119,7 @@ export class Consumer {
       maxRecords: config.maxRecords ?? MAX_FETCH_MAX_RECORDS,
       maxBytes: config.maxBytes ?? DEFAULT_FETCH_MAX_BYTES,
       encoding: config.encoding ?? "text",
+      isolationLevel: config.isolationLevel ?? "read_uncommitted",
       partitionsConsumedConcurrently: Math.max(1, config.partitionsConsumedConcurrently ?? 1),
       retryBackoffMs: config.retryBackoffMs ?? DEFAULT_BACKOFF.retryBackoffMs,
       retryBackoffMaxMs: config.retryBackoffMaxMs ?? DEFAULT_BACKOFF.retryBackoffMaxMs,
@@ -212,10 +221,18 @@ export class Consumer {
     await this.committer.commit(offsets ?? this.processedOffsets([...this.fetchers.values()]));
   }
 
+  /**
+   * The group, member id and member epoch now: pass the consumer to a transaction's sendOffsets({consumer}) so its
+   * offsets are fenced like its commits (KIP-447). memberEpoch is 0 while it is not a member.
+   */
+  groupMetadata(): ConsumerGroupMetadata {
+    return { groupId: this.config.groupId, memberId: this.memberId, memberEpoch: this.member?.memberEpoch ?? 0 };
+  }
+
   /** The partitions this consumer owns now and how far it got in each. */
   assignment(): PartitionPosition[] {
     return [...this.fetchers.values()]
-      .map((f) => ({ topic: f.topic, partition: f.partition, position: f.position, committed: f.committed, highWatermark: f.highWatermark, paused: this.isPaused(f) }))
+      .map((f) => ({ topic: f.topic, partition: f.partition, position: f.position, committed: f.committed, highWatermark: f.highWatermark, lastStableOffset: f.lastStableOffset, paused: this.isPaused(f) }))
       .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
   }
 
@@ -270,7 +287,13 @@ export class Consumer {
         if (this.fetchers.has(key(tp.topic, p))) continue; // owned, or still being revoked: re-added once released
         const fetcher = new PartitionFetcher(tp.topic, p, {
           transport: this.transport,
-          fetch: { maxRecords: this.config.maxRecords, maxBytes: this.config.maxBytes, maxWaitMs: this.config.maxWaitMs, encoding: this.config.encoding },
+          fetch: {
+            maxRecords: this.config.maxRecords,
+            maxBytes: this.config.maxBytes,
+            maxWaitMs: this.config.maxWaitMs,
+            encoding: this.config.encoding,
+            ...(this.config.isolationLevel === "read_committed" ? { isolation: "read_committed" as const } : {}),
+          },
           backoff: this.backoff,
           retryTimeoutMs: this.config.sessionTimeoutMs,
           isPaused: (f) => this.isPaused(f),
@@ -310,7 +333,7 @@ export class Consumer {
     if (policy === "none") {
       throw new EdgelogError("NO_OFFSET_FOR_PARTITION", `group '${this.config.groupId}' has no usable committed offset for ${fetcher.topic}[${fetcher.partition}] and autoOffsetReset is "none"`);
     }
-    const listed = await retry(() => this.transport.listOffsets(fetcher.topic, fetcher.partition, policy), this.config.retries, this.backoff);
+    const listed = await retry(() => this.transport.listOffsets(fetcher.topic, fetcher.partition, policy, this.config.isolationLevel), this.config.retries, this.backoff);
     return listed.offset;
   }
 

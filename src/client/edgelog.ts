@@ -61,6 +61,7 @@ export { withDeadLetter, DLQ_HEADERS, type DeadLetterConfig, type RecordHandler 
 export { EdgelogError, CLIENT_ERRORS, isRetriable, type ClientErrorType } from "./edgelog-error";
 export { HttpTransport, type FetchFunction, type HttpTransportConfig } from "./http-transport";
 export { Producer, type ProducerConfig } from "./producer";
+export { Transaction, type ConsumerGroupMetadata, type TransactionOffsets } from "./transaction";
 export type { ProducerRecord, RecordMetadata } from "./producer-record";
 export { RpcTransport, type EdgelogBinding } from "./rpc-transport";
 export type { Transport, CallOptions } from "./transport";

@@ -7,6 +7,7 @@ import type {
   CommitRequest,
   ConfigChanges,
   CreateTopicRequest,
+  EndedTransaction,
   FetchParams,
   FetchResponse,
   GroupDescription,
@@ -14,6 +15,7 @@ import type {
   GroupSummary,
   HeartbeatRequest,
   HeartbeatResponse,
+  IsolationLevel,
   ListedOffset,
   OffsetSpec,
   ProduceRequest,
@@ -23,6 +25,8 @@ import type {
   ResetOffsetsResult,
   TopicDescription,
   TopicSummary,
+  TransactionDescription,
+  TransactionOffsetsRequest,
 } from "./wire";
 import type {
   AlterSubscriptionRequest,
@@ -107,8 +111,25 @@ export class HttpTransport implements Transport {
     const qs = query.toString() ? `?${query}` : "";
     return this.call("GET", `/v1/topics/${seg(topic)}/partitions/${partition}/records${qs}`, undefined, options, params.maxWaitMs ?? 0);
   }
-  listOffsets(topic: string, partition: number, at: OffsetSpec): Promise<ListedOffset> {
-    return this.call("GET", `/v1/topics/${seg(topic)}/partitions/${partition}/offsets?at=${encodeURIComponent(String(at))}`);
+  listOffsets(topic: string, partition: number, at: OffsetSpec, isolation?: IsolationLevel): Promise<ListedOffset> {
+    const level = isolation === undefined ? "" : `&isolation=${isolation}`;
+    return this.call("GET", `/v1/topics/${seg(topic)}/partitions/${partition}/offsets?at=${encodeURIComponent(String(at))}${level}`);
+  }
+
+  initTransactions(transactionalId: string, request: { transactionTimeoutMs?: number } = {}): Promise<ProducerIdAndEpoch> {
+    return this.call("POST", `/v1/transactions/${seg(transactionalId)}/init`, request);
+  }
+  sendOffsetsToTransaction(transactionalId: string, request: TransactionOffsetsRequest): Promise<{ committed: number }> {
+    return this.call("POST", `/v1/transactions/${seg(transactionalId)}/offsets`, request);
+  }
+  endTransaction(transactionalId: string, outcome: "commit" | "abort", identity: ProducerIdAndEpoch): Promise<EndedTransaction> {
+    return this.call("POST", `/v1/transactions/${seg(transactionalId)}/${outcome}`, { producerId: identity.producerId, producerEpoch: identity.producerEpoch });
+  }
+  describeTransaction(transactionalId: string): Promise<TransactionDescription> {
+    return this.call("GET", `/v1/transactions/${seg(transactionalId)}`);
+  }
+  async listTransactions(): Promise<TransactionDescription[]> {
+    return (await this.call<{ transactions: TransactionDescription[] }>("GET", "/v1/transactions")).transactions;
   }
 
   heartbeat(group: string, request: HeartbeatRequest): Promise<HeartbeatResponse> {

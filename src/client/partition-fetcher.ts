@@ -34,6 +34,8 @@ export class PartitionFetcher {
   committed: number | undefined;
   /** High watermark seen by the last fetch. */
   highWatermark: number | undefined;
+  /** Under read_committed, the last fetch's last stable offset: where this partition's readable records end. */
+  lastStableOffset: number | undefined;
   /** Being revoked (or lost): no new pages are processed. */
   stopped = false;
   /** Bumped by seek(): a page fetched or processed under an older generation is dropped. */
@@ -84,6 +86,18 @@ export class PartitionFetcher {
     this.position = next;
   }
 
+  /**
+   * A page whose every record was processed moves the position to the page's nextOffset, past the offsets it skipped
+   * (transaction markers, aborted records under read_committed, compacted gaps), as Kafka's consumer does: otherwise
+   * a partition whose log ends with a marker never looks caught up, and its committed offset lags by the marker.
+   */
+  private stepOver(end: number | undefined, nextOffset: number, generation: number): void {
+    if (generation !== this.generation || this.stopped || this.position === undefined || nextOffset <= this.position) return;
+    if (this.position !== end || this.processed !== end) return; // the page stopped part-way (pause, seek, a handler failed)
+    this.position = nextOffset;
+    this.processed = nextOffset;
+  }
+
   private async run(start: Promise<number | undefined>): Promise<void> {
     try {
       const offset = await start;
@@ -130,8 +144,11 @@ export class PartitionFetcher {
       }
       if (this.stopped || generation !== this.generation || this.ctx.isPaused(this)) continue;
       this.highWatermark = page.highWatermark;
-      if (page.records.length === 0) continue;
-      await this.ctx.process(this, page.records, page.highWatermark, generation);
+      this.lastStableOffset = page.lastStableOffset;
+      // Where the position is once every record of the page was processed.
+      const end = page.records.length > 0 ? page.records.at(-1)!.offset + 1 : this.position;
+      if (page.records.length > 0) await this.ctx.process(this, page.records, page.highWatermark, generation);
+      this.stepOver(end, page.nextOffset, generation);
     }
   }
 

@@ -2,7 +2,8 @@
 // many may be in flight, and the idempotent sequence that keeps retries from duplicating or reordering records.
 // Invariant: batches are dispatched in queue order with consecutive sequences; a batch is retried with its own
 // sequence; once one batch has failed, no later batch of this partition is written before the failure is settled
-// and the partition has a fresh producer epoch (Kafka's epoch bump, KIP-360).
+// and the partition has a fresh producer epoch (Kafka's epoch bump, KIP-360). In a transaction (a sender lives for one
+// transaction) a failed batch instead fails every later one: the transaction can only be aborted.
 import { PRODUCER_ID_EXPIRATION_MS, MAX_RECORDS_PER_REQUEST } from "../limits";
 import { incrementSequence } from "../log/producer-state";
 import { backoffMs, retry, sleep, type BackoffConfig } from "./backoff";
@@ -25,8 +26,10 @@ export interface SenderConfig extends BackoffConfig {
 export interface SenderContext {
   transport: Transport;
   config: SenderConfig;
-  /** The producer's shared identity (one POST /v1/producers per producer). */
+  /** The producer's shared identity (one POST /v1/producers per producer, or the transaction's). */
   defaultIdentity(): Promise<ProducerIdAndEpoch>;
+  /** Set for a transaction's sender: batches carry the transaction's identity, and a failure ends the sending. */
+  transactionalId?: string;
   onCreated(batch: ProducerBatch): void;
   onSettled(batch: ProducerBatch): void;
 }
@@ -49,6 +52,8 @@ export class PartitionSender {
   private lastDispatched: ProducerBatch | undefined;
   private needsReset = false;
   private resetting = false;
+  /** A transaction's batch failed: nothing more is written (its sequence is unknown; the transaction must abort). */
+  private txnFailure: Error | undefined;
 
   constructor(
     readonly topic: string,
@@ -91,6 +96,7 @@ export class PartitionSender {
   }
 
   private drain(): void {
+    if (this.txnFailure !== undefined) return this.failQueued(this.txnFailure);
     if (this.needsReset) {
       if (this.inFlight === 0 && this.queue.length > 0) void this.reset();
       return;
@@ -135,7 +141,12 @@ export class PartitionSender {
     const { transport, config } = this.ctx;
     const request: ProduceRequest = { records: batch.records, acks: config.acks };
     if (batch.encoding === "base64") request.encoding = "base64";
-    if (batch.producer !== undefined) request.producer = { ...batch.producer, baseSequence: batch.baseSequence! };
+    const { transactionalId } = this.ctx;
+    if (batch.producer !== undefined) {
+      const identity = { producerId: batch.producer.producerId, producerEpoch: batch.producer.producerEpoch, baseSequence: batch.baseSequence! };
+      if (transactionalId === undefined) request.producer = identity;
+      else request.transaction = { transactionalId, ...identity };
+    }
     batch.firstAttemptMs = Date.now();
     for (;;) {
       batch.attempts++;
@@ -167,6 +178,10 @@ export class PartitionSender {
 
   private failed(batch: ProducerBatch, error: Error): void {
     batch.fail(error);
+    if (this.ctx.transactionalId !== undefined) {
+      this.txnFailure ??= error;
+      return;
+    }
     // The partition may or may not have written it: its sequence is unknown, so the next batch starts a new epoch.
     if (this.ctx.config.idempotent && batch.producer === this.identity) this.needsReset = true;
   }

@@ -2,12 +2,15 @@
 // (src/log/partitioner.ts), batches per partition (lingerMs, batchBytes), and hands batches to one PartitionSender
 // per partition (in flight, retries, idempotent sequences). Accepted records are never dropped silently: each
 // send() settles with every record's offset or with the error that stopped it, and flush()/close() wait for all.
+// With a transactionalId it is a transactional producer: it sends only inside transaction() (src/client/transaction.ts),
+// each transaction with fresh senders (sequences from 0) under that transaction's epoch.
 import { DEFAULT_FETCH_MAX_BYTES, METADATA_MAX_AGE_MS } from "../limits";
 import { partitionForKey, stickyPartition } from "../log/partitioner";
 import { DEFAULT_BACKOFF, retry } from "./backoff";
 import { EdgelogError } from "./edgelog-error";
 import { PartitionSender, type SenderConfig } from "./partition-sender";
 import { SendRequest, type ProducerBatch } from "./producer-batch";
+import { Transaction } from "./transaction";
 import { prepareRecord, type PreparedRecord, type ProducerRecord, type RecordMetadata } from "./producer-record";
 import { TopicMetadata, type TopicInfo } from "./topic-metadata";
 import type { Transport } from "./transport";
@@ -34,6 +37,10 @@ export interface ProducerConfig {
   bufferBytes?: number;
   /** Topic metadata (partition count, limits) is re-read after this long. Default 30000. */
   metadataMaxAgeMs?: number;
+  /** Makes a transactional producer (Kafka's transactional.id): it sends inside transaction() only. */
+  transactionalId?: string;
+  /** The coordinator aborts a transaction open longer than this (Kafka's transaction.timeout.ms). Default 60000. */
+  transactionTimeoutMs?: number;
 }
 
 const MAX_IN_FLIGHT_IDEMPOTENT = 5;
@@ -54,6 +61,12 @@ export class Producer {
   private accepting: Promise<unknown> = Promise.resolve();
   private identity: Promise<ProducerIdAndEpoch> | undefined;
   private closed = false;
+  private readonly transactionalId: string | undefined;
+  private readonly transactionTimeoutMs: number | undefined;
+  /** A transactional producer's identity for its next transaction (init's answer, then each commit's or abort's). */
+  private txnIdentity: Promise<ProducerIdAndEpoch> | undefined;
+  private txn: Transaction | undefined;
+  private fencedBy: EdgelogError | undefined;
 
   constructor(
     private readonly transport: Transport,
@@ -61,6 +74,11 @@ export class Producer {
   ) {
     const acks = config.acks ?? "all";
     const idempotent = config.idempotent ?? acks !== 0;
+    this.transactionalId = config.transactionalId;
+    this.transactionTimeoutMs = config.transactionTimeoutMs;
+    if (this.transactionalId !== undefined && (!idempotent || acks === 0 || acks === 1)) {
+      throw new Error("a transactional producer is idempotent with acks \"all\" (Kafka's rule): leave acks and idempotent unset");
+    }
     if (idempotent && acks === 0) throw new Error("an idempotent producer needs acks 1 or all: acks=0 reports no sequence outcome");
     const maxInFlightPerPartition = config.maxInFlightPerPartition ?? MAX_IN_FLIGHT_IDEMPOTENT;
     if (idempotent && (maxInFlightPerPartition < 1 || maxInFlightPerPartition > MAX_IN_FLIGHT_IDEMPOTENT)) {
@@ -86,6 +104,55 @@ export class Producer {
    * acknowledged; rejects with the first failure (an invalid record fails the call before anything is accepted).
    */
   send(topic: string, records: ProducerRecord | ProducerRecord[]): Promise<RecordMetadata[]> {
+    if (this.transactionalId !== undefined) return Promise.reject(new Error("a transactional producer sends inside a transaction: (await producer.transaction()).send(...)"));
+    return this.accepted(topic, records);
+  }
+
+  /**
+   * A transactional producer's next transaction (kafkajs's shape): `send`, `sendOffsets`, then `commit` or `abort`.
+   * The first call runs initTransactions (fencing earlier incarnations of the transactional id); one transaction at a
+   * time. Once fenced (PRODUCER_FENCED: another producer took the id over) every call rejects with that error.
+   */
+  async transaction(): Promise<Transaction> {
+    const transactionalId = this.transactionalId;
+    if (transactionalId === undefined) throw new Error("transaction() needs a producer made with a transactionalId");
+    if (this.fencedBy) throw this.fencedBy;
+    if (this.closed) throw new Error("the producer is closed");
+    if (this.txn?.isActive()) throw new Error("a transaction is already open on this producer: commit or abort it first");
+    const init = (this.txnIdentity ??= retry(
+      () => this.transport.initTransactions(transactionalId, this.transactionTimeoutMs === undefined ? {} : { transactionTimeoutMs: this.transactionTimeoutMs }),
+      this.config.retries,
+      this.config,
+    ));
+    let identity: ProducerIdAndEpoch;
+    try {
+      identity = await init;
+    } catch (error) {
+      if (this.txnIdentity === init) this.txnIdentity = undefined; // the next transaction() asks again
+      throw error;
+    }
+    if (this.txn?.isActive()) throw new Error("a transaction is already open on this producer: commit or abort it first");
+    this.senders.clear(); // each transaction's senders start from sequence 0 (the last transaction flushed them all)
+    const txn = new Transaction(
+      {
+        transport: this.transport,
+        transactionalId,
+        retries: this.config.retries,
+        backoff: this.config,
+        send: (topic, records) => this.accepted(topic, records),
+        flush: () => this.flush(),
+        ended: (next) => {
+          if (this.txn === txn) this.txnIdentity = Promise.resolve(next);
+        },
+        fenced: (error) => (this.fencedBy ??= error),
+      },
+      identity,
+    );
+    this.txn = txn;
+    return txn;
+  }
+
+  private accepted(topic: string, records: ProducerRecord | ProducerRecord[]): Promise<RecordMetadata[]> {
     if (this.closed) return Promise.reject(new Error("the producer is closed"));
     const list = Array.isArray(records) ? records : [records];
     const accepted = this.accepting.then(() => this.accept(topic, list));
@@ -171,7 +238,8 @@ export class Producer {
       sender = new PartitionSender(topic, partition, {
         transport: this.transport,
         config: this.config,
-        defaultIdentity: () => this.defaultIdentity(),
+        defaultIdentity: () => (this.txn === undefined ? this.defaultIdentity() : Promise.resolve(this.txn.identity)),
+        ...(this.transactionalId === undefined ? {} : { transactionalId: this.transactionalId }),
         onCreated: (batch) => this.unsettled.add(batch),
         onSettled: (batch) => this.settled(batch),
       });

@@ -8,6 +8,7 @@ import type {
   CommitRequest,
   ConfigChanges,
   CreateTopicRequest,
+  EndedTransaction,
   FetchParams,
   FetchResponse,
   GroupDescription,
@@ -15,6 +16,7 @@ import type {
   GroupSummary,
   HeartbeatRequest,
   HeartbeatResponse,
+  IsolationLevel,
   ListedOffset,
   OffsetSpec,
   ProduceRequest,
@@ -24,6 +26,8 @@ import type {
   ResetOffsetsResult,
   TopicDescription,
   TopicSummary,
+  TransactionDescription,
+  TransactionOffsetsRequest,
 } from "./wire";
 import type {
   AlterSubscriptionRequest,
@@ -44,7 +48,13 @@ export interface EdgelogBinding {
   initProducer(request?: { producerId?: number }): Promise<Result<ProducerIdAndEpoch>>;
   produce(topic: string, request: ProduceRequest, partition?: number): Promise<Result<{ status: number; results: ProduceResult[] }>>;
   fetchRecords(topic: string, partition: number, params?: FetchParams): Promise<Result<FetchResponse>>;
-  listOffsets(topic: string, partition: number, at: string | number): Promise<Result<ListedOffset>>;
+  listOffsets(topic: string, partition: number, at: string | number, isolation?: IsolationLevel): Promise<Result<ListedOffset>>;
+  initTransactions(transactionalId: string, request?: { transactionTimeoutMs?: number }): Promise<Result<ProducerIdAndEpoch>>;
+  sendOffsetsToTransaction(transactionalId: string, request: TransactionOffsetsRequest): Promise<Result<{ committed: number }>>;
+  commitTransaction(transactionalId: string, request: ProducerIdAndEpoch): Promise<Result<EndedTransaction>>;
+  abortTransaction(transactionalId: string, request: ProducerIdAndEpoch): Promise<Result<EndedTransaction>>;
+  describeTransaction(transactionalId: string): Promise<Result<TransactionDescription>>;
+  listTransactions(): Promise<Result<TransactionDescription[]>>;
   heartbeat(group: string, request: HeartbeatRequest): Promise<Result<HeartbeatResponse>>;
   commitOffsets(group: string, request: CommitRequest): Promise<Result<{ committed: number }>>;
   groupOffsets(group: string): Promise<Result<GroupOffsets>>;
@@ -98,8 +108,25 @@ export class RpcTransport implements Transport {
     // An RPC call cannot be cancelled; a long-poll that is no longer wanted is left to finish (bounded by maxWaitMs).
     return raceAbort(call(() => this.binding.fetchRecords(topic, partition, params)), options?.signal);
   }
-  listOffsets(topic: string, partition: number, at: OffsetSpec): Promise<ListedOffset> {
-    return call(() => this.binding.listOffsets(topic, partition, at));
+  listOffsets(topic: string, partition: number, at: OffsetSpec, isolation?: IsolationLevel): Promise<ListedOffset> {
+    return call(() => (isolation === undefined ? this.binding.listOffsets(topic, partition, at) : this.binding.listOffsets(topic, partition, at, isolation)));
+  }
+
+  initTransactions(transactionalId: string, request: { transactionTimeoutMs?: number } = {}): Promise<ProducerIdAndEpoch> {
+    return call(() => this.binding.initTransactions(transactionalId, request));
+  }
+  sendOffsetsToTransaction(transactionalId: string, request: TransactionOffsetsRequest): Promise<{ committed: number }> {
+    return call(() => this.binding.sendOffsetsToTransaction(transactionalId, request));
+  }
+  endTransaction(transactionalId: string, outcome: "commit" | "abort", identity: ProducerIdAndEpoch): Promise<EndedTransaction> {
+    const request = { producerId: identity.producerId, producerEpoch: identity.producerEpoch };
+    return call(() => (outcome === "commit" ? this.binding.commitTransaction(transactionalId, request) : this.binding.abortTransaction(transactionalId, request)));
+  }
+  describeTransaction(transactionalId: string): Promise<TransactionDescription> {
+    return call(() => this.binding.describeTransaction(transactionalId));
+  }
+  listTransactions(): Promise<TransactionDescription[]> {
+    return call(() => this.binding.listTransactions());
   }
 
   heartbeat(group: string, request: HeartbeatRequest): Promise<HeartbeatResponse> {

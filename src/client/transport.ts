@@ -5,6 +5,7 @@ import type {
   CommitRequest,
   ConfigChanges,
   CreateTopicRequest,
+  EndedTransaction,
   FetchParams,
   FetchResponse,
   GroupDescription,
@@ -12,6 +13,7 @@ import type {
   GroupSummary,
   HeartbeatRequest,
   HeartbeatResponse,
+  IsolationLevel,
   ListedOffset,
   OffsetSpec,
   ProduceRequest,
@@ -21,6 +23,8 @@ import type {
   ResetOffsetsResult,
   TopicDescription,
   TopicSummary,
+  TransactionDescription,
+  TransactionOffsetsRequest,
 } from "./wire";
 import type {
   AlterSubscriptionRequest,
@@ -48,7 +52,17 @@ export interface Transport {
   /** Produce to one partition; a failed partition throws its error. */
   produce(topic: string, partition: number, request: ProduceRequest, options?: CallOptions): Promise<ProduceResult[]>;
   fetchRecords(topic: string, partition: number, params: FetchParams, options?: CallOptions): Promise<FetchResponse>;
-  listOffsets(topic: string, partition: number, at: OffsetSpec): Promise<ListedOffset>;
+  /** With read_committed, `latest` is the last stable offset. */
+  listOffsets(topic: string, partition: number, at: OffsetSpec, isolation?: IsolationLevel): Promise<ListedOffset>;
+
+  /** InitProducerId for a transactional id: the producer id at a bumped epoch, fencing earlier incarnations. */
+  initTransactions(transactionalId: string, request?: { transactionTimeoutMs?: number }): Promise<ProducerIdAndEpoch>;
+  /** sendOffsetsToTransaction: stages a group's offsets in the open transaction. */
+  sendOffsetsToTransaction(transactionalId: string, request: TransactionOffsetsRequest): Promise<{ committed: number }>;
+  /** Commit or abort: answers the identity for the next transaction. A retry of the same call gets the same answer. */
+  endTransaction(transactionalId: string, outcome: "commit" | "abort", identity: ProducerIdAndEpoch): Promise<EndedTransaction>;
+  describeTransaction(transactionalId: string): Promise<TransactionDescription>;
+  listTransactions(): Promise<TransactionDescription[]>;
 
   heartbeat(group: string, request: HeartbeatRequest): Promise<HeartbeatResponse>;
   commitOffsets(group: string, request: CommitRequest): Promise<{ committed: number }>;

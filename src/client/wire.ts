@@ -28,6 +28,9 @@ export interface PartitionInfo {
   logStartOffset: number;
   highWatermark: number;
   logEndOffset: number;
+  /** The first offset of the oldest open transaction, else the high watermark. */
+  lastStableOffset?: number;
+  openTransactions?: number;
   bytes: number;
   batches: number;
 }
@@ -57,11 +60,17 @@ export interface ProducerIdentity {
   baseSequence: number;
 }
 
+/** A transactional produce's identity: the producer's and its transaction's (sequences restart at 0 per transaction). */
+export interface TransactionIdentity extends ProducerIdentity {
+  transactionalId: string;
+}
+
 export interface ProduceRequest {
   records: WireRecord[];
   acks?: Acks;
   encoding?: Encoding;
   producer?: ProducerIdentity;
+  transaction?: TransactionIdentity;
 }
 
 export type ProduceResult = { partition: number; offset: number; timestamp: number } | { partition: number; error: ErrorBody };
@@ -71,12 +80,17 @@ export interface ProducerIdAndEpoch {
   producerEpoch: number;
 }
 
+/** Kafka's isolation.level: read_committed reads below the last stable offset and never an aborted record. */
+export type IsolationLevel = "read_uncommitted" | "read_committed";
+
 export interface FetchParams {
   offset?: number;
   maxRecords?: number;
   maxBytes?: number;
   maxWaitMs?: number;
   encoding?: Encoding;
+  /** Default "read_uncommitted", as Kafka. */
+  isolation?: IsolationLevel;
 }
 
 export interface FetchResponse {
@@ -84,6 +98,8 @@ export interface FetchResponse {
   nextOffset: number;
   highWatermark: number;
   logStartOffset: number;
+  /** The first offset of the partition's oldest open transaction, else the high watermark. */
+  lastStableOffset?: number;
 }
 
 /** ListOffsets: "earliest", "latest", or a timestamp in ms (the first offset whose timestamp is at least it). */
@@ -130,7 +146,6 @@ export interface CommitRequest {
   offsets: OffsetCommit[];
 }
 
-
 export type ResetTo = "earliest" | "latest" | { timestamp: number } | { offset: number };
 
 export interface ResetOffsetsRequest {
@@ -142,6 +157,35 @@ export interface ResetOffsetsRequest {
 export interface ResetOffsetsResult {
   topic: string;
   partitions: { partition: number; offset: number }[];
+}
+
+/** sendOffsetsToTransaction: the group's offsets commit with the transaction, fenced by the member's id and epoch. */
+export interface TransactionOffsetsRequest extends ProducerIdAndEpoch {
+  groupId: string;
+  memberId?: string;
+  memberEpoch?: number;
+  offsets: OffsetCommit[];
+}
+
+/** Kafka's transaction states (the coordinator's). */
+export type TransactionState = "Empty" | "Ongoing" | "PrepareCommit" | "PrepareAbort" | "CompleteCommit" | "CompleteAbort";
+
+/** Commit or abort's answer: the identity for the next transaction (the epoch is bumped after each) and the state reached. */
+export interface EndedTransaction extends ProducerIdAndEpoch {
+  state: TransactionState;
+}
+
+export interface TransactionDescription {
+  transactionalId: string;
+  producerId: number;
+  producerEpoch: number;
+  state: TransactionState;
+  timeoutMs: number;
+  startedMs: number;
+  lastUpdateMs: number;
+  partitions: { topic: string; partition: number }[];
+  groups: string[];
+  pendingMarkers: number;
 }
 
 // The group shapes are the server's own (log/group-description.ts): one definition for both sides.
