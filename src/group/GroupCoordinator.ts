@@ -18,6 +18,7 @@ import { GroupState, type GroupData, type HeartbeatRequest, type HeartbeatRespon
 import { GROUP_SCHEMA } from "./schema";
 import { Usage, type UsageCounts } from "../usage";
 import { TxnOffsets } from "./txn-offsets";
+import { addCommit, type CommitSample } from "../log/lag-status";
 
 export class GroupCoordinator extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -30,6 +31,10 @@ export class GroupCoordinator extends DurableObject<Env> {
   private readonly meter = new Usage();
   /** Set when this group is a subscription's (edgelog consumes for it): its config, state and generation. */
   private readonly subscriptions: SubscriptionHome;
+  /** Recent commits per partition (tpKey) for lag status (src/log/lag-status.ts): in memory only, so a commit writes
+   *  no more rows than before; bounded to LAG_WINDOW_COMMITS per committed partition. Eviction empties it (the
+   *  status then rests on the stored commit time alone until commits refill it). */
+  private readonly lagWindows = new Map<string, CommitSample[]>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -90,6 +95,9 @@ export class GroupCoordinator extends DurableObject<Env> {
         "INSERT OR REPLACE INTO offsets (topic, partition, topic_id, committed_offset, metadata, commit_ms) VALUES (?, ?, ?, ?, ?, ?)",
         o.topic, o.partition, o.topicId, o.offset, o.metadata, now,
       );
+      const key = tpKey(o.topic, o.partition);
+      const lag = o.highWatermark === undefined || o.highWatermark === null ? null : Math.max(0, o.highWatermark - o.offset);
+      this.lagWindows.set(key, addCommit(this.lagWindows.get(key) ?? [], { offset: o.offset, lag, timeMs: now }));
     }
     return ok({ committed: offsets.length });
   }
@@ -121,15 +129,23 @@ export class GroupCoordinator extends DurableObject<Env> {
     return ok({ committed: new TxnOffsets(this.sql).complete(marker.producerId, marker.producerEpoch, marker.commit, this.now()) });
   }
 
-  committedOffsets(groupId: string): Result<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: GroupStateName }> {
+  committedOffsets(groupId: string): Result<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: GroupStateName; nowMs: number }> {
     this.meter.request();
     if (this.group === undefined) return notFound(groupId);
     this.expireNow();
     const offsets = this.sql
       .exec<{ topic: string; partition: number; topic_id: string; committed_offset: number; metadata: string; commit_ms: number }>("SELECT * FROM offsets ORDER BY topic, partition")
       .toArray()
-      .map((r) => ({ topic: r.topic, topicId: r.topic_id, partition: r.partition, committedOffset: r.committed_offset, metadata: r.metadata, commitMs: r.commit_ms }));
-    return ok({ offsets, subscribedTopics: this.subscriptions.current?.config.topics ?? this.group.subscribedTopicNames(), state: this.group.state() });
+      .map((r) => ({
+        topic: r.topic,
+        topicId: r.topic_id,
+        partition: r.partition,
+        committedOffset: r.committed_offset,
+        metadata: r.metadata,
+        commitMs: r.commit_ms,
+        recentCommits: this.lagWindows.get(tpKey(r.topic, r.partition)) ?? [],
+      }));
+    return ok({ offsets, subscribedTopics: this.subscriptions.current?.config.topics ?? this.group.subscribedTopicNames(), state: this.group.state(), nowMs: this.now() });
   }
 
   describe(groupId: string): Result<GroupDescription> {
@@ -313,6 +329,8 @@ export class GroupCoordinator extends DurableObject<Env> {
 
   private writeReset(topic: string, topicId: string, offsets: { partition: number; offset: number }[], now: number) {
     for (const o of offsets) {
+      // A reset is a deliberate move (an operator's replay, a subscription's own commit): not a consumer's REWIND.
+      this.lagWindows.delete(tpKey(topic, o.partition));
       this.sql.exec("INSERT OR REPLACE INTO offsets (topic, partition, topic_id, committed_offset, metadata, commit_ms) VALUES (?, ?, ?, ?, '', ?)", topic, o.partition, topicId, o.offset, now);
     }
     return ok({ topic, partitions: offsets });
