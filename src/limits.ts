@@ -254,3 +254,8 @@ export const LAG_WINDOW_MIN_DISTANCE_MS = 1_000;
 export const DEFAULT_LAG_STOPPED_AFTER_MS = 5 * 60_000;
 /** The most a group may set lagStoppedAfterMs to (a day): beyond that nobody is watching the alert anyway. */
 export const MAX_LAG_STOPPED_AFTER_MS = 86_400_000;
+/** GET /metrics answers from this isolate's cache for this long (per query): a Prometheus scraping every 15 s, or a
+ *  few scraping at once, costs at most one fan-out to the objects per 10 s per isolate. */
+export const METRICS_CACHE_MS = 10_000;
+/** Distinct ?topic=/?group= queries the metrics cache keeps (oldest dropped first): bounds the isolate's memory. */
+export const METRICS_CACHE_ENTRIES = 16;
