@@ -7,7 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
 import { Clock } from "../clock";
-import { DEFAULT_REBALANCE_TIMEOUT_MS, DEFAULT_SESSION_TIMEOUT_MS, MAX_MEMBERS_PER_GROUP } from "../limits";
+import { DEFAULT_LAG_STOPPED_AFTER_MS, DEFAULT_REBALANCE_TIMEOUT_MS, DEFAULT_SESSION_TIMEOUT_MS, MAX_MEMBERS_PER_GROUP } from "../limits";
 import { settings } from "../settings";
 import { controllerStub } from "../names";
 import type { CommittedOffset, GroupDescription, GroupStateName, GroupSummary, GroupType, OffsetCommit } from "../log/group-description";
@@ -129,7 +129,17 @@ export class GroupCoordinator extends DurableObject<Env> {
     return ok({ committed: new TxnOffsets(this.sql).complete(marker.producerId, marker.producerEpoch, marker.commit, this.now()) });
   }
 
-  committedOffsets(groupId: string): Result<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: GroupStateName; nowMs: number }> {
+  /** Sets the group's lag-status threshold: kept with the group's state row, written only by this call. */
+  alterGroup(groupId: string, config: { lagStoppedAfterMs: number }): Result<{ groupId: string; lagStoppedAfterMs: number }> {
+    this.meter.request();
+    if (this.group === undefined) return notFound(groupId);
+    this.group.group.lagStoppedAfterMs = config.lagStoppedAfterMs;
+    this.group.groupDirty = true;
+    this.persist();
+    return ok({ groupId, lagStoppedAfterMs: config.lagStoppedAfterMs });
+  }
+
+  committedOffsets(groupId: string): Result<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: GroupStateName; nowMs: number; lagStoppedAfterMs: number }> {
     this.meter.request();
     if (this.group === undefined) return notFound(groupId);
     this.expireNow();
@@ -145,7 +155,7 @@ export class GroupCoordinator extends DurableObject<Env> {
         commitMs: r.commit_ms,
         recentCommits: this.lagWindows.get(tpKey(r.topic, r.partition)) ?? [],
       }));
-    return ok({ offsets, subscribedTopics: this.subscriptions.current?.config.topics ?? this.group.subscribedTopicNames(), state: this.group.state(), nowMs: this.now() });
+    return ok({ offsets, subscribedTopics: this.subscriptions.current?.config.topics ?? this.group.subscribedTopicNames(), state: this.group.state(), nowMs: this.now(), lagStoppedAfterMs: this.group.group.lagStoppedAfterMs ?? DEFAULT_LAG_STOPPED_AFTER_MS });
   }
 
   describe(groupId: string): Result<GroupDescription> {

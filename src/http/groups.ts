@@ -3,7 +3,7 @@
 import type { IRequest } from "itty-router";
 import type { Env } from "../env";
 import { MAX_ADMIN_REQUEST_BYTES, MAX_COMMIT_REQUEST_BYTES } from "../limits";
-import { commitOffsets, deleteGroup, describeGroup, groupOffsets, heartbeat, listGroups, resetOffsets, type GroupOffsets } from "../service/groups";
+import { alterGroup, commitOffsets, deleteGroup, describeGroup, groupOffsets, heartbeat, listGroups, resetOffsets, type GroupOffsets } from "../service/groups";
 import { allowed } from "../auth/acl";
 import { authorize, principalOf } from "./auth";
 import { pathParam, readJson } from "./parse";
@@ -66,6 +66,10 @@ export async function handleListGroups(request: IRequest, env: Env): Promise<Res
 export async function handleDescribeGroup(request: IRequest, env: Env): Promise<Response> {
   const described = await describeGroup(env, group(request));
   return json({ ...described, lag: visible(request, described.lag) });
+}
+
+export async function handleAlterGroup(request: IRequest, env: Env): Promise<Response> {
+  return json(await alterGroup(env, group(request), await body(request)));
 }
 
 export async function handleDeleteGroup(request: IRequest, env: Env): Promise<Response> {

@@ -27,7 +27,7 @@ import type { TopicMetadata } from "../protocol";
 import { callPartition, metadataWithPartition, objectCall, topicMetadata } from "./metadata";
 import { integerField, onlyFields, requireObject } from "./validate";
 import { groupLagStatus, partitionLagStatus } from "../log/lag-status";
-import { DEFAULT_LAG_STOPPED_AFTER_MS } from "../limits";
+import { MAX_LAG_STOPPED_AFTER_MS } from "../limits";
 
 type CoordinatorStub = ReturnType<typeof groupCoordinatorStub>;
 
@@ -177,7 +177,7 @@ export async function parseOffsetCommits(env: Env, input: unknown): Promise<Offs
 /** Committed offsets of every topic the group committed or subscribes to, with each partition's high watermark and lag. */
 export async function groupOffsets(env: Env, groupId: string): Promise<GroupOffsets> {
   checkGroupId(groupId);
-  const data = await coordinator<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: string; nowMs: number }>(env, groupId, (c) => c.committedOffsets(groupId));
+  const data = await coordinator<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: string; nowMs: number; lagStoppedAfterMs: number }>(env, groupId, (c) => c.committedOffsets(groupId));
   const nowMs = data.nowMs; // the coordinator's clock, the one its commit times were taken on
   const byTopic = new Map<string, Map<number, CommittedOffset>>();
   for (const t of data.subscribedTopics) byTopic.set(t, new Map());
@@ -201,7 +201,7 @@ export async function groupOffsets(env: Env, groupId: string): Promise<GroupOffs
       const hw = (await callPartition(env, topic, p, (ref) => replicaClient(env, ref).listOffsets(ref, "latest"))).offset;
       const c = committed.get(p);
       const lag = c === undefined ? null : Math.max(0, hw - c.committedOffset);
-      const status = partitionLagStatus(c?.recentCommits ?? [], lag, c?.commitMs ?? null, nowMs, { stoppedAfterMs: DEFAULT_LAG_STOPPED_AFTER_MS });
+      const status = partitionLagStatus(c?.recentCommits ?? [], lag, c?.commitMs ?? null, nowMs, { stoppedAfterMs: data.lagStoppedAfterMs });
       return { partition: p, committedOffset: c?.committedOffset ?? null, metadata: c?.metadata ?? null, highWatermark: hw, lag, status };
     });
     topics.push({ topic, partitions, lag: partitions.reduce((sum, p) => sum + (p.lag ?? 0), 0) });
@@ -261,6 +261,14 @@ export async function describeGroup(env: Env, groupId: string): Promise<Describe
   checkGroupId(groupId);
   const description = await coordinator<GroupDescription>(env, groupId, (c) => c.describe(groupId));
   return { ...description, lag: await groupOffsets(env, groupId) };
+}
+
+/** Alters a group's settings: today its lag-status threshold, lagStoppedAfterMs (docs/observability.md). */
+export async function alterGroup(env: Env, groupId: string, input: unknown): Promise<{ groupId: string; lagStoppedAfterMs: number }> {
+  checkGroupId(groupId);
+  const body = requireObject(input, "alter group request", ["lagStoppedAfterMs"]);
+  const lagStoppedAfterMs = integerField(body.lagStoppedAfterMs, "lagStoppedAfterMs", 1_000, MAX_LAG_STOPPED_AFTER_MS);
+  return await coordinator<{ groupId: string; lagStoppedAfterMs: number }>(env, groupId, (c) => c.alterGroup(groupId, { lagStoppedAfterMs }));
 }
 
 export async function deleteGroup(env: Env, groupId: string): Promise<{ groupId: string }> {

@@ -69,4 +69,20 @@ describe("lag status over HTTP", () => {
     await advance(g, 60_000 + DEFAULT_LAG_STOPPED_AFTER_MS);
     expect(await status(g)).toMatchObject({ status: "ERROR", partitions: [{ status: "STOPPED", lag: 18 }] });
   });
+
+  it("the STOPPED threshold is the group's own (PATCH /v1/groups/{group}), kept across eviction", async () => {
+    const [t, g] = [uniqueTopic(), uniqueTopic("g")];
+    await createTopic(t, 1);
+    await produceTo(t, 0, records(5));
+    await commit(g, t, 1); // moves the clock 10 s
+    expect((await status(g)).partitions[0].status).toBe("OK");
+    expect((await api("PATCH", `/v1/groups/${g}`, { lagStoppedAfterMs: 5_000 })).body).toEqual({ groupId: g, lagStoppedAfterMs: 5_000 });
+    expect((await status(g)).partitions[0].status).toBe("STOPPED");
+    await evictDurableObject(groupCoordinatorStub(env, g));
+    await advance(g, 20_000); // past the commit time the evicted instance's moved clock wrote
+    expect((await status(g)).partitions[0].status).toBe("STOPPED");
+    expect((await api("PATCH", `/v1/groups/${g}`, { lagStoppedAfterMs: 999 })).status).toBe(400);
+    expect((await api("PATCH", `/v1/groups/${g}`, { other: 1 })).status).toBe(400);
+    expect((await api("PATCH", `/v1/groups/${uniqueTopic("nope")}`, { lagStoppedAfterMs: 5_000 })).status).toBe(404);
+  });
 });
