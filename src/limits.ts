@@ -242,3 +242,20 @@ export const MAX_TRANSACTION_GROUPS = 10;
 export const TRANSACTION_MARKER_RETRY_MS = 1_000;
 /** Transactional ids one deployment keeps (the controller lists them; each is an object of its own). */
 export const MAX_TRANSACTIONAL_IDS = 100_000;
+
+/** Lag status (src/log/lag-status.ts, Burrow's evaluator): commits kept per group partition, in the coordinator's
+ *  memory. Burrow's default `intervals` is 10: enough commits to tell a trend from noise, 10 entries per partition. */
+export const LAG_WINDOW_COMMITS = 10;
+/** Commits closer than this to the window's newest entry replace it (Burrow's min-distance, 1 s): a consumer
+ *  committing every few ms would otherwise fill the window with a span too short to show a trend. */
+export const LAG_WINDOW_MIN_DISTANCE_MS = 1_000;
+/** A partition with lag is STOPPED when its last commit is older than the window's span (Burrow's rule) and older
+ *  than this: a burst of fast commits then silence for seconds is a pause, not a stopped consumer. */
+export const DEFAULT_LAG_STOPPED_AFTER_MS = 5 * 60_000;
+/** The most a group may set lagStoppedAfterMs to (a day): beyond that nobody is watching the alert anyway. */
+export const MAX_LAG_STOPPED_AFTER_MS = 86_400_000;
+/** GET /metrics answers from this isolate's cache for this long (per query): a Prometheus scraping every 15 s, or a
+ *  few scraping at once, costs at most one fan-out to the objects per 10 s per isolate. */
+export const METRICS_CACHE_MS = 10_000;
+/** Distinct ?topic=/?group= queries the metrics cache keeps (oldest dropped first): bounds the isolate's memory. */
+export const METRICS_CACHE_ENTRIES = 16;

@@ -19,7 +19,7 @@ export function groupsCommand(io: Io): Command {
 
   groups
     .command("describe")
-    .description("members, their assignment, and lag per partition (high watermark - committed offset)")
+    .description("members, their assignment, and lag per partition (high watermark - committed offset) with its Burrow-style status")
     .argument("<group>")
     .action(async (group: string, _options, command: Command) => {
       const ctx = CliContext.of(command, io);
@@ -67,11 +67,11 @@ function printDescription(ctx: CliContext, g: GroupDescription): void {
   }
   const owner = new Map<string, string>();
   for (const m of g.members) for (const tp of m.assignment) for (const p of tp.partitions) owner.set(`${tp.topic}\u0000${p}`, m.memberId);
-  const rows = g.lag.topics.flatMap((t) => t.partitions.map((p) => [t.topic, p.partition, p.committedOffset, p.highWatermark, p.lag, owner.get(`${t.topic}\u0000${p.partition}`) ?? null]));
+  const rows = g.lag.topics.flatMap((t) => t.partitions.map((p) => [t.topic, p.partition, p.committedOffset, p.highWatermark, p.lag, p.status, owner.get(`${t.topic}\u0000${p.partition}`) ?? null]));
   if (rows.length === 0) out.write("no committed offsets and no subscribed topics\n");
   else {
-    ctx.print(g, ["TOPIC", "PARTITION", "COMMITTED", "HIGH-WATERMARK", "LAG", "MEMBER"], rows);
-    out.write(`\nTotal lag: ${g.lag.totalLag}\n`);
+    ctx.print(g, ["TOPIC", "PARTITION", "COMMITTED", "HIGH-WATERMARK", "LAG", "STATUS", "MEMBER"], rows);
+    out.write(`\nTotal lag: ${g.lag.totalLag}\nLag status: ${g.lag.status}\n`);
   }
 }
 

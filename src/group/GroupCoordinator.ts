@@ -7,7 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
 import { Clock } from "../clock";
-import { DEFAULT_REBALANCE_TIMEOUT_MS, DEFAULT_SESSION_TIMEOUT_MS, MAX_MEMBERS_PER_GROUP } from "../limits";
+import { DEFAULT_LAG_STOPPED_AFTER_MS, DEFAULT_REBALANCE_TIMEOUT_MS, DEFAULT_SESSION_TIMEOUT_MS, MAX_MEMBERS_PER_GROUP } from "../limits";
 import { settings } from "../settings";
 import { controllerStub } from "../names";
 import type { CommittedOffset, GroupDescription, GroupStateName, GroupSummary, GroupType, OffsetCommit } from "../log/group-description";
@@ -18,6 +18,7 @@ import { GroupState, type GroupData, type HeartbeatRequest, type HeartbeatRespon
 import { GROUP_SCHEMA } from "./schema";
 import { Usage, type UsageCounts } from "../usage";
 import { TxnOffsets } from "./txn-offsets";
+import { addCommit, type CommitSample } from "../log/lag-status";
 
 export class GroupCoordinator extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -30,6 +31,10 @@ export class GroupCoordinator extends DurableObject<Env> {
   private readonly meter = new Usage();
   /** Set when this group is a subscription's (edgelog consumes for it): its config, state and generation. */
   private readonly subscriptions: SubscriptionHome;
+  /** Recent commits per partition (tpKey) for lag status (src/log/lag-status.ts): in memory only, so a commit writes
+   *  no more rows than before; bounded to LAG_WINDOW_COMMITS per committed partition. Eviction empties it (the
+   *  status then rests on the stored commit time alone until commits refill it). */
+  private readonly lagWindows = new Map<string, CommitSample[]>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -90,6 +95,9 @@ export class GroupCoordinator extends DurableObject<Env> {
         "INSERT OR REPLACE INTO offsets (topic, partition, topic_id, committed_offset, metadata, commit_ms) VALUES (?, ?, ?, ?, ?, ?)",
         o.topic, o.partition, o.topicId, o.offset, o.metadata, now,
       );
+      const key = tpKey(o.topic, o.partition);
+      const lag = o.highWatermark === undefined || o.highWatermark === null ? null : Math.max(0, o.highWatermark - o.offset);
+      this.lagWindows.set(key, addCommit(this.lagWindows.get(key) ?? [], { offset: o.offset, lag, timeMs: now }));
     }
     return ok({ committed: offsets.length });
   }
@@ -121,15 +129,33 @@ export class GroupCoordinator extends DurableObject<Env> {
     return ok({ committed: new TxnOffsets(this.sql).complete(marker.producerId, marker.producerEpoch, marker.commit, this.now()) });
   }
 
-  committedOffsets(groupId: string): Result<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: GroupStateName }> {
+  /** Sets the group's lag-status threshold: kept with the group's state row, written only by this call. */
+  alterGroup(groupId: string, config: { lagStoppedAfterMs: number }): Result<{ groupId: string; lagStoppedAfterMs: number }> {
+    this.meter.request();
+    if (this.group === undefined) return notFound(groupId);
+    this.group.group.lagStoppedAfterMs = config.lagStoppedAfterMs;
+    this.group.groupDirty = true;
+    this.persist();
+    return ok({ groupId, lagStoppedAfterMs: config.lagStoppedAfterMs });
+  }
+
+  committedOffsets(groupId: string): Result<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: GroupStateName; nowMs: number; lagStoppedAfterMs: number }> {
     this.meter.request();
     if (this.group === undefined) return notFound(groupId);
     this.expireNow();
     const offsets = this.sql
       .exec<{ topic: string; partition: number; topic_id: string; committed_offset: number; metadata: string; commit_ms: number }>("SELECT * FROM offsets ORDER BY topic, partition")
       .toArray()
-      .map((r) => ({ topic: r.topic, topicId: r.topic_id, partition: r.partition, committedOffset: r.committed_offset, metadata: r.metadata, commitMs: r.commit_ms }));
-    return ok({ offsets, subscribedTopics: this.subscriptions.current?.config.topics ?? this.group.subscribedTopicNames(), state: this.group.state() });
+      .map((r) => ({
+        topic: r.topic,
+        topicId: r.topic_id,
+        partition: r.partition,
+        committedOffset: r.committed_offset,
+        metadata: r.metadata,
+        commitMs: r.commit_ms,
+        recentCommits: this.lagWindows.get(tpKey(r.topic, r.partition)) ?? [],
+      }));
+    return ok({ offsets, subscribedTopics: this.subscriptions.current?.config.topics ?? this.group.subscribedTopicNames(), state: this.group.state(), nowMs: this.now(), lagStoppedAfterMs: this.group.group.lagStoppedAfterMs ?? DEFAULT_LAG_STOPPED_AFTER_MS });
   }
 
   describe(groupId: string): Result<GroupDescription> {
@@ -313,6 +339,8 @@ export class GroupCoordinator extends DurableObject<Env> {
 
   private writeReset(topic: string, topicId: string, offsets: { partition: number; offset: number }[], now: number) {
     for (const o of offsets) {
+      // A reset is a deliberate move (an operator's replay, a subscription's own commit): not a consumer's REWIND.
+      this.lagWindows.delete(tpKey(topic, o.partition));
       this.sql.exec("INSERT OR REPLACE INTO offsets (topic, partition, topic_id, committed_offset, metadata, commit_ms) VALUES (?, ?, ?, ?, '', ?)", topic, o.partition, topicId, o.offset, now);
     }
     return ok({ topic, partitions: offsets });

@@ -43,6 +43,8 @@ export interface GroupData {
   topics: Record<string, TopicSnapshot>;
   metadataRefreshedMs: number;
   createdMs: number;
+  /** The group's lag-status threshold (PATCH /v1/groups/{group}); absent: DEFAULT_LAG_STOPPED_AFTER_MS. */
+  lagStoppedAfterMs?: number;
 }
 
 export interface HeartbeatRequest {

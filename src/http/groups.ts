@@ -3,11 +3,12 @@
 import type { IRequest } from "itty-router";
 import type { Env } from "../env";
 import { MAX_ADMIN_REQUEST_BYTES, MAX_COMMIT_REQUEST_BYTES } from "../limits";
-import { commitOffsets, deleteGroup, describeGroup, groupOffsets, heartbeat, listGroups, resetOffsets, type GroupOffsets } from "../service/groups";
+import { alterGroup, commitOffsets, deleteGroup, describeGroup, groupOffsets, heartbeat, listGroups, resetOffsets, type GroupOffsets } from "../service/groups";
 import { allowed } from "../auth/acl";
 import { authorize, principalOf } from "./auth";
 import { pathParam, readJson } from "./parse";
 import { json } from "./respond";
+import { groupLagStatus } from "../log/lag-status";
 
 const body = (request: IRequest) => readJson(request, MAX_ADMIN_REQUEST_BYTES, "REQUEST_TOO_LARGE");
 const group = (request: IRequest) => pathParam(request.params, "group");
@@ -35,11 +36,19 @@ export async function handleCommit(request: IRequest, env: Env): Promise<Respons
 function visible(request: IRequest, offsets: GroupOffsets): GroupOffsets {
   const principal = principalOf(request);
   const topics = offsets.topics.filter((t) => allowed(principal, "topic", t.topic, "describe"));
-  return { ...offsets, topics, totalLag: topics.reduce((n, t) => n + t.lag, 0) };
+  const status = groupLagStatus(topics.flatMap((t) => t.partitions.map((p) => p.status)));
+  return { ...offsets, topics, totalLag: topics.reduce((n, t) => n + t.lag, 0), status };
 }
 
 export async function handleGroupOffsets(request: IRequest, env: Env): Promise<Response> {
   return json(visible(request, await groupOffsets(env, group(request))));
+}
+
+/** Burrow-style lag status: the group's and each visible partition's, with the lag and commit window they rest on. */
+export async function handleGroupStatus(request: IRequest, env: Env): Promise<Response> {
+  const offsets = visible(request, await groupOffsets(env, group(request)));
+  const partitions = offsets.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, status: p.status, committedOffset: p.committedOffset, highWatermark: p.highWatermark, lag: p.lag })));
+  return json({ groupId: offsets.groupId, state: offsets.state, status: offsets.status, totalLag: offsets.totalLag, partitions });
 }
 
 export async function handleResetOffsets(request: IRequest, env: Env): Promise<Response> {
@@ -57,6 +66,10 @@ export async function handleListGroups(request: IRequest, env: Env): Promise<Res
 export async function handleDescribeGroup(request: IRequest, env: Env): Promise<Response> {
   const described = await describeGroup(env, group(request));
   return json({ ...described, lag: visible(request, described.lag) });
+}
+
+export async function handleAlterGroup(request: IRequest, env: Env): Promise<Response> {
+  return json(await alterGroup(env, group(request), await body(request)));
 }
 
 export async function handleDeleteGroup(request: IRequest, env: Env): Promise<Response> {

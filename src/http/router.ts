@@ -3,7 +3,7 @@ import { Router } from "itty-router/Router";
 import type { IRequest } from "itty-router";
 import type { Env } from "../env";
 import { KafkaError } from "../errors";
-import { handleCommit, handleDeleteGroup, handleDescribeGroup, handleGroupOffsets, handleHeartbeat, handleListGroups, handleResetOffsets } from "./groups";
+import { handleAlterGroup, handleCommit, handleDeleteGroup, handleDescribeGroup, handleGroupOffsets, handleGroupStatus, handleHeartbeat, handleListGroups, handleResetOffsets } from "./groups";
 import { countRequest, handleHealth, handleMetrics } from "./health";
 import { handleConsolePage, handleConsoleScript, handleConsoleStyle, isConsolePath } from "./console";
 import { handleDeleteRecords, handleListOffsets } from "./offsets";
@@ -121,10 +121,12 @@ export const ROUTES: readonly Route[] = [
   { method: "POST", path: "/v1/producers", handler: handleInitProducer },
   { method: "GET", path: "/v1/groups", handler: handleListGroups },
   { method: "GET", path: "/v1/groups/:group", permission: { resource: "group", operation: "read", param: "group" }, handler: handleDescribeGroup },
+  { method: "PATCH", path: "/v1/groups/:group", permission: { resource: "group", operation: "admin", param: "group" }, handler: handleAlterGroup },
   { method: "DELETE", path: "/v1/groups/:group", permission: { resource: "group", operation: "admin", param: "group" }, handler: handleDeleteGroup },
   { method: "POST", path: "/v1/groups/:group/heartbeat", permission: { resource: "group", operation: "read", param: "group" }, handler: handleHeartbeat },
   { method: "POST", path: "/v1/groups/:group/offsets", permission: { resource: "group", operation: "read", param: "group" }, handler: handleCommit },
   { method: "GET", path: "/v1/groups/:group/offsets", permission: { resource: "group", operation: "read", param: "group" }, handler: handleGroupOffsets },
+  { method: "GET", path: "/v1/groups/:group/status", permission: { resource: "group", operation: "read", param: "group" }, handler: handleGroupStatus },
   { method: "POST", path: "/v1/groups/:group/offsets/reset", permission: { resource: "group", operation: "admin", param: "group" }, handler: handleResetOffsets },
   { method: "POST", path: "/v1/tokens", permission: clusterAdmin, handler: handleCreateToken },
   { method: "GET", path: "/v1/tokens", permission: clusterAdmin, handler: handleListTokens },

@@ -1,6 +1,7 @@
 // The shapes of a consumer group as its coordinator describes it and the API returns it (list, describe, committed
 // offsets): one definition for the server that builds them and the client that reads them. Types only: a leaf.
 import type { GroupOffsets } from "./group-lag";
+import type { CommitSample } from "./lag-status";
 
 /** KIP-848's group states: EMPTY (no members), ASSIGNING (a new target assignment), RECONCILING (members moving to
  *  it), STABLE (every member owns its target). */
@@ -65,6 +66,8 @@ export interface CommittedOffset {
   committedOffset: number;
   metadata: string;
   commitMs: number;
+  /** The partition's recent commits (lag-status.ts's window), oldest first; empty after the coordinator restarted. */
+  recentCommits?: CommitSample[];
 }
 
 /** One partition's offset to commit, resolved to its topic id by the router. */
@@ -74,4 +77,6 @@ export interface OffsetCommit {
   partition: number;
   offset: number;
   metadata: string;
+  /** The partition's high watermark when the router forwarded the commit (null: it did not answer), for lag status. */
+  highWatermark?: number | null;
 }

@@ -26,6 +26,8 @@ import { mapBounded } from "../concurrency";
 import type { TopicMetadata } from "../protocol";
 import { callPartition, metadataWithPartition, objectCall, topicMetadata } from "./metadata";
 import { integerField, onlyFields, requireObject } from "./validate";
+import { groupLagStatus, partitionLagStatus } from "../log/lag-status";
+import { MAX_LAG_STOPPED_AFTER_MS } from "../limits";
 
 type CoordinatorStub = ReturnType<typeof groupCoordinatorStub>;
 
@@ -117,7 +119,20 @@ export async function commitOffsets(env: Env, groupId: string, input: unknown): 
   const body = requireObject(input, "commit request", ["memberId", "memberEpoch", "offsets"]);
   const { memberId, memberEpoch } = parseMember(body);
   const offsets = await parseOffsetCommits(env, body.offsets);
+  await noteHighWatermarks(env, offsets);
   return await coordinator<{ committed: number }>(env, groupId, (c) => c.commitOffsets(groupId, memberId, memberEpoch, offsets));
+}
+
+/** Each commit's partition high watermark now, so the coordinator's lag-status window knows the lag at commit time
+ *  (Burrow reads it from the brokers the same way). One partition call per committed partition, in parallel; a
+ *  partition that does not answer leaves the lag unknown rather than failing the commit. */
+async function noteHighWatermarks(env: Env, offsets: OffsetCommit[]): Promise<void> {
+  await mapBounded(offsets.length, PARTITION_FANOUT_CONCURRENCY, async (i) => {
+    const o = offsets[i]!;
+    o.highWatermark = await callPartition(env, o.topic, o.partition, (ref) => replicaClient(env, ref).listOffsets(ref, "latest"))
+      .then((r) => r.offset)
+      .catch(() => null);
+  });
 }
 
 /** A commit's optional memberId and memberEpoch (absent: an admin commit to a group with no members). */
@@ -162,7 +177,8 @@ export async function parseOffsetCommits(env: Env, input: unknown): Promise<Offs
 /** Committed offsets of every topic the group committed or subscribes to, with each partition's high watermark and lag. */
 export async function groupOffsets(env: Env, groupId: string): Promise<GroupOffsets> {
   checkGroupId(groupId);
-  const data = await coordinator<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: string }>(env, groupId, (c) => c.committedOffsets(groupId));
+  const data = await coordinator<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: string; nowMs: number; lagStoppedAfterMs: number }>(env, groupId, (c) => c.committedOffsets(groupId));
+  const nowMs = data.nowMs; // the coordinator's clock, the one its commit times were taken on
   const byTopic = new Map<string, Map<number, CommittedOffset>>();
   for (const t of data.subscribedTopics) byTopic.set(t, new Map());
   for (const o of data.offsets) {
@@ -184,11 +200,14 @@ export async function groupOffsets(env: Env, groupId: string): Promise<GroupOffs
     const partitions = await mapBounded(count, PARTITION_FANOUT_CONCURRENCY, async (p) => {
       const hw = (await callPartition(env, topic, p, (ref) => replicaClient(env, ref).listOffsets(ref, "latest"))).offset;
       const c = committed.get(p);
-      return { partition: p, committedOffset: c?.committedOffset ?? null, metadata: c?.metadata ?? null, highWatermark: hw, lag: c === undefined ? null : Math.max(0, hw - c.committedOffset) };
+      const lag = c === undefined ? null : Math.max(0, hw - c.committedOffset);
+      const status = partitionLagStatus(c?.recentCommits ?? [], lag, c?.commitMs ?? null, nowMs, { stoppedAfterMs: data.lagStoppedAfterMs });
+      return { partition: p, committedOffset: c?.committedOffset ?? null, metadata: c?.metadata ?? null, highWatermark: hw, lag, status };
     });
     topics.push({ topic, partitions, lag: partitions.reduce((sum, p) => sum + (p.lag ?? 0), 0) });
   }
-  return { groupId, state: data.state, topics, totalLag: topics.reduce((sum, t) => sum + t.lag, 0) };
+  const status = groupLagStatus(topics.flatMap((t) => t.partitions.map((p) => p.status)));
+  return { groupId, state: data.state, topics, totalLag: topics.reduce((sum, t) => sum + t.lag, 0), status };
 }
 
 /** Replay: set a topic's committed offsets to earliest, latest, the first offset at a time, or an offset (clamped). */
@@ -242,6 +261,14 @@ export async function describeGroup(env: Env, groupId: string): Promise<Describe
   checkGroupId(groupId);
   const description = await coordinator<GroupDescription>(env, groupId, (c) => c.describe(groupId));
   return { ...description, lag: await groupOffsets(env, groupId) };
+}
+
+/** Alters a group's settings: today its lag-status threshold, lagStoppedAfterMs (docs/observability.md). */
+export async function alterGroup(env: Env, groupId: string, input: unknown): Promise<{ groupId: string; lagStoppedAfterMs: number }> {
+  checkGroupId(groupId);
+  const body = requireObject(input, "alter group request", ["lagStoppedAfterMs"]);
+  const lagStoppedAfterMs = integerField(body.lagStoppedAfterMs, "lagStoppedAfterMs", 1_000, MAX_LAG_STOPPED_AFTER_MS);
+  return await coordinator<{ groupId: string; lagStoppedAfterMs: number }>(env, groupId, (c) => c.alterGroup(groupId, { lagStoppedAfterMs }));
 }
 
 export async function deleteGroup(env: Env, groupId: string): Promise<{ groupId: string }> {

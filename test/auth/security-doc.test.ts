@@ -100,6 +100,7 @@ const REQUESTS: Record<
   "POST /v1/producers": { body: () => ({}) },
   "POST /v1/groups/{group}/heartbeat": { body: (r) => ({ memberEpoch: 0, subscribedTopics: [r.topic] }) },
   "POST /v1/groups/{group}/offsets": { body: (r) => ({ offsets: [{ topic: r.topic, partition: 0, offset: 1 }] }) },
+  "PATCH /v1/groups/{group}": { body: () => ({ lagStoppedAfterMs: 60_000 }) },
   "POST /v1/groups/{group}/offsets/reset": { body: (r) => ({ topic: r.topic, to: "earliest" }) },
   "POST /v1/tokens": { body: () => ({ name: `doc-${uid}-${++tokenNames}`, acls: [] }) },
   "POST /v1/subscriptions": {

@@ -122,8 +122,9 @@ describe("groups", () => {
     expect(described.lag.totalLag).toBe(70);
     const table = (await edgelog(["groups", "describe", group])).stdout;
     expect(table).toMatch(/State: EMPTY/);
-    expect(table).toMatch(/TOPIC\s+PARTITION\s+COMMITTED\s+HIGH-WATERMARK\s+LAG\s+MEMBER/);
+    expect(table).toMatch(/TOPIC\s+PARTITION\s+COMMITTED\s+HIGH-WATERMARK\s+LAG\s+STATUS\s+MEMBER/);
     expect(table).toMatch(/Total lag: 70/);
+    expect(table).toMatch(/Lag status: OK/);
     const committed = described.lag.topics[0].partitions.map((p: { committedOffset: number; lag: number }) => [p.committedOffset, p.lag]);
     expect(committed.reduce((sum: number, [c]: number[]) => sum + c!, 0)).toBe(30);
 

@@ -10,6 +10,7 @@ export const BODY_ROUTES: readonly (readonly ["POST" | "PATCH" | "PUT", string])
   ["POST", "/v1/topics/:topic/partitions/:partition/elect"],
   ["POST", "/v1/faults"],
   ["POST", "/v1/producers"],
+  ["PATCH", "/v1/groups/:group"],
   ["POST", "/v1/groups/:group/heartbeat"],
   ["POST", "/v1/groups/:group/offsets"],
   ["POST", "/v1/groups/:group/offsets/reset"],

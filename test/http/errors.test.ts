@@ -444,7 +444,7 @@ const CASES: Case[] = [
   { name: "reset: body over MAX_ADMIN_REQUEST_BYTES", method: "POST", path: `/v1/groups/${G}/offsets/reset`, body: () => `{"topic":"${V}","to":"earliest"}${" ".repeat(MAX_ADMIN_REQUEST_BYTES)}`, status: 413, type: "REQUEST_TOO_LARGE" },
   { name: "subscription: named after an existing consumer group", method: "POST", path: "/v1/subscriptions", body: { name: G, topics: [V], target: { type: "service", binding: "TEST_CONSUMER" } }, status: 409, type: "INCONSISTENT_GROUP_PROTOCOL", details: { groupId: G } },
   { name: "group: delete a group with members", method: "DELETE", path: `/v1/groups/${G}`, status: 409, type: "NON_EMPTY_GROUP", details: { members: 1 } },
-  { name: "method: PUT on a group", method: "PUT", path: `/v1/groups/${G}`, body: {}, status: 405, type: "METHOD_NOT_ALLOWED", details: { allowed: ["GET", "DELETE"] } },
+  { name: "method: PUT on a group", method: "PUT", path: `/v1/groups/${G}`, body: {}, status: 405, type: "METHOD_NOT_ALLOWED", details: { allowed: ["GET", "PATCH", "DELETE"] } },
   { name: "method: GET on heartbeat", method: "GET", path: HB, status: 405, type: "METHOD_NOT_ALLOWED", details: { allowed: ["POST"] } },
 
   // --- idempotent producers ---------------------------------------------------------------------------------

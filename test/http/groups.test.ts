@@ -99,7 +99,7 @@ describe("consumer groups", () => {
     expect(c.status, JSON.stringify(c.body)).toBe(200);
     const o = await api("GET", `/v1/groups/${g}/offsets`);
     expect(o.body.topics).toEqual([
-      { topic: t, lag: 800, partitions: [{ partition: 0, committedOffset: 14_200, metadata: "batch 7", highWatermark: 15_000, lag: 800 }] },
+      { topic: t, lag: 800, partitions: [{ partition: 0, committedOffset: 14_200, metadata: "batch 7", highWatermark: 15_000, lag: 800, status: "OK" }] },
     ]);
     expect(o.body.totalLag).toBe(800);
   });
@@ -115,8 +115,8 @@ describe("consumer groups", () => {
     expect((await api("GET", `/v1/groups/${a}/offsets`)).body.totalLag).toBe(0);
     const lb = (await api("GET", `/v1/groups/${b}/offsets`)).body;
     expect(lb.topics[0].partitions).toEqual([
-      { partition: 0, committedOffset: 10, metadata: "", highWatermark: 100, lag: 90 },
-      { partition: 1, committedOffset: null, metadata: null, highWatermark: 50, lag: null },
+      { partition: 0, committedOffset: 10, metadata: "", highWatermark: 100, lag: 90, status: "OK" },
+      { partition: 1, committedOffset: null, metadata: null, highWatermark: 50, lag: null, status: "OK" },
     ]);
   });
 
