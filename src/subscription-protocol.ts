@@ -63,6 +63,10 @@ export interface SubscriptionConfig {
   maxInFlightPerPartition: number;
   /** How keys, values and header values are delivered: UTF-8 text, or base64 bytes. */
   encoding: "text" | "base64";
+  /** Kafka's isolation.level for the subscription's reads: read_committed delivers only committed transactional
+   *  records (up to the last stable offset), never aborted ones. Absent (subscriptions created before transactions):
+   *  read_uncommitted. */
+  isolation?: "read_uncommitted" | "read_committed";
 }
 
 /** running: delivering; paused: by request, deliveries stop within one batch; a partition may also be stopped on a

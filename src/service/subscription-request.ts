@@ -33,10 +33,11 @@ import { archiveBuckets, checkArchiveBinding, checkArchivePrefix, DEFAULT_ARCHIV
 import { checkServiceBinding, checkServiceMethod, DEFAULT_SERVICE_METHOD, serviceBindings } from "../subscription/targets/service-target";
 import { checkWebhookUrl } from "../subscription/targets/webhook-target";
 import { checkWebhookSecret, generateWebhookSecret } from "../subscription/targets/webhook-signature";
+import { parseIsolation } from "./fetch";
 import { checkGroupId } from "./groups";
 import { integerField, requireObject } from "./validate";
 
-const CREATE_FIELDS = ["name", "topics", "target", "startAt", "maxBatchSize", "maxBatchBytes", "maxBatchWaitMs", "maxRetries", "retryDelayMs", "deadLetterTopic", "maxInFlightPerPartition", "encoding"];
+const CREATE_FIELDS = ["name", "topics", "target", "startAt", "maxBatchSize", "maxBatchBytes", "maxBatchWaitMs", "maxRetries", "retryDelayMs", "deadLetterTopic", "maxInFlightPerPartition", "encoding", "isolation"];
 const ALTER_FIELDS = ["target", "maxBatchSize", "maxBatchBytes", "maxBatchWaitMs", "maxRetries", "retryDelayMs", "deadLetterTopic", "maxInFlightPerPartition"];
 
 /** A create body as a full config; `secret` is the webhook secret to show once (given or generated). */
@@ -67,6 +68,7 @@ export function parseSubscription(env: Env, input: unknown): { config: Subscript
       deadLetterTopic: parseDeadLetterTopic(body.deadLetterTopic, topics),
       maxInFlightPerPartition: integerField(body.maxInFlightPerPartition, "maxInFlightPerPartition", 1, MAX_SUBSCRIPTION_IN_FLIGHT, 1),
       encoding: parseEncodingField(body.encoding),
+      isolation: parseIsolation(body.isolation),
     },
     body,
   );

@@ -249,8 +249,9 @@ export class SubscriptionPartition extends DurableObject<Env> {
         this.partialSinceMs = undefined;
         await this.commit(true);
         // Caught up: wait on the partition (and keep no alarm). If records landed meanwhile, go on.
-        // (a record at the cursor makes the high watermark pass it)
-        const wait = await io.waitFor(this.cursor);
+        // (a record at the cursor makes the high watermark pass it). Under read_committed an open transaction can
+        // hold the read below the high watermark: then wait for the next append (its marker, or anything after).
+        const wait = await io.waitFor(Math.max(this.cursor, page.highWatermark));
         if (wait.ready) continue;
         // Unreplicated: the partition's wake-up is the only trigger, and no alarm is kept. Replicated: the wait is
         // on today's leader, so look again later in case a failover moves it.

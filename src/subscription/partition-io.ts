@@ -41,7 +41,7 @@ export class PartitionIo {
 
   /** Records from `offset` on; an offset retention removed reads from the log start, one past the end from the end. */
   async read(offset: number, maxRecords: number, maxBytes: number): Promise<Page> {
-    const request = { offset, maxRecords: Math.min(maxRecords, MAX_FETCH_MAX_RECORDS), maxBytes: Math.min(maxBytes, MAX_FETCH_MAX_BYTES), maxWaitMs: 0, encoding: this.r.config.encoding };
+    const request = { offset, maxRecords: Math.min(maxRecords, MAX_FETCH_MAX_RECORDS), maxBytes: Math.min(maxBytes, MAX_FETCH_MAX_BYTES), maxWaitMs: 0, encoding: this.r.config.encoding, isolation: this.r.config.isolation ?? "read_uncommitted" };
     try {
       const result = await readNow(this.env, this.r.topic, this.r.partition, request);
       const body = JSON.parse(decoder.decode(result.body)) as { records: DeliveredRecord[] };

@@ -11,6 +11,7 @@ import type { LocalLog } from "../../src/partition/local-log";
 import type { PartitionLog } from "../../src/partition/PartitionLog";
 import type { SubscriptionPartition } from "../../src/subscription/SubscriptionPartition";
 import { api, createTopic, produceTo, readAll, records, uniqueTopic } from "../helpers";
+import { abortTxn, commitTxn, initTxn, sendTxn, type Identity } from "../transaction/helpers";
 import { acknowledged, deliveries, expectOrderedOnce, script, subscribe, untilCaughtUp, untilDelivered } from "./helpers";
 
 async function topicId(topic: string): Promise<string> {
@@ -217,6 +218,37 @@ describe("subscriptions", () => {
     await untilDelivered(name, (list) => list.length >= 1);
     await untilCaughtUp(name);
     expect((await deliveries(name)).flatMap((d) => d.values)).toEqual(["after"]);
+  });
+
+  it("isolation read_committed: an open transaction holds delivery at its first record; commit delivers it, abort never does", async () => {
+    const t = uniqueTopic("txn");
+    await createTopic(t);
+    const name = uniqueTopic("s");
+    await subscribe({ name, topics: [t], isolation: "read_committed" });
+    const uncommitted = uniqueTopic("s");
+    await subscribe({ name: uncommitted, topics: [t] });
+    const id = uniqueTopic("tx");
+    let who = (await initTxn(id)).body as Identity;
+    expect((await sendTxn(id, who, t, 0, ["aborted"], 0)).status).toBe(200);
+    const aborted = (await abortTxn(id, who)).body as Identity;
+    who = { producerId: aborted.producerId, producerEpoch: aborted.producerEpoch };
+    expect((await sendTxn(id, who, t, 0, ["committed"], 0)).status).toBe(200);
+    await produceTo(t, 0, [{ value: "plain" }]);
+    // read_uncommitted delivers what is there, the open transaction's record included.
+    await untilDelivered(uncommitted, (list) => list.flatMap((d) => d.values).includes("plain"));
+    // read_committed: past the aborted record and its marker (offsets 0, 1) to the last stable offset, the open
+    // transaction's first record (offset 2), and no further, however long.
+    for (let i = 0; ; i++) {
+      const p = (await api("GET", `/v1/subscriptions/${name}`)).body.partitions[0];
+      if (p.committedOffset === 2 && p.status === "waiting") break;
+      expect(i, JSON.stringify(p)).toBeLessThan(300);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect((await deliveries(name)).flatMap((d) => d.values)).toEqual([]);
+    expect((await commitTxn(id, who)).status).toBe(200);
+    await untilDelivered(name, (list) => list.flatMap((d) => d.values).includes("plain"));
+    expect((await deliveries(name)).flatMap((d) => d.values)).toEqual(["committed", "plain"]);
+    expect((await api("GET", `/v1/subscriptions/${name}`)).body.config.isolation).toBe("read_committed");
   });
 
   it("on a replicated topic a caught-up subscription looks again by alarm: a wait lost with its leader strands nothing", async () => {
