@@ -62,47 +62,5 @@ export const enc = encodeURIComponent;
 
 // ---- the API's shapes the console reads ------------------------------------------------------------------------
 
-export interface TopicSummary {
-  name: string;
-  topicId: string;
-  partitionCount: number;
-  replicationFactor: number;
-  config: Record<string, string>;
-}
-export interface PartitionInfo {
-  partition: number;
-  leader: number;
-  leaderEpoch: number;
-  replicas: number[];
-  isr: number[];
-  logStartOffset: number;
-  highWatermark: number;
-  logEndOffset: number;
-  bytes: number;
-  localBytes: number;
-  tieredBytes: number;
-  localSegments: number;
-  tieredSegments: number;
-}
-export interface TopicDescription extends TopicSummary {
-  /** Every config's default (absent from servers older than the field). */
-  configDefaults?: Record<string, string>;
-  partitions: PartitionInfo[];
-}
-export interface GroupLag {
-  groupId: string;
-  state: string;
-  topics: { topic: string; lag: number; partitions: { partition: number; committedOffset: number | null; highWatermark: number; lag: number | null }[] }[];
-  totalLag: number;
-}
-export interface GroupDescription {
-  groupId: string;
-  /** "subscription": edgelog itself consumes for a subscription of that name. */
-  type?: "consumer" | "subscription";
-  state: string;
-  groupEpoch: number;
-  assignor: string;
-  subscribedTopics: string[];
-  members: { memberId: string; memberEpoch: number; state: string; assignment: { topic: string; partitions: number[] }[]; lastHeartbeatMs: number }[];
-  lag: GroupLag;
-}
+// The client's declarations of them (src/client/wire.ts): one definition per body, shared with the TS client.
+export type { GroupDescription, GroupOffsets as GroupLag, PartitionInfo, TopicDescription, TopicSummary } from "../../src/client/wire";

@@ -31,8 +31,15 @@ export interface PartitionInfo {
   /** The first offset of the oldest open transaction, else the high watermark. */
   lastStableOffset?: number;
   openTransactions?: number;
+  /** Bytes of the whole log, local and tiered. */
   bytes: number;
+  /** Local batch rows. */
   batches: number;
+  localBytes: number;
+  tieredBytes: number;
+  /** Local segments, the active one included. */
+  localSegments: number;
+  tieredSegments: number;
 }
 
 export interface TopicDescription extends TopicSummary {
