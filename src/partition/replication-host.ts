@@ -53,7 +53,11 @@ export function newReplicator(p: LeaderParts): Replicator {
       return committed;
     },
     changed: () => p.changed(),
-    fenced: () => p.fenced(),
+    fenced: () => {
+      const s = p.log.current!;
+      p.logger.warn("leader_fenced", { topic: s.topic, partition: s.partition, replica: s.replication.replicaId, leaderEpoch: s.replication.leaderEpoch });
+      p.fenced();
+    },
   });
 }
 
