@@ -45,7 +45,7 @@ import { serveWatch, watchRequestOf } from "./watch-handler";
 import { verifyTxnWrite, writeMarker } from "./txn-append";
 import { appendAlone, type AloneParts } from "./append-alone";
 import { describePartition } from "./describe-partition";
-import { PartitionCounters } from "./partition-counters";
+import { partitionCounters, type PartitionCounters } from "./partition-counters";
 import { loggerFor } from "../log/structured-log";
 
 export class PartitionLog extends DurableObject<Env> {
@@ -57,7 +57,7 @@ export class PartitionLog extends DurableObject<Env> {
   /** What this object consumed of the billed items (src/usage.ts). */
   private readonly meter = new Usage();
   /** Traffic counters for GET /metrics (partition-counters.ts): in memory, from zero at each start. */
-  private counters = new PartitionCounters(Date.now());
+  private counters: PartitionCounters;
   private readonly role: PartitionRole;
   private readonly groupCommit: GroupCommit;
   /** acks=all produces waiting for the high watermark. */
@@ -74,6 +74,7 @@ export class PartitionLog extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.settings = settings(env);
+    this.counters = partitionCounters(env.EDGELOG_COUNTERS, Date.now());
     this.watchers = new Watchers(ctx);
     this.log = new LocalLog(this.meter.sql(ctx.storage.sql));
     this.tiered = new TieredLog(this.meter.bucket(env.SEGMENTS), {
@@ -215,7 +216,7 @@ export class PartitionLog extends DurableObject<Env> {
     if (!this.faulted) return;
     this.faulted = false;
     this.log = new LocalLog(this.meter.sql(this.ctx.storage.sql));
-    this.counters = new PartitionCounters(Date.now());
+    this.counters = partitionCounters(this.env.EDGELOG_COUNTERS, Date.now());
     this.role.forget();
     this.alarms.forget();
     this.alarms.invalidate();

@@ -121,3 +121,19 @@ export class PartitionCounters {
     return { ...this.c, errors: { ...this.c.errors } };
   }
 }
+
+/** Counts nothing: EDGELOG_COUNTERS=off, the A side of `npm run bench:counting` (what counting costs a produce). */
+class NoCounters extends PartitionCounters {
+  override produced<T extends Result<{ duplicate: boolean }> | Unavailable>(answer: T): T {
+    return answer;
+  }
+  override fetchRequest(): void {}
+  override fetched(): void {}
+  override appended(): void {}
+  override merged(): void {}
+}
+
+/** The partition's counters; `setting` is EDGELOG_COUNTERS ("off": none, for the overhead benchmark only). */
+export function partitionCounters(setting: string | undefined, sinceMs: number): PartitionCounters {
+  return setting === "off" ? new NoCounters(sinceMs) : new PartitionCounters(sinceMs);
+}
