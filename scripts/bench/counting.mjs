@@ -3,9 +3,12 @@
 // EDGELOG_LOG_LEVEL (warn, the benchmarks' default: no request lines; info, production's default: a JSON line per
 // request, taken by a no-op sink instead of the terminal). Rounds are interleaved (the order rotates each round, so
 // drift and a neighbour's load fall on every side alike); each round's records/s and the median of the per-round
-// ratios are printed.
+// ratios are printed. On a shared machine those ratios swing far more than 3% either way, so the script also times
+// the counting itself in this process (the calls a produce makes, a million times) and relates it to the partition's
+// time per produce measured above: a bound that no neighbour's load blurs.
 //   npm run bench:counting [-- --rounds 6 --seconds 3]   (--smoke: one short round, checks the script runs)
 import { parseArgs } from "node:util";
+import { build } from "esbuild";
 import { EdgelogClient } from "./client.mjs";
 import { startEdgelog } from "./edgelog-server.mjs";
 import { fmt } from "./stats.mjs";
@@ -59,6 +62,23 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+// The counting a produce call does (produced + appended), timed alone: the partition's own code, bundled from src/.
+const bundled = await build({ entryPoints: [new URL("../../src/partition/partition-counters.ts", import.meta.url).pathname], bundle: true, write: false, format: "esm" });
+const { PartitionCounters } = await import(`data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].text).toString("base64")}`);
+const counters = new PartitionCounters(Date.now());
+const answer = { ok: true, value: { duplicate: false } };
+const CALLS = 1_000_000;
+let best = Infinity;
+for (let trial = 0; trial < 5; trial++) {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < CALLS; i++) {
+    counters.produced(answer);
+    counters.appended(1000, 130_000);
+  }
+  best = Math.min(best, Number(process.hrtime.bigint() - t0) / CALLS);
+}
+const requestsPerSec = median(results.on) / BATCH; // one partition object: it is busy at most 1/requestsPerSec per call
+
 const ratios = results.on.map((on, i) => on / results.off[i]);
 const logRatios = results.logs.map((logs, i) => logs / results.on[i]);
 console.log(`produce b${BATCH} c${CONCURRENCY}, ${rounds} interleaved round(s) of ${seconds} s per side`);
@@ -69,3 +89,4 @@ ratios.forEach((ratio, i) =>
 const pct = (r) => ((1 - r) * 100).toFixed(1);
 console.log(`counting: median on/off ${median(ratios).toFixed(3)} (costs ${pct(median(ratios))}% of throughput; negative: on was faster), spread ${Math.min(...ratios).toFixed(3)}..${Math.max(...ratios).toFixed(3)}`);
 console.log(`request logs at info: median logs/on ${median(logRatios).toFixed(3)} (costs ${pct(median(logRatios))}%), spread ${Math.min(...logRatios).toFixed(3)}..${Math.max(...logRatios).toFixed(3)}`);
+console.log(`counting's own work: ${best.toFixed(1)} ns per produce call (best of 5 x ${fmt(CALLS)}); at the median ${fmt(requestsPerSec)} produce calls/s of one partition that is ${((best * requestsPerSec) / 1e7).toPrecision(2)}% of its time`);

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { groupCoordinatorStub, partitionLogStub } from "../../src/names";
 import type { GroupCoordinator } from "../../src/group/GroupCoordinator";
 import { api, createTopic, fetchFrom, produceTo, records, uniqueTopic } from "../helpers";
+import { subscribe, untilCaughtUp } from "../subscription/helpers";
 
 function parse(text: string): Map<string, number> {
   const out = new Map<string, number>();
@@ -142,5 +143,26 @@ describe("per-object counters on GET /metrics", () => {
     expect(after.get(`edgelog_partition_records_appended_total{topic="${t}",partition="0",replica="1"}`)).toBe(1);
     expect(after.has("edgelog_controller_start_time_seconds")).toBe(true);
     await fault(0, false);
+  });
+
+  it("a subscription's gauges equal its describe: lag, last delivery, failing, records delivered", async () => {
+    const t = uniqueTopic("sub");
+    await createTopic(t, 2);
+    expect((await produceTo(t, 0, records(5))).status).toBe(200);
+    const name = uniqueTopic("s");
+    await subscribe({ name, topics: [t] });
+    const described = await untilCaughtUp(name);
+    const m = await scrape(`group=${name}`);
+    for (const p of described.partitions) {
+      const l = `{subscription="${name}",topic="${t}",partition="${p.partition}"}`;
+      expect(m.get(`edgelog_subscription_lag${l}`)).toBe(p.lag);
+      expect(m.get(`edgelog_subscription_failing${l}`)).toBe(0);
+      expect(m.get(`edgelog_subscription_delivered_records_total${l}`)).toBe(p.deliveredRecords);
+      if (p.lastDeliveryMs === null) expect(m.has(`edgelog_subscription_last_delivery_timestamp_seconds${l}`)).toBe(false);
+      else expect(m.get(`edgelog_subscription_last_delivery_timestamp_seconds${l}`)).toBe(p.lastDeliveryMs / 1000);
+    }
+    expect(described.partitions.find((p: any) => p.partition === 0).deliveredRecords).toBe(5);
+    expect(described.partitions.find((p: any) => p.partition === 0).lastDeliveryMs).toEqual(expect.any(Number));
+    expect(m.get(`edgelog_subscription_paused{subscription="${name}"}`)).toBe(0);
   });
 });
