@@ -52,7 +52,7 @@ async function gather(env: Env, topics: readonly string[], groups: readonly stri
     partitionFamilies(env, topicNames),
     groupFamiliesOf(env, groupIds, members),
     topicNames.length === 0 ? [] : electionFamiliesOf(env, everything ? [] : [...topicNames]),
-    everything || groups.length > 0 ? subscriptionFamilies(env, everything ? undefined : groups) : [],
+    subscriptionFamilies(env, summaries.filter((g) => g.type === "subscription" && groupIds.includes(g.groupId)).map((g) => g.groupId)),
   ]);
   return [...partitions, ...groupFamilies, ...elections, ...subscriptions];
 }

@@ -3,14 +3,11 @@
 // delivered and dead-lettered. One subscription at a time (each describe fans out to its own partitions already).
 import type { Env } from "../env";
 import type { Family, Sample } from "../log/prometheus";
-import { controllerStub } from "../names";
 import { mapBounded } from "../concurrency";
 import { describeSubscription } from "./subscriptions";
 
-/** For these subscriptions (names that are not subscriptions are skipped), or every one when undefined. */
-export async function subscriptionFamilies(env: Env, names: readonly string[] | undefined): Promise<Family[]> {
-  const all = (await controllerStub(env).listGroups("subscription")) as string[];
-  const wanted = names === undefined ? all : all.filter((n) => names.includes(n));
+/** For these subscriptions (the scrape's group summaries say which groups are subscriptions). */
+export async function subscriptionFamilies(env: Env, wanted: readonly string[]): Promise<Family[]> {
   const described = await mapBounded(wanted.length, 1, (i) => describeSubscription(env, wanted[i]!).catch(() => undefined));
   const lag: Sample[] = [];
   const last: Sample[] = [];
