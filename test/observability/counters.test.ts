@@ -165,4 +165,25 @@ describe("per-object counters on GET /metrics", () => {
     expect(described.partitions.find((p: any) => p.partition === 0).lastDeliveryMs).toEqual(expect.any(Number));
     expect(m.get(`edgelog_subscription_paused{subscription="${name}"}`)).toBe(0);
   });
+
+  it("tiering counts each uploaded segment and its stored bytes; concurrent plain appends count their group-commit merges", async () => {
+    const t = uniqueTopic("tier");
+    await createTopic(t, 1, { "segment.bytes": 3000, "local.retention.bytes": 0 });
+    for (let i = 0; i < 15; i++) expect((await produceTo(t, 0, records(20, (j) => ({ value: `v${i}-${j}` })))).status).toBe(200);
+    const topicId = (await api("GET", `/v1/topics/${t}`)).body.topicId as string;
+    for (let i = 0; i < 5 && (await runDurableObjectAlarm(partitionLogStub(env, topicId, 0))); i++);
+    const d = (await api("GET", `/v1/topics/${t}`)).body.partitions[0];
+    expect(d.tieredSegments).toBeGreaterThan(1);
+    // Concurrent appends: while the first commits, the rest queue and are written together.
+    const parallel = await Promise.all(Array.from({ length: 8 }, () => produceTo(t, 0, records(1))));
+    expect(parallel.every((r) => r.status === 200)).toBe(true);
+    const l = `{topic="${t}",partition="0",replica="0"}`;
+    const m = await scrape(`topic=${t}`);
+    expect(m.get(`edgelog_partition_tiered_uploads_total${l}`)).toBe(d.tieredSegments);
+    expect(m.get(`edgelog_partition_tiered_upload_bytes_total${l}`)).toBe(d.tieredStoredBytes);
+    expect(m.get(`edgelog_partition_records_appended_total${l}`)).toBe(15 * 20 + 8);
+    // Every append after the first of a flush is a merge: 8 appends in at most 8 batches.
+    const batchesAfter = (await api("GET", `/v1/topics/${t}`)).body.partitions[0].batches - d.batches;
+    expect(m.get(`edgelog_partition_group_commit_merges_total${l}`)).toBe(8 - batchesAfter);
+  });
 });
