@@ -1,5 +1,5 @@
 // The Grafana dashboard and the Prometheus alert rules under docs/observability/ stay true: `promtool check rules`
-// accepts the rules, the dashboard is valid JSON whose panels all have queries, and every edgelog_* metric either
+// accepts the rules, `promtool test rules` fires them from scripted series (alerts.test.yml), the dashboard is valid JSON whose panels all have queries, and every edgelog_* metric either
 // names is one GET /metrics of a real local edgelog emits (after traffic that gives every family it uses a sample:
 // produce, fetch, an error, a group with a member and a fenced commit, a replicated topic and an election). Without
 // promtool the rules check is skipped with a warning; in CI (CI=true) it fails instead.
@@ -33,6 +33,11 @@ const metricNames = (text: string) => new Set(text.match(/\bedgelog_[a-z0-9_]+/g
 describe("docs/observability: dashboard and alert rules", () => {
   it.skipIf(!HAVE_PROMTOOL && process.env.CI !== "true")("promtool check rules accepts the alert rules", () => {
     const check = spawnSync(PROMTOOL, ["check", "rules", RULES], { encoding: "utf8" });
+    expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
+  });
+
+  it.skipIf(!HAVE_PROMTOOL && process.env.CI !== "true")("promtool test rules: each alert fires after its `for`, not before (alerts.test.yml)", () => {
+    const check = spawnSync(PROMTOOL, ["test", "rules", fileURLToPath(new URL("./alerts.test.yml", import.meta.url))], { encoding: "utf8" });
     expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
   });
 
