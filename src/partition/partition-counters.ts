@@ -73,7 +73,8 @@ export class PartitionCounters {
     return answer;
   }
 
-  /** A fetch call answered (a long-poll counts once, when it starts). */
+  /** A fetch call answered: a read, or a watch (a long-poll's wait). A long-poll that waits is two calls here: its
+   *  watch, then the read after the wake, as the router makes them (service/fetch.ts). */
   fetchRequest(result: Result<unknown> | undefined): void {
     this.c.fetchRequests++;
     if (result !== undefined && !result.ok) {
