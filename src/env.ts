@@ -43,4 +43,8 @@ export interface Env {
   EDGELOG_TOKENS?: string;
   /** Origins allowed to call the API from browsers, comma-separated (no CORS headers otherwise). */
   EDGELOG_CORS_ORIGINS?: string;
+  /** Lowest structured-log level written: debug, info (default), warn or error (src/log/structured-log.ts). */
+  EDGELOG_LOG_LEVEL?: string;
+  /** "off" stops partitions counting traffic (their /metrics counters stay 0): for `npm run bench:counting`'s A/B only. */
+  EDGELOG_COUNTERS?: string;
 }

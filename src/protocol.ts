@@ -4,6 +4,7 @@ import type { Encoding } from "./log/record";
 import type { TopicConfig } from "./log/topic-config";
 import type { ProducerIdentity } from "./log/producer-state";
 import type { EpochEntry } from "./log/leader-epochs";
+import type { PartitionCounts } from "./partition/partition-counters";
 
 export type { EpochEntry };
 
@@ -114,6 +115,8 @@ export interface ListedOffset {
 }
 
 export interface PartitionDescription {
+  /** This replica's traffic counters since it started (only when describe is asked for them: GET /metrics). */
+  counters?: PartitionCounts;
   partition: number;
   leader: number;
   leaderEpoch: number;

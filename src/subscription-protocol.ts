@@ -119,6 +119,8 @@ export interface SubscriptionPartitionStatus {
   nextAttemptMs: number | null;
   lastError: string | null;
   deliveredRecords: number;
+  /** When a delivery last had records acknowledged (since the partition's object started; null: none yet). */
+  lastDeliveryMs: number | null;
   deadLetteredRecords: number;
 }
 

@@ -61,7 +61,8 @@ export async function bundleWorker({ outDir, entry = WORKER.entry, repoRoot = RE
  * Bundles and starts edgelog, resolving once workerd accepts HTTP.
  * Returns { url, mf, dir, scriptPath, stop }; `stop()` is idempotent and always removes the temp directory.
  *
- * Options: port (0 = any free port), bindings (merged over { EDGELOG_ENV: "bench", EDGELOG_AUTH: "off" }),
+ * Options: port (0 = any free port), bindings (merged over { EDGELOG_ENV: "bench", EDGELOG_AUTH: "off",
+ * EDGELOG_LOG_LEVEL: "warn" }: a request line per call would flood a benchmark's terminal; bench:counting measures it),
  * persist (false keeps storage in Miniflare's own ephemeral dir), verbose (workerd debug logs),
  * entry (another worker entry with the same exports, e.g. a baseline; repo-relative or absolute),
  * inspectorPort (opens workerd's Chrome DevTools inspector there, for scripts/bench/profile.mjs),
@@ -115,7 +116,7 @@ export async function startEdgelog({ port = 0, bindings = {}, persist = true, ve
       compatibilityFlags: WORKER.compatibilityFlags,
       durableObjects: WORKER.durableObjects,
       r2Buckets: WORKER.r2Buckets,
-      bindings: { EDGELOG_ENV: "bench", EDGELOG_AUTH: "off", ...bindings },
+      bindings: { EDGELOG_ENV: "bench", EDGELOG_AUTH: "off", EDGELOG_LOG_LEVEL: "warn", ...bindings },
       ...(Object.keys(serviceBindings).length === 0 ? {} : { serviceBindings }),
       // A socket straight into the Worker, as in production: without it every request also runs Miniflare's
       // development entry worker (~0.4 ms of workerd CPU each). `direct: false` measures through that entry.

@@ -17,6 +17,8 @@ import { groupCoordinatorStub, partitionLogClient } from "../names";
 import type { PartitionLeadership, ReplicaRole, ReplicaStatus, TopicMetadata } from "../protocol";
 import { upgradeSchema } from "../schema-version";
 import { chooseLeader, type ElectionType } from "./choose-leader";
+import { ElectionCounts, type ElectionCount } from "./election-counts";
+import { loggerFor } from "../log/structured-log";
 import { CONTROLLER_SCHEMA, unversionedControllerVersion } from "./schema";
 import { TokenStore } from "./tokens";
 import { GroupRegistry, type GroupKind } from "./group-registry";
@@ -62,6 +64,8 @@ export class Controller extends DurableObject<Env> {
 
   /** Elections in progress, one per partition (they await probes of replicas). */
   private readonly elections = new Map<string, Promise<Result<TopicMetadata>>>();
+  /** Elections run since this instance started (election-counts.ts), for GET /metrics. */
+  private readonly electionCounts = new ElectionCounts(Date.now());
 
   createTopic(request: CreateTopicRequest): Result<TopicMetadata> {
     this.meter.request();
@@ -253,6 +257,12 @@ export class Controller extends DurableObject<Env> {
     return this.groups.list(kind);
   }
 
+  /** Leader elections since this instance started, for these topics (all when none are named): GET /metrics. */
+  leaderElections(topics: string[]): { sinceMs: number; elections: ElectionCount[] } {
+    this.meter.request();
+    return { sinceMs: this.electionCounts.sinceMs, elections: this.electionCounts.list(topics) };
+  }
+
   /** Billed items this instance consumed (not counted as a request itself). */
   usage(): UsageCounts {
     return this.meter.snapshot();
@@ -342,7 +352,8 @@ export class Controller extends DurableObject<Env> {
     for (let replica = 0; replica < current.replication_factor; replica++) {
       this.sql.exec("INSERT OR REPLACE INTO pending_notifications (topic_id, partition, replica, version) VALUES (?, ?, ?, ?)", topicId, partition, replica, version);
     }
-    console.log(`elected replica ${leader} to lead ${current.name}/${partition} in epoch ${leaderEpoch} (${type}; ISR ${isr.join(", ")})`);
+    this.electionCounts.elected(current.name, partition, type);
+    loggerFor(this.env.EDGELOG_LOG_LEVEL).write(type === "unclean" ? "warn" : "info", "leader_elected", { topic: current.name, partition, leader, leaderEpoch, electionType: type, isr });
     await this.ctx.storage.setAlarm(Date.now() + DROP_RETRY_MS);
     // The new leader first, so it starts its epoch before followers hear of it.
     await this.notify(topicId, partition, leader, version);

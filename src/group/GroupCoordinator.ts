@@ -19,6 +19,8 @@ import { GROUP_SCHEMA } from "./schema";
 import { Usage, type UsageCounts } from "../usage";
 import { TxnOffsets } from "./txn-offsets";
 import { addCommit, type CommitSample } from "../log/lag-status";
+import { GroupCounters, type GroupCounts } from "./group-counters";
+import { loggerFor } from "../log/structured-log";
 
 export class GroupCoordinator extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -35,11 +37,14 @@ export class GroupCoordinator extends DurableObject<Env> {
    *  no more rows than before; bounded to LAG_WINDOW_COMMITS per committed partition. Eviction empties it (the
    *  status then rests on the stored commit time alone until commits refill it). */
   private readonly lagWindows = new Map<string, CommitSample[]>();
+  /** Joins, leaves, expiries, rebalances, fenced commits for GET /metrics (group-counters.ts): in memory. */
+  private readonly counters: GroupCounters;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = this.meter.sql(ctx.storage.sql);
     this.subscriptions = new SubscriptionHome(this.sql, env);
+    this.counters = new GroupCounters(Date.now(), () => this.group?.group.groupId, loggerFor(env.EDGELOG_LOG_LEVEL));
     // Tables are made when the group is created, not here: asking about a group that does not exist (describe,
     // offsets, a stray id) must not leave storage behind.
     const exists = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'group_state'").toArray().length > 0;
@@ -54,6 +59,7 @@ export class GroupCoordinator extends DurableObject<Env> {
         members.set(member.memberId, { ...member, lastHeartbeatMs: now });
       }
       this.group = new GroupState(JSON.parse(row.data) as GroupData, members, this.settings());
+      this.counters.observe(this.group.group.assignmentEpoch, this.group.group.groupEpoch, members.size);
     }
   }
 
@@ -71,7 +77,9 @@ export class GroupCoordinator extends DurableObject<Env> {
     const known = Object.keys(group.group.topics);
     const due = now - group.group.metadataRefreshedMs >= this.refreshIntervalMs();
     if (due || [...wanted].some((t) => !known.includes(t) && !(request.subscribedTopics === null))) await this.refreshMetadata([...wanted]);
+    this.expireNow(); // here rather than inside heartbeat, so expiries are counted
     const result = group.heartbeat(request, this.now());
+    this.counters.heartbeat(request.memberEpoch, result);
     this.persist();
     await this.scheduleAlarm();
     return result;
@@ -87,9 +95,10 @@ export class GroupCoordinator extends DurableObject<Env> {
       if (!created.ok) return created;
     }
     const group = this.group!;
+    this.expireNow(); // counted here; validateCommit's own expiry then finds none
     const check = group.validateCommit(memberId, memberEpoch, offsets.map((o) => tpKey(o.topic, o.partition)), now);
     this.persist();
-    if (!check.ok) return check;
+    if (!check.ok) return this.counters.commitRefused(check, memberId);
     for (const o of offsets) {
       this.sql.exec(
         "INSERT OR REPLACE INTO offsets (topic, partition, topic_id, committed_offset, metadata, commit_ms) VALUES (?, ?, ?, ?, ?, ?)",
@@ -115,9 +124,10 @@ export class GroupCoordinator extends DurableObject<Env> {
       const created = await this.create(groupId, now);
       if (!created.ok) return created;
     }
+    this.expireNow();
     const check = this.group!.validateCommit(memberId, memberEpoch, offsets.map((o) => tpKey(o.topic, o.partition)), now);
     this.persist();
-    if (!check.ok) return check;
+    if (!check.ok) return this.counters.commitRefused(check, memberId);
     new TxnOffsets(this.sql).stage(producerId, producerEpoch, offsets);
     return ok({ committed: offsets.length });
   }
@@ -139,7 +149,7 @@ export class GroupCoordinator extends DurableObject<Env> {
     return ok({ groupId, lagStoppedAfterMs: config.lagStoppedAfterMs });
   }
 
-  committedOffsets(groupId: string): Result<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: GroupStateName; nowMs: number; lagStoppedAfterMs: number }> {
+  committedOffsets(groupId: string): Result<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: GroupStateName; nowMs: number; lagStoppedAfterMs: number; groupEpoch: number; assignmentEpoch: number; counters: GroupCounts }> {
     this.meter.request();
     if (this.group === undefined) return notFound(groupId);
     this.expireNow();
@@ -155,7 +165,17 @@ export class GroupCoordinator extends DurableObject<Env> {
         commitMs: r.commit_ms,
         recentCommits: this.lagWindows.get(tpKey(r.topic, r.partition)) ?? [],
       }));
-    return ok({ offsets, subscribedTopics: this.subscriptions.current?.config.topics ?? this.group.subscribedTopicNames(), state: this.group.state(), nowMs: this.now(), lagStoppedAfterMs: this.group.group.lagStoppedAfterMs ?? DEFAULT_LAG_STOPPED_AFTER_MS });
+    const g = this.group.group;
+    return ok({
+      offsets,
+      subscribedTopics: this.subscriptions.current?.config.topics ?? this.group.subscribedTopicNames(),
+      state: this.group.state(),
+      nowMs: this.now(),
+      lagStoppedAfterMs: g.lagStoppedAfterMs ?? DEFAULT_LAG_STOPPED_AFTER_MS,
+      groupEpoch: g.groupEpoch,
+      assignmentEpoch: g.assignmentEpoch,
+      counters: this.counters.snapshot(),
+    });
   }
 
   describe(groupId: string): Result<GroupDescription> {
@@ -348,7 +368,9 @@ export class GroupCoordinator extends DurableObject<Env> {
 
   private expireNow(): void {
     if (this.group === undefined) return;
-    if (this.group.expire(this.now()).length > 0) this.persist();
+    const expired = this.group.expire(this.now());
+    this.counters.expired(expired);
+    if (expired.length > 0) this.persist();
   }
 
   private async create(groupId: string, now: number, subscriptionTopics?: string[]): Promise<Result<void>> {
@@ -388,6 +410,7 @@ export class GroupCoordinator extends DurableObject<Env> {
     }
     for (const id of g.removedMembers) this.sql.exec("DELETE FROM members WHERE member_id = ?", id);
     g.groupDirty = false;
+    this.counters.observe(g.group.assignmentEpoch, g.group.groupEpoch, g.members.size);
     g.dirtyMembers.clear();
     g.removedMembers.clear();
   }

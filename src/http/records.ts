@@ -11,6 +11,7 @@ import type { ReadRequest } from "../protocol";
 import { authorize, checkQuota, debitQuota, principalOf } from "./auth";
 import { pathParam, queryParam, readJsonSized } from "./parse";
 import { errorResponse, JSON_HEADERS, jsonBytes } from "./respond";
+import { noteError, noteTraffic } from "./request-log";
 
 export async function handleProduce(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   const topic = checkTopicName(pathParam(request.params, "topic"));
@@ -23,7 +24,11 @@ export async function handleProduce(request: IRequest, env: Env, ctx: ExecutionC
   if (typeof transactionalId === "string") authorize(principal, "transactionalId", transactionalId, "write");
   const outcome = await produce(env, topic, body, (work) => ctx.waitUntil(work), partition);
   // No record written (every partition failed): the first failure's status and body.
-  if (!outcome.ok) return errorResponse(outcome.error);
+  if (!outcome.ok) {
+    noteError(request, outcome.error.type);
+    return errorResponse(outcome.error);
+  }
+  noteTraffic(request, outcome.value.results.filter((r) => !("error" in r)).length, bytes);
   return new Response(resultsJson(outcome.value.results), { status: outcome.value.status, headers: JSON_HEADERS });
 }
 
@@ -68,6 +73,7 @@ export async function handleFetch(request: IRequest, env: Env, ctx: ExecutionCon
   }
   const result = await fetchRecords(env, topic, partition, read, request.signal);
   debitQuota(principal, "fetch", result.body.length);
+  noteTraffic(request, result.recordCount, result.body.length);
   return jsonBytes(result.body);
 }
 

@@ -10,6 +10,7 @@ import { handleDeleteRecords, handleListOffsets } from "./offsets";
 import { handleInitProducer } from "./producers";
 import { handleFetch, handleProduce } from "./records";
 import { fromThrown } from "./respond";
+import { logRequest, noteError, noteStart } from "./request-log";
 import type { Principal, Requirement, ResourceType } from "../auth/acl";
 import { authenticate, authorize, checkQuota, debitQuota, principalOf } from "./auth";
 import { preflight, withCors } from "./cors";
@@ -49,6 +50,7 @@ function need({ resource, operation, param }: Permission) {
 
 /** Authenticates every request but liveness, the console's files and CORS preflights, then charges its request quota. */
 async function authenticateRequest(request: IRequest, env: Env): Promise<Response | undefined> {
+  noteStart(request);
   if (request.method === "OPTIONS") return preflight(request, env);
   const pathname = new URL(request.url).pathname;
   if (pathname === "/healthz" || isConsolePath(pathname)) return undefined;
@@ -61,10 +63,14 @@ async function authenticateRequest(request: IRequest, env: Env): Promise<Respons
 
 export const router = Router<IRequest, Args>({
   before: [authenticateRequest],
-  catch: (error) => fromThrown(error),
+  catch: (error, request) => {
+    noteError(request, error);
+    return fromThrown(error);
+  },
   finally: [
     (response: Response, request: IRequest, env: Env) => {
       countRequest(request.route ?? "unmatched", response.status);
+      logRequest(env, request, response);
       // A preflight answer already carries its CORS headers.
       return request.method === "OPTIONS" ? response : withCors(response, request, env);
     },

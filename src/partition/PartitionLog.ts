@@ -45,6 +45,8 @@ import { serveWatch, watchRequestOf } from "./watch-handler";
 import { verifyTxnWrite, writeMarker } from "./txn-append";
 import { appendAlone, type AloneParts } from "./append-alone";
 import { describePartition } from "./describe-partition";
+import { partitionCounters, type PartitionCounters } from "./partition-counters";
+import { loggerFor } from "../log/structured-log";
 
 export class PartitionLog extends DurableObject<Env> {
   /** Tests move it forward (retention, segment age) instead of sleeping. */
@@ -54,6 +56,8 @@ export class PartitionLog extends DurableObject<Env> {
   private readonly settings: Settings;
   /** What this object consumed of the billed items (src/usage.ts). */
   private readonly meter = new Usage();
+  /** Traffic counters for GET /metrics (partition-counters.ts): in memory, from zero at each start. */
+  private counters: PartitionCounters;
   private readonly role: PartitionRole;
   private readonly groupCommit: GroupCommit;
   /** acks=all produces waiting for the high watermark. */
@@ -70,9 +74,13 @@ export class PartitionLog extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.settings = settings(env);
+    this.counters = partitionCounters(env.EDGELOG_COUNTERS, Date.now());
     this.watchers = new Watchers(ctx);
     this.log = new LocalLog(this.meter.sql(ctx.storage.sql));
-    this.tiered = new TieredLog(this.meter.bucket(env.SEGMENTS));
+    this.tiered = new TieredLog(this.meter.bucket(env.SEGMENTS), {
+      uploaded: (bytes) => this.counters.tiered(bytes),
+      failed: (key, error) => loggerFor(env.EDGELOG_LOG_LEVEL).error("tiering_failed", { key, error: String(error) }),
+    });
     const self = this;
     this.alarms = new AlarmSchedule(ctx.storage, {
       get log() {
@@ -105,6 +113,10 @@ export class PartitionLog extends DurableObject<Env> {
           now: () => this.clock.now(),
           lagTimeMaxMs: () => this.settings.replicaLagTimeMaxMs,
           changed: () => this.changed(),
+          get counters() {
+            return self.counters;
+          },
+          logger: loggerFor(env.EDGELOG_LOG_LEVEL),
           fenced: () => {
             const s = this.log.current!;
             void this.role.refresh(s.topic, s.topicId, s.partition, s.replication.replicaId);
@@ -128,31 +140,34 @@ export class PartitionLog extends DurableObject<Env> {
       },
       sync: () => this.ctx.storage.sync(),
       appended: (before) => this.appended(before),
+      merged: (appends) => this.counters.merged(appends),
     });
   }
 
   append(ref: PartitionRef, request: AppendRequest): Promise<Result<AppendResult> | Unavailable> {
-    return this.serve(async () => {
-      const checked = await this.role.check(ref);
-      if (!checked.ok) return checked;
-      const waitForAll = checked.value.replication.replicationFactor > 1 && request.acks === -1;
-      const refused = refuseAppend(checked.value, request, ref);
-      if (!refused.ok) return refused;
-      if (request.transactionalId !== undefined) {
-        const verified = await verifyTxnWrite(this.log, this.env, ref, request);
-        if (!verified.ok) return verified;
-      }
-      // A plain append that needs nobody else's confirmation goes through the group commit. An idempotent batch is
-      // sequence-checked and stamped as a unit, and an acks=all one on a replicated topic waits for its own high
-      // watermark: those are written alone, now.
-      if (request.producer === undefined && !waitForAll) {
-        return this.groupCommit.append(ref, request).catch((error: unknown) => {
-          if (this.faulted) return UNAVAILABLE; // the switch went down while it queued: as if unreachable
-          throw error;
-        });
-      }
-      return appendAlone(this.aloneParts(), request, waitForAll);
-    });
+    return this.serve(async () => this.counters.produced(await this.appendChecked(ref, request)));
+  }
+
+  private async appendChecked(ref: PartitionRef, request: AppendRequest): Promise<Result<AppendResult> | Unavailable> {
+    const checked = await this.role.check(ref);
+    if (!checked.ok) return checked;
+    const waitForAll = checked.value.replication.replicationFactor > 1 && request.acks === -1;
+    const refused = refuseAppend(checked.value, request, ref);
+    if (!refused.ok) return refused;
+    if (request.transactionalId !== undefined) {
+      const verified = await verifyTxnWrite(this.log, this.env, ref, request);
+      if (!verified.ok) return verified;
+    }
+    // A plain append that needs nobody else's confirmation goes through the group commit. An idempotent batch is
+    // sequence-checked and stamped as a unit, and an acks=all one on a replicated topic waits for its own high
+    // watermark: those are written alone, now.
+    if (request.producer === undefined && !waitForAll) {
+      return this.groupCommit.append(ref, request).catch((error: unknown) => {
+        if (this.faulted) return UNAVAILABLE; // the switch went down while it queued: as if unreachable
+        throw error;
+      });
+    }
+    return appendAlone(this.aloneParts(), request, waitForAll);
   }
 
   /**
@@ -201,6 +216,7 @@ export class PartitionLog extends DurableObject<Env> {
     if (!this.faulted) return;
     this.faulted = false;
     this.log = new LocalLog(this.meter.sql(this.ctx.storage.sql));
+    this.counters = partitionCounters(this.env.EDGELOG_COUNTERS, Date.now());
     this.role.forget();
     this.alarms.forget();
     this.alarms.invalidate();
@@ -210,6 +226,7 @@ export class PartitionLog extends DurableObject<Env> {
   read(ref: PartitionRef, request: ReadRequest): Promise<Result<ReadResult> | Unavailable> {
     return this.serve(async () => {
       const slice = await this.readChecked(ref, request);
+      this.counters.fetchRequest(slice);
       if (!slice.ok) return slice;
       const state = this.log.current!;
       return ok({
@@ -227,6 +244,7 @@ export class PartitionLog extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const watch = watchRequestOf(request);
     if (watch === undefined) return new Response("not found", { status: 404 });
+    this.counters.fetchRequest(undefined);
     const host = { log: this.log, watchers: this.watchers, readChecked: (ref: PartitionRef, read: ReadRequest) => this.readChecked(ref, read) };
     const answered = await this.serve(() => serveWatch(host, watch, request.headers.get("upgrade") === "websocket"));
     return isUnavailable(answered) ? watchAnswer({ kind: "unavailable", message: answered.edgelogUnavailable }) : answered;
@@ -302,11 +320,13 @@ export class PartitionLog extends DurableObject<Env> {
     await runAlarm({ log: this.log, tiered: this.tiered, env: this.env, alarms: this.alarms, role: this.role, now: () => this.clock.now(), maxLocalBytes: this.settings.maxLocalPartitionBytes });
   }
 
-  describe(ref: PartitionRef): Promise<Result<PartitionDescription> | Unavailable> {
+  /** `counters`: with this instance's traffic counters (GET /metrics asks; describe over HTTP does not). */
+  describe(ref: PartitionRef, counters = false): Promise<Result<PartitionDescription> | Unavailable> {
     return this.serve(async () => {
       const checked = await this.role.check(ref);
       if (!checked.ok) return checked;
-      return ok(describePartition(this.log, this.role.replicator, this.ctx.storage.sql.databaseSize, this.watchers.size));
+      const d = describePartition(this.log, this.role.replicator, this.ctx.storage.sql.databaseSize, this.watchers.size);
+      return ok(counters ? { ...d, counters: this.counters.snapshot() } : d);
     });
   }
 
@@ -351,6 +371,8 @@ export class PartitionLog extends DurableObject<Env> {
 
   /** After a leader's append: followers get it, or (one replica, committed at once) readers wake; the alarm stays due. */
   private async appended(before?: LogState): Promise<void> {
+    const s = this.log.current!;
+    if (before !== undefined) this.counters.appended(s.logEndOffset - before.logEndOffset, s.sizeBytes - before.sizeBytes);
     if (this.log.current!.replication.replicationFactor > 1) this.role.replicator?.kick();
     else this.wakeWaiters();
     await this.alarms.keepDue(before);
@@ -389,7 +411,9 @@ export class PartitionLog extends DurableObject<Env> {
   /** The committed records a read asks for, after checking its routing and offset. */
   private async readChecked(ref: PartitionRef, request: ReadRequest): Promise<Result<ReadAccumulator>> {
     const checked = await this.role.check(ref);
-    return checked.ok ? readInRange(this.log, this.tiered, checked.value, request) : checked;
+    const slice = checked.ok ? await readInRange(this.log, this.tiered, checked.value, request) : checked;
+    if (slice.ok) this.counters.fetched(slice.value.recordCount, slice.value.bytes);
+    return slice;
   }
 
   /**

@@ -28,6 +28,8 @@ export interface GroupCommitHost {
   sync(): Promise<void>;
   /** After the writes (`before`: the state they started from): replicate or wake readers, keep the alarm due. */
   appended(before: LogState): Promise<void>;
+  /** `appends` were written in a batch row with an earlier append (GET /metrics' group-commit merges). */
+  merged(appends: number): void;
 }
 
 export class GroupCommit {
@@ -76,6 +78,7 @@ export class GroupCommit {
         const logAppendTimeMs = logAppendTime ? now : -1;
         if (state.replication.replicationFactor > 1) log.addEpoch(state.replication.leaderEpoch, state.logEndOffset);
         written.push(...parts);
+        if (parts.length > 1) this.host.merged(parts.length - 1);
         const baseOffset = log.append(merged.encoding, timestamps, merged.tails, now);
         const results = splitResult({ baseOffset, logAppendTimeMs, duplicate: false }, parts.map((p) => p.request.tails.ends.length));
         parts.forEach((part, i) => answered.push({ part, result: ok(results[i]!) }));

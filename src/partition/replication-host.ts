@@ -8,6 +8,8 @@ import type { LocalLog, ReplicaRole } from "./local-log";
 import { batchesFrom } from "./read-path";
 import { Replicator } from "./replication";
 import type { TieredLog } from "./tiered-log";
+import type { PartitionCounters } from "./partition-counters";
+import type { Logger } from "../log/structured-log";
 
 export interface LeaderParts {
   readonly log: LocalLog;
@@ -16,6 +18,9 @@ export interface LeaderParts {
   now(): number;
   lagTimeMaxMs(): number;
   changed(): void;
+  /** Counts pushes and committed ISR changes; the logger reports ISR changes. */
+  readonly counters: PartitionCounters;
+  readonly logger: Logger;
   /** A follower knows a newer leader epoch: re-read the metadata (this replica steps down). */
   fenced(): void;
 }
@@ -33,14 +38,26 @@ export function newReplicator(p: LeaderParts): Replicator {
       const placement = s.replication.placement;
       const hint = placement.length > 0 ? placement[replica % placement.length] : undefined;
       const ref: PartitionRef = { topic: s.topic, topicId: s.topicId, partition: s.partition, version: s.metadataVersion, replica, leaderEpoch: s.replication.leaderEpoch };
+      p.counters.pushed();
       return partitionLogClient(p.env, s.topicId, s.partition, replica, hint).replicate({ ...request, ref });
     },
-    alterIsr: (isr) => {
+    alterIsr: async (isr) => {
       const s = p.log.current!;
-      return controllerStub(p.env).alterPartition(s.topicId, s.partition, s.replication.replicaId, s.replication.leaderEpoch, isr) as Promise<Result<ReplicaRole>>;
+      const before = s.replication.isr;
+      const committed = (await controllerStub(p.env).alterPartition(s.topicId, s.partition, s.replication.replicaId, s.replication.leaderEpoch, isr)) as Result<ReplicaRole>;
+      if (committed.ok) {
+        p.counters.isrChanged(before.length, committed.value.isr.length);
+        const shrink = committed.value.isr.length < before.length;
+        p.logger.write(shrink ? "warn" : "info", shrink ? "isr_shrink" : "isr_expand", { topic: s.topic, partition: s.partition, leaderEpoch: s.replication.leaderEpoch, isrBefore: before, isr: committed.value.isr });
+      }
+      return committed;
     },
     changed: () => p.changed(),
-    fenced: () => p.fenced(),
+    fenced: () => {
+      const s = p.log.current!;
+      p.logger.warn("leader_fenced", { topic: s.topic, partition: s.partition, replica: s.replication.replicaId, leaderEpoch: s.replication.leaderEpoch });
+      p.fenced();
+    },
   });
 }
 

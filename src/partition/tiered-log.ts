@@ -16,12 +16,22 @@ export function segmentKey(topicId: string, partition: number, baseOffset: numbe
 }
 
 export class TieredLog {
-  constructor(private readonly bucket: R2Bucket) {}
+  constructor(
+    private readonly bucket: R2Bucket,
+    /** Told of each upload (the partition's counters) and each failed one (its log; the alarm retries). */
+    private readonly hooks: { uploaded(storedBytes: number): void; failed(key: string, error: unknown): void } = { uploaded() {}, failed() {} },
+  ) {}
 
   /** PUTs a segment's batches; returns what the index needs. The caller records the key as pending first. */
   async upload(key: string, batches: readonly ReadBatch[]): Promise<{ storedBytes: number; batchIndex: Uint8Array; rawBytes: number }> {
     const { body, index } = await encodeSegmentObject(batches);
-    await this.bucket.put(key, body, { customMetadata: { format: "edgelog-segment-1" } });
+    try {
+      await this.bucket.put(key, body, { customMetadata: { format: "edgelog-segment-1" } });
+    } catch (error) {
+      this.hooks.failed(key, error);
+      throw error;
+    }
+    this.hooks.uploaded(body.length);
     return { storedBytes: body.length, batchIndex: encodeIndex(index), rawBytes: index.reduce((n, e) => n + e.rawBytes, 0) };
   }
 

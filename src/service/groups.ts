@@ -8,6 +8,7 @@ import { ASSIGNORS, type AssignorName } from "../group/assignors";
 import type { TopicPartitions } from "../group/assignment";
 import type { CommittedOffset, DescribedGroup, GroupDescription, GroupSummary, OffsetCommit } from "../log/group-description";
 import type { HeartbeatRequest, HeartbeatResponse } from "../group/group-state";
+import type { GroupCounts } from "../group/group-counters";
 import { utf8ByteLength } from "../log/base64";
 import { isPlainObject } from "../log/plain-object";
 import { topicNameError } from "../log/topic-name";
@@ -175,9 +176,10 @@ export async function parseOffsetCommits(env: Env, input: unknown): Promise<Offs
 }
 
 /** Committed offsets of every topic the group committed or subscribes to, with each partition's high watermark and lag. */
-export async function groupOffsets(env: Env, groupId: string): Promise<GroupOffsets> {
+/** `withCoordinator`: also the coordinator's epochs and counters (GET /metrics; the HTTP answer leaves them out). */
+export async function groupOffsets(env: Env, groupId: string, withCoordinator = false): Promise<GroupOffsets & { coordinator?: CoordinatorFigures }> {
   checkGroupId(groupId);
-  const data = await coordinator<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: string; nowMs: number; lagStoppedAfterMs: number }>(env, groupId, (c) => c.committedOffsets(groupId));
+  const data = await coordinator<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: string; nowMs: number; lagStoppedAfterMs: number } & CoordinatorFigures>(env, groupId, (c) => c.committedOffsets(groupId));
   const nowMs = data.nowMs; // the coordinator's clock, the one its commit times were taken on
   const byTopic = new Map<string, Map<number, CommittedOffset>>();
   for (const t of data.subscribedTopics) byTopic.set(t, new Map());
@@ -207,7 +209,14 @@ export async function groupOffsets(env: Env, groupId: string): Promise<GroupOffs
     topics.push({ topic, partitions, lag: partitions.reduce((sum, p) => sum + (p.lag ?? 0), 0) });
   }
   const status = groupLagStatus(topics.flatMap((t) => t.partitions.map((p) => p.status)));
-  return { groupId, state: data.state, topics, totalLag: topics.reduce((sum, t) => sum + t.lag, 0), status };
+  const figures = withCoordinator ? { coordinator: { groupEpoch: data.groupEpoch, assignmentEpoch: data.assignmentEpoch, counters: data.counters } } : {};
+  return { groupId, state: data.state, topics, totalLag: topics.reduce((sum, t) => sum + t.lag, 0), status, ...figures };
+}
+
+export interface CoordinatorFigures {
+  groupEpoch: number;
+  assignmentEpoch: number;
+  counters: GroupCounts;
 }
 
 /** Replay: set a topic's committed offsets to earliest, latest, the first offset at a time, or an offset (clamped). */

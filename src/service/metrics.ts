@@ -6,7 +6,7 @@
 import type { Env } from "../env";
 import { MAX_USAGE_NAMES, METRICS_CACHE_ENTRIES, METRICS_CACHE_MS, PARTITION_FANOUT_CONCURRENCY } from "../limits";
 import { KafkaError } from "../errors";
-import { replicaClient } from "../names";
+import { controllerStub, replicaClient } from "../names";
 import { mapBounded } from "../concurrency";
 import type { PartitionDescription } from "../protocol";
 import type { Family, Sample } from "../log/prometheus";
@@ -14,6 +14,9 @@ import type { PartitionLagStatus } from "../log/lag-status";
 import { callPartition, topicMetadata } from "./metadata";
 import { listTopics, checkTopicName } from "./topics";
 import { checkGroupId, groupOffsets, listGroups } from "./groups";
+import { electionFamilies, groupCounterFamilies, partitionCounterFamilies, type CountedGroup, type CountedPartition } from "./counter-families";
+import { subscriptionFamilies } from "./subscription-families";
+import type { ElectionCount } from "../controller/election-counts";
 
 const LAG_STATUSES: readonly PartitionLagStatus[] = ["OK", "WARNING", "STOPPED", "STALL", "REWIND"];
 const GROUP_STATES = ["EMPTY", "ASSIGNING", "RECONCILING", "STABLE"] as const;
@@ -45,8 +48,18 @@ async function gather(env: Env, topics: readonly string[], groups: readonly stri
   const summaries = everything || groups.length > 0 ? await listGroups(env) : [];
   const groupIds = everything ? summaries.map((g) => g.groupId) : groups;
   const members = new Map(summaries.map((g) => [g.groupId, g.members]));
-  const [partitions, groupFamilies] = await Promise.all([partitionFamilies(env, topicNames), groupFamiliesOf(env, groupIds, members)]);
-  return [...partitions, ...groupFamilies];
+  const [partitions, groupFamilies, elections, subscriptions] = await Promise.all([
+    partitionFamilies(env, topicNames),
+    groupFamiliesOf(env, groupIds, members),
+    topicNames.length === 0 ? [] : electionFamiliesOf(env, everything ? [] : [...topicNames]),
+    subscriptionFamilies(env, summaries.filter((g) => g.type === "subscription" && groupIds.includes(g.groupId)).map((g) => g.groupId)),
+  ]);
+  return [...partitions, ...groupFamilies, ...elections, ...subscriptions];
+}
+
+async function electionFamiliesOf(env: Env, topics: string[]): Promise<Family[]> {
+  const answer = (await controllerStub(env).leaderElections(topics)) as { sinceMs: number; elections: ElectionCount[] };
+  return electionFamilies(answer.sinceMs, answer.elections);
 }
 
 async function partitionFamilies(env: Env, topics: readonly string[]): Promise<Family[]> {
@@ -55,7 +68,7 @@ async function partitionFamilies(env: Env, topics: readonly string[]): Promise<F
     const meta = await topicMetadata(env, topic);
     const described = await mapBounded(meta.partitionCount, PARTITION_FANOUT_CONCURRENCY, (p) =>
       // A partition no replica answers for is offline: reported, not a failed scrape.
-      callPartition(env, topic, p, (ref) => replicaClient(env, ref).describe(ref)).catch(() => undefined),
+      callPartition(env, topic, p, (ref) => replicaClient(env, ref).describe(ref, true)).catch(() => undefined),
     );
     described.forEach((d, partition) => rows.push({ topic, partition, d }));
   }
@@ -77,12 +90,14 @@ async function partitionFamilies(env: Env, topics: readonly string[]): Promise<F
     },
     { name: "edgelog_partition_local_bytes", help: "Record bytes stored in the partition's SQLite.", type: "gauge", samples: of((d) => d.localBytes) },
     { name: "edgelog_partition_tiered_bytes", help: "Record bytes tiered to R2.", type: "gauge", samples: of((d) => d.tieredBytes) },
+    ...partitionCounterFamilies(online.flatMap((r): CountedPartition[] => (r.d.counters ? [{ topic: r.topic, partition: r.partition, replica: r.d.leader, counters: r.d.counters }] : []))),
   ];
 }
 
 async function groupFamiliesOf(env: Env, groupIds: readonly string[], members: ReadonlyMap<string, number>): Promise<Family[]> {
   // Groups one at a time: each fans out to its own topics' partitions already (bounded there).
-  const offsets = await mapBounded(groupIds.length, 1, (i) => groupOffsets(env, groupIds[i]!).catch(() => undefined));
+  const offsets = await mapBounded(groupIds.length, 1, (i) => groupOffsets(env, groupIds[i]!, true).catch(() => undefined));
+  const counted: CountedGroup[] = [];
   const committed: Sample[] = [];
   const lag: Sample[] = [];
   const status: Sample[] = [];
@@ -92,6 +107,7 @@ async function groupFamiliesOf(env: Env, groupIds: readonly string[], members: R
   for (const g of offsets) {
     if (g === undefined) continue; // deleted between list and scrape
     memberCounts.push({ labels: { group: g.groupId }, value: members.get(g.groupId) ?? 0 });
+    if (g.coordinator) counted.push({ group: g.groupId, ...g.coordinator });
     for (const s of GROUP_STATES) state.push({ labels: { group: g.groupId, state: s }, value: g.state === s ? 1 : 0 });
     for (const s of ["OK", "WARNING", "ERROR"]) groupStatus.push({ labels: { group: g.groupId, status: s }, value: g.status === s ? 1 : 0 });
     for (const t of g.topics) {
@@ -111,5 +127,6 @@ async function groupFamiliesOf(env: Env, groupIds: readonly string[], members: R
     { name: "edgelog_group_status", help: "1 for the group's Burrow-style lag status (its worst partition's), 0 for the others.", type: "gauge", samples: groupStatus },
     { name: "edgelog_group_state", help: "1 for the group's KIP-848 state, 0 for the others.", type: "gauge", samples: state },
     { name: "edgelog_group_members", help: "Members in the group.", type: "gauge", samples: memberCounts },
+    ...groupCounterFamilies(counted),
   ];
 }

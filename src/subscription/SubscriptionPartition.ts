@@ -64,6 +64,8 @@ export class SubscriptionPartition extends DurableObject<Env> {
   private partialSinceMs: number | undefined;
   private inFlight: { fromOffset: number; toOffset: number; attempt: number } | null = null;
   private delivered = 0;
+  /** When a delivery last acknowledged records (in memory, like `delivered`; GET /metrics' last delivery). */
+  private lastDeliveryMs: number | null = null;
   private pumping: Promise<void> | undefined;
   private again = false;
   private readonly alarms: DeliveryAlarm;
@@ -167,6 +169,7 @@ export class SubscriptionPartition extends DurableObject<Env> {
       nextAttemptMs: retrying && r.stopped === null ? retrying.nextAttemptMs : null,
       lastError: r.stopped ?? retrying?.lastError ?? null,
       deliveredRecords: this.delivered,
+      lastDeliveryMs: this.lastDeliveryMs,
       deadLetteredRecords: r.deadLettered,
     };
   }
@@ -332,6 +335,7 @@ export class SubscriptionPartition extends DurableObject<Env> {
     }
     const failures = failuresOf(batches.map((b) => b.map((x) => x.offset)), outcomes);
     this.delivered += records.length - failures.offsets.length;
+    if (records.length > failures.offsets.length) this.lastDeliveryMs = this.clock.now();
     const next = afterAttempt(wave, attempt, failures, r.config, this.clock.now(), Math.random());
     // The record may have changed during the delivery (a pause; a removal): go on from what it is now.
     const now = this.record;

@@ -72,6 +72,7 @@ function partition(overrides: Partial<SubscriptionPartitionStatus>): Subscriptio
     nextAttemptMs: null,
     lastError: null,
     deliveredRecords: 40,
+    lastDeliveryMs: null,
     deadLetteredRecords: 0,
     ...overrides,
   };

@@ -1,0 +1,54 @@
+// One structured log line per HTTP request (src/log/structured-log.ts): method, route pattern (never the URL: a query
+// string is the caller's), status, ms, the topic, partition and group the path names, records and bytes when the
+// handler noted them, and the error type. Headers are never read here, so neither a token nor an Authorization header
+// can reach the log. Level: error for 5xx, warn for 4xx, info otherwise; liveness and scrapes at debug (a Prometheus
+// scraping every 15 s would otherwise be most of the log).
+import type { IRequest } from "itty-router";
+import type { Env } from "../env";
+import { KafkaError } from "../errors";
+import { loggerFor, type LogLevel } from "../log/structured-log";
+
+interface Noted {
+  edgelogStartMs?: number;
+  edgelogRecords?: number;
+  edgelogBytes?: number;
+  edgelogErrorType?: string;
+}
+
+const QUIET_ROUTES = new Set(["/healthz", "/metrics"]);
+
+export function noteStart(request: IRequest): void {
+  (request as Noted).edgelogStartMs = Date.now();
+}
+
+/** What a produce or fetch moved: records and body bytes. */
+export function noteTraffic(request: IRequest, records: number, bytes: number): void {
+  const n = request as Noted;
+  n.edgelogRecords = records;
+  n.edgelogBytes = bytes;
+}
+
+export function noteError(request: IRequest, error: unknown): void {
+  (request as Noted).edgelogErrorType = error instanceof KafkaError ? error.body.type : typeof error === "string" ? error : "UNKNOWN_SERVER_ERROR";
+}
+
+export function logRequest(env: Env, request: IRequest, response: Response): void {
+  const n = request as Noted;
+  const route = request.route ?? "unmatched";
+  const status = response.status;
+  const level: LogLevel = status >= 500 ? "error" : status >= 400 ? "warn" : QUIET_ROUTES.has(route) ? "debug" : "info";
+  const params = request.params ?? {};
+  const partition = params.partition === undefined ? undefined : Number(params.partition);
+  loggerFor(env.EDGELOG_LOG_LEVEL).write(level, "request", {
+    method: request.method,
+    route,
+    status,
+    ms: n.edgelogStartMs === undefined ? undefined : Date.now() - n.edgelogStartMs,
+    topic: params.topic,
+    partition: Number.isInteger(partition) ? partition : undefined,
+    group: params.group ?? params.name,
+    records: n.edgelogRecords,
+    bytes: n.edgelogBytes,
+    errorType: n.edgelogErrorType,
+  });
+}
