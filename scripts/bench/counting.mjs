@@ -1,6 +1,6 @@
 // What observability costs a produce: produce b1000 c8 against local edgelogs that differ only in EDGELOG_COUNTERS
 // (off: the partitions count nothing; on: the default, src/partition/partition-counters.ts) and, third,
-// EDGELOG_LOG_LEVEL (warn, the benchmarks' default: no request lines; info, production's default: a JSON line per
+// EDGELOG_LOG_LEVEL (warn, the benchmarks' default; debug: a JSON line per
 // request, taken by a no-op sink instead of the terminal). Rounds are interleaved (the order rotates each round, so
 // drift and a neighbour's load fall on every side alike); each round's records/s and the median of the per-round
 // ratios are printed. On a shared machine those ratios swing far more than 3% either way, so the script also times
@@ -25,7 +25,7 @@ const CONCURRENCY = 8;
 const servers = {
   off: await startEdgelog({ bindings: { EDGELOG_COUNTERS: "off" } }),
   on: await startEdgelog({}),
-  logs: await startEdgelog({ bindings: { EDGELOG_LOG_LEVEL: "info" }, onLog: () => {} }),
+  logs: await startEdgelog({ bindings: { EDGELOG_LOG_LEVEL: "debug" }, onLog: () => {} }),
 };
 const SIDES = Object.keys(servers);
 const contexts = Object.fromEntries(
@@ -82,11 +82,11 @@ const requestsPerSec = median(results.on) / BATCH; // one partition object: it i
 const ratios = results.on.map((on, i) => on / results.off[i]);
 const logRatios = results.logs.map((logs, i) => logs / results.on[i]);
 console.log(`produce b${BATCH} c${CONCURRENCY}, ${rounds} interleaved round(s) of ${seconds} s per side`);
-console.log("round  counters off  counters on  on + info logs  on/off  logs/on   (records/s)");
+console.log("round  counters off  counters on  on + debug logs  on/off  logs/on   (records/s)");
 ratios.forEach((ratio, i) =>
   console.log(`${String(i + 1).padStart(5)}  ${fmt(results.off[i]).padStart(12)}  ${fmt(results.on[i]).padStart(11)}  ${fmt(results.logs[i]).padStart(14)}  ${ratio.toFixed(3)}   ${logRatios[i].toFixed(3)}`),
 );
 const pct = (r) => ((1 - r) * 100).toFixed(1);
 console.log(`counting: median on/off ${median(ratios).toFixed(3)} (costs ${pct(median(ratios))}% of throughput; negative: on was faster), spread ${Math.min(...ratios).toFixed(3)}..${Math.max(...ratios).toFixed(3)}`);
-console.log(`request logs at info: median logs/on ${median(logRatios).toFixed(3)} (costs ${pct(median(logRatios))}%), spread ${Math.min(...logRatios).toFixed(3)}..${Math.max(...logRatios).toFixed(3)}`);
+console.log(`request logs at debug: median logs/on ${median(logRatios).toFixed(3)} (costs ${pct(median(logRatios))}%), spread ${Math.min(...logRatios).toFixed(3)}..${Math.max(...logRatios).toFixed(3)}`);
 console.log(`counting's own work: ${best.toFixed(1)} ns per produce call (best of 5 x ${fmt(CALLS)}); at the median ${fmt(requestsPerSec)} produce calls/s of one partition that is ${((best * requestsPerSec) / 1e7).toPrecision(2)}% of its time`);

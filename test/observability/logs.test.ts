@@ -38,15 +38,17 @@ async function call(method: string, path: string, body: unknown, extraEnv: Parti
   return response.status;
 }
 
+const DEBUG = { EDGELOG_LOG_LEVEL: "debug" };
+
 describe("structured logs", () => {
   it("one line per request with its fields, and no token anywhere", async () => {
     const t = uniqueTopic();
     const lines = await captured(async () => {
-      expect(await call("POST", "/v1/topics", { name: t, partitions: 2 })).toBe(201);
-      expect(await call("POST", `/v1/topics/${t}/partitions/1/records`, { records: [{ value: "a" }, { value: "b" }, { value: TOKEN }] })).toBe(200);
-      expect(await call("GET", `/v1/topics/${t}/partitions/1/records?offset=0`, undefined)).toBe(200);
-      expect(await call("GET", `/v1/topics/${t}/partitions/1/records?offset=99`, undefined)).toBe(416);
-      expect(await call("POST", `/v1/groups/g-${t}/offsets`, { offsets: [{ topic: t, partition: 0, offset: 0 }] })).toBe(200);
+      expect(await call("POST", "/v1/topics", { name: t, partitions: 2 }, DEBUG)).toBe(201);
+      expect(await call("POST", `/v1/topics/${t}/partitions/1/records`, { records: [{ value: "a" }, { value: "b" }, { value: TOKEN }] }, DEBUG)).toBe(200);
+      expect(await call("GET", `/v1/topics/${t}/partitions/1/records?offset=0`, undefined, DEBUG)).toBe(200);
+      expect(await call("GET", `/v1/topics/${t}/partitions/1/records?offset=99`, undefined, DEBUG)).toBe(416);
+      expect(await call("POST", `/v1/groups/g-${t}/offsets`, { offsets: [{ topic: t, partition: 0, offset: 0 }] }, DEBUG)).toBe(200);
     });
     const text = lines.map((l) => JSON.stringify(l.line)).join("\n");
     // The record's value is the token's text: it is data, and data never reaches a log line either.
@@ -58,7 +60,7 @@ describe("structured logs", () => {
       expect(r).toMatchObject({ level: expect.any(String), route: expect.any(String), status: expect.any(Number), ms: expect.any(Number) });
     }
     const [created, produced, fetched, outOfRange, committed] = requests;
-    expect(created).toMatchObject({ level: "info", method: "POST", route: "/v1/topics", status: 201, method_: "log" });
+    expect(created).toMatchObject({ level: "debug", method: "POST", route: "/v1/topics", status: 201, method_: "log" });
     expect(produced).toMatchObject({ route: "/v1/topics/:topic/partitions/:partition/records", topic: t, partition: 1, records: 3, status: 200 });
     expect(produced.bytes).toBeGreaterThan(0);
     expect(fetched).toMatchObject({ method: "GET", topic: t, partition: 1, records: 3, status: 200 });
@@ -66,16 +68,21 @@ describe("structured logs", () => {
     expect(committed).toMatchObject({ group: `g-${t}`, status: 200 });
   });
 
-  it("EDGELOG_LOG_LEVEL holds back lines below it", async () => {
+  it("EDGELOG_LOG_LEVEL holds back lines below it; at the default (info) a request is logged only when it fails", async () => {
     const t = uniqueTopic();
+    const byDefault = await captured(async () => {
+      expect(await call("POST", "/v1/topics", { name: t, partitions: 1 })).toBe(201);
+      expect(await call("GET", `/v1/topics/${t}/partitions/0/records?offset=5`, undefined)).toBe(416);
+    });
+    expect(byDefault.filter((l) => l.line?.event === "request").map((l) => l.line.status)).toEqual([416]);
     const warnOnly = await captured(async () => {
-      expect(await call("POST", "/v1/topics", { name: t, partitions: 1 }, { EDGELOG_LOG_LEVEL: "warn" })).toBe(201);
+      expect(await call("POST", "/v1/topics", { name: `${t}-w`, partitions: 1 }, { EDGELOG_LOG_LEVEL: "warn" })).toBe(201);
       expect(await call("GET", `/v1/topics/${t}/partitions/0/records?offset=5`, undefined, { EDGELOG_LOG_LEVEL: "warn" })).toBe(416);
     });
     expect(warnOnly.filter((l) => l.line?.event === "request").map((l) => l.line.status)).toEqual([416]);
     const debug = await captured(async () => {
       expect(await call("GET", "/healthz", undefined, { EDGELOG_LOG_LEVEL: "debug" })).toBe(200);
-      expect(await call("GET", "/healthz", undefined)).toBe(200); // default info: liveness is debug, not written
+      expect(await call("GET", "/healthz", undefined)).toBe(200); // default info: a success is debug, not written
     });
     expect(debug.filter((l) => l.line?.event === "request").map((l) => l.line)).toEqual([expect.objectContaining({ level: "debug", route: "/healthz" })]);
   });
