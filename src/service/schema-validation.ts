@@ -4,7 +4,6 @@
 // under the topic's subject; "json": it is JSON text valid against the subject's latest (or pinned) JSON Schema.
 // What the registry answers is cached per isolate for SCHEMA_CACHE_TTL_MS, and dropped at once when this isolate's
 // registry routes change the subject (forgetSubject), so the registry object stays off the produce path.
-import type { Validator } from "@cfworker/json-schema";
 import type { Env } from "../env";
 import { KafkaError } from "../errors";
 import { MAX_CACHED_SCHEMAS, SCHEMA_CACHE_TTL_MS } from "../limits";
@@ -13,6 +12,7 @@ import type { Encoding } from "../log/record";
 import type { TopicConfig } from "../log/topic-config";
 import { schemaRegistryStub } from "../names";
 import { jsonSchemaValidator } from "../registry/json-schema";
+import { compileJsonSchema, type JsonProblem } from "../registry/json-validator";
 import { jsonReferences } from "../registry/parsed-schema";
 import type { RegistryResult } from "../registry/registry-error";
 import { subjectName, type RecordPart, type SubjectNameStrategy } from "../registry/subject-name";
@@ -26,7 +26,7 @@ interface Cached<T> {
 }
 
 /** A JSON Schema validator for (subject, pinned version or -1), or why there is none. */
-type JsonEntry = { validator: Validator; id: number; version: number } | { missing: string };
+type JsonEntry = { check: (document: unknown) => JsonProblem | undefined; id: number; version: number } | { missing: string };
 /** The live subjects an id is registered under, or why it is unusable. */
 type IdEntry = { subjects: string[]; recordName: string | null } | { missing: string };
 
@@ -96,16 +96,13 @@ async function validateJson(env: Env, topic: string, part: RecordPart, version: 
     } catch {
       throw invalid(i, part, "not JSON text", { subject });
     }
-    const result = entry.validator.validate(document);
-    if (!result.valid) {
-      // The deepest error says what is wrong; the validator lists the enclosing ones first.
-      const error = result.errors.at(-1)!;
-      throw invalid(i, part, `does not match schema ${entry.id} (subject ${subject} version ${entry.version}): ${error.instanceLocation}: ${error.error}`, {
+    const problem = entry.check(document);
+    if (problem !== undefined) {
+      throw invalid(i, part, `does not match schema ${entry.id} (subject ${subject} version ${entry.version}): ${problem.path}: ${problem.message}`, {
         subject,
         schemaId: entry.id,
         version: entry.version,
-        path: error.instanceLocation,
-        keywordLocation: error.keywordLocation,
+        path: problem.path,
       });
     }
   }
@@ -120,8 +117,23 @@ async function jsonEntry(env: Env, subject: string, version: number): Promise<Js
   let entry: JsonEntry;
   if (!found.ok) entry = { missing: `no schema to validate against: ${found.error.message}` };
   else if (found.value.schemaType !== "JSON") entry = { missing: `subject ${subject}'s schema ${found.value.id} is ${found.value.schemaType}, and json validation needs a JSON Schema` };
-  else entry = { validator: jsonSchemaValidator(JSON.parse(found.value.schema), jsonReferences(found.value.references)), id: found.value.id, version: found.value.version };
+  else entry = { check: jsonCheck(found.value.schema, found.value.references), id: found.value.id, version: found.value.version };
   return remember(jsonValidators, key, entry);
+}
+
+/** The closure-built validator when the schema allows it (several times faster), else @cfworker/json-schema's. */
+function jsonCheck(text: string, references: { name: string; schemaType: "AVRO" | "JSON"; schema: string }[]): (document: unknown) => JsonProblem | undefined {
+  const schema: unknown = JSON.parse(text);
+  const fast = references.length === 0 ? compileJsonSchema(schema) : undefined;
+  if (fast !== undefined) return fast;
+  const validator = jsonSchemaValidator(schema as Parameters<typeof jsonSchemaValidator>[0], jsonReferences(references));
+  return (document) => {
+    const result = validator.validate(document);
+    if (result.valid) return undefined;
+    // The deepest error says what is wrong; the validator lists the enclosing ones first.
+    const error = result.errors.at(-1)!;
+    return { path: error.instanceLocation, message: error.error };
+  };
 }
 
 async function validateWire(env: Env, topic: string, part: RecordPart, strategy: SubjectNameStrategy, records: readonly unknown[], encoding: Encoding): Promise<void> {
