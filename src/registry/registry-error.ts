@@ -31,7 +31,7 @@ export const REGISTRY_ERRORS = {
   /** A request Confluent would refuse as unprocessable: bad JSON, wrong field types, an oversize body. */
   INVALID_REQUEST: { errorCode: 42200, status: 422 },
   /** Too many subjects or versions: edgelog's bounds (src/limits.ts); Confluent has none. */
-  LIMIT_EXCEEDED: { errorCode: 42900, status: 429 },
+  LIMIT_EXCEEDED: { errorCode: 42900, status: 422 },
   UNSUPPORTED_MEDIA_TYPE: { errorCode: 415, status: 415 },
   SERVER_ERROR: { errorCode: 50001, status: 500 },
   STORE_ERROR: { errorCode: 50001, status: 500 },
