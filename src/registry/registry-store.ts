@@ -132,9 +132,11 @@ export class RegistryStore {
 
   /** Live versions whose schemas reference (subject, version): they keep it from being deleted. */
   referrers(subject: string, version: number): number[] {
-    const needle = `%"subject":${JSON.stringify(subject)},"version":${version}}%`;
+    // refs is JSON of {name, subject, version} objects in that key order (SchemaRegistry.prepare writes them so); LIKE's
+    // wildcards in a subject name are escaped.
+    const needle = `%${`"subject":${JSON.stringify(subject)},"version":${version}}`.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     return this.sql
-      .exec("SELECT DISTINCT s.id FROM schemas s JOIN versions v ON v.schema_id = s.id WHERE v.deleted = 0 AND s.refs LIKE ?", needle)
+      .exec("SELECT DISTINCT s.id FROM schemas s JOIN versions v ON v.schema_id = s.id WHERE v.deleted = 0 AND s.refs LIKE ? ESCAPE '\\'", needle)
       .toArray()
       .map((row) => row.id as number);
   }

@@ -87,7 +87,8 @@ export async function produce(env: Env, topic: string, input: unknown, backgroun
     if (record.partition !== undefined && record.partition > maxExplicit) maxExplicit = record.partition;
     parsed[i] = record;
   }
-  if (meta.config["value.schema.validation"] !== undefined && (meta.config["value.schema.validation"] !== "none" || meta.config["key.schema.validation"] !== "none")) {
+  // Schema validation (docs/schemas.md): before any partition is called, so a failing record writes nothing.
+  if ((meta.config["value.schema.validation"] ?? "none") !== "none" || (meta.config["key.schema.validation"] ?? "none") !== "none") {
     await validateRecords(env, topic, meta.config, records, encoding);
   }
   if (maxExplicit >= meta.partitionCount) meta = await metadataWithPartition(env, topic, maxExplicit);

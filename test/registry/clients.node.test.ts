@@ -3,10 +3,12 @@
 // compatibility; the bytes they encode pass `registry` validation on produce and read back unchanged. Auth is on:
 // the clients authenticate with HTTP basic auth, the edgelog token as the password (docs/schemas.md).
 import { createHash } from "node:crypto";
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import { AvroDeserializer, AvroSerializer, JsonDeserializer, JsonSerializer, SchemaRegistryClient, SerdeType } from "@confluentinc/schemaregistry";
 import { startServer, uniqueName, type TestServer } from "../client/server.node";
+import { REGISTRY_ROUTES } from "../../src/http/schema-registry";
 
 const TOKEN = "schema-registry-test-token";
 const tokens = [
@@ -16,6 +18,7 @@ const tokens = [
     acls: [
       { resource: "subject", name: "*", patternType: "literal", operations: ["admin"] },
       { resource: "topic", name: "*", patternType: "literal", operations: ["admin"] },
+      { resource: "cluster", name: "cluster", patternType: "literal", operations: ["admin"] },
     ],
   },
 ];
@@ -109,5 +112,35 @@ describe("@confluentinc/schemaregistry", () => {
   it("refuses a wrong token with 401 40101", async () => {
     const client = new SchemaRegistryClient({ baseURLs: [registryUrl()], basicAuthCredentials: { credentialsSource: "USER_INFO", userInfo: "u:wrong" } });
     await expect(client.getAllSubjects()).rejects.toMatchObject({ status: 401, errorCode: 40101 });
+  });
+});
+
+/** A request whose Content-Length promises 1000 bytes of which 27 come before the client half-closes. */
+function cutShort(method: string, path: string): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(server.url.port), server.url.hostname, () => {
+      socket.write(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"schema":"{\\"type\\":\\"str`);
+      socket.end();
+    });
+    const chunks: Buffer[] = [];
+    socket.on("data", (chunk) => chunks.push(chunk));
+    socket.on("error", reject);
+    socket.on("close", () => {
+      const text = Buffer.concat(chunks).toString("utf8");
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]), body: JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4)) });
+    });
+  });
+}
+
+describe("a body cut short", () => {
+  it("is the client's error on every registry route that reads a body: 422 42200, never a 5xx", async () => {
+    const routes = REGISTRY_ROUTES.filter((r) => r.method === "POST" || r.method === "PUT");
+    expect(routes.length).toBe(5);
+    for (const route of routes) {
+      const path = `/schema-registry${route.path}`.replace(":subject", uniqueName("cut")).replace(":version", "latest");
+      const response = await cutShort(route.method, path);
+      expect([response.status, response.body.error_code], `${route.method} ${route.path}`).toEqual([422, 42200]);
+      expect(response.body.message).toContain("request body ended early");
+    }
   });
 });
