@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import { AvroDeserializer, AvroSerializer, JsonDeserializer, JsonSerializer, SchemaRegistryClient, SerdeType } from "@confluentinc/schemaregistry";
 import { startServer, uniqueName, type TestServer } from "../client/server.node";
-import { REGISTRY_ROUTES } from "../../src/http/schema-registry";
 
 const TOKEN = "schema-registry-test-token";
 const tokens = [
@@ -134,8 +133,14 @@ function cutShort(method: string, path: string): Promise<{ status: number; body:
 
 describe("a body cut short", () => {
   it("is the client's error on every registry route that reads a body: 422 42200, never a 5xx", async () => {
-    const routes = REGISTRY_ROUTES.filter((r) => r.method === "POST" || r.method === "PUT");
-    expect(routes.length).toBe(5);
+    // REGISTRY_ROUTES' POST and PUT routes (not imported: Node's tsconfig does not take the Worker's types).
+    const routes = [
+      { method: "POST", path: "/subjects/:subject/versions" },
+      { method: "POST", path: "/subjects/:subject" },
+      { method: "PUT", path: "/config" },
+      { method: "PUT", path: "/config/:subject" },
+      { method: "POST", path: "/compatibility/subjects/:subject/versions/:version" },
+    ];
     for (const route of routes) {
       const path = `/schema-registry${route.path}`.replace(":subject", uniqueName("cut")).replace(":version", "latest");
       const response = await cutShort(route.method, path);
