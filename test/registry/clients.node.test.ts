@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import { AvroDeserializer, AvroSerializer, JsonDeserializer, JsonSerializer, SchemaRegistryClient, SerdeType } from "@confluentinc/schemaregistry";
 import { startServer, uniqueName, type TestServer } from "../client/server.node";
+import { REGISTRY_BODY_ROUTES } from "./body-routes";
 
 const TOKEN = "schema-registry-test-token";
 const tokens = [
@@ -133,15 +134,7 @@ function cutShort(method: string, path: string): Promise<{ status: number; body:
 
 describe("a body cut short", () => {
   it("is the client's error on every registry route that reads a body: 422 42200, never a 5xx", async () => {
-    // REGISTRY_ROUTES' POST and PUT routes (not imported: Node's tsconfig does not take the Worker's types).
-    const routes = [
-      { method: "POST", path: "/subjects/:subject/versions" },
-      { method: "POST", path: "/subjects/:subject" },
-      { method: "PUT", path: "/config" },
-      { method: "PUT", path: "/config/:subject" },
-      { method: "POST", path: "/compatibility/subjects/:subject/versions/:version" },
-    ];
-    for (const route of routes) {
+    for (const route of REGISTRY_BODY_ROUTES) {
       const path = `/schema-registry${route.path}`.replace(":subject", uniqueName("cut")).replace(":version", "latest");
       const response = await cutShort(route.method, path);
       expect([response.status, response.body.error_code], `${route.method} ${route.path}`).toEqual([422, 42200]);

@@ -56,6 +56,19 @@ describe("json validation", () => {
     expect((await produceTo(topic, 0, [{ value: withB }])).status).toBe(200);
   });
 
+  it("refuses records once the subject is soft-deleted, and accepts them again when a schema is registered", async () => {
+    const topic = uniqueTopic();
+    await createTopic(topic, 1, { "value.schema.validation": "json" });
+    const subject = `${topic}-value`;
+    await registerOk(subject, JSON.stringify(ORDER), "JSON");
+    const record = [{ value: JSON.stringify({ id: "a" }) }];
+    expect((await produceTo(topic, 0, record)).status).toBe(200);
+    expect((await sr("DELETE", `/subjects/${subject}`)).status).toBe(200);
+    expect((await produceTo(topic, 0, record)).body.error).toMatchObject({ type: "INVALID_RECORD", details: { subject } });
+    await registerOk(subject, JSON.stringify(ORDER), "JSON");
+    expect((await produceTo(topic, 0, record)).status).toBe(200);
+  });
+
   it("validates against a schema at MAX_SCHEMA_BYTES", async () => {
     const topic = uniqueTopic();
     await createTopic(topic, 1, { "value.schema.validation": "json" });
