@@ -162,13 +162,14 @@ export class SchemaRegistry extends DurableObject<Env> {
   /** POST /compatibility/subjects/{subject}/versions/{version}: the candidate against that version (or, for latest
    *  under a transitive level, against all), by the subject's level. */
   testCompatibility(subject: string, version: VersionRef, input: SchemaInput): RegistryResult<{ compatible: boolean; messages: string[] }> {
-    const found = this.findVersion(subject, version, false);
-    if (!found.ok) return found;
+    const live = this.store.versions(subject, false);
+    // As Confluent: "latest" of a subject with no versions is compatible (nothing to break); a numbered one must exist.
+    const found = version === -1 && live.length === 0 ? undefined : this.findVersion(subject, version, false);
+    if (found !== undefined && !found.ok) return found;
     const candidate = this.prepare(input);
     if (!candidate.ok) return candidate;
     const level = this.level(subject);
-    const live = this.store.versions(subject, false);
-    const against = version === -1 ? live : [found.value];
+    const against = version === -1 || found === undefined ? live : [found.value];
     const messages = checkCompatibility(level, candidate.value.parsed, this.previous(against));
     return registryOk({ compatible: messages.length === 0, messages });
   }

@@ -50,6 +50,9 @@ describe("registering and fetching", () => {
     expect((await sr("POST", `/compatibility/subjects/${s}/versions/latest`, { schema: V2_NO_DEFAULT })).body).toEqual({ is_compatible: false });
     const verbose = await sr("POST", `/compatibility/subjects/${s}/versions/1?verbose=true`, { schema: V2 });
     expect(verbose.body).toEqual({ is_compatible: true, messages: [] });
+    // Before a subject's first version, "latest" is compatible (as Confluent answers); a numbered version is not found.
+    expect((await sr("POST", `/compatibility/subjects/${uniqueSubject()}/versions/latest`, { schema: V1 })).body).toEqual({ is_compatible: true });
+    expect((await sr("POST", `/compatibility/subjects/${uniqueSubject()}/versions/1`, { schema: V1 })).body.error_code).toBe(40401);
   });
 });
 
