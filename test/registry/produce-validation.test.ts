@@ -69,6 +69,18 @@ describe("json validation", () => {
     expect((await produceTo(topic, 0, record)).status).toBe(200);
   });
 
+  it("validates against a schema with references (@cfworker/json-schema resolves them)", async () => {
+    const topic = uniqueTopic();
+    await createTopic(topic, 1, { "value.schema.validation": "json" });
+    const address = `${topic}-address`;
+    await registerOk(address, JSON.stringify({ type: "object", properties: { city: { type: "string" } }, required: ["city"] }), "JSON");
+    const schema = JSON.stringify({ type: "object", properties: { home: { $ref: "address.json" } }, required: ["home"] });
+    await registerOk(`${topic}-value`, schema, "JSON", [{ name: "address.json", subject: address, version: 1 }]);
+    expect((await produceTo(topic, 0, [{ value: JSON.stringify({ home: { city: "Lyon" } }) }])).status).toBe(200);
+    const bad = await produceTo(topic, 0, [{ value: JSON.stringify({ home: { street: "x" } }) }]);
+    expect(bad.body.error).toMatchObject({ type: "INVALID_RECORD", details: { path: "#/home" } });
+  });
+
   it("validates against a schema at MAX_SCHEMA_BYTES", async () => {
     const topic = uniqueTopic();
     await createTopic(topic, 1, { "value.schema.validation": "json" });
