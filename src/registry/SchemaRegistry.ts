@@ -5,7 +5,7 @@
 // Public methods are the RPC surface and return RegistryResult<T> (Confluent's errors, registry-error.ts).
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
-import { MAX_SCHEMA_BYTES, MAX_SCHEMA_REFERENCE_DEPTH, MAX_SCHEMA_REFERENCES, MAX_SUBJECTS, MAX_VERSIONS_PER_SUBJECT } from "../limits";
+import { MAX_CACHED_SCHEMAS, MAX_SCHEMA_BYTES, MAX_SCHEMA_REFERENCE_DEPTH, MAX_SCHEMA_REFERENCES, MAX_SUBJECTS, MAX_VERSIONS_PER_SUBJECT } from "../limits";
 import { checkCompatibility, DEFAULT_COMPATIBILITY, isCompatibilityLevel, type CompatibilityLevel } from "./compatibility";
 import { InvalidSchemaError, parseSchema, type ParsedSchema, type ResolvedReference, type SchemaReference, type SchemaType } from "./parsed-schema";
 import { registryFail, registryOk, type RegistryResult } from "./registry-error";
@@ -41,7 +41,7 @@ export type VersionRef = number;
 
 export class SchemaRegistry extends DurableObject<Env> {
   private readonly store: RegistryStore;
-  /** Parsed schemas by id: schemas never change, so this cache is never stale. */
+  /** Parsed schemas by id (at most MAX_CACHED_SCHEMAS): schemas never change, so this cache is never stale. */
   private readonly parsed = new Map<number, ParsedSchema>();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -221,6 +221,8 @@ export class SchemaRegistry extends DurableObject<Env> {
       const refs = this.resolve(stored.references, 0, new Set());
       // A stored schema's references were resolvable when it was registered, and referenced versions cannot be deleted.
       parsed = parseSchema(stored.schemaType, stored.schema, refs.ok ? refs.value : []);
+      // Bounded like the router's cache: a transitive check over many versions re-parses what it evicted.
+      if (this.parsed.size >= MAX_CACHED_SCHEMAS) this.parsed.delete(this.parsed.keys().next().value!);
       this.parsed.set(id, parsed);
     }
     return parsed;

@@ -1,6 +1,7 @@
 // The closure-built JSON Schema validator (src/registry/json-validator.ts) agrees with @cfworker/json-schema, the
 // reference it stands in for on produce: same verdict, and the same failing location, on fixed documents; schemas with
 // keywords it does not implement are left to @cfworker/json-schema.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Validator } from "@cfworker/json-schema";
 import { compileJsonSchema } from "../../src/registry/json-validator";
@@ -67,6 +68,21 @@ describe("compileJsonSchema agrees with @cfworker/json-schema", () => {
     const got = fast(doc);
     expect(got === undefined, JSON.stringify(got)).toBe(expected.valid);
     if (got !== undefined) expect(expected.errors.map((e) => e.instanceLocation)).toContain(got.path);
+  });
+
+  it("on random documents shaped like the schema's (property test)", () => {
+    const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom("", "a", "abcd", "ABC-1", "EUR", 0, 1, 10, 11, 2.5, null, ["x"], { "a/b": 1 }));
+    const doc = fc.oneof(
+      { weight: 5, arbitrary: fc.dictionary(fc.constantFrom("id", "qty", "price", "currency", "sku", "tags", "note", "nested", "meta", "any", "extra"), value, { maxKeys: 6 }) },
+      { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
+    );
+    fc.assert(
+      fc.property(doc, (d) => {
+        const got = fast(d);
+        expect(got === undefined, `${JSON.stringify(d)}: ${JSON.stringify(got)}`).toBe(reference.validate(d).valid);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it("leaves schemas with other keywords to @cfworker/json-schema", () => {
