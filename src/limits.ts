@@ -259,3 +259,27 @@ export const MAX_LAG_STOPPED_AFTER_MS = 86_400_000;
 export const METRICS_CACHE_MS = 10_000;
 /** Distinct ?topic=/?group= queries the metrics cache keeps (oldest dropped first): bounds the isolate's memory. */
 export const METRICS_CACHE_ENTRIES = 16;
+
+// ---- schema registry (src/registry/, docs/schemas.md) -------------------------------------------------------------
+/** A schema's text. Confluent has no bound of its own (its _schemas topic's 1 MB message is one); a row in the registry's
+ *  SQLite stays far below 2 MB, and parsing this much JSON costs a few ms. */
+export const MAX_SCHEMA_BYTES = 256 * 1024;
+/** A registry request body: a schema escaped in JSON may double in size, plus references and fields. */
+export const MAX_REGISTRY_REQUEST_BYTES = 2 * MAX_SCHEMA_BYTES + 64 * 1024;
+/** Versions a subject keeps (live and soft-deleted): a transitive check reads them all, so bound its cost. */
+export const MAX_VERSIONS_PER_SUBJECT = 1_000;
+/** Subjects in one registry: GET /subjects answers them all in one response. */
+export const MAX_SUBJECTS = 10_000;
+/** A subject name (Confluent's are topic names plus "-value", or record full names). */
+export const MAX_SUBJECT_NAME_LENGTH = 255;
+/** References one schema names directly. */
+export const MAX_SCHEMA_REFERENCES = 64;
+/** How deep references may nest (a reference's references...): bounds resolution work and recursion. */
+export const MAX_SCHEMA_REFERENCE_DEPTH = 16;
+/** How long a router isolate trusts what it cached from the registry (a subject's latest schema, an id's subjects):
+ *  the registry stays off the produce path, and a change made through another isolate takes effect within this time
+ *  (through the same isolate, at once: its registry routes drop the subject's entries). */
+export const SCHEMA_CACHE_TTL_MS = 1_000;
+/** Entries the router's validator caches hold, and parsed schemas the registry object keeps (oldest dropped first):
+ *  bounds the isolate's memory. */
+export const MAX_CACHED_SCHEMAS = 256;

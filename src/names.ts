@@ -90,3 +90,10 @@ export function transactionCoordinatorStub(env: Env, transactionalId: string) {
 export function subscriptionPartitionStub(env: Env, name: string) {
   return env.SUBSCRIPTION_PARTITION.get(env.SUBSCRIPTION_PARTITION.idFromName(name));
 }
+
+/** One schema registry per deployment (src/registry/): Confluent's ids are global, so one object owns them all. */
+export const SCHEMA_REGISTRY_NAME = "schema-registry";
+
+export function schemaRegistryStub(env: Env) {
+  return env.SCHEMA_REGISTRY.get(env.SCHEMA_REGISTRY.idFromName(SCHEMA_REGISTRY_NAME));
+}

@@ -5,8 +5,10 @@
 // resource is named "cluster" (Kafka's "kafka-cluster" works too). Pure: no I/O, no secrets.
 import { isPlainObject } from "../log/plain-object";
 
-/** transactionalId: Kafka's TransactionalId resource (write: use it in transactions; describe: see its state). */
-export type ResourceType = "topic" | "group" | "cluster" | "transactionalId";
+/** transactionalId: Kafka's TransactionalId resource (write: use it in transactions; describe: see its state).
+ *  subject: a schema registry subject, Confluent's Subject resource (read: fetch and look up, write: register,
+ *  admin: delete and configure; docs/schemas.md). */
+export type ResourceType = "topic" | "group" | "cluster" | "transactionalId" | "subject";
 export type Operation = "read" | "write" | "admin";
 /** What a route may require: an operation, or "describe", which any granted operation implies. */
 export type Requirement = Operation | "describe";
@@ -39,7 +41,7 @@ export interface Principal {
 
 export const OPEN_PRINCIPAL: Principal = { name: "anonymous (auth off)", acls: [], quotas: {}, all: true };
 
-const RESOURCES: readonly ResourceType[] = ["topic", "group", "cluster", "transactionalId"];
+const RESOURCES: readonly ResourceType[] = ["topic", "group", "cluster", "transactionalId", "subject"];
 const OPERATIONS: readonly Operation[] = ["read", "write", "admin"];
 const PATTERNS: readonly PatternType[] = ["literal", "prefixed"];
 

@@ -9,6 +9,7 @@ import { QUOTA_NAME, QuotaBuckets, type QuotaKind } from "../auth/quota";
 import { findToken, sha256Hex } from "../auth/tokens";
 import type { Env } from "../env";
 import { KafkaError } from "../errors";
+import { REGISTRY_BASE_PATH } from "../registry/registry-error";
 import { secretTokens, STORE_MISS_REFRESH_MS, storeTokens } from "../service/token-cache";
 
 /** Environments where EDGELOG_AUTH=off is honoured: never production. */
@@ -34,7 +35,7 @@ export async function authenticate(request: Request, env: Env): Promise<Principa
   }
   const header = request.headers.get("authorization");
   // The scheme name is case-insensitive (RFC 9110).
-  const match = header === null ? null : /^Bearer ([\x21-\x7e]{1,512})$/i.exec(header.trim());
+  const match = header === null ? null : (/^Bearer ([\x21-\x7e]{1,512})$/i.exec(header.trim()) ?? registryBasicAuth(request, header));
   const secret = secretTokens(env);
   let store = await storeTokens(env);
   if (secret.length === 0 && store.length === 0) {
@@ -52,11 +53,32 @@ export async function authenticate(request: Request, env: Env): Promise<Principa
   return { name: record.name, acls: record.acls, quotas: record.quotas, all: false };
 }
 
+/**
+ * Confluent's serializer clients send `basic.auth.user.info` as HTTP basic auth: on the registry's routes the password
+ * is the token (the user name is ignored), so a client configured with "<any>:<token>" authenticates as the token.
+ */
+function registryBasicAuth(request: Request, header: string): [string, string] | null {
+  if (!new URL(request.url).pathname.startsWith(REGISTRY_BASE_PATH)) return null;
+  const basic = /^Basic ([A-Za-z0-9+/=]{1,1024})$/i.exec(header.trim());
+  if (basic === null) return null;
+  let decoded: string;
+  try {
+    decoded = atob(basic[1]!);
+  } catch {
+    return null;
+  }
+  const password = decoded.slice(decoded.indexOf(":") + 1);
+  return decoded.includes(":") && /^[\x21-\x7e]{1,512}$/.test(password) ? [header, password] : null;
+}
+
 const FAILURE = {
   topic: "TOPIC_AUTHORIZATION_FAILED",
   group: "GROUP_AUTHORIZATION_FAILED",
   cluster: "CLUSTER_AUTHORIZATION_FAILED",
   transactionalId: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
+  // Registry routes check subjects themselves and answer Confluent's 40301 (src/http/schema-registry.ts); a subject is
+  // named after its topic, so Kafka's nearest name is the topic's.
+  subject: "TOPIC_AUTHORIZATION_FAILED",
 } as const;
 
 /** Throws 403 unless the principal may perform `operation` on the resource. */

@@ -28,6 +28,8 @@ import {
   handleResumeSubscription,
 } from "./subscriptions";
 import { handleUsage } from "./usage";
+import { isRegistryPath, REGISTRY_ROUTES, registryFromThrown } from "./schema-registry";
+import { REGISTRY_BASE_PATH } from "../registry/registry-error";
 import { handleElectLeader, handleFault } from "./replicas";
 import {
   handleAbortTransaction,
@@ -63,9 +65,10 @@ async function authenticateRequest(request: IRequest, env: Env): Promise<Respons
 
 export const router = Router<IRequest, Args>({
   before: [authenticateRequest],
+  // The schema registry answers Confluent's error bodies (its clients parse them), edgelog's own routes edgelog's.
   catch: (error, request) => {
     noteError(request, error);
-    return fromThrown(error);
+    return isRegistryPath(request.url) ? registryFromThrown(error) : fromThrown(error);
   },
   finally: [
     (response: Response, request: IRequest, env: Env) => {
@@ -164,6 +167,11 @@ export function matchesPattern(pattern: string, path: string): boolean {
   const want = pattern.split("/");
   const got = path.replace(/(.)\/+$/, "$1").split("/");
   return want.length === got.length && want.every((segment, i) => (segment.startsWith(":") ? got[i] !== "" : segment === got[i]));
+}
+
+// The schema registry's routes: a separate API with its own table (docs/schemas.md), under /schema-registry.
+for (const route of REGISTRY_ROUTES) {
+  router[route.method.toLowerCase() as "get" | "post" | "put" | "delete"](route.path === "/" ? REGISTRY_BASE_PATH : `${REGISTRY_BASE_PATH}${route.path}`, route.handler);
 }
 
 router.all("*", (request: IRequest) => {

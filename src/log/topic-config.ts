@@ -31,6 +31,14 @@ export const TOPIC_CONFIGS: Readonly<Record<string, ConfigSpec>> = {
   "message.timestamp.type": { kind: "enum", default: "CreateTime", values: ["CreateTime", "LogAppendTime"], doc: "keep the producer's timestamp or stamp the append time" },
   "min.insync.replicas": { kind: "int", default: "1", min: 1, doc: "in-sync replicas needed for acks=all" },
   "unclean.leader.election.enable": { kind: "boolean", default: "false", doc: "may a replica outside the ISR become leader" },
+  // Produce-time schema validation (docs/schemas.md): none, registry (Confluent's wire format, an id registered under
+  // the subject) or json (JSON text valid against the subject's JSON Schema); version -1 is the latest.
+  "key.schema.validation": { kind: "enum", default: "none", values: ["none", "registry", "json"], doc: "validate keys on produce against the schema registry" },
+  "value.schema.validation": { kind: "enum", default: "none", values: ["none", "registry", "json"], doc: "validate values on produce against the schema registry" },
+  "key.schema.version": { kind: "int", default: "-1", min: -1, doc: "json validation: the key subject's version to use (-1: latest)" },
+  "value.schema.version": { kind: "int", default: "-1", min: -1, doc: "json validation: the value subject's version to use (-1: latest)" },
+  "key.subject.name.strategy": { kind: "enum", default: "TopicNameStrategy", values: ["TopicNameStrategy", "RecordNameStrategy", "TopicRecordNameStrategy"], doc: "registry validation: the subject a key's schema id must be registered under" },
+  "value.subject.name.strategy": { kind: "enum", default: "TopicNameStrategy", values: ["TopicNameStrategy", "RecordNameStrategy", "TopicRecordNameStrategy"], doc: "registry validation: the subject a value's schema id must be registered under" },
 };
 
 export type TopicConfig = Record<string, string>;

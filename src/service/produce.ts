@@ -15,6 +15,7 @@ import type { AppendRequest, AppendResult, TopicMetadata } from "../protocol";
 import { failover, isStaleMetadata, metadataWithPartition, partitionRef, topicMetadata } from "./metadata";
 import { integerField, onlyFields, requireObject } from "./validate";
 import { parseTransactionField } from "./transactions";
+import { validateRecords } from "./schema-validation";
 
 export type Acks = 0 | 1 | -1;
 
@@ -85,6 +86,10 @@ export async function produce(env: Env, topic: string, input: unknown, backgroun
     }
     if (record.partition !== undefined && record.partition > maxExplicit) maxExplicit = record.partition;
     parsed[i] = record;
+  }
+  // Schema validation (docs/schemas.md): before any partition is called, so a failing record writes nothing.
+  if ((meta.config["value.schema.validation"] ?? "none") !== "none" || (meta.config["key.schema.validation"] ?? "none") !== "none") {
+    await validateRecords(env, topic, meta.config, records, encoding);
   }
   if (maxExplicit >= meta.partitionCount) meta = await metadataWithPartition(env, topic, maxExplicit);
 

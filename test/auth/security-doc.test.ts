@@ -138,7 +138,7 @@ function urlOf(e: Endpoint, r: Resources): string {
 const IMPLIED_BY: Record<Requirement, Operation[]> = { read: ["read", "admin"], write: ["write", "admin"], admin: ["admin"], describe: ["read", "write", "admin"] };
 /** The operations that come closest to `operation` without granting it. */
 const NEAREST_MISS: Record<Requirement, Operation[]> = { read: ["write"], write: ["read"], admin: ["read", "write"], describe: [] };
-const FAILURE = { topic: "TOPIC_AUTHORIZATION_FAILED", group: "GROUP_AUTHORIZATION_FAILED", cluster: "CLUSTER_AUTHORIZATION_FAILED", transactionalId: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED" } as const;
+const FAILURE = { topic: "TOPIC_AUTHORIZATION_FAILED", group: "GROUP_AUTHORIZATION_FAILED", cluster: "CLUSTER_AUTHORIZATION_FAILED", transactionalId: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", subject: "TOPIC_AUTHORIZATION_FAILED" } as const;
 
 function aclName(grant: Grant, r: Resources): string {
   if (grant.resource === "cluster") return "cluster";
