@@ -4,6 +4,7 @@ import type { Controller } from "./controller/Controller";
 import type { GroupCoordinator } from "./group/GroupCoordinator";
 import type { SubscriptionPartition } from "./subscription/SubscriptionPartition";
 import type { TransactionCoordinator } from "./transaction/TransactionCoordinator";
+import type { SharePartition } from "./share/SharePartition";
 
 export interface Env {
   PARTITION_LOG: DurableObjectNamespace<PartitionLog>;
@@ -13,6 +14,8 @@ export interface Env {
   SUBSCRIPTION_PARTITION: DurableObjectNamespace<SubscriptionPartition>;
   /** One object per transactional id: Kafka's transaction coordinator (src/transaction/). */
   TRANSACTION_COORDINATOR: DurableObjectNamespace<TransactionCoordinator>;
+  /** One object per share-partition (share group, topic, partition): leases, delivery counts, dead letters (src/share/). */
+  SHARE_PARTITION: DurableObjectNamespace<SharePartition>;
   /** Tiered storage for sealed segments. */
   SEGMENTS: R2Bucket;
   /** Subscriptions' R2 archive target's default bucket (an ArchiveTarget may name another bucket binding). Optional:

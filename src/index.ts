@@ -8,6 +8,7 @@ export { Controller } from "./controller/Controller";
 export { GroupCoordinator } from "./group/GroupCoordinator";
 export { SubscriptionPartition } from "./subscription/SubscriptionPartition";
 export { TransactionCoordinator } from "./transaction/TransactionCoordinator";
+export { SharePartition } from "./share/SharePartition";
 export { EdgelogRpc } from "./rpc";
 
 export default {

@@ -90,3 +90,13 @@ export function transactionCoordinatorStub(env: Env, transactionalId: string) {
 export function subscriptionPartitionStub(env: Env, name: string) {
   return env.SUBSCRIPTION_PARTITION.get(env.SUBSCRIPTION_PARTITION.idFromName(name));
 }
+
+/** One object per share-partition (KIP-932's SharePartitionKey: group, topic id, partition):
+ *  `share/<group>/<topicId>/<partition>`. Group ids never hold '/', so names never collide. */
+export function sharePartitionName(groupId: string, topicId: string, partition: number): string {
+  return `share/${groupId}/${topicId}/${partition}`;
+}
+
+export function sharePartitionStub(env: Env, groupId: string, topicId: string, partition: number) {
+  return env.SHARE_PARTITION.get(env.SHARE_PARTITION.idFromName(sharePartitionName(groupId, topicId, partition)));
+}

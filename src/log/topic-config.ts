@@ -31,6 +31,9 @@ export const TOPIC_CONFIGS: Readonly<Record<string, ConfigSpec>> = {
   "message.timestamp.type": { kind: "enum", default: "CreateTime", values: ["CreateTime", "LogAppendTime"], doc: "keep the producer's timestamp or stamp the append time" },
   "min.insync.replicas": { kind: "int", default: "1", min: 1, doc: "in-sync replicas needed for acks=all" },
   "unclean.leader.election.enable": { kind: "boolean", default: "false", doc: "may a replica outside the ISR become leader" },
+  // KIP-1191: a share group may dead-letter into this topic only if the topic opts in, so a group cannot write onto an
+  // arbitrary business topic.
+  "errors.deadletterqueue.group.enable": { kind: "boolean", default: "false", doc: "share groups may write their dead letters here" },
 };
 
 export type TopicConfig = Record<string, string>;
