@@ -8,7 +8,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
 import type { Env } from "../env";
-import { errorBody, fail, ok, type Result } from "../errors";
+import { errorBody, fail, KafkaError, ok, type Result } from "../errors";
 import type { Encoding } from "../log/record";
 import { SHARE_DEAD_LETTER_BATCH, SHARE_DEAD_LETTER_RETRY_MS } from "../limits";
 import type { OffsetSpec } from "../protocol";
@@ -80,10 +80,12 @@ export class SharePartition extends DurableObject<Env> {
       const byOffset = new Map<number, LogRecord>();
       const isolation = meta.config.isolation;
       let present = new Set<number>();
+      let coveredUpTo = 0;
       if (plan.redeliveries.length > 0) {
         const found = await io.readOffsets(plan.redeliveries, encoding, isolation);
         for (const r of found.records) byOffset.set(r.offset, r);
         present = new Set(found.records.map((r) => r.offset));
+        coveredUpTo = found.coveredUpTo;
         applyLogStart(s, found.logStartOffset, done);
       }
       let fresh: { fromOffset: number; offsets: number[]; nextOffset: number } | null = null;
@@ -96,7 +98,7 @@ export class SharePartition extends DurableObject<Env> {
         for (const r of page.records) byOffset.set(r.offset, r);
         fresh = { fromOffset: s.nextOffset, offsets: page.records.map((r) => r.offset), nextOffset: page.nextOffset };
       }
-      const acquired = acquire(s, this.clock.now(), rules, maxRecords, { offsets: plan.redeliveries, present }, fresh, done);
+      const acquired = acquire(s, this.clock.now(), rules, maxRecords, { offsets: plan.redeliveries, present, coveredUpTo }, fresh, done);
       this.save(done);
       await this.schedule();
       const records = acquired.map((a) => {
@@ -326,9 +328,18 @@ export class SharePartition extends DurableObject<Env> {
     this.store.save(this.meta, this.state!);
   }
 
-  /** Runs calls one at a time (a failure of one does not stop the next). */
+  /** Runs calls one at a time (a failure of one does not stop the next). An operating error thrown inside (the
+   *  partition unreachable) is answered as a Result: thrown errors lose their type across RPC. */
   private serial<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(work, work);
+    const guarded = async (): Promise<T> => {
+      try {
+        return await work();
+      } catch (error) {
+        if (error instanceof KafkaError) return { ok: false, error: error.body } as T;
+        throw error;
+      }
+    };
+    const next = this.chain.then(guarded, guarded);
     this.chain = next.catch(() => undefined);
     return next;
   }

@@ -70,12 +70,14 @@ export class ShareIo {
     }
   }
 
-  /** The records at `offsets` (sorted) that the log still has, and its log start. */
-  async readOffsets(offsets: readonly number[], encoding: Encoding, isolation: IsolationLevel): Promise<{ records: LogRecord[]; logStartOffset: number }> {
+  /** The records at `offsets` (sorted) that the log still has, its log start, and how far the reads reached: an
+   *  offset below `coveredUpTo` and not returned is gone (a gap); one past it was not read (a leader that just took
+   *  over may not have it committed yet), so it is not gone. */
+  async readOffsets(offsets: readonly number[], encoding: Encoding, isolation: IsolationLevel): Promise<{ records: LogRecord[]; logStartOffset: number; coveredUpTo: number }> {
     const wanted = new Set(offsets);
     const out: LogRecord[] = [];
     let logStartOffset = 0;
-    if (offsets.length === 0) return { records: out, logStartOffset };
+    if (offsets.length === 0) return { records: out, logStartOffset, coveredUpTo: 0 };
     const last = offsets[offsets.length - 1]!;
     let offset = offsets[0]!;
     while (offset <= last) {
@@ -89,7 +91,7 @@ export class ShareIo {
       if (page.nextOffset <= offset) break;
       offset = page.nextOffset;
     }
-    return { records: out, logStartOffset };
+    return { records: out, logStartOffset, coveredUpTo: offset };
   }
 
   /** A new producer id for this share-partition's dead letters. */

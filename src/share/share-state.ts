@@ -125,8 +125,8 @@ export interface Acquired {
 }
 
 /**
- * Acquires, in one step: the planned redeliveries still available and due (`present`: those the log still has; the
- * others are archived), then new records read from `fresh.fromOffset` (only if nothing moved nextOffset meanwhile):
+ * Acquires, in one step: the planned redeliveries still available and due (`present`: those the log returned; one
+ * below `coveredUpTo` that it did not return is gone and archived, one past it was not read and stays), then new records read from `fresh.fromOffset` (only if nothing moved nextOffset meanwhile):
  * `fresh.offsets` are records, the other offsets up to `fresh.nextOffset` gaps (done). At most `maxRecords` in all.
  */
 export function acquire(
@@ -134,7 +134,7 @@ export function acquire(
   nowMs: number,
   rules: ShareRules,
   maxRecords: number,
-  redeliveries: { offsets: readonly number[]; present: ReadonlySet<number> },
+  redeliveries: { offsets: readonly number[]; present: ReadonlySet<number>; coveredUpTo: number },
   fresh: { fromOffset: number; offsets: readonly number[]; nextOffset: number } | null,
   done: Done,
 ): Acquired[] {
@@ -146,6 +146,7 @@ export function acquire(
     const r = s.records.get(offset);
     if (r === undefined || r.state !== "available" || r.availableAtMs > nowMs) continue;
     if (!redeliveries.present.has(offset)) {
+      if (offset >= redeliveries.coveredUpTo) continue;
       s.records.delete(offset);
       done.archived++;
       continue;

@@ -24,14 +24,14 @@ import {
 const rules: ShareRules = { lockDurationMs: 1_000, deliveryCountLimit: 3, maxRecordLocks: 5, deadLetter: false };
 const dlq: ShareRules = { ...rules, deadLetter: true };
 const zero = (): Done => ({ acknowledged: 0, archived: 0 });
-const none = { offsets: [], present: new Set<number>() };
+const none = { offsets: [], present: new Set<number>(), coveredUpTo: 0 };
 
 function take(s: ShareState, now: number, r: ShareRules, max: number, logEnd: number, done = zero()) {
   expireLocks(s, now, r, done);
   const plan = planAcquire(s, now, r, max);
   const offsets = Array.from({ length: Math.max(0, Math.min(plan.newRecords, logEnd - s.nextOffset)) }, (_, i) => s.nextOffset + i);
   const fresh = { fromOffset: s.nextOffset, offsets, nextOffset: s.nextOffset + offsets.length };
-  return acquire(s, now, r, max, { offsets: plan.redeliveries, present: new Set(plan.redeliveries) }, fresh, done);
+  return acquire(s, now, r, max, { offsets: plan.redeliveries, present: new Set(plan.redeliveries), coveredUpTo: logEnd }, fresh, done);
 }
 
 describe("share-partition state", () => {
@@ -149,7 +149,10 @@ describe("share-partition state", () => {
     expect(s.nextOffset).toBe(5);
     const out = acknowledge(s, 0, rules, [{ offset: 0, acquisitionId: 1, type: "release" }, { offset: 3, acquisitionId: 1, type: "accept" }], zero()).state;
     const done = zero();
-    expect(acquire(out, 0, rules, 5, { offsets: [0], present: new Set() }, null, done)).toEqual([]);
+    // Not read (past what the read reached): it stays; read and not there: it is gone.
+    expect(acquire(out, 0, rules, 5, { offsets: [0], present: new Set(), coveredUpTo: 0 }, null, done)).toEqual([]);
+    expect(out.records.get(0)?.state).toBe("available");
+    expect(acquire(out, 0, rules, 5, { offsets: [0], present: new Set(), coveredUpTo: 1 }, null, done)).toEqual([]);
     expect([done.archived, out.spso]).toEqual([1, 5]);
   });
 
