@@ -137,7 +137,7 @@ export class SharePartition extends DurableObject<Env> {
       if (!ready.ok) return ready;
       const meta = this.meta;
       const s = this.state ?? emptyState(0);
-      const highWatermark = await this.io().highWatermark(call.config.isolation);
+      const highWatermark = await new ShareIo(this.env, call).highWatermark(call.config.isolation);
       const inFlight = counts(s);
       const doneInWindow = s.nextOffset - s.spso - s.records.size;
       return ok({
