@@ -206,4 +206,47 @@ describe("share groups", () => {
     expect(b.acknowledgements).toEqual([{ leaseId: a.records[0].leaseId, ok: true }]);
     expect(b.records.map((r: any) => r.offset)).toEqual([1]);
   });
+
+  it("config: PUT creates (201) then replaces (200); reset refuses while records are leased; a deleted group created again starts over", async () => {
+    const t = uniqueTopic("cfg");
+    const g = uniqueTopic("g");
+    await createTopic(t, 1);
+    await produceTo(t, 0, records(3));
+    const created = await api("PUT", `/v1/share-groups/${g}`, { autoOffsetReset: "earliest" });
+    expect(created.status).toBe(201);
+    expect(created.body.config).toEqual({ lockDurationMs: 30_000, deliveryCountLimit: 5, maxRecordLocks: 2_000, autoOffsetReset: "earliest", isolation: "read_uncommitted", deadLetterTopic: null, deadLetterCopyRecord: false });
+    const replaced = await api("PUT", `/v1/share-groups/${g}`, { autoOffsetReset: "earliest", lockDurationMs: 2_000 });
+    expect([replaced.status, replaced.body.config.lockDurationMs]).toEqual([200, 2_000]);
+    const got = await poll(g, { topics: [t], maxRecords: 1 });
+    const refused = await api("POST", `/v1/share-groups/${g}/offsets/reset`, { topic: t, to: "latest" });
+    expect([refused.status, refused.body.error.type]).toEqual([409, "NON_EMPTY_GROUP"]);
+    await ack(g, [accept(got.records[0].leaseId)]);
+    expect((await api("POST", `/v1/share-groups/${g}/offsets/reset`, { topic: t, to: { offset: 2 } })).body.partitions).toEqual([{ partition: 0, offset: 2 }]);
+    expect((await poll(g, { topics: [t] })).records.map((r: any) => r.offset)).toEqual([2]);
+    expect((await api("GET", "/v1/share-groups")).body.shareGroups).toContain(g);
+    expect((await api("DELETE", `/v1/share-groups/${g}`)).status).toBe(200);
+    expect((await api("GET", `/v1/share-groups/${g}`)).status).toBe(404);
+    // Created again: a new generation, so the share-partition starts over (its old lease on offset 2 is gone).
+    await api("PUT", `/v1/share-groups/${g}`, { autoOffsetReset: "earliest" });
+    expect((await poll(g, { topics: [t], maxRecords: 10 })).records.map((r: any) => [r.offset, r.deliveryCount])).toEqual([[0, 1], [1, 1], [2, 1]]);
+  });
+
+  it("read_committed acquires only committed transactional records, below the last stable offset", async () => {
+    const t = uniqueTopic("rc");
+    const g = uniqueTopic("g");
+    await createTopic(t, 1);
+    await shareGroup(g, { isolation: "read_committed" });
+    const txn = uniqueTopic("tx");
+    const init = await api("POST", `/v1/transactions/${txn}/init`, {});
+    expect(init.status, JSON.stringify(init.body)).toBe(200);
+    const { producerId, producerEpoch } = init.body;
+    expect((await api("POST", `/v1/transactions/${txn}/begin`, { producerId, producerEpoch })).status).toBe(200);
+    const w = await produceTo(t, 0, [{ value: "in-txn" }], { transaction: { transactionalId: txn, producerId, producerEpoch, baseSequence: 0 } });
+    expect(w.status, JSON.stringify(w.body)).toBe(200);
+    await produceTo(t, 0, [{ value: "after" }]);
+    expect((await poll(g, { topics: [t] })).records).toEqual([]);
+    expect((await api("POST", `/v1/transactions/${txn}/commit`, { producerId, producerEpoch })).status).toBe(200);
+    const got = await poll(g, { topics: [t], maxRecords: 10 });
+    expect(got.records.map((r: any) => r.value)).toEqual(["in-txn", "after"]);
+  });
 });
