@@ -26,6 +26,7 @@ const WORKER = {
     GROUP_COORDINATOR: { className: "GroupCoordinator", useSQLite: true },
     SUBSCRIPTION_PARTITION: { className: "SubscriptionPartition", useSQLite: true },
     TRANSACTION_COORDINATOR: { className: "TransactionCoordinator", useSQLite: true },
+    SHARE_PARTITION: { className: "SharePartition", useSQLite: true },
   },
   r2Buckets: ["SEGMENTS", "ARCHIVE"],
 };
