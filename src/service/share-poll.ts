@@ -9,6 +9,7 @@ import { errorBody, KafkaError, type ErrorBody } from "../errors";
 import { mapBounded } from "../concurrency";
 import { MAX_WATCH_ATTEMPTS, PARTITION_FANOUT_CONCURRENCY } from "../limits";
 import { sharePartitionStub } from "../names";
+import type { IsolationLevel } from "../protocol";
 import type { AckOutcome, AcquiredRecord, AcquireResult, PartitionAck } from "../share-protocol";
 import { callPartition, topicMetadata } from "./metadata";
 import { callSharePartition, shareGroup } from "./share-groups";
@@ -43,7 +44,7 @@ export async function acknowledgeShare(env: Env, group: string, input: unknown):
 /** POST /v1/share-groups/{group}/poll: acknowledgements riding on it first (Kafka's ShareFetch), then records. */
 export async function pollShare(env: Env, group: string, input: unknown, signal?: AbortSignal): Promise<{ records: AcquiredRecord[]; acknowledgements?: AckResult[] }> {
   const request = parsePoll(input);
-  await shareGroup(env, group);
+  const { config } = await shareGroup(env, group);
   const acknowledgements = request.acknowledgements.length > 0 ? await applyAcks(env, group, request.acknowledgements) : undefined;
   const parts: Part[] = [];
   for (const topic of request.topics) {
@@ -60,7 +61,7 @@ export async function pollShare(env: Env, group: string, input: unknown, signal?
     const now = Date.now();
     if (records.length > 0 || now >= deadline || round >= MAX_WATCH_ATTEMPTS * 2 || signal?.aborted) break;
     const until = Math.min(deadline, got.nextDueMs ?? deadline);
-    if (until > now) await waitForAppends(env, got.waits, request.encoding, until - now, signal);
+    if (until > now) await waitForAppends(env, got.waits, config.isolation, until - now, signal);
   }
   return acknowledgements === undefined ? { records } : { records, acknowledgements };
 }
@@ -71,10 +72,18 @@ async function acquireAll(env: Env, group: string, order: Part[], maxRecords: nu
   const records: AcquiredRecord[] = [];
   const waits: { part: Part; offset: number }[] = [];
   let nextDueMs: number | null = null;
-  const ask = async (part: Part, budget: number) => {
-    const r = await callSharePartition<AcquireResult>(env, group, part.topic, part.topicId, part.partition, (c) => sharePartitionStub(env, group, part.topicId, part.partition).acquire(c, budget, encoding));
-    if (r.nextDueMs !== null) nextDueMs = nextDueMs === null ? r.nextDueMs : Math.min(nextDueMs, r.nextDueMs);
-    return r;
+  let failure: unknown;
+  // A share-partition that fails (its partition unreachable) gives nothing this time; the others' records are still
+  // answered, so their leases are not wasted. Only when nothing was acquired does the poll fail with the error.
+  const ask = async (part: Part, budget: number): Promise<AcquireResult> => {
+    try {
+      const r = await callSharePartition<AcquireResult>(env, group, part.topic, part.topicId, part.partition, (c) => sharePartitionStub(env, group, part.topicId, part.partition).acquire(c, budget, encoding));
+      if (r.nextDueMs !== null) nextDueMs = nextDueMs === null ? r.nextDueMs : Math.min(nextDueMs, r.nextDueMs);
+      return r;
+    } catch (error) {
+      failure ??= error;
+      return { records: [], waitOffset: -1, nextDueMs: null };
+    }
   };
   const first = order.slice(0, Math.min(order.length, maxRecords));
   const share = (i: number) => Math.floor(maxRecords / first.length) + (i < maxRecords % first.length ? 1 : 0);
@@ -92,12 +101,13 @@ async function acquireAll(env: Env, group: string, order: Part[], maxRecords: nu
     records.push(...result.records);
     if (result.records.length === 0 && result.waitOffset >= 0) waits.push({ part, offset: result.waitOffset });
   }
+  if (records.length === 0 && failure !== undefined) throw failure;
   return { records, waits, nextDueMs: nextDueMs as number | null };
 }
 
 /** Parks on each partition's append watch at the offset its share-partition would read next; answers at the first
- *  append, or after `ms`. */
-async function waitForAppends(env: Env, waits: { part: Part; offset: number }[], encoding: "text" | "base64", ms: number, signal?: AbortSignal): Promise<void> {
+ *  append (the first commit under read_committed), or after `ms`. */
+async function waitForAppends(env: Env, waits: { part: Part; offset: number }[], isolation: IsolationLevel, ms: number, signal?: AbortSignal): Promise<void> {
   if (waits.length === 0) {
     await new Promise((resolve) => setTimeout(resolve, ms));
     return;
@@ -106,8 +116,11 @@ async function waitForAppends(env: Env, waits: { part: Part; offset: number }[],
   try {
     const stored = await mapBounded(waits.length, PARTITION_FANOUT_CONCURRENCY, async (i) => {
       const { part, offset } = waits[i]!;
-      const read = { offset, maxRecords: 1, maxBytes: 1, maxWaitMs: 0, encoding };
-      const watch = await callPartition(env, part.topic, part.partition, (ref) => openWatch(env, ref, read, "once"));
+      // Under read_committed the wait is for the last stable offset to pass `offset`, as a fetch's long-poll.
+      const read = { offset, maxRecords: 1, maxBytes: 1, maxWaitMs: 0, encoding: "text" as const, isolation };
+      // A partition that cannot be watched (unreachable) is left out of the wait; the next round asks it again.
+      const watch = await callPartition(env, part.topic, part.partition, (ref) => openWatch(env, ref, read, "once")).catch(() => undefined);
+      if (watch === undefined) return true;
       if (watch.socket !== undefined) sockets.push(watch.socket);
       return watch.socket !== undefined || watch.result.recordCount === 0;
     });
