@@ -265,6 +265,9 @@ export const METRICS_CACHE_ENTRIES = 16;
 export const DEFAULT_SHARE_LOCK_DURATION_MS = 30_000;
 export const MIN_SHARE_LOCK_DURATION_MS = 1_000;
 export const MAX_SHARE_LOCK_DURATION_MS = 3_600_000;
+/** Renewals keep a lease at most this long from its acquisition: SQS's and Queues' visibility maximum, 12 h. Past it
+ *  the record goes back to the others (a worker stuck while renewing cannot hold it for ever). */
+export const MAX_SHARE_LEASE_MS = 12 * 3_600_000;
 /** Kafka's share.delivery.count.limit: default 5, 2 to 10. */
 export const DEFAULT_SHARE_DELIVERY_COUNT_LIMIT = 5;
 export const MIN_SHARE_DELIVERY_COUNT_LIMIT = 2;

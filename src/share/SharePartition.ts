@@ -10,7 +10,7 @@ import { Clock } from "../clock";
 import type { Env } from "../env";
 import { errorBody, fail, KafkaError, ok, type Result } from "../errors";
 import type { Encoding } from "../log/record";
-import { SHARE_DEAD_LETTER_BATCH, SHARE_DEAD_LETTER_RETRY_MS } from "../limits";
+import { MAX_SHARE_LEASE_MS, SHARE_DEAD_LETTER_BATCH, SHARE_DEAD_LETTER_RETRY_MS } from "../limits";
 import type { OffsetSpec } from "../protocol";
 import type { AckOutcome, AcquireResult, PartitionAck, ShareGroupConfig, SharePartitionStatus } from "../share-protocol";
 import { Usage, type UsageCounts } from "../usage";
@@ -315,7 +315,7 @@ export class SharePartition extends DurableObject<Env> {
 
   private rules(): ShareRules {
     const c = this.meta!.config;
-    return { lockDurationMs: c.lockDurationMs, deliveryCountLimit: c.deliveryCountLimit, maxRecordLocks: c.maxRecordLocks, deadLetter: c.deadLetterTopic !== null };
+    return { lockDurationMs: c.lockDurationMs, maxLeaseMs: MAX_SHARE_LEASE_MS, deliveryCountLimit: c.deliveryCountLimit, maxRecordLocks: c.maxRecordLocks, deadLetter: c.deadLetterTopic !== null };
   }
 
   private io(): ShareIo {

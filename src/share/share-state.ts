@@ -16,6 +16,8 @@ export interface InFlightRecord {
   acquisitionId: number;
   /** ACQUIRED: when the lease ends. */
   lockUntilMs: number;
+  /** ACQUIRED: when this acquisition took it (renewals stop at acquiredAtMs + maxLeaseMs). */
+  acquiredAtMs: number;
   /** AVAILABLE: not acquired before this (a release with a delay). */
   availableAtMs: number;
   /** ARCHIVING: why it goes to the dead-letter topic. */
@@ -32,6 +34,8 @@ export interface ShareState {
 
 export interface ShareRules {
   lockDurationMs: number;
+  /** The longest a lease may be renewed to, from its acquisition. */
+  maxLeaseMs: number;
   deliveryCountLimit: number;
   maxRecordLocks: number;
   /** A dead-letter topic is set: records to archive go through ARCHIVING. */
@@ -152,7 +156,7 @@ export function acquire(
       continue;
     }
     if (out.length >= maxRecords) break;
-    const next = { ...r, state: "acquired" as const, deliveryCount: r.deliveryCount + 1, acquisitionId, lockUntilMs, availableAtMs: 0 };
+    const next = { ...r, state: "acquired" as const, deliveryCount: r.deliveryCount + 1, acquisitionId, lockUntilMs, acquiredAtMs: nowMs, availableAtMs: 0 };
     s.records.set(offset, next);
     out.push({ offset, deliveryCount: next.deliveryCount, acquisitionId, lockUntilMs });
   }
@@ -165,7 +169,7 @@ export function acquire(
         end = offset;
         break;
       }
-      s.records.set(offset, { state: "acquired", deliveryCount: 1, acquisitionId, lockUntilMs, availableAtMs: 0, reason: null });
+      s.records.set(offset, { state: "acquired", deliveryCount: 1, acquisitionId, lockUntilMs, acquiredAtMs: nowMs, availableAtMs: 0, reason: null });
       out.push({ offset, deliveryCount: 1, acquisitionId, lockUntilMs });
     }
     if (end > s.nextOffset) s.nextOffset = end;
@@ -194,7 +198,7 @@ function invalid(a: PartitionAck, r: InFlightRecord | undefined): ErrorBody {
  * `applied` only when every one was valid (the state is then changed; else it is untouched). A lease is valid while
  * its record is ACQUIRED by that acquisition, or (accept, reject, release) AVAILABLE after its lease ended and not yet
  * acquired again: an ack that comes late but before anyone else got the record still counts. `renew` needs a live
- * lease and extends it by lockDurationMs from now, without a new delivery.
+ * lease and extends it to lockDurationMs from now (at most maxLeaseMs from its acquisition), without a new delivery.
  */
 export function acknowledge(s0: ShareState, nowMs: number, rules: ShareRules, acks: readonly PartitionAck[], done0: Done): { outcomes: AckOutcome[]; applied: boolean; state: ShareState; done: Done } {
   const s = copyState(s0);
@@ -225,7 +229,8 @@ export function acknowledge(s0: ShareState, nowMs: number, rules: ShareRules, ac
         outcomes.push({ ok: true });
         break;
       case "renew": {
-        const lockUntilMs = nowMs + rules.lockDurationMs;
+        // Renewals stop at maxLeaseMs from the acquisition: a stuck worker cannot hold a record for ever.
+        const lockUntilMs = Math.max(r!.lockUntilMs, Math.min(nowMs + rules.lockDurationMs, r!.acquiredAtMs + rules.maxLeaseMs));
         s.records.set(a.offset, { ...r!, lockUntilMs });
         outcomes.push({ ok: true, lockExpiresAt: lockUntilMs });
         break;
@@ -302,7 +307,7 @@ export function fromRanges(spso: number, nextOffset: number, acquisitionSeq: num
 }
 
 function sameFields(a: InFlightRecord, b: InFlightRecord): boolean {
-  return a.state === b.state && a.deliveryCount === b.deliveryCount && a.acquisitionId === b.acquisitionId && a.lockUntilMs === b.lockUntilMs && a.availableAtMs === b.availableAtMs && a.reason === b.reason;
+  return a.state === b.state && a.deliveryCount === b.deliveryCount && a.acquisitionId === b.acquisitionId && a.lockUntilMs === b.lockUntilMs && a.acquiredAtMs === b.acquiredAtMs && a.availableAtMs === b.availableAtMs && a.reason === b.reason;
 }
 
 /** A lease's id as clients see it: `<topic>:<partition>:<offset>:<acquisitionId>` (topic names never hold ':'). */

@@ -21,7 +21,7 @@ import {
   type ShareState,
 } from "../../src/share/share-state";
 
-const rules: ShareRules = { lockDurationMs: 1_000, deliveryCountLimit: 3, maxRecordLocks: 5, deadLetter: false };
+const rules: ShareRules = { lockDurationMs: 1_000, maxLeaseMs: 3_000, deliveryCountLimit: 3, maxRecordLocks: 5, deadLetter: false };
 const dlq: ShareRules = { ...rules, deadLetter: true };
 const zero = (): Done => ({ acknowledged: 0, archived: 0 });
 const none = { offsets: [], present: new Set<number>(), coveredUpTo: 0 };
@@ -75,6 +75,12 @@ describe("share-partition state", () => {
     expect(r.state.records.get(0)!.deliveryCount).toBe(1);
     const ended = acknowledge(r.state, 2_000, rules, [{ offset: 0, acquisitionId: 1, type: "renew" }], zero());
     expect(ended.applied).toBe(false);
+    // Renewals stop at maxLeaseMs (3 s here) from the acquisition.
+    let t = emptyState(0);
+    take(t, 0, rules, 1, 1);
+    for (const now of [800, 1_600, 2_400]) t = acknowledge(t, now, rules, [{ offset: 0, acquisitionId: 1, type: "renew" }], zero()).state;
+    expect(t.records.get(0)!.lockUntilMs).toBe(3_000);
+    expect(take(t, 3_000, rules, 1, 1).map((x) => x.deliveryCount)).toEqual([2]);
   });
 
   it("is all or nothing per share-partition", () => {
