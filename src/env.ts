@@ -5,6 +5,7 @@ import type { GroupCoordinator } from "./group/GroupCoordinator";
 import type { SubscriptionPartition } from "./subscription/SubscriptionPartition";
 import type { TransactionCoordinator } from "./transaction/TransactionCoordinator";
 import type { SchemaRegistry } from "./registry/SchemaRegistry";
+import type { SharePartition } from "./share/SharePartition";
 
 export interface Env {
   PARTITION_LOG: DurableObjectNamespace<PartitionLog>;
@@ -16,6 +17,8 @@ export interface Env {
   TRANSACTION_COORDINATOR: DurableObjectNamespace<TransactionCoordinator>;
   /** One object per deployment: the Confluent-compatible schema registry (src/registry/, docs/schemas.md). */
   SCHEMA_REGISTRY: DurableObjectNamespace<SchemaRegistry>;
+  /** One object per share-partition (share group, topic, partition): leases, delivery counts, dead letters (src/share/). */
+  SHARE_PARTITION: DurableObjectNamespace<SharePartition>;
   /** Tiered storage for sealed segments. */
   SEGMENTS: R2Bucket;
   /** Subscriptions' R2 archive target's default bucket (an ArchiveTarget may name another bucket binding). Optional:

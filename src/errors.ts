@@ -62,6 +62,9 @@ export const ERRORS = {
   STALE_MEMBER_EPOCH: { code: 113, status: 409, retriable: false },
   /** The coordinator aborted the transaction (it timed out): abort to go on with this transactional id. */
   TRANSACTION_ABORTABLE: { code: 120, status: 409, retriable: false },
+  /** A share group's acknowledgement names a lease that is not the record's current one (another poller has it, it
+   *  was acknowledged, or it went to the dead-letter topic): KIP-932's error for records not acquired by the caller. */
+  INVALID_RECORD_STATE: { code: 121, status: 409, retriable: false },
   // edgelog's own, for HTTP situations Kafka has no name for; codes above Kafka's range.
   NOT_FOUND: { code: 10_001, status: 404, retriable: false },
   METHOD_NOT_ALLOWED: { code: 10_002, status: 405, retriable: false },
@@ -72,6 +75,8 @@ export const ERRORS = {
   PARTITION_NOT_ASSIGNED: { code: 10_006, status: 409, retriable: false },
   /** POST /v1/subscriptions for a name that has one already. */
   SUBSCRIPTION_ALREADY_EXISTS: { code: 10_007, status: 409, retriable: false },
+  /** A share group's config changed (deleted and created again) since the router read it: it reads it again. */
+  STALE_SHARE_GROUP: { code: 10_008, status: 503, retriable: true },
 } as const satisfies Record<string, { code: number; status: number; retriable: boolean }>;
 
 export type ErrorType = keyof typeof ERRORS;

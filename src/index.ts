@@ -9,6 +9,7 @@ export { GroupCoordinator } from "./group/GroupCoordinator";
 export { SubscriptionPartition } from "./subscription/SubscriptionPartition";
 export { TransactionCoordinator } from "./transaction/TransactionCoordinator";
 export { SchemaRegistry } from "./registry/SchemaRegistry";
+export { SharePartition } from "./share/SharePartition";
 export { EdgelogRpc } from "./rpc";
 
 export default {

@@ -283,3 +283,39 @@ export const SCHEMA_CACHE_TTL_MS = 1_000;
 /** Entries the router's validator caches hold, and parsed schemas the registry object keeps (oldest dropped first):
  *  bounds the isolate's memory. */
 export const MAX_CACHED_SCHEMAS = 256;
+/** Share groups (KIP-932, src/share/). Kafka's share.record.lock.duration.ms: default 30 s, 1 s to 1 h (its broker
+ *  range; SQS and Queues allow 12 h, but a lease that long is a job, not a delivery: renew it instead). */
+export const DEFAULT_SHARE_LOCK_DURATION_MS = 30_000;
+export const MIN_SHARE_LOCK_DURATION_MS = 1_000;
+export const MAX_SHARE_LOCK_DURATION_MS = 3_600_000;
+/** Renewals keep a lease at most this long from its acquisition: SQS's and Queues' visibility maximum, 12 h. Past it
+ *  the record goes back to the others (a worker stuck while renewing cannot hold it for ever). */
+export const MAX_SHARE_LEASE_MS = 12 * 3_600_000;
+/** Kafka's share.delivery.count.limit: default 5, 2 to 10. */
+export const DEFAULT_SHARE_DELIVERY_COUNT_LIMIT = 5;
+export const MIN_SHARE_DELIVERY_COUNT_LIMIT = 2;
+export const MAX_SHARE_DELIVERY_COUNT_LIMIT = 10;
+/** Kafka's share.partition.max.record.locks: the in-flight window per share-partition, default 2000, 100 to 10000.
+ *  The window is held in the object's memory and scanned on each call, so it stays bounded. */
+export const DEFAULT_SHARE_MAX_RECORD_LOCKS = 2_000;
+export const MIN_SHARE_MAX_RECORD_LOCKS = 100;
+export const MAX_SHARE_MAX_RECORD_LOCKS = 10_000;
+/** Records one poll answers at most (Kafka's max.poll.records default is 500; a fetch's most is 10,000). */
+export const DEFAULT_SHARE_POLL_MAX_RECORDS = 500;
+export const MAX_SHARE_POLL_MAX_RECORDS = 10_000;
+/** Topics one poll names: each partition of each is a share-partition object the poll may call. */
+export const MAX_SHARE_POLL_TOPICS = 20;
+/** Acknowledgements in one request (a poll's worth). */
+export const MAX_SHARE_ACKS_PER_REQUEST = 10_000;
+/** A release's delay: Cloudflare Queues' and SQS's cap, 12 h (a record parked longer holds the window for nothing). */
+export const MAX_SHARE_RELEASE_DELAY_MS = 12 * 3_600_000;
+/** A reject's reason as written to the dead letter's __dlq.errors.message header. */
+export const MAX_SHARE_REJECT_REASON_LENGTH = 1_000;
+/** Acknowledgement and poll bodies carry up to 10,000 lease ids (~40 bytes each). */
+export const MAX_SHARE_REQUEST_BYTES = 1024 * 1024;
+/** A router isolate keeps a share group's config this long: a PATCH reaches other isolates' polls within it. */
+export const SHARE_GROUP_CONFIG_CACHE_MS = 5_000;
+/** Dead letters written per produce by a share-partition (one idempotent batch, one sequence range). */
+export const SHARE_DEAD_LETTER_BATCH = 500;
+/** A failed dead-letter write is tried again by alarm this much later (Kafka's DLQ producer backs off from 1 s). */
+export const SHARE_DEAD_LETTER_RETRY_MS = 1_000;

@@ -97,3 +97,13 @@ export const SCHEMA_REGISTRY_NAME = "schema-registry";
 export function schemaRegistryStub(env: Env) {
   return env.SCHEMA_REGISTRY.get(env.SCHEMA_REGISTRY.idFromName(SCHEMA_REGISTRY_NAME));
 }
+
+/** One object per share-partition (KIP-932's SharePartitionKey: group, topic id, partition):
+ *  `share/<group>/<topicId>/<partition>`. Group ids never hold '/', so names never collide. */
+export function sharePartitionName(groupId: string, topicId: string, partition: number): string {
+  return `share/${groupId}/${topicId}/${partition}`;
+}
+
+export function sharePartitionStub(env: Env, groupId: string, topicId: string, partition: number) {
+  return env.SHARE_PARTITION.get(env.SHARE_PARTITION.idFromName(sharePartitionName(groupId, topicId, partition)));
+}

@@ -26,6 +26,9 @@ import {
 } from "./service/subscriptions";
 import type { SubscriptionDescription } from "./subscription-protocol";
 import { initProducer, type ProducerIdAndEpoch } from "./service/producers";
+import { alterShareGroup, deleteShareGroup, describeShareGroup, listShareGroups, putShareGroup, resetShareGroupOffsets, type ShareGroupDescription } from "./service/share-groups";
+import { acknowledgeShare, pollShare, type AckResult } from "./service/share-poll";
+import type { AcquiredRecord } from "./share-protocol";
 import { describeTransaction, endTransaction, initTransactions, listTransactions, sendOffsetsToTransaction } from "./service/transactions";
 import type { TxnStateName, TxnSummary } from "./transaction/txn-state";
 import { addPartitions, alterTopicConfig, checkTopicName, createTopic, deleteTopic, describeTopic, listTopics, type TopicDescription, type TopicSummary } from "./service/topics";
@@ -184,6 +187,44 @@ export class EdgelogRpc extends WorkerEntrypoint<Env> {
 
   deleteSubscription(name: string): Promise<Result<{ name: string }>> {
     return attempt(() => deleteSubscription(this.env, name));
+  }
+
+  /** A share group (KIP-932 queue mode, docs/share-groups.md): creates it or replaces its whole config. */
+  putShareGroup(group: string, request: unknown = {}): Promise<Result<ShareGroupDescription & { created: boolean }>> {
+    return attempt(async () => {
+      const { created, description } = await putShareGroup(this.env, group, request);
+      return { ...description, created };
+    });
+  }
+
+  listShareGroups(): Promise<Result<string[]>> {
+    return attempt(() => listShareGroups(this.env));
+  }
+
+  describeShareGroup(group: string): Promise<Result<ShareGroupDescription>> {
+    return attempt(() => describeShareGroup(this.env, group));
+  }
+
+  alterShareGroup(group: string, request: unknown): Promise<Result<ShareGroupDescription>> {
+    return attempt(() => alterShareGroup(this.env, group, request));
+  }
+
+  deleteShareGroup(group: string): Promise<Result<{ groupId: string }>> {
+    return attempt(() => deleteShareGroup(this.env, group));
+  }
+
+  /** Leases records: {topics, maxRecords?, maxWaitMs?, encoding?, acknowledgements?}, as POST …/poll. */
+  pollShareGroup(group: string, request: unknown): Promise<Result<{ records: AcquiredRecord[]; acknowledgements?: AckResult[] }>> {
+    return attempt(() => pollShare(this.env, group, request));
+  }
+
+  /** {acknowledgements: [{leaseId, type, delayMs?, reason?}]}: one result per item; {ok: false} when none applied. */
+  acknowledgeShareGroup(group: string, request: unknown): Promise<Result<{ acknowledgements: AckResult[] }>> {
+    return attempt(() => acknowledgeShare(this.env, group, request));
+  }
+
+  resetShareGroupOffsets(group: string, request: unknown): Promise<Result<{ topic: string; partitions: { partition: number; offset: number }[] }>> {
+    return attempt(() => resetShareGroupOffsets(this.env, group, request));
   }
 }
 

@@ -27,6 +27,7 @@ const WORKER = {
     SUBSCRIPTION_PARTITION: { className: "SubscriptionPartition", useSQLite: true },
     TRANSACTION_COORDINATOR: { className: "TransactionCoordinator", useSQLite: true },
     SCHEMA_REGISTRY: { className: "SchemaRegistry", useSQLite: true },
+    SHARE_PARTITION: { className: "SharePartition", useSQLite: true },
   },
   r2Buckets: ["SEGMENTS", "ARCHIVE"],
 };

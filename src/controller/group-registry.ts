@@ -1,10 +1,13 @@
 // The controller's registry of groups (table `groups`, controller/schema.ts), so they can be listed: each group's id,
-// its kind ("consumer", or "subscription": a group edgelog itself consumes for, src/subscription/), and for a
+// its kind ("consumer", "subscription": a group edgelog itself consumes for, src/subscription/, or "share": a share
+// group, src/share/, since one group id names one type of group as in Kafka), and for a
 // subscription its topics, so the controller can tell it when one of them gains partitions. At most MAX_GROUPS.
 import { fail, ok, type Result } from "../errors";
 import { MAX_GROUPS } from "../limits";
 
-export type GroupKind = "consumer" | "subscription";
+export type GroupKind = "consumer" | "subscription" | "share";
+
+const KIND_NAMES: Record<string, string> = { consumer: "consumer group", subscription: "subscription", share: "share group" };
 
 export class GroupRegistry {
   constructor(private readonly sql: SqlStorage) {}
@@ -14,7 +17,7 @@ export class GroupRegistry {
   register(groupId: string, kind: GroupKind, topics: readonly string[], nowMs: number): Result<void> {
     const row = this.sql.exec<{ kind: string }>("SELECT kind FROM groups WHERE group_id = ?", groupId).toArray()[0];
     if (row !== undefined && row.kind !== kind) {
-      return fail("INCONSISTENT_GROUP_PROTOCOL", `'${groupId}' is a ${row.kind === "subscription" ? "subscription" : "consumer group"}; a ${kind === "subscription" ? "subscription" : "consumer group"} needs a name of its own`, {
+      return fail("INCONSISTENT_GROUP_PROTOCOL", `'${groupId}' is a ${KIND_NAMES[row.kind] ?? row.kind}; a ${KIND_NAMES[kind]} needs a name of its own`, {
         groupId,
         kind: row.kind,
       });

@@ -12,6 +12,8 @@ import { settings } from "../settings";
 import { controllerStub } from "../names";
 import type { CommittedOffset, GroupDescription, GroupStateName, GroupSummary, GroupType, OffsetCommit } from "../log/group-description";
 import { SubscriptionHome, type StoredSubscription } from "./subscription-home";
+import { ShareHome, type ShareHomeRequest } from "./share-home";
+import type { StoredShareGroup } from "../share-protocol";
 import type { SubscriptionConfig, SubscriptionPartitionStatus } from "../subscription-protocol";
 import { toTopicPartitions, tpKey } from "./assignment";
 import { GroupState, type GroupData, type HeartbeatRequest, type HeartbeatResponse, type Member, type TopicSnapshot } from "./group-state";
@@ -33,6 +35,8 @@ export class GroupCoordinator extends DurableObject<Env> {
   private readonly meter = new Usage();
   /** Set when this group is a subscription's (edgelog consumes for it): its config, state and generation. */
   private readonly subscriptions: SubscriptionHome;
+  /** Set when this group is a share group (KIP-932): its config and share-partitions (share-home.ts). */
+  private readonly shares: ShareHome;
   /** Recent commits per partition (tpKey) for lag status (src/log/lag-status.ts): in memory only, so a commit writes
    *  no more rows than before; bounded to LAG_WINDOW_COMMITS per committed partition. Eviction empties it (the
    *  status then rests on the stored commit time alone until commits refill it). */
@@ -45,6 +49,7 @@ export class GroupCoordinator extends DurableObject<Env> {
     this.sql = this.meter.sql(ctx.storage.sql);
     this.subscriptions = new SubscriptionHome(this.sql, env);
     this.counters = new GroupCounters(Date.now(), () => this.group?.group.groupId, loggerFor(env.EDGELOG_LOG_LEVEL));
+    this.shares = new ShareHome(this.sql, env);
     // Tables are made when the group is created, not here: asking about a group that does not exist (describe,
     // offsets, a stray id) must not leave storage behind.
     const exists = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'group_state'").toArray().length > 0;
@@ -247,6 +252,13 @@ export class GroupCoordinator extends DurableObject<Env> {
     this.group = undefined;
     this.alarmAtMs = undefined;
     return ok({ groupId });
+  }
+
+  /** A share group's config and share-partitions (share-home.ts); the id must not be a consumer group's or a subscription's. */
+  async share(groupId: string, request: ShareHomeRequest): Promise<Result<StoredShareGroup>> {
+    this.meter.request();
+    const other = this.subscriptions.current !== undefined ? "subscription" : this.group !== undefined ? "consumer group" : undefined;
+    return this.shares.handle(groupId, request, this.now(), other);
   }
 
   /** Creates a subscription: an empty group edgelog consumes for (subscription-home.ts), then starts its partitions. */

@@ -17,7 +17,7 @@ export function preflight(request: Request, env: Env): Response {
     status: 204,
     headers: {
       "access-control-allow-origin": origin,
-      "access-control-allow-methods": "GET, POST, PATCH, DELETE, OPTIONS",
+      "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
       "access-control-allow-headers": "authorization, content-type, last-event-id",
       "access-control-max-age": "600",
       vary: "Origin",

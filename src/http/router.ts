@@ -30,6 +30,16 @@ import {
 import { handleUsage } from "./usage";
 import { isRegistryPath, REGISTRY_ROUTES, registryFromThrown } from "./schema-registry";
 import { REGISTRY_BASE_PATH } from "../registry/registry-error";
+import {
+  handleAcknowledgeShareGroup,
+  handleAlterShareGroup,
+  handleDeleteShareGroup,
+  handleDescribeShareGroup,
+  handleListShareGroups,
+  handlePollShareGroup,
+  handlePutShareGroup,
+  handleResetShareGroupOffsets,
+} from "./share-groups";
 import { handleElectLeader, handleFault } from "./replicas";
 import {
   handleAbortTransaction,
@@ -88,7 +98,7 @@ export interface Permission {
 }
 
 export interface Route {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** itty-router's pattern: `:name` matches one non-empty path segment. */
   path: string;
   /** Checked before the handler; absent: open, or checked in the handler (a created topic, subscribed topics). */
@@ -101,6 +111,9 @@ const clusterAdmin: Permission = { resource: "cluster", operation: "admin" };
 /** A subscription is its group: reading it needs read on the group of its name, changing it admin. */
 const subscriptionRead: Permission = { resource: "group", operation: "read", param: "name" };
 const subscriptionAdmin: Permission = { resource: "group", operation: "admin", param: "name" };
+/** A share group is a group: polling and acknowledging need read on it, changing it admin. */
+const shareRead: Permission = { resource: "group", operation: "read", param: "group" };
+const shareAdmin: Permission = { resource: "group", operation: "admin", param: "group" };
 /** Kafka's TransactionalId resource: write to use it, describe to see it. */
 const txnWrite: Permission = { resource: "transactionalId", operation: "write", param: "transactionalId" };
 
@@ -148,6 +161,14 @@ export const ROUTES: readonly Route[] = [
   { method: "POST", path: "/v1/subscriptions/:name/pause", permission: subscriptionAdmin, handler: handlePauseSubscription },
   { method: "POST", path: "/v1/subscriptions/:name/resume", permission: subscriptionAdmin, handler: handleResumeSubscription },
   { method: "POST", path: "/v1/subscriptions/:name/offsets/reset", permission: subscriptionAdmin, handler: handleResetSubscriptionOffsets },
+  { method: "GET", path: "/v1/share-groups", handler: handleListShareGroups },
+  { method: "PUT", path: "/v1/share-groups/:group", permission: shareAdmin, handler: handlePutShareGroup },
+  { method: "GET", path: "/v1/share-groups/:group", permission: shareRead, handler: handleDescribeShareGroup },
+  { method: "PATCH", path: "/v1/share-groups/:group", permission: shareAdmin, handler: handleAlterShareGroup },
+  { method: "DELETE", path: "/v1/share-groups/:group", permission: shareAdmin, handler: handleDeleteShareGroup },
+  { method: "POST", path: "/v1/share-groups/:group/poll", permission: shareRead, handler: handlePollShareGroup },
+  { method: "POST", path: "/v1/share-groups/:group/acknowledgements", permission: shareRead, handler: handleAcknowledgeShareGroup },
+  { method: "POST", path: "/v1/share-groups/:group/offsets/reset", permission: shareAdmin, handler: handleResetShareGroupOffsets },
   { method: "GET", path: "/v1/transactions", handler: handleListTransactions },
   { method: "GET", path: "/v1/transactions/:transactionalId", permission: { resource: "transactionalId", operation: "describe", param: "transactionalId" }, handler: handleDescribeTransaction },
   { method: "POST", path: "/v1/transactions/:transactionalId/init", permission: txnWrite, handler: handleInitTransactions },
@@ -159,7 +180,7 @@ export const ROUTES: readonly Route[] = [
 
 for (const route of ROUTES) {
   const handlers = route.permission === undefined ? [route.handler] : [need(route.permission), route.handler];
-  router[route.method.toLowerCase() as "get" | "post" | "patch" | "delete"](route.path, ...handlers);
+  router[route.method.toLowerCase() as "get" | "post" | "put" | "patch" | "delete"](route.path, ...handlers);
 }
 
 /** Whether `path` matches a route pattern as itty-router matches it (trailing slashes allowed). */

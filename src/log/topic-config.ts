@@ -39,6 +39,9 @@ export const TOPIC_CONFIGS: Readonly<Record<string, ConfigSpec>> = {
   "value.schema.version": { kind: "int", default: "-1", min: -1, doc: "json validation: the value subject's version to use (-1: latest)" },
   "key.subject.name.strategy": { kind: "enum", default: "TopicNameStrategy", values: ["TopicNameStrategy", "RecordNameStrategy", "TopicRecordNameStrategy"], doc: "registry validation: the subject a key's schema id must be registered under" },
   "value.subject.name.strategy": { kind: "enum", default: "TopicNameStrategy", values: ["TopicNameStrategy", "RecordNameStrategy", "TopicRecordNameStrategy"], doc: "registry validation: the subject a value's schema id must be registered under" },
+  // KIP-1191: a share group may dead-letter into this topic only if the topic opts in, so a group cannot write onto an
+  // arbitrary business topic.
+  "errors.deadletterqueue.group.enable": { kind: "boolean", default: "false", doc: "share groups may write their dead letters here" },
 };
 
 export type TopicConfig = Record<string, string>;

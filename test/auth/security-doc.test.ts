@@ -82,6 +82,8 @@ const REQUESTS: Record<
     permitted?: [number, string];
     /** The endpoint's group is a subscription: "create" leaves it to the call, "exists" creates it, "paused" pauses it too. */
     subscription?: "create" | "exists" | "paused";
+    /** The endpoint's group is a share group: "create" leaves it to the call, "exists" creates it. */
+    share?: "create" | "exists";
     /** What an admin undoes after each permitted call, so the next holder's call can succeed too. */
     undo?: (r: Resources) => [string, string];
   }
@@ -114,6 +116,14 @@ const REQUESTS: Record<
   "POST /v1/subscriptions/{name}/pause": { body: () => ({}), subscription: "exists" },
   "POST /v1/subscriptions/{name}/resume": { body: () => ({}), subscription: "paused" },
   "POST /v1/subscriptions/{name}/offsets/reset": { body: (r) => ({ topic: r.topic, to: "earliest" }), subscription: "paused" },
+  "PUT /v1/share-groups/{group}": { body: () => ({ lockDurationMs: 60_000 }), share: "create" },
+  "GET /v1/share-groups/{group}": { share: "exists" },
+  "PATCH /v1/share-groups/{group}": { body: () => ({ deliveryCountLimit: 4 }), share: "exists" },
+  "DELETE /v1/share-groups/{group}": { share: "exists", undo: (r) => ["PUT", `/v1/share-groups/${r.group}`] },
+  "POST /v1/share-groups/{group}/poll": { body: (r) => ({ topics: [r.topic] }), share: "exists" },
+  // A lease nobody was given: the acknowledgement itself refuses it.
+  "POST /v1/share-groups/{group}/acknowledgements": { body: (r) => ({ acknowledgements: [{ leaseId: `${r.topic}:0:0:1`, type: "accept" }] }), share: "exists", permitted: [409, "INVALID_RECORD_STATE"] },
+  "POST /v1/share-groups/{group}/offsets/reset": { body: (r) => ({ topic: r.topic, to: "earliest" }), share: "exists" },
   // Only init makes a transactional id: the others reach a coordinator that does not know theirs.
   "POST /v1/transactions/{transactionalId}/init": { body: () => ({}) },
   "POST /v1/transactions/{transactionalId}/begin": { body: () => ({ producerId: 0, producerEpoch: 0 }), permitted: [404, "TRANSACTIONAL_ID_NOT_FOUND"] },
@@ -247,7 +257,9 @@ beforeAll(async () => {
     if (request?.noTopic) continue;
     await asAdmin("POST", "/v1/topics", { name: r.topic, partitions: 1, replicationFactor: request?.replicationFactor ?? 1 });
     await asAdmin("POST", `/v1/topics/${r.topic}/records`, { records: [{ value: "a" }, { value: "b" }] });
-    if (request?.subscription === undefined) await asAdmin("POST", `/v1/groups/${r.group}/offsets`, { offsets: [{ topic: r.topic, partition: 0, offset: 0 }] });
+    if (request?.share !== undefined) {
+      if (request.share === "exists") await asAdmin("PUT", `/v1/share-groups/${r.group}`, {});
+    } else if (request?.subscription === undefined) await asAdmin("POST", `/v1/groups/${r.group}/offsets`, { offsets: [{ topic: r.topic, partition: 0, offset: 0 }] });
     else if (request.subscription !== "create") {
       await asAdmin("POST", "/v1/subscriptions", { name: r.group, topics: [r.topic], target: { type: "service", binding: "TEST_CONSUMER" } });
       if (request.subscription === "paused") await asAdmin("POST", `/v1/subscriptions/${r.group}/pause`);

@@ -89,7 +89,7 @@ describe("docs/api.md and README.md agree with the code", () => {
   it("docs/api.md's route table lists exactly the router's routes", () => {
     const rows = tableAfter(read("docs/api.md"), "# edgelog HTTP API v1");
     const documented = rows.map(([cell]) => {
-      const match = /^\[`(GET|POST|PATCH|DELETE) ([^`]+)`\]\(#[^)]+\)$/.exec(cell!);
+      const match = /^\[`(GET|POST|PUT|PATCH|DELETE) ([^`]+)`\]\(#[^)]+\)$/.exec(cell!);
       expect(match, `route table cell ${cell}`).not.toBeNull();
       return routeKey(match![1]!, match![2]!);
     });
@@ -113,7 +113,7 @@ describe("docs/api.md and README.md agree with the code", () => {
   it("the README's API overview lists exactly the router's routes", () => {
     const rows = tableAfter(read("README.md"), "## API overview");
     const documented = new Set<string>();
-    for (const [cell] of rows) for (const match of cell!.matchAll(/`(GET|POST|PATCH|DELETE) (\/[^\s`?]*)/g)) documented.add(routeKey(match[1]!, match[2]!));
+    for (const [cell] of rows) for (const match of cell!.matchAll(/`(GET|POST|PUT|PATCH|DELETE) (\/[^\s`?]*)/g)) documented.add(routeKey(match[1]!, match[2]!));
     expect([...documented].sort()).toEqual(routes);
   });
 });

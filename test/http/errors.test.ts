@@ -58,6 +58,8 @@ const MISSING = uniqueTopic("missing");
 const G = uniqueTopic("group");
 /** A group that never exists. */
 const NO_GROUP = uniqueTopic("nogroup");
+/** A share group with the default config (never polled: nothing leased). */
+const SG = uniqueTopic("share");
 /** An idempotent producer that wrote one batch to V/1 at epoch 0 and, after an epoch bump, one at epoch 1 (seq 0). */
 let producer = { producerId: -1, producerEpoch: -1 };
 const P1 = `/v1/topics/${V}/partitions/1/records`;
@@ -477,6 +479,18 @@ const CASES: Case[] = [
   { name: "transactions: producer and transaction fields together", method: "POST", path: P0, body: () => ({ records: [{ value: "v" }], producer: { ...currentTxn, baseSequence: 0 }, transaction: { transactionalId: TXN, ...currentTxn, baseSequence: 0 } }), status: 400, type: "INVALID_REQUEST", details: { field: "transaction" } },
   { name: "transactions: a transactional produce with acks 0", method: "POST", path: P0, body: () => ({ acks: 0, records: [{ value: "v" }], transaction: { transactionalId: TXN, ...currentTxn, baseSequence: 0 } }), status: 400, type: "INVALID_REQUEST", details: { field: "acks" } },
   { name: "transactions: a transactional produce of the fenced incarnation", method: "POST", path: P0, body: () => ({ records: [{ value: "v" }], transaction: { transactionalId: TXN, ...fencedTxn, baseSequence: 0 } }), status: 409, type: "PRODUCER_FENCED" },
+  { name: "share: acknowledge a lease nobody was given", method: "POST", path: `/v1/share-groups/${SG}/acknowledgements`, body: { acknowledgements: [{ leaseId: `${V}:0:0:1`, type: "accept" }] }, status: 409, type: "INVALID_RECORD_STATE", details: { offset: 0 } },
+  { name: "share: a share group named after a consumer group", method: "PUT", path: `/v1/share-groups/${G}`, body: {}, status: 409, type: "INCONSISTENT_GROUP_PROTOCOL", details: { groupId: G, kind: "consumer group" } },
+  { name: "share: a consumer group named after a share group", method: "POST", path: `/v1/groups/${SG}/heartbeat`, body: { memberEpoch: 0, subscribedTopics: [V] }, status: 409, type: "INCONSISTENT_GROUP_PROTOCOL", details: { groupId: SG, kind: "share" } },
+  { name: "share: describe an unknown share group", method: "GET", path: `/v1/share-groups/${NO_GROUP}`, status: 404, type: "GROUP_ID_NOT_FOUND", details: { groupId: NO_GROUP } },
+  { name: "share: poll an unknown share group", method: "POST", path: `/v1/share-groups/${NO_GROUP}/poll`, body: { topics: [V] }, status: 404, type: "GROUP_ID_NOT_FOUND" },
+  { name: "share: acknowledgement type unknown", method: "POST", path: `/v1/share-groups/${SG}/acknowledgements`, body: { acknowledgements: [{ leaseId: `${V}:0:0:1`, type: "ack" }] }, status: 400, type: "INVALID_REQUEST", details: { field: "acknowledgements[0].type" } },
+  { name: "share: lease id malformed", method: "POST", path: `/v1/share-groups/${SG}/acknowledgements`, body: { acknowledgements: [{ leaseId: "nope", type: "accept" }] }, status: 400, type: "INVALID_REQUEST", details: { field: "acknowledgements[0].leaseId" } },
+  { name: "share: release delay over 12 h", method: "POST", path: `/v1/share-groups/${SG}/acknowledgements`, body: { acknowledgements: [{ leaseId: `${V}:0:0:1`, type: "release", delayMs: 43_200_001 }] }, status: 400, type: "INVALID_REQUEST", details: { max: 43_200_000 } },
+  { name: "share: lockDurationMs under 1 s", method: "PATCH", path: `/v1/share-groups/${SG}`, body: { lockDurationMs: 999 }, status: 400, type: "INVALID_REQUEST", details: { field: "lockDurationMs", min: 1_000 } },
+  { name: "share: deliveryCountLimit over 10", method: "PATCH", path: `/v1/share-groups/${SG}`, body: { deliveryCountLimit: 11 }, status: 400, type: "INVALID_REQUEST", details: { field: "deliveryCountLimit", max: 10 } },
+  { name: "share: a dead-letter topic that did not opt in", method: "PATCH", path: `/v1/share-groups/${SG}`, body: { deadLetterTopic: V }, status: 400, type: "INVALID_CONFIG", details: { field: "deadLetterTopic" } },
+  { name: "share: poll maxRecords 0", method: "POST", path: `/v1/share-groups/${SG}/poll`, body: { topics: [V], maxRecords: 0 }, status: 400, type: "INVALID_REQUEST", details: { field: "maxRecords" } },
   { name: "fetch: an unknown isolation level", method: "GET", path: FETCH("isolation=serializable"), status: 400, type: "INVALID_REQUEST", details: { field: "isolation" } },
 ];
 
@@ -499,6 +513,7 @@ const NOT_PROVOKABLE: Record<string, { reason: string }> = {
   GROUP_MAX_SIZE_REACHED: { reason: "only at MAX_MEMBERS_PER_GROUP (1,000 joins): provoked in limits.test.ts" },
   UNKNOWN_TOPIC_ID: { reason: "internal: the router refreshes its metadata and retries; never reaches a client" },
   STALE_METADATA: { reason: "internal: the router refreshes its metadata and retries; never reaches a client" },
+  STALE_SHARE_GROUP: { reason: "internal: a share group deleted and created again; the router re-reads its config and retries" },
   // This suite runs with auth off (the test config's explicit setting); test/auth/permissions.test.ts turns it on.
   SASL_AUTHENTICATION_FAILED: { reason: "auth is off in this suite: provoked in test/auth/permissions.test.ts" },
   TOPIC_AUTHORIZATION_FAILED: { reason: "auth is off in this suite: provoked in test/auth/permissions.test.ts" },
@@ -592,6 +607,7 @@ describe("every error type over HTTP", () => {
     await createTopic(C, 1, { "cleanup.policy": "compact" });
     await createTopic(S, 1, { "max.message.bytes": 100 });
     await createTopic(DOTTED, 1);
+    expect((await api("PUT", `/v1/share-groups/${SG}`, {})).status).toBe(201);
     // Replicated fixtures, put in their failure states with the fault switch.
     for (const t of [R, D, E]) expect((await api("POST", "/v1/topics", { name: t, replicationFactor: 2, config: t === R ? { "min.insync.replicas": 2 } : {} })).status).toBe(201);
     expect((await api("POST", "/v1/faults", { topic: R, partition: 0, replica: 1, down: true })).status).toBe(200);

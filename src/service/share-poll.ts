@@ -1,0 +1,168 @@
+// A share group's poll and acknowledgements. A poll names topics (no membership needed: any number of stateless
+// pollers): it fans out over their partitions' share-partitions with bounded concurrency from a rotating start,
+// never answers more than maxRecords (each share-partition gets a share of what is left), and, when nothing is there,
+// long-polls: it parks on each partition's append watch (the machinery fetch's long-poll uses, src/watch.ts) until an
+// append, a lease's end or maxWaitMs. Acknowledgements go to their share-partitions grouped, in parallel; each
+// share-partition applies its own all or nothing.
+import type { Env } from "../env";
+import { errorBody, KafkaError, type ErrorBody } from "../errors";
+import { mapBounded } from "../concurrency";
+import { MAX_WATCH_ATTEMPTS, PARTITION_FANOUT_CONCURRENCY } from "../limits";
+import { sharePartitionStub } from "../names";
+import type { IsolationLevel } from "../protocol";
+import type { AckOutcome, AcquiredRecord, AcquireResult, PartitionAck } from "../share-protocol";
+import { callPartition, topicMetadata } from "./metadata";
+import { callSharePartition, shareGroup } from "./share-groups";
+import { parseAcknowledgements, parsePoll, type ParsedAck } from "./share-request";
+import { requireObject } from "./validate";
+import { openWatch, type WakeSocket } from "./watch-client";
+
+export type AckResult = { leaseId: string; ok: true; lockExpiresAt?: number } | { leaseId: string; error: ErrorBody };
+
+interface Part {
+  topic: string;
+  topicId: string;
+  partition: number;
+}
+
+let rotation = 0;
+
+/** POST /v1/share-groups/{group}/acknowledgements {acknowledgements}: one result per item, in order. */
+export async function acknowledgeShare(env: Env, group: string, input: unknown): Promise<{ acknowledgements: AckResult[] }> {
+  const body = requireObject(input, "acknowledgement request", ["acknowledgements"]);
+  const acks = parseAcknowledgements(body.acknowledgements);
+  if (acks.length === 0) throw new KafkaError("INVALID_REQUEST", "acknowledgements must not be empty", { field: "acknowledgements" });
+  await shareGroup(env, group);
+  const results = await applyAcks(env, group, acks);
+  // As a produce: when nothing was applied, the first refusal is the answer (409 INVALID_RECORD_STATE for a stale
+  // lease), with every item's result in its details.
+  const first = results[0]!;
+  if (results.every((r) => "error" in r) && "error" in first) throw new KafkaError(first.error.type, first.error.message, { ...first.error.details, acknowledgements: results });
+  return { acknowledgements: results };
+}
+
+/** POST /v1/share-groups/{group}/poll: acknowledgements riding on it first (Kafka's ShareFetch), then records. */
+export async function pollShare(env: Env, group: string, input: unknown, signal?: AbortSignal): Promise<{ records: AcquiredRecord[]; acknowledgements?: AckResult[] }> {
+  const request = parsePoll(input);
+  const { config } = await shareGroup(env, group);
+  const acknowledgements = request.acknowledgements.length > 0 ? await applyAcks(env, group, request.acknowledgements) : undefined;
+  const parts: Part[] = [];
+  for (const topic of request.topics) {
+    const meta = await topicMetadata(env, topic);
+    for (let p = 0; p < meta.partitionCount; p++) parts.push({ topic, topicId: meta.topicId, partition: p });
+  }
+  const start = rotation++ % parts.length;
+  const order = parts.map((_, i) => parts[(start + i) % parts.length]!);
+  const deadline = Date.now() + request.maxWaitMs;
+  let records: AcquiredRecord[] = [];
+  for (let round = 0; ; round++) {
+    const got = await acquireAll(env, group, order, request.maxRecords, request.encoding);
+    records = got.records;
+    const now = Date.now();
+    if (records.length > 0 || now >= deadline || round >= MAX_WATCH_ATTEMPTS * 2 || signal?.aborted) break;
+    const until = Math.min(deadline, got.nextDueMs ?? deadline);
+    if (until > now) await waitForAppends(env, got.waits, config.isolation, until - now, signal);
+  }
+  return acknowledgements === undefined ? { records } : { records, acknowledgements };
+}
+
+/** Asks share-partitions for records, at most maxRecords in all: a first wave splits it between them (in rotating
+ *  order), then those that filled their share are asked again, one at a time, for what is left. */
+async function acquireAll(env: Env, group: string, order: Part[], maxRecords: number, encoding: "text" | "base64") {
+  const records: AcquiredRecord[] = [];
+  const waits: { part: Part; offset: number }[] = [];
+  let nextDueMs: number | null = null;
+  let failure: unknown;
+  // A share-partition that fails (its partition unreachable) gives nothing this time; the others' records are still
+  // answered, so their leases are not wasted. Only when nothing was acquired does the poll fail with the error.
+  const ask = async (part: Part, budget: number): Promise<AcquireResult> => {
+    try {
+      const r = await callSharePartition<AcquireResult>(env, group, part.topic, part.topicId, part.partition, (c) => sharePartitionStub(env, group, part.topicId, part.partition).acquire(c, budget, encoding));
+      if (r.nextDueMs !== null) nextDueMs = nextDueMs === null ? r.nextDueMs : Math.min(nextDueMs, r.nextDueMs);
+      return r;
+    } catch (error) {
+      failure ??= error;
+      return { records: [], waitOffset: -1, nextDueMs: null };
+    }
+  };
+  const first = order.slice(0, Math.min(order.length, maxRecords));
+  const share = (i: number) => Math.floor(maxRecords / first.length) + (i < maxRecords % first.length ? 1 : 0);
+  const firstWave = await mapBounded(first.length, PARTITION_FANOUT_CONCURRENCY, async (i) => ({ i, result: await ask(first[i]!, share(i)) }));
+  const again: Part[] = [];
+  for (const { i, result } of firstWave) {
+    records.push(...result.records);
+    if (result.records.length >= share(i)) again.push(first[i]!);
+    else if (result.waitOffset >= 0) waits.push({ part: first[i]!, offset: result.waitOffset });
+  }
+  for (const part of [...again, ...order.slice(first.length)]) {
+    const left = maxRecords - records.length;
+    if (left <= 0) break;
+    const result = await ask(part, left);
+    records.push(...result.records);
+    if (result.records.length === 0 && result.waitOffset >= 0) waits.push({ part, offset: result.waitOffset });
+  }
+  if (records.length === 0 && failure !== undefined) throw failure;
+  return { records, waits, nextDueMs: nextDueMs as number | null };
+}
+
+/** Parks on each partition's append watch at the offset its share-partition would read next; answers at the first
+ *  append (the first commit under read_committed), or after `ms`. */
+async function waitForAppends(env: Env, waits: { part: Part; offset: number }[], isolation: IsolationLevel, ms: number, signal?: AbortSignal): Promise<void> {
+  if (waits.length === 0) {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return;
+  }
+  const sockets: WakeSocket[] = [];
+  try {
+    const stored = await mapBounded(waits.length, PARTITION_FANOUT_CONCURRENCY, async (i) => {
+      const { part, offset } = waits[i]!;
+      // Under read_committed the wait is for the last stable offset to pass `offset`, as a fetch's long-poll.
+      const read = { offset, maxRecords: 1, maxBytes: 1, maxWaitMs: 0, encoding: "text" as const, isolation };
+      // A partition that cannot be watched (unreachable) is left out of the wait; the next round asks it again.
+      const watch = await callPartition(env, part.topic, part.partition, (ref) => openWatch(env, ref, read, "once")).catch(() => undefined);
+      if (watch === undefined) return true;
+      if (watch.socket !== undefined) sockets.push(watch.socket);
+      return watch.socket !== undefined || watch.result.recordCount === 0;
+    });
+    // Something is there already (records past the offset): look again at once.
+    if (stored.some((parked) => !parked)) return;
+    if (sockets.length === 0) return;
+    await Promise.race(sockets.map((s) => s.next(ms, signal)));
+  } finally {
+    for (const s of sockets) s.close();
+  }
+}
+
+async function applyAcks(env: Env, group: string, acks: ParsedAck[]): Promise<AckResult[]> {
+  const byPartition = new Map<string, number[]>();
+  acks.forEach((a, i) => {
+    const key = `${a.topic}:${a.partition}`;
+    if (!byPartition.has(key)) byPartition.set(key, []);
+    byPartition.get(key)!.push(i);
+  });
+  const results: AckResult[] = new Array(acks.length);
+  const groups = [...byPartition.values()];
+  await mapBounded(groups.length, PARTITION_FANOUT_CONCURRENCY, async (g) => {
+    const indices = groups[g]!;
+    const { topic, partition } = acks[indices[0]!]!;
+    let outcomes: AckOutcome[];
+    try {
+      const meta = await topicMetadata(env, topic);
+      if (partition >= meta.partitionCount) throw new KafkaError("UNKNOWN_TOPIC_OR_PARTITION", `topic '${topic}' has no partition ${partition}`, { topic, partition });
+      const items: PartitionAck[] = indices.map((i) => {
+        const a = acks[i]!;
+        return { offset: a.offset, acquisitionId: a.acquisitionId, type: a.type, ...(a.delayMs === undefined ? {} : { delayMs: a.delayMs }), ...(a.reason === undefined ? {} : { reason: a.reason }) };
+      });
+      outcomes = await callSharePartition<AckOutcome[]>(env, group, topic, meta.topicId, partition, (c) => sharePartitionStub(env, group, meta.topicId, partition).acknowledge(c, items));
+    } catch (error) {
+      const body = error instanceof KafkaError ? error.body : errorBody("UNKNOWN_SERVER_ERROR", String(error));
+      outcomes = indices.map(() => ({ ok: false, error: body }));
+    }
+    indices.forEach((i, j) => {
+      const o = outcomes[j]!;
+      const leaseId = acks[i]!.leaseId;
+      results[i] = o.ok ? { leaseId, ok: true, ...(o.lockExpiresAt === undefined ? {} : { lockExpiresAt: o.lockExpiresAt }) } : { leaseId, error: o.error };
+    });
+  });
+  return results;
+}
