@@ -8,6 +8,7 @@ import type { IRequest } from "itty-router";
 import type { Env } from "../env";
 import { KafkaError } from "../errors";
 import { loggerFor, type LogLevel } from "../log/structured-log";
+import { RegistryError } from "../registry/registry-error";
 
 interface Noted {
   edgelogStartMs?: number;
@@ -28,7 +29,8 @@ export function noteTraffic(request: IRequest, records: number, bytes: number): 
 }
 
 export function noteError(request: IRequest, error: unknown): void {
-  (request as Noted).edgelogErrorType = error instanceof KafkaError ? error.body.type : typeof error === "string" ? error : "UNKNOWN_SERVER_ERROR";
+  const type = error instanceof KafkaError ? error.body.type : error instanceof RegistryError ? error.type : typeof error === "string" ? error : undefined;
+  (request as Noted).edgelogErrorType = type ?? "UNKNOWN_SERVER_ERROR";
 }
 
 export function logRequest(env: Env, request: IRequest, response: Response): void {
