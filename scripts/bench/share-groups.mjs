@@ -8,7 +8,7 @@
 //   coordinator; the share-partition objects' own usage() read through Miniflare, since /v1/usage does not cover them
 //   yet), priced by compare-cost.mjs, per million records accepted.
 // Target (issue 15, on this machine): throughput grows from 1 to 16 consumers; >= 50,000 records/s with 16.
-//   npm run bench:share-groups [-- --records 150000 --consumers 1,4,16 --max-records 500]
+//   npm run bench:share-groups [-- --records 150000 --consumers 1,4,16 --max-records 500 --max-record-locks 2000]
 //   (--smoke: a few seconds; checks that every record is accepted once, does not judge the targets)
 import { parseArgs } from "node:util";
 import { build } from "../build.mjs";
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     "produce-batch": { type: "string", default: "1000" },
     consumers: { type: "string", default: "1,4,16" },
     "max-records": { type: "string", default: "500" },
+    "max-record-locks": { type: "string", default: "2000" },
     smoke: { type: "boolean", default: false },
   },
 });
@@ -34,6 +35,7 @@ const valueBytes = Number(values["value-bytes"]);
 const produceBatch = Number(values["produce-batch"]);
 const consumerCounts = values.consumers.split(",").map(Number);
 const maxRecords = Number(values["max-records"]);
+const maxRecordLocks = Number(values["max-record-locks"]);
 
 const TARGET = { recordsPerSecondAt16: 50_000 };
 const DEADLINE_MS = 10 * 60_000;
@@ -88,7 +90,7 @@ try {
   const runs = [];
   for (const count of consumerCounts) {
     const groupId = `share-bench-${count}-${stamp}`;
-    await admin.putShareGroup(groupId, { autoOffsetReset: "earliest" });
+    await admin.putShareGroup(groupId, { autoOffsetReset: "earliest", maxRecordLocks });
     const before = await usage(topic, topicId, groupId);
     const seen = new Uint8Array(records);
     let handled = 0;
@@ -125,9 +127,10 @@ try {
     if (!ok) failed = true;
     const rate = records / seconds;
     runs.push({ consumers: count, seconds, recordsPerSecond: rate, acknowledged, duplicates, cores, usage: delta, shareUsage: shareDelta, usdPerMillion: perM.total, costItems: perM.items });
+    const node = cores.node === undefined ? "" : `, this process ${f(cores.node, 2)}`;
     console.log(
       `${count} consumer${count === 1 ? "" : "s"}: ${f(records)} records accepted in ${f(seconds, 2)} s → ${f(rate)} records/s ` +
-        `(workerd used ${f(cores.workerd ?? NaN, 2)} cores, other processes ${f(cores.other ?? NaN, 2)}, this process included)` +
+        `(workerd used ${f(cores.workerd ?? NaN, 2)} cores, other processes ${f(cores.other ?? NaN, 2)}${node})` +
         `${ok ? "" : ` — WRONG: ${acknowledged} acknowledged, ${duplicates} handled twice, lag ${described.totalLag}`}`,
     );
     console.log(
@@ -141,7 +144,7 @@ try {
   const grows = runs.every((r, i) => i === 0 || r.recordsPerSecond >= runs[i - 1].recordsPerSecond);
   const at16 = rateOf(16);
   console.log(`throughput grows with the consumers: ${verdict(grows)}; 16 consumers >= ${f(TARGET.recordsPerSecondAt16)} records/s: ${at16 === undefined ? "(not run)" : verdict(at16 >= TARGET.recordsPerSecondAt16)}`);
-  console.log(JSON.stringify({ records, partitions, valueBytes, maxRecords, runs, targets: TARGET }));
+  console.log(JSON.stringify({ records, partitions, valueBytes, maxRecords, maxRecordLocks, runs, targets: TARGET }));
 } catch (error) {
   failed = true;
   console.error(error);
