@@ -216,7 +216,7 @@ export class ShareConsumer {
   }
 
   private settle(held: Held, type: Exclude<AcknowledgeType, "renew">, options: { delayMs?: number; reason?: string } = {}): void {
-    clearTimeout(held.timer);
+    if (held.timer !== undefined) clearTimeout(held.timer);
     this.held.delete(held.record.leaseId);
     const ack: ShareAcknowledgement = { leaseId: held.record.leaseId, type, ...(options.delayMs === undefined ? {} : { delayMs: options.delayMs }), ...(options.reason === undefined ? {} : { reason: options.reason }) };
     this.pending.push({ ack, record: held.record });
@@ -224,7 +224,7 @@ export class ShareConsumer {
   }
 
   private scheduleRenew(held: Held): void {
-    clearTimeout(held.timer);
+    if (held.timer !== undefined) clearTimeout(held.timer);
     const left = held.record.lockExpiresAt - Date.now();
     held.timer = setTimeout(() => this.queueRenew(held), Math.max(0, left * this.config.renewAt));
   }
@@ -288,7 +288,7 @@ export class ShareConsumer {
   /** After the loop: every record still held is released (never handed to the handler, or, in explicit mode, never
    *  acknowledged: nobody will now), and everything pending is sent, with retries. */
   private async drain(): Promise<void> {
-    clearTimeout(this.renewFlush);
+    if (this.renewFlush !== undefined) clearTimeout(this.renewFlush);
     this.renewFlush = undefined;
     for (const held of [...this.held.values()]) this.settle(held, "release");
     const items = this.pending;
