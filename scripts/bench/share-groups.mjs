@@ -117,6 +117,10 @@ try {
     await Promise.all(running);
     const seconds = (Date.now() - startMs) / 1000;
     const cores = coresUsed(cpuBefore, cpu(), Date.now() - startMs);
+    const node = cores.node === undefined ? "" : `, this process ${f(cores.node, 2)}`;
+    // CPU per record: what bounds throughput on a machine whose cores are not shared (workerd runs on one thread).
+    const workerdUsPerRecord = ((cores.workerd ?? NaN) * seconds * 1e6) / records;
+    const clientUsPerRecord = ((cores.node ?? NaN) * seconds * 1e6) / records;
     const after = await usage(topic, topicId, groupId);
     const delta = usageDelta(before.total, after.total);
     const shareDelta = usageDelta(before.share, after.share);
@@ -126,11 +130,10 @@ try {
     const ok = acknowledged === records && duplicates === 0 && described.totalLag === 0;
     if (!ok) failed = true;
     const rate = records / seconds;
-    runs.push({ consumers: count, seconds, recordsPerSecond: rate, acknowledged, duplicates, cores, usage: delta, shareUsage: shareDelta, usdPerMillion: perM.total, costItems: perM.items });
-    const node = cores.node === undefined ? "" : `, this process ${f(cores.node, 2)}`;
+    runs.push({ consumers: count, seconds, recordsPerSecond: rate, acknowledged, duplicates, cores, workerdUsPerRecord, clientUsPerRecord, usage: delta, shareUsage: shareDelta, usdPerMillion: perM.total, costItems: perM.items });
     console.log(
       `${count} consumer${count === 1 ? "" : "s"}: ${f(records)} records accepted in ${f(seconds, 2)} s → ${f(rate)} records/s ` +
-        `(workerd used ${f(cores.workerd ?? NaN, 2)} cores, other processes ${f(cores.other ?? NaN, 2)}${node})` +
+        `(workerd used ${f(cores.workerd ?? NaN, 2)} cores, other processes ${f(cores.other ?? NaN, 2)}${node}; CPU per record: workerd ${f(workerdUsPerRecord, 1)} µs, the consumers ${f(clientUsPerRecord, 1)} µs)` +
         `${ok ? "" : ` — WRONG: ${acknowledged} acknowledged, ${duplicates} handled twice, lag ${described.totalLag}`}`,
     );
     console.log(

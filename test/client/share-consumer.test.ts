@@ -189,4 +189,23 @@ describe.each(transports)("the share consumer over %s", (_name, make) => {
       [3, 2],
     ]);
   });
+
+  it("stop() from a handler (without await) lets it finish, accepts its record and releases the page's others at once", async () => {
+    const client = make();
+    const { topic, groupId } = await setup(client, 5);
+    const consumer = client.shareConsumer({ groupId, maxRecords: 5, maxWaitMs: 100 });
+    const handled: number[] = [];
+    await consumer.run({
+      topics: [topic],
+      eachRecord: (record) => {
+        handled.push(record.offset);
+        void consumer.stop();
+      },
+    });
+    expect(handled).toEqual([0]);
+    const [status] = (await client.transport.describeShareGroup(groupId)).partitions;
+    expect(status).toMatchObject({ acknowledged: 1, startOffset: 1, inFlight: { available: 4, acquired: 0 } });
+    const next = await client.transport.pollShareGroup(groupId, { topics: [topic] });
+    expect(next.records.map((r) => [r.offset, r.deliveryCount])).toEqual([1, 2, 3, 4].map((o) => [o, 2]));
+  });
 });
