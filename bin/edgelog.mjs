@@ -14,7 +14,7 @@ function newestMs(path) {
   return Math.max(0, ...readdirSync(path).map((name) => newestMs(join(path, name))));
 }
 
-const sources = ["src/cli", "src/client", "src/log", "src/errors.ts", "src/limits.ts", "src/subscription-protocol.ts", "package.json"].map((p) => join(root, p));
+const sources = ["src/cli", "src/client", "src/log", "src/errors.ts", "src/limits.ts", "src/subscription-protocol.ts", "src/share-protocol.ts", "package.json"].map((p) => join(root, p));
 if (sources.every(existsSync)) {
   const stale = !existsSync(bundle) || Math.max(...sources.map(newestMs)) > statSync(bundle).mtimeMs;
   if (stale) {

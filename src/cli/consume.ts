@@ -3,10 +3,12 @@
 // (from the end, or --from-beginning) and commits nothing; with --group it is a member of that group and commits
 // what it printed. Without --follow it stops once it has caught up; --max stops after N records. --isolation
 // read_committed prints only committed transactions' records, and catching up then ends at the last stable offset.
+// With --share-group it takes records from that share group (queue mode): each printed record is leased to this
+// command alone and then acknowledged (--ack, default accept); without --follow it stops at the first empty poll.
 import { Command, Option } from "commander";
 import type { ConsumedRecord } from "../client/consumed-record";
 import type { Edgelog } from "../client/edgelog";
-import type { IsolationLevel } from "../client/wire";
+import type { AcknowledgeType, IsolationLevel, ShareAcknowledgement } from "../client/wire";
 import { CLI_RETRIES, CliContext, type Io } from "./context";
 import { integer } from "./options";
 import { Progress } from "./progress";
@@ -19,6 +21,8 @@ interface ConsumeOptions {
   format: "value" | "json";
   partition?: number;
   isolation: IsolationLevel;
+  shareGroup?: string;
+  ack: Exclude<AcknowledgeType, "renew">;
 }
 
 /** Long-poll while following; a short one when only catching up (the answer says whether we are at the end). */
@@ -36,6 +40,8 @@ export function consumeCommand(io: Io): Command {
     .option("-n, --max <n>", "stop after n records", integer(1))
     .addOption(new Option("--format <format>", "value, or json (one object per line)").choices(["value", "json"]).default("value"))
     .option("-p, --partition <n>", "only this partition (without --group)", integer(0))
+    .option("-s, --share-group <group>", "take records from this share group (queue mode): each printed record is acknowledged")
+    .addOption(new Option("--ack <type>", "with --share-group: what each printed record is acknowledged with").choices(["accept", "release", "reject"]).default("accept"))
     .addOption(
       new Option("--isolation <level>", "read_committed: only committed transactions' records; read_uncommitted: everything written")
         .choices(["read_uncommitted", "read_committed"])
@@ -45,6 +51,12 @@ export function consumeCommand(io: Io): Command {
       const ctx = CliContext.of(command, io);
       if (options.group !== undefined && options.partition !== undefined) {
         command.error("error: --partition and --group do not go together: the group decides the partitions", { exitCode: 2, code: "edgelog.usage" });
+      }
+      if (options.shareGroup !== undefined) {
+        const clash = options.group !== undefined ? "--group" : options.partition !== undefined ? "--partition" : options.fromBeginning ? "--from-beginning" : options.isolation !== "read_uncommitted" ? "--isolation" : undefined;
+        if (clash) command.error(`error: ${clash} does not go with --share-group: the share group's config decides where it starts and what it reads (edgelog share-groups alter / reset-offsets)`, { exitCode: 2, code: "edgelog.usage" });
+      } else if (command.getOptionValueSource("ack") === "cli") {
+        command.error("error: --ack goes with --share-group only", { exitCode: 2, code: "edgelog.usage" });
       }
       const progress = new Progress("consumed", io.stderr);
       const out = new LineWriter(io.stdout, options.format);
@@ -57,7 +69,8 @@ export function consumeCommand(io: Io): Command {
           out.write(records);
           progress.add(records.length);
         };
-        if (options.group === undefined) await consumeDirect(ctx.client, topic, options, print, stop.signal);
+        if (options.shareGroup !== undefined) await consumeShared(ctx.client, topic, options.shareGroup, options, print, stop.signal);
+        else if (options.group === undefined) await consumeDirect(ctx.client, topic, options, print, stop.signal);
         else await consumeInGroup(ctx.client, topic, options.group, options, print, stop.signal);
       } finally {
         process.off("SIGINT", onSignal);
@@ -138,6 +151,30 @@ async function consumeInGroup(client: Edgelog, topic: string, groupId: string, o
     running.finally(() => clearInterval(timer)).catch(() => undefined);
   }
   await running;
+}
+
+/**
+ * Polls the share group (acknowledgements riding on each next poll, as Kafka's ShareFetch), prints what it leased,
+ * and acknowledges it; the last acknowledgements go on their own. --max asks for no more than what is left (a poll's
+ * maxRecords is strict), so nothing is leased that will not be printed.
+ */
+async function consumeShared(client: Edgelog, topic: string, groupId: string, options: ConsumeOptions, print: Print, signal: AbortSignal): Promise<void> {
+  let remaining = options.max ?? Number.POSITIVE_INFINITY;
+  let acks: ShareAcknowledgement[] = [];
+  try {
+    while (!signal.aborted && remaining > 0) {
+      const request = { topics: [topic], maxRecords: Math.min(PAGE_RECORDS, remaining), maxWaitMs: options.follow ? FOLLOW_WAIT_MS : CATCH_UP_WAIT_MS, ...(acks.length > 0 ? { acknowledgements: acks } : {}) };
+      const answer = await client.transport.pollShareGroup(groupId, request);
+      acks = [];
+      // A poll that ends with Ctrl-C still prints and acknowledges what it leased (it is not given up half way).
+      print(answer.records);
+      remaining -= answer.records.length;
+      acks = answer.records.map((r) => ({ leaseId: r.leaseId, type: options.ack }));
+      if (answer.records.length === 0 && !options.follow) break;
+    }
+  } finally {
+    if (acks.length > 0) await client.transport.acknowledgeShareGroup(groupId, acks);
+  }
 }
 
 /** Writes records a page at a time (one write per page, not per line); a closed pipe (`| head`) ends quietly. */

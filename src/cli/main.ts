@@ -10,6 +10,7 @@ import { groupsCommand } from "./groups";
 import { url } from "./options";
 import { offsetsCommand } from "./offsets";
 import { produceCommand } from "./produce";
+import { shareGroupsCommand } from "./share-groups";
 import { subscriptionsCommand } from "./subscriptions";
 import { topicsCommand } from "./topics";
 import { transactionsCommand } from "./transactions";
@@ -18,7 +19,7 @@ export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, UNREACHABLE: 3 } as const;
 
 export function program(io: Io): Command {
   const root = new Command("edgelog")
-    .description("Kafka's shell tools for edgelog: topics, produce, consume, consumer groups, offsets, subscriptions, transactions")
+    .description("Kafka's shell tools for edgelog: topics, produce, consume, consumer groups, offsets, subscriptions, share groups, transactions")
     .version(packageJson.version, "-V, --version")
     .addOption(new Option("--url <url>", "edgelog's base URL").env("EDGELOG_URL").default(DEFAULT_URL).argParser(url))
     .addOption(new Option("--token <token>", "sent as Authorization: Bearer <token>").env("EDGELOG_TOKEN"))
@@ -26,7 +27,7 @@ export function program(io: Io): Command {
     .showHelpAfterError("(add --help for usage)")
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .exitOverride();
-  for (const command of [topicsCommand(io), produceCommand(io), consumeCommand(io), groupsCommand(io), offsetsCommand(io), subscriptionsCommand(io), transactionsCommand(io)]) {
+  for (const command of [topicsCommand(io), produceCommand(io), consumeCommand(io), groupsCommand(io), offsetsCommand(io), subscriptionsCommand(io), shareGroupsCommand(io), transactionsCommand(io)]) {
     root.addCommand(command);
   }
   // Every subcommand reports through the same exits, and accepts the global options after its own name too.
@@ -66,7 +67,7 @@ function report(error: unknown, io: Io, argv: string[], family: string | undefin
       return EXIT.UNREACHABLE;
     }
     io.stderr.write(`edgelog: ${error.type} (${error.code}): ${error.message}\n`);
-    const hint = (family === "subscriptions" ? SUBSCRIPTION_HINTS[error.type] : undefined) ?? HINTS[error.type];
+    const hint = (family === "subscriptions" ? SUBSCRIPTION_HINTS[error.type] : family === "share-groups" ? SHARE_GROUP_HINTS[error.type] : undefined) ?? HINTS[error.type];
     if (hint) io.stderr.write(`  ${hint}\n`);
     return EXIT.FAILED;
   }
@@ -95,6 +96,13 @@ const SUBSCRIPTION_HINTS: Partial<Record<string, string>> = {
   NON_EMPTY_GROUP: "Pause the subscription first: `edgelog subscriptions pause NAME` (and `resume` after).",
   SUBSCRIPTION_ALREADY_EXISTS: "`edgelog subscriptions describe NAME` shows it; pick another name, or delete it first.",
   INCONSISTENT_GROUP_PROTOCOL: "A consumer group has that name (`edgelog groups list`): a subscription needs a name of its own.",
+};
+
+/** A share group's errors: its own list, and reset needs nothing in flight rather than no members. */
+const SHARE_GROUP_HINTS: Partial<Record<string, string>> = {
+  GROUP_ID_NOT_FOUND: "List share groups with `edgelog share-groups list`; create one with `edgelog share-groups create GROUP`.",
+  NON_EMPTY_GROUP: "Stop the group's consumers and let their leases end (`edgelog share-groups describe GROUP` shows what is ACQUIRED).",
+  INCONSISTENT_GROUP_PROTOCOL: "A consumer group or a subscription has that name: a share group needs a name of its own.",
 };
 
 function allCommands(command: Command): Command[] {

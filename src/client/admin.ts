@@ -1,7 +1,8 @@
 // Administration: topics (create, list, describe, alter config, add partitions, delete), groups (list, describe,
-// delete, reset offsets, lag), subscriptions (create, list, describe, alter, pause, resume, reset offsets, delete)
-// transactions (list, describe) and ListOffsets. Reads and idempotent changes are retried on retriable errors; create, delete and add-partitions
-// are not (a retry after a lost answer would report "already exists").
+// delete, reset offsets, lag), subscriptions (create, list, describe, alter, pause, resume, reset offsets, delete),
+// share groups (put, list, describe, alter, reset offsets, delete), transactions (list, describe) and ListOffsets.
+// Reads and idempotent changes are retried on retriable errors; create, delete and add-partitions are not (a retry
+// after a lost answer would report "already exists").
 import { PARTITION_FANOUT_CONCURRENCY } from "../limits";
 import { DEFAULT_BACKOFF, retry } from "./backoff";
 import type { Transport } from "./transport";
@@ -18,6 +19,9 @@ import type {
   TopicDescription,
   TopicSummary,
   TransactionDescription,
+  ShareGroupConfigRequest,
+  ShareGroupDescription,
+  ShareResetRequest,
 } from "./wire";
 import type {
   AlterSubscriptionRequest,
@@ -113,6 +117,33 @@ export class Admin {
   }
   deleteSubscription(name: string): Promise<{ name: string }> {
     return this.transport.deleteSubscription(name);
+  }
+
+  /**
+   * A share group (queue mode, docs/share-groups.md): creates it, or replaces its whole config (fields left out take
+   * their defaults). `created` says which. Idempotent, so retried.
+   */
+  putShareGroup(group: string, config: ShareGroupConfigRequest = {}): Promise<ShareGroupDescription & { created: boolean }> {
+    return this.read(() => this.transport.putShareGroup(group, config));
+  }
+  listShareGroups(): Promise<string[]> {
+    return this.read(() => this.transport.listShareGroups());
+  }
+  /** Its config and, per share-partition polled so far: start offset, in-flight counts by state, lag, dead letters. */
+  describeShareGroup(group: string): Promise<ShareGroupDescription> {
+    return this.read(() => this.transport.describeShareGroup(group));
+  }
+  /** Changes the named config fields (deadLetterTopic: null removes it). */
+  alterShareGroup(group: string, config: ShareGroupConfigRequest): Promise<ShareGroupDescription> {
+    return this.read(() => this.transport.alterShareGroup(group, config));
+  }
+  /** Replay (or skip) a topic: only while none of its records is leased or being dead-lettered (else NON_EMPTY_GROUP). */
+  resetShareGroupOffsets(group: string, request: ShareResetRequest): Promise<ResetOffsetsResult> {
+    return this.read(() => this.transport.resetShareGroupOffsets(group, request));
+  }
+  /** Deletes the group and its share-partitions' state, leases included. */
+  deleteShareGroup(group: string): Promise<{ groupId: string }> {
+    return this.transport.deleteShareGroup(group);
   }
 
   /** Every transactional id with its state (kafka-transactions.sh list). */

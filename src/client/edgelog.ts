@@ -7,6 +7,7 @@ import { Consumer, type ConsumerConfig } from "./consumer";
 import { HttpTransport, type FetchFunction } from "./http-transport";
 import { Producer, type ProducerConfig } from "./producer";
 import { RpcTransport, type EdgelogBinding } from "./rpc-transport";
+import { ShareConsumer, type ShareConsumerConfig } from "./share-consumer";
 import type { Transport } from "./transport";
 
 export interface EdgelogConfig {
@@ -48,6 +49,11 @@ export class Edgelog {
     return new Consumer(this.transport, config);
   }
 
+  /** A share group's consumer (queue mode, docs/share-groups.md): records leased one by one, acknowledged one by one. */
+  shareConsumer(config: ShareConsumerConfig): ShareConsumer {
+    return new ShareConsumer(this.transport, config);
+  }
+
   admin(config?: AdminConfig): Admin {
     return new Admin(this.transport, config);
   }
@@ -64,6 +70,14 @@ export { Producer, type ProducerConfig } from "./producer";
 export { Transaction, type ConsumerGroupMetadata, type TransactionOffsets } from "./transaction";
 export type { ProducerRecord, RecordMetadata } from "./producer-record";
 export { RpcTransport, type EdgelogBinding } from "./rpc-transport";
+export {
+  ShareConsumer,
+  isRetriableShareError,
+  type ShareAcknowledgementOutcome,
+  type ShareConsumerConfig,
+  type ShareRecord,
+  type ShareRunConfig,
+} from "./share-consumer";
 export type { Transport, CallOptions } from "./transport";
 export { ERRORS, type ErrorType } from "../errors";
 export type * from "./wire";

@@ -27,6 +27,13 @@ import type {
   TopicSummary,
   TransactionDescription,
   TransactionOffsetsRequest,
+  ShareAcknowledgement,
+  ShareAcknowledgementResult,
+  ShareGroupConfigRequest,
+  ShareGroupDescription,
+  SharePollRequest,
+  SharePollResponse,
+  ShareResetRequest,
 } from "./wire";
 import type {
   AlterSubscriptionRequest,
@@ -179,7 +186,37 @@ export class HttpTransport implements Transport {
     return this.call("DELETE", `/v1/subscriptions/${seg(name)}`);
   }
 
+  async putShareGroup(group: string, config: ShareGroupConfigRequest): Promise<ShareGroupDescription & { created: boolean }> {
+    const { status, value } = await this.request<ShareGroupDescription>("PUT", `/v1/share-groups/${seg(group)}`, config);
+    return { ...value, created: status === 201 };
+  }
+  async listShareGroups(): Promise<string[]> {
+    return (await this.call<{ shareGroups: string[] }>("GET", "/v1/share-groups")).shareGroups;
+  }
+  describeShareGroup(group: string): Promise<ShareGroupDescription> {
+    return this.call("GET", `/v1/share-groups/${seg(group)}`);
+  }
+  alterShareGroup(group: string, config: ShareGroupConfigRequest): Promise<ShareGroupDescription> {
+    return this.call("PATCH", `/v1/share-groups/${seg(group)}`, config);
+  }
+  deleteShareGroup(group: string): Promise<{ groupId: string }> {
+    return this.call("DELETE", `/v1/share-groups/${seg(group)}`);
+  }
+  pollShareGroup(group: string, request: SharePollRequest, options?: CallOptions): Promise<SharePollResponse> {
+    return this.call("POST", `/v1/share-groups/${seg(group)}/poll`, request, options, request.maxWaitMs ?? 0);
+  }
+  async acknowledgeShareGroup(group: string, acknowledgements: ShareAcknowledgement[]): Promise<ShareAcknowledgementResult[]> {
+    return (await this.call<{ acknowledgements: ShareAcknowledgementResult[] }>("POST", `/v1/share-groups/${seg(group)}/acknowledgements`, { acknowledgements })).acknowledgements;
+  }
+  resetShareGroupOffsets(group: string, request: ShareResetRequest): Promise<ResetOffsetsResult> {
+    return this.call("POST", `/v1/share-groups/${seg(group)}/offsets/reset`, request);
+  }
+
   private async call<T>(method: string, path: string, body?: unknown, options: CallOptions = {}, extraTimeMs = 0): Promise<T> {
+    return (await this.request<T>(method, path, body, options, extraTimeMs)).value;
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown, options: CallOptions = {}, extraTimeMs = 0): Promise<{ status: number; value: T }> {
     const timeout = AbortSignal.timeout(this.timeoutMs + extraTimeMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const init: RequestInit = { method, headers: this.headers, signal };
@@ -201,7 +238,7 @@ export class HttpTransport implements Transport {
     }
     if (response.ok) {
       try {
-        return JSON.parse(text) as T;
+        return { status: response.status, value: JSON.parse(text) as T };
       } catch (error) {
         throw EdgelogError.network(`${method} ${path}: ${response.status} answer is not JSON (is ${this.base} an edgelog?)`, error);
       }

@@ -28,6 +28,13 @@ import type {
   TopicSummary,
   TransactionDescription,
   TransactionOffsetsRequest,
+  ShareAcknowledgement,
+  ShareAcknowledgementResult,
+  ShareGroupConfigRequest,
+  ShareGroupDescription,
+  SharePollRequest,
+  SharePollResponse,
+  ShareResetRequest,
 } from "./wire";
 import type {
   AlterSubscriptionRequest,
@@ -70,6 +77,14 @@ export interface EdgelogBinding {
   resumeSubscription(name: string): Promise<Result<SubscriptionDescription>>;
   resetSubscriptionOffsets(name: string, request: ResetOffsetsRequest): Promise<Result<ResetOffsetsResult>>;
   deleteSubscription(name: string): Promise<Result<{ name: string }>>;
+  putShareGroup(group: string, request?: ShareGroupConfigRequest): Promise<Result<ShareGroupDescription & { created: boolean }>>;
+  listShareGroups(): Promise<Result<string[]>>;
+  describeShareGroup(group: string): Promise<Result<ShareGroupDescription>>;
+  alterShareGroup(group: string, request: ShareGroupConfigRequest): Promise<Result<ShareGroupDescription>>;
+  deleteShareGroup(group: string): Promise<Result<{ groupId: string }>>;
+  pollShareGroup(group: string, request: SharePollRequest): Promise<Result<SharePollResponse>>;
+  acknowledgeShareGroup(group: string, request: { acknowledgements: ShareAcknowledgement[] }): Promise<Result<{ acknowledgements: ShareAcknowledgementResult[] }>>;
+  resetShareGroupOffsets(group: string, request: ShareResetRequest): Promise<Result<ResetOffsetsResult>>;
 }
 
 export class RpcTransport implements Transport {
@@ -174,6 +189,32 @@ export class RpcTransport implements Transport {
   }
   deleteSubscription(name: string): Promise<{ name: string }> {
     return call(() => this.binding.deleteSubscription(name));
+  }
+
+  putShareGroup(group: string, config: ShareGroupConfigRequest): Promise<ShareGroupDescription & { created: boolean }> {
+    return call(() => this.binding.putShareGroup(group, config));
+  }
+  listShareGroups(): Promise<string[]> {
+    return call(() => this.binding.listShareGroups());
+  }
+  describeShareGroup(group: string): Promise<ShareGroupDescription> {
+    return call(() => this.binding.describeShareGroup(group));
+  }
+  alterShareGroup(group: string, config: ShareGroupConfigRequest): Promise<ShareGroupDescription> {
+    return call(() => this.binding.alterShareGroup(group, config));
+  }
+  deleteShareGroup(group: string): Promise<{ groupId: string }> {
+    return call(() => this.binding.deleteShareGroup(group));
+  }
+  pollShareGroup(group: string, request: SharePollRequest, options?: CallOptions): Promise<SharePollResponse> {
+    // An RPC call cannot be cancelled: a poll no longer wanted runs to its end (bounded by maxWaitMs), its leases with it.
+    return raceAbort(call(() => this.binding.pollShareGroup(group, request)), options?.signal);
+  }
+  async acknowledgeShareGroup(group: string, acknowledgements: ShareAcknowledgement[]): Promise<ShareAcknowledgementResult[]> {
+    return (await call(() => this.binding.acknowledgeShareGroup(group, { acknowledgements }))).acknowledgements;
+  }
+  resetShareGroupOffsets(group: string, request: ShareResetRequest): Promise<ResetOffsetsResult> {
+    return call(() => this.binding.resetShareGroupOffsets(group, request));
   }
 }
 

@@ -25,6 +25,13 @@ import type {
   TopicSummary,
   TransactionDescription,
   TransactionOffsetsRequest,
+  ShareAcknowledgement,
+  ShareAcknowledgementResult,
+  ShareGroupConfigRequest,
+  ShareGroupDescription,
+  SharePollRequest,
+  SharePollResponse,
+  ShareResetRequest,
 } from "./wire";
 import type {
   AlterSubscriptionRequest,
@@ -81,6 +88,19 @@ export interface Transport {
   /** Only while paused (else NON_EMPTY_GROUP): the subscription's group is then empty. */
   resetSubscriptionOffsets(name: string, request: ResetOffsetsRequest): Promise<ResetOffsetsResult>;
   deleteSubscription(name: string): Promise<{ name: string }>;
+
+  /** Share groups (docs/share-groups.md): PUT creates the group or replaces its whole config. */
+  putShareGroup(group: string, config: ShareGroupConfigRequest): Promise<ShareGroupDescription & { created: boolean }>;
+  listShareGroups(): Promise<string[]>;
+  describeShareGroup(group: string): Promise<ShareGroupDescription>;
+  alterShareGroup(group: string, config: ShareGroupConfigRequest): Promise<ShareGroupDescription>;
+  deleteShareGroup(group: string): Promise<{ groupId: string }>;
+  /** Leases records; acknowledgements riding on it are applied first (their results in `acknowledgements`). */
+  pollShareGroup(group: string, request: SharePollRequest, options?: CallOptions): Promise<SharePollResponse>;
+  /** One result per item; when none applied it throws the first refusal, every item's result in `details.acknowledgements`. */
+  acknowledgeShareGroup(group: string, acknowledgements: ShareAcknowledgement[]): Promise<ShareAcknowledgementResult[]>;
+  /** Only while nothing of the topic is leased or being dead-lettered (else NON_EMPTY_GROUP). */
+  resetShareGroupOffsets(group: string, request: ShareResetRequest): Promise<ResetOffsetsResult>;
 }
 
 /** Settles with `work`, or rejects with the signal's reason as soon as it aborts (for calls that cannot be cancelled). */

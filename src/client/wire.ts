@@ -6,6 +6,7 @@ import type { FetchedRecord } from "../log/batch";
 import type { DescribedGroup, GroupSummary as GroupSummaryShape, MemberDescription } from "../log/group-description";
 import type { GroupOffsets, PartitionLag, TopicLag } from "../log/group-lag";
 import type { Encoding, Header, ProducedRecord } from "../log/record";
+import type { AcknowledgeType, AcquiredRecord, ShareGroupConfig, SharePartitionStatus } from "../share-protocol";
 
 /** 1 and "all" (-1) wait for the durable write; 0 answers once the request is validated (no offsets, no errors). */
 export type Acks = 0 | 1 | -1 | "all";
@@ -201,3 +202,55 @@ export type GroupMember = MemberDescription;
 export type GroupDescription = DescribedGroup;
 
 export type { Encoding, FetchedRecord, GroupOffsets, Header, PartitionLag, TopicLag };
+
+// Share groups (KIP-932 queue mode, docs/share-groups.md). What a share group is and what a poll acquires are
+// src/share-protocol.ts's (a leaf); here are the requests and answers of the routes.
+
+/** PUT (fields left out take their defaults) and PATCH (fields left out keep their values; deadLetterTopic: null removes it). */
+export type ShareGroupConfigRequest = Partial<ShareGroupConfig>;
+
+/** GET /v1/share-groups/{group}: the config and every share-partition polled so far. */
+export interface ShareGroupDescription {
+  groupId: string;
+  config: ShareGroupConfig;
+  createdMs: number;
+  partitions: SharePartitionStatus[];
+  totalLag: number;
+}
+
+/** One acknowledgement: a lease from a poll and what to do with its record. */
+export interface ShareAcknowledgement {
+  leaseId: string;
+  type: AcknowledgeType;
+  /** release only: the record becomes available again this much later (0 to 43200000). */
+  delayMs?: number;
+  /** reject only: written to the dead letter's __dlq.errors.message header (at most 1000 characters). */
+  reason?: string;
+}
+
+/** One acknowledgement's result, in request order; `lockExpiresAt` answers a renew. */
+export type ShareAcknowledgementResult = { leaseId: string; ok: true; lockExpiresAt?: number } | { leaseId: string; error: ErrorBody };
+
+export interface SharePollRequest {
+  topics: string[];
+  /** Strict: never more records than this (1 to 10000, default 500). */
+  maxRecords?: number;
+  /** With nothing to acquire, wait this long for an append or a lease's end (0 to 30000, default 0). */
+  maxWaitMs?: number;
+  encoding?: Encoding;
+  /** Applied before acquiring (Kafka's ShareFetch carries them too). */
+  acknowledgements?: ShareAcknowledgement[];
+}
+
+export interface SharePollResponse {
+  records: AcquiredRecord[];
+  /** One result per acknowledgement the poll carried (absent when it carried none). */
+  acknowledgements?: ShareAcknowledgementResult[];
+}
+
+export interface ShareResetRequest {
+  topic: string;
+  to: ResetTo;
+}
+
+export type { AcknowledgeType, AcquiredRecord, ShareGroupConfig, SharePartitionStatus };

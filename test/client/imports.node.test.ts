@@ -1,5 +1,5 @@
 // The client's import rule (DESIGN §4): src/client imports only the pure leaves (src/log/*, src/errors.ts,
-// src/limits.ts, src/subscription-protocol.ts) and nothing from cloudflare:* or node:*, so it runs in Workers, Node
+// src/limits.ts, src/subscription-protocol.ts, src/share-protocol.ts) and nothing from cloudflare:* or node:*, so it runs in Workers, Node
 // and browsers; the Worker's bundle carries none of the client or the CLI; and the package's `edgelog/client` export
 // works outside the repository: plain Node imports it, and a `nodenext` TypeScript project type-checks against its
 // declarations.
@@ -21,14 +21,14 @@ function importsOf(file: string): string[] {
 describe("import rules", () => {
   it("src/client imports only itself and the leaves", () => {
     const dir = join(ROOT, "src/client");
-    const allowed = /^(\.\/[\w-]+|\.\.\/log\/[\w-]+|\.\.\/errors|\.\.\/limits|\.\.\/subscription-protocol)$/;
+    const allowed = /^(\.\/[\w-]+|\.\.\/log\/[\w-]+|\.\.\/errors|\.\.\/limits|\.\.\/subscription-protocol|\.\.\/share-protocol)$/;
     for (const name of readdirSync(dir)) {
       for (const spec of importsOf(join(dir, name))) expect(`${name}: ${spec}`).toMatch(new RegExp(`: ${allowed.source.slice(1)}`));
     }
   });
 
   it("the leaves the client uses import nothing else of ours", () => {
-    for (const file of ["src/errors.ts", "src/limits.ts", "src/subscription-protocol.ts", ...readdirSync(join(ROOT, "src/log")).map((n) => `src/log/${n}`)]) {
+    for (const file of ["src/errors.ts", "src/limits.ts", "src/subscription-protocol.ts", "src/share-protocol.ts", ...readdirSync(join(ROOT, "src/log")).map((n) => `src/log/${n}`)]) {
       for (const spec of importsOf(join(ROOT, file))) expect(`${file}: ${spec}`).toMatch(/: \.\/[\w-]+$|: \.\.\/limits$/);
     }
   });
