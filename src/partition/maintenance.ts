@@ -2,7 +2,9 @@
 // at-least-once) and safe to interrupt: clean up after interrupted uploads and deleted segments, roll an aged
 // active segment, apply retention, move sealed segments to R2, compact. No request waits for any of it. Only segments
 // wholly below the high watermark are retained, tiered or compacted: records above it may still be truncated (a
-// follower's divergent suffix), and Kafka cleans only committed data too.
+// follower's divergent suffix), and Kafka cleans only committed data too. Compaction stops lower still, at the last
+// stable offset (Kafka's cleaner never passes it): a record of an open transaction may yet be aborted, so it must not
+// supersede anything; below it every transaction is decided, and aborted records are dropped (log/compaction.ts).
 import { compactBatch, indexKeys } from "../log/compaction";
 import { cleaningPlan, retentionCount, shouldRoll, tieringCount } from "../log/segment-plan";
 import { MAX_COMPACTION_PASS_BYTES, MAX_TIERED_SEGMENTS_PER_RUN } from "../limits";
@@ -62,24 +64,29 @@ export async function runMaintenance(log: LocalLog, tiered: TieredLog, nowMs: ()
   if (tierCount > MAX_TIERED_SEGMENTS_PER_RUN) more = true;
 
   // 5. Compaction: latest offset per key over the cleanable range, then each batch rewritten without what is
-  //    superseded; offsets never change. A bounded pass; a dirtier log runs again.
-  const plan = cleaningPlan(committed(log.segments.list()).filter((s) => s.location === "local"), config, nowMs(), MAX_COMPACTION_PASS_BYTES);
+  //    superseded or aborted; offsets never change. A bounded pass; a dirtier log runs again. Only segments wholly
+  //    below the last stable offset. Markers stay (an empty row each): removing one safely would need to know that
+  //    none of its transaction's records remain; they go with their segment under retention or DeleteRecords.
+  const stable = log.txns.lastStableOffset(log.current!);
+  const cleanable = () => log.segments.list().filter((seg) => seg.location === "local" && seg.lastOffset < stable);
+  const plan = cleaningPlan(cleanable(), config, nowMs(), MAX_COMPACTION_PASS_BYTES);
   if (plan !== undefined) {
     const segments = log.segments.list().filter((s) => s.location === "local" && s.lastOffset < plan.end);
+    const aborted = segments.length === 0 ? [] : log.txns.abortedBetween(segments[0]!.baseOffset, plan.end);
     const latest = new Map<string, number>();
     // One segment's batches in memory at a time.
     for (const seg of segments.filter((s) => s.lastOffset >= plan.firstDirty)) {
-      for (const b of log.batches.inRange(Math.max(seg.baseOffset, plan.firstDirty), seg.lastOffset)) indexKeys(b, latest);
+      for (const b of log.batches.inRange(Math.max(seg.baseOffset, plan.firstDirty), seg.lastOffset)) indexKeys(b, latest, aborted);
     }
     const deleteRetentionMs = Number(config["delete.retention.ms"]);
     for (const seg of segments) {
       for (const b of log.batches.inRange(seg.baseOffset, seg.lastOffset)) {
-        const compacted = compactBatch(b, latest, nowMs(), deleteRetentionMs);
+        const compacted = compactBatch(b, latest, nowMs(), deleteRetentionMs, aborted);
         if (compacted) log.rewriteBatch(b, compacted, seg.baseOffset);
       }
     }
     log.segments.markCleaned(segments.map((s) => s.baseOffset), plan.end);
-    more ||= cleaningPlan(committed(log.segments.list()).filter((s) => s.location === "local"), config, nowMs(), MAX_COMPACTION_PASS_BYTES) !== undefined;
+    more ||= cleaningPlan(cleanable(), config, nowMs(), MAX_COMPACTION_PASS_BYTES) !== undefined;
   }
   return more;
 }
