@@ -11,7 +11,8 @@ import type { DescribedGroup, GroupSummary } from "./log/group-description";
 import type { HeartbeatResponse } from "./group/group-state";
 import type { ListedOffset } from "./protocol";
 import { commitOffsets, deleteGroup, describeGroup, groupOffsets, heartbeat, listGroups, resetOffsets, type GroupOffsets } from "./service/groups";
-import { deleteRecords, fetchRecords, listOffsets, parseIsolation, parseOffsetSpec, parsePartition, parseReadRequest, type FetchParams } from "./service/fetch";
+import { deleteRecords, fetchRecords, listOffsets, parseOffsetSpec, parseReadRequest, type FetchParams } from "./service/fetch";
+import { parseIsolation, parsePartition } from "./service/request-params";
 import { produce, type ProduceOutcome } from "./service/produce";
 import {
   alterSubscription,

@@ -1,7 +1,8 @@
 // HTTP handler for ListOffsets: GET /v1/topics/{topic}/partitions/{p}/offsets?at=earliest|latest|<ms>&isolation=...
 import type { IRequest } from "itty-router";
 import type { Env } from "../env";
-import { deleteRecords, listOffsets, parseIsolation, parseOffsetSpec, parsePartition } from "../service/fetch";
+import { deleteRecords, listOffsets, parseOffsetSpec } from "../service/fetch";
+import { parseIsolation, parsePartition } from "../service/request-params";
 import { MAX_ADMIN_REQUEST_BYTES } from "../limits";
 import { checkTopicName } from "../service/topics";
 import { pathParam, queryParam, readJson } from "./parse";

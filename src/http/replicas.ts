@@ -2,7 +2,7 @@
 import type { IRequest } from "itty-router";
 import type { Env } from "../env";
 import { MAX_ADMIN_REQUEST_BYTES } from "../limits";
-import { parsePartition } from "../service/fetch";
+import { parsePartition } from "../service/request-params";
 import { electLeader, setFault } from "../service/replicas";
 import { pathParam, readJson } from "./parse";
 import { json } from "./respond";

@@ -2,7 +2,6 @@
 // to retry; committing is a separate call (consumer groups).
 import type { Env } from "../env";
 import { KafkaError } from "../errors";
-import type { Encoding } from "../log/record";
 import {
   DEFAULT_FETCH_MAX_BYTES,
   DEFAULT_FETCH_MAX_RECORDS,
@@ -16,7 +15,7 @@ import { replicaClient } from "../names";
 import type { IsolationLevel, ListedOffset, OffsetSpec, ReadRequest, ReadResult } from "../protocol";
 import { callPartition } from "./metadata";
 import { openWatch } from "./watch-client";
-import { parseEncoding } from "./produce";
+import { parseEncoding, parseIsolation } from "./request-params";
 import { integerField, onlyFields, requireObject } from "./validate";
 
 export interface FetchParams {
@@ -35,21 +34,13 @@ export function parseReadRequest(params: FetchParams): ReadRequest {
     maxRecords: integerField(params.maxRecords, "maxRecords", 1, MAX_FETCH_MAX_RECORDS, DEFAULT_FETCH_MAX_RECORDS),
     maxBytes: integerField(params.maxBytes, "maxBytes", 1, MAX_FETCH_MAX_BYTES, DEFAULT_FETCH_MAX_BYTES),
     maxWaitMs: integerField(params.maxWaitMs, "maxWaitMs", 0, MAX_FETCH_WAIT_MS, 0),
-    encoding: parseEncoding(params.encoding) as Encoding,
+    encoding: parseEncoding(params.encoding),
     ...(params.isolation === undefined || params.isolation === null ? {} : { isolation: parseIsolation(params.isolation) }),
   };
 }
 
-/** Kafka's isolation.level: read_uncommitted (the default) or read_committed. */
-export function parseIsolation(value: unknown): IsolationLevel {
-  if (value === undefined || value === null || value === "" || value === "read_uncommitted") return "read_uncommitted";
-  if (value === "read_committed") return "read_committed";
-  throw new KafkaError("INVALID_REQUEST", `isolation must be "read_uncommitted" or "read_committed", got ${JSON.stringify(value)}`, { field: "isolation" });
-}
-
-export function parsePartition(value: unknown): number {
-  return integerField(value, "partition", 0, Number.MAX_SAFE_INTEGER);
-}
+// share-request.ts still imports parseIsolation from here; new code imports request-params.ts.
+export { parseIsolation };
 
 /**
  * A fetch: records at once, or (maxWaitMs > 0) the first records to arrive within maxWaitMs, waited for outside the

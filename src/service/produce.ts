@@ -15,6 +15,7 @@ import type { AppendRequest, AppendResult, TopicMetadata } from "../protocol";
 import { failover, isStaleMetadata, metadataWithPartition, partitionRef, topicMetadata } from "./metadata";
 import { integerField, onlyFields, requireObject } from "./validate";
 import { parseTransactionField } from "./transactions";
+import { parseEncoding } from "./request-params";
 import { validateRecords } from "./schema-validation";
 
 export type Acks = 0 | 1 | -1;
@@ -38,11 +39,8 @@ export function parseAcks(value: unknown): Acks {
   throw new KafkaError("INVALID_REQUIRED_ACKS", `acks must be 0, 1, -1 or "all", got ${JSON.stringify(value)}`);
 }
 
-export function parseEncoding(value: unknown): Encoding {
-  if (value === undefined || value === null || value === "text") return "text";
-  if (value === "base64") return "base64";
-  throw new KafkaError("INVALID_REQUEST", `encoding must be "text" or "base64", got ${JSON.stringify(value)}`, { field: "encoding" });
-}
+// share-request.ts still imports parseEncoding from here; new code imports request-params.ts.
+export { parseEncoding };
 
 /**
  * Produces `input` ({records, acks?, encoding?}) to `topic`; `pathPartition` is set for the partition-level path.

@@ -33,7 +33,7 @@ import { archiveBuckets, checkArchiveBinding, checkArchivePrefix, DEFAULT_ARCHIV
 import { checkServiceBinding, checkServiceMethod, DEFAULT_SERVICE_METHOD, serviceBindings } from "../subscription/targets/service-target";
 import { checkWebhookUrl } from "../subscription/targets/webhook-target";
 import { checkWebhookSecret, generateWebhookSecret } from "../subscription/targets/webhook-signature";
-import { parseIsolation } from "./fetch";
+import { parseEncoding, parseIsolation } from "./request-params";
 import { checkGroupId } from "./groups";
 import { integerField, requireObject } from "./validate";
 
@@ -67,7 +67,7 @@ export function parseSubscription(env: Env, input: unknown): { config: Subscript
       retryDelayMs: integerField(body.retryDelayMs, "retryDelayMs", 0, MAX_SUBSCRIPTION_RETRY_DELAY_MS, DEFAULT_SUBSCRIPTION_RETRY_DELAY_MS),
       deadLetterTopic: parseDeadLetterTopic(body.deadLetterTopic, topics),
       maxInFlightPerPartition: integerField(body.maxInFlightPerPartition, "maxInFlightPerPartition", 1, MAX_SUBSCRIPTION_IN_FLIGHT, 1),
-      encoding: parseEncodingField(body.encoding),
+      encoding: parseEncoding(body.encoding),
       isolation: parseIsolation(body.isolation),
     },
     body,
@@ -173,12 +173,6 @@ function parseDeadLetterTopic(value: unknown, topics: readonly string[]): string
   if (error !== undefined) throw new KafkaError("INVALID_TOPIC_EXCEPTION", `deadLetterTopic: ${error}`, { field: "deadLetterTopic" });
   if (topics.includes(value as string)) throw invalid("deadLetterTopic must not be a topic the subscription delivers (a dead letter would be delivered again)", "deadLetterTopic");
   return value as string;
-}
-
-function parseEncodingField(value: unknown): "text" | "base64" {
-  if (value === undefined || value === null || value === "text") return "text";
-  if (value === "base64") return "base64";
-  throw invalid(`encoding must be "text" or "base64", got ${JSON.stringify(value)}`, "encoding");
 }
 
 function invalid(message: string, field: string, details: Record<string, unknown> = {}): KafkaError {
