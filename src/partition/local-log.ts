@@ -9,16 +9,14 @@
 import { assert } from "../errors";
 import { buildBatch, type PackedTails } from "../log/batch";
 import { MAX_STAMP_BYTES } from "../log/stamp";
-import type { ReadAccumulator } from "../log/batch-reader";
 import type { CompactedBatch, StoredBatch } from "../log/compaction";
 import { recordBatch } from "../log/producer-state";
 import type { Encoding } from "../log/record";
 import { shouldRoll } from "../log/segment-plan";
-import type { TopicConfig } from "../log/topic-config";
 import { REPLICA_TAIL_CACHE_BYTES, TARGET_BATCH_ROW_BYTES } from "../limits";
 import type { ReplicaRole, ReplicatedBatch, ReplicatedProducerBatch } from "../protocol";
 import { BatchStore } from "./batch-store";
-import { checkInvariants, PartitionTables, recoverAppends, type LogState } from "./log-state";
+import { checkInvariants, emptyState, PartitionTables, recoverAppends, type AdoptedMeta, type LogState } from "./log-state";
 import { EpochCache, ProducerStore } from "./producer-store";
 import { DurableWatches } from "./durable-watches";
 import { SegmentStore } from "./segment-store";
@@ -66,25 +64,9 @@ export class LocalLog {
   }
 
   /** Records the topic metadata (first use, or a newer version). Offsets are untouched. */
-  adopt(meta: { topic: string; topicId: string; partition: number; version: number; config: TopicConfig; replication: ReplicaRole }, nowMs: number): LogState {
+  adopt(meta: AdoptedMeta, nowMs: number): LogState {
     const prev = this.state;
-    const next: LogState = prev
-      ? { ...prev, metadataVersion: meta.version, config: meta.config, replication: meta.replication }
-      : {
-          topic: meta.topic,
-          topicId: meta.topicId,
-          partition: meta.partition,
-          metadataVersion: meta.version,
-          config: meta.config,
-          logStartOffset: 0,
-          logEndOffset: 0,
-          highWatermark: 0,
-          sizeBytes: 0,
-          batchCount: 0,
-          maxTimestampSoFar: -1,
-          active: { baseOffset: 0, bytes: 0, batches: 0, maxTimestamp: -1, createdMs: nowMs },
-          replication: meta.replication,
-        };
+    const next: LogState = prev ? { ...prev, metadataVersion: meta.version, config: meta.config, replication: meta.replication } : emptyState(meta, nowMs);
     if (this.tables.exist) this.writeState(next);
     else this.state = next; // written with the first append
     return next;
@@ -155,32 +137,6 @@ export class LocalLog {
     // other change (roll, retention, tiering, compaction, config) writes the whole state row.
     this.state = next;
     return baseOffset;
-  }
-
-  /**
-   * A transaction marker (Kafka's control batch): an empty row that takes one offset, so readers step over it, stamped
-   * with the transaction it ends (followers end it too). The transaction's state ends in the same turn.
-   */
-  appendControl(producerId: number, producerEpoch: number, commit: boolean, nowMs: number): number {
-    const s = this.state!;
-    this.tables.ensure();
-    const offset = s.logEndOffset;
-    const producer = { producerId, producerEpoch, baseSequence: -1, baseOffset: offset, logAppendTimeMs: -1, control: commit ? ("commit" as const) : ("abort" as const) };
-    const row = { baseOffset: offset, lastOffset: offset, recordCount: 0, maxTimestamp: -1, appendTimeMs: nowMs, encoding: "text" as const, records: new Uint8Array(0), positions: new Uint32Array(0), producer };
-    this.batches.insert({ ...row, maxTimestampSoFar: s.maxTimestampSoFar });
-    if (s.replication.replicationFactor > 1) this.tail.push(row);
-    this.txns.end(producerId, producerEpoch, commit, nowMs);
-    const next: LogState = {
-      ...s,
-      logEndOffset: offset + 1,
-      highWatermark: s.replication.replicationFactor === 1 ? offset + 1 : s.highWatermark,
-      batchCount: s.batchCount + 1,
-      active: { ...s.active, batches: s.active.batches + 1 },
-    };
-    checkInvariants(next);
-    if (this.stateRowWritten) this.state = next;
-    else this.writeState(next);
-    return offset;
   }
 
   /**
@@ -331,11 +287,6 @@ export class LocalLog {
       createdMs: a.createdMs,
     });
     this.writeState({ ...s, active: { baseOffset: s.logEndOffset, bytes: 0, batches: 0, maxTimestamp: -1, createdMs: nowMs } });
-  }
-
-  /** Reads committed local records into `acc` (the caller checked the offset and read any tiered prefix first). */
-  readLocal(acc: ReadAccumulator, maxRecords: number): void {
-    this.batches.readInto(acc, maxRecords);
   }
 
   /** The first offset held locally: the first local batch's base (tiered segments come before it). In memory. */

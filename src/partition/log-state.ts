@@ -53,6 +53,35 @@ interface StateRow extends Record<string, SqlStorageValue> {
   replication: string | null;
 }
 
+/** The topic binding a partition adopts (first use, or a newer metadata version). */
+export interface AdoptedMeta {
+  topic: string;
+  topicId: string;
+  partition: number;
+  version: number;
+  config: TopicConfig;
+  replication: ReplicaRole;
+}
+
+/** The state of a partition that has learned its topic and holds nothing yet. */
+export function emptyState(meta: AdoptedMeta, nowMs: number): LogState {
+  return {
+    topic: meta.topic,
+    topicId: meta.topicId,
+    partition: meta.partition,
+    metadataVersion: meta.version,
+    config: meta.config,
+    logStartOffset: 0,
+    logEndOffset: 0,
+    highWatermark: 0,
+    sizeBytes: 0,
+    batchCount: 0,
+    maxTimestampSoFar: -1,
+    active: { baseOffset: 0, bytes: 0, batches: 0, maxTimestamp: -1, createdMs: nowMs },
+    replication: meta.replication,
+  };
+}
+
 export function checkInvariants(s: LogState): void {
   assert(s.logStartOffset <= s.highWatermark && s.highWatermark <= s.logEndOffset, "offsets out of order");
   assert(s.active.baseOffset <= s.logEndOffset, "active segment starts past the log end");

@@ -28,7 +28,7 @@ export async function readRecords(log: LocalLog, tiered: TieredLog, offset: numb
     await tiered.read(segment, acc, request.maxBytes);
     if (acc.nextOffset === before && !acc.done) acc.nextOffset = segment.lastOffset + 1; // an empty (compacted) tail
   }
-  log.readLocal(acc, request.maxRecords);
+  log.batches.readInto(acc, request.maxRecords); // local records, after any tiered prefix
   return acc;
 }
 

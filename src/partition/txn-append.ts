@@ -61,7 +61,23 @@ export function applyMarker(log: LocalLog, marker: TxnMarker, nowMs: number): nu
   }
   const s = log.current!;
   if (s.replication.replicationFactor > 1) log.addEpoch(s.replication.leaderEpoch, s.logEndOffset);
-  return log.appendControl(marker.producerId, marker.producerEpoch, marker.commit, nowMs);
+  return appendControl(log, marker, nowMs);
+}
+
+/**
+ * A transaction marker (Kafka's control batch): an empty row that takes one offset, so readers step over it, stamped
+ * with the transaction it ends. It is appended as a follower appends its leader's marker (appendReplicated ends the
+ * transaction in the same turn), so leader and followers store and apply it the same way; with one replica it is
+ * committed at once.
+ */
+function appendControl(log: LocalLog, marker: TxnMarker, nowMs: number): number {
+  const s = log.current!;
+  const offset = s.logEndOffset;
+  const control = marker.commit ? ("commit" as const) : ("abort" as const);
+  const producer = { producerId: marker.producerId, producerEpoch: marker.producerEpoch, baseSequence: -1, baseOffset: offset, logAppendTimeMs: -1, control };
+  log.appendReplicated([{ baseOffset: offset, lastOffset: offset, recordCount: 0, maxTimestamp: -1, appendTimeMs: nowMs, encoding: "text", records: new Uint8Array(0), positions: new Uint32Array(0), producer }], nowMs);
+  if (s.replication.replicationFactor === 1) log.setHighWatermark(offset + 1);
+  return offset;
 }
 
 /** A marker from the coordinator: applied, then (with replicas) answered once committed, so a new leader has it too. */
