@@ -30,17 +30,16 @@ import { isUnavailable, UNAVAILABLE, UNAVAILABLE_MESSAGE, type Unavailable } fro
 import type { ReadAccumulator } from "../log/batch-reader";
 import { Usage, type UsageCounts } from "../usage";
 import { AlarmSchedule } from "./alarm-schedule";
-import { CommitWaiters } from "./commit-waiters";
 import { GroupCommit } from "./group-commit";
 import { LocalLog, type LogState } from "./local-log";
 import { deleteTieredObjects, runAlarm } from "./partition-alarm";
 import { PartitionRole, refuseAppend } from "./partition-role";
 import { offsetForTime, readInRange, responseBody } from "./read-path";
-import { wakeObjects } from "./wake-objects";
-import { commitOutcome, newReplicator } from "./replication-host";
+import { newReplicator } from "./replication-host";
+import { LogWaiters } from "./log-waiters";
 import { takeReplicated } from "./follower";
 import { TieredLog } from "./tiered-log";
-import { Watchers, watchAnswer } from "./watchers";
+import { watchAnswer } from "./watchers";
 import { serveWatch, watchRequestOf } from "./watch-handler";
 import { verifyTxnWrite, writeMarker } from "./txn-append";
 import { appendAlone, type AloneParts } from "./append-alone";
@@ -60,10 +59,8 @@ export class PartitionLog extends DurableObject<Env> {
   private counters: PartitionCounters;
   private readonly role: PartitionRole;
   private readonly groupCommit: GroupCommit;
-  /** acks=all produces waiting for the high watermark. */
-  private readonly commitWaiters = new CommitWaiters();
-  /** Readers parked until the next append, outside this object's billed time (src/watch.ts). */
-  private readonly watchers: Watchers;
+  /** acks=all produces, parked readers and durable watches, told when the log moves (log-waiters.ts). */
+  private readonly waiters: LogWaiters;
   /** The alarm, set for when maintenance next falls due. */
   private readonly alarms: AlarmSchedule;
   /** The fault switch (test and development configurations only): while set, every call answers UNAVAILABLE. */
@@ -75,7 +72,14 @@ export class PartitionLog extends DurableObject<Env> {
     super(ctx, env);
     this.settings = settings(env);
     this.counters = partitionCounters(env.EDGELOG_COUNTERS, Date.now());
-    this.watchers = new Watchers(ctx);
+    this.waiters = new LogWaiters(ctx, {
+      log: () => this.log,
+      alarms: () => this.alarms,
+      env,
+      acksAllTimeoutMs: () => this.settings.acksAllTimeoutMs,
+      canCommit: () => !this.faulted && !this.dropped && this.role.replicator !== undefined,
+      waitUntil: (work) => ctx.waitUntil(work),
+    });
     this.log = new LocalLog(this.meter.sql(ctx.storage.sql));
     this.tiered = new TieredLog(this.meter.bucket(env.SEGMENTS), {
       uploaded: (bytes) => this.counters.tiered(bytes),
@@ -112,7 +116,7 @@ export class PartitionLog extends DurableObject<Env> {
           env: this.env,
           now: () => this.clock.now(),
           lagTimeMaxMs: () => this.settings.replicaLagTimeMaxMs,
-          changed: () => this.changed(),
+          changed: () => this.waiters.changed(),
           get counters() {
             return self.counters;
           },
@@ -122,7 +126,7 @@ export class PartitionLog extends DurableObject<Env> {
             void this.role.refresh(s.topic, s.topicId, s.partition, s.replication.replicaId);
           },
         }),
-      changed: () => this.changed(),
+      changed: () => this.waiters.changed(),
     });
     this.groupCommit = new GroupCommit({
       get log() {
@@ -209,8 +213,8 @@ export class PartitionLog extends DurableObject<Env> {
     if (down) {
       this.faulted = true;
       this.role.stopLeading();
-      this.changed();
-      this.watchers.closeAll("unavailable");
+      this.waiters.changed();
+      this.waiters.watchers.closeAll("unavailable");
       return;
     }
     if (!this.faulted) return;
@@ -245,25 +249,16 @@ export class PartitionLog extends DurableObject<Env> {
     const watch = watchRequestOf(request);
     if (watch === undefined) return new Response("not found", { status: 404 });
     this.counters.fetchRequest(undefined);
-    const host = { log: this.log, watchers: this.watchers, readChecked: (ref: PartitionRef, read: ReadRequest) => this.readChecked(ref, read) };
+    const host = { log: this.log, watchers: this.waiters.watchers, readChecked: (ref: PartitionRef, read: ReadRequest) => this.readChecked(ref, read) };
     const answered = await this.serve(() => serveWatch(host, watch, request.headers.get("upgrade") === "websocket"));
     return isUnavailable(answered) ? watchAnswer({ kind: "unavailable", message: answered.edgelogUnavailable }) : answered;
   }
 
-  /**
-   * An object (a subscription partition that caught up) asks to be woken when the high watermark passes `after`:
-   * answers ready at once if it already has, else keeps the wait (durable-watches.ts) until it does.
-   */
+  /** An object (a subscription partition that caught up) asks to be woken past `after` (log-waiters.ts). */
   watchFor(ref: PartitionRef, watcher: string, after: number): Promise<Result<{ ready: boolean; replicated: boolean }> | Unavailable> {
     return this.serve(async () => {
       const checked = await this.role.check(ref);
-      if (!checked.ok) return checked;
-      // Waits live on the leader only: with replicas, the watcher also looks again now and then (a new leader after
-      // a failover does not know its wait).
-      const replicated = checked.value.replication.replicationFactor > 1;
-      if (checked.value.highWatermark > after) return ok({ ready: true, replicated });
-      this.log.watches.add(watcher, after);
-      return ok({ ready: false, replicated });
+      return checked.ok ? ok(this.waiters.watchFor(checked.value, watcher, after)) : checked;
     });
   }
 
@@ -325,7 +320,7 @@ export class PartitionLog extends DurableObject<Env> {
     return this.serve(async () => {
       const checked = await this.role.check(ref);
       if (!checked.ok) return checked;
-      const d = describePartition(this.log, this.role.replicator, this.ctx.storage.sql.databaseSize, this.watchers.size);
+      const d = describePartition(this.log, this.role.replicator, this.ctx.storage.sql.databaseSize, this.waiters.watchers.size);
       return ok(counters ? { ...d, counters: this.counters.snapshot() } : d);
     });
   }
@@ -354,8 +349,8 @@ export class PartitionLog extends DurableObject<Env> {
     return this.serve(async () => {
       this.dropped = true;
       this.role.stopLeading();
-      this.changed();
-      this.watchers.closeAll("topic deleted");
+      this.waiters.changed();
+      this.waiters.watchers.closeAll("topic deleted");
       await this.tiered.delete(this.log.segments.allR2Keys());
       await this.ctx.storage.deleteAll();
       // Forget what memory held of the dropped storage, so a second drop (the controller retries) finds nothing.
@@ -374,38 +369,13 @@ export class PartitionLog extends DurableObject<Env> {
     const s = this.log.current!;
     if (before !== undefined) this.counters.appended(s.logEndOffset - before.logEndOffset, s.sizeBytes - before.sizeBytes);
     if (this.log.current!.replication.replicationFactor > 1) this.role.replicator?.kick();
-    else this.wakeWaiters();
+    else this.waiters.wake();
     await this.alarms.keepDue(before);
   }
 
   /** What appends written alone (and markers) need of the object. */
   private aloneParts(): AloneParts {
-    return { log: this.log, now: this.clock.now(), appended: (before) => this.appended(before), waitForCommit: (offset, minIsr) => this.waitForCommit(offset, minIsr) };
-  }
-
-  /** Waits until the high watermark reaches `offset` (acks=all). */
-  private waitForCommit(offset: number, minIsr: number): Promise<Result<void>> {
-    const timeoutMs = this.settings.acksAllTimeoutMs;
-    return this.commitWaiters.wait(
-      () => commitOutcome(this.log, offset, minIsr, !this.faulted && !this.dropped && this.role.replicator !== undefined),
-      timeoutMs,
-      () => fail("REQUEST_TIMED_OUT", `the in-sync replicas did not confirm offset ${offset - 1} within ${timeoutMs} ms; the records may still be committed`, { ambiguous: true }),
-    );
-  }
-
-  /** The high watermark, the ISR or the role changed: acks=all waiters and long-polls look again. */
-  private changed(): void {
-    this.commitWaiters.changed();
-    this.wakeWaiters();
-  }
-
-  /** The high watermark may have moved: readers parked below it wake, and objects waiting past it are called. */
-  private wakeWaiters(): void {
-    const s = this.log.current;
-    if (s === undefined) return;
-    this.watchers.wake(s.highWatermark);
-    // waitUntil: the calls outlive the request that appended (its I/O context would end with its answer).
-    if (this.log.watches.size > 0) this.ctx.waitUntil(wakeObjects(this.log, this.env, this.alarms, s.highWatermark));
+    return { log: this.log, now: this.clock.now(), appended: (before) => this.appended(before), waitForCommit: (offset, minIsr) => this.waiters.waitForCommit(offset, minIsr) };
   }
 
   /** The committed records a read asks for, after checking its routing and offset. */
