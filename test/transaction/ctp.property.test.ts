@@ -69,6 +69,6 @@ describe("consume-transform-produce property", () => {
       }),
       { seed: 20_260_514, numRuns: 4 },
     );
-    // 4 runs of 30 transactions each take ~2 s alone, and passed the default 5 s on a loaded machine in the full suite.
+    // 4 runs of 30 transactions each take under a second alone, but passed the default 5 s on a loaded machine.
   }, 120_000);
 });
