@@ -5,10 +5,19 @@
 // month at Cloudflare's prices. Then one record is produced, which the group must still get promptly, and --rounds
 // long-polls measure append-to-delivery latency: a reader parked at the log end, a produce, the time until the
 // reader's answer arrives.
+// The price includes the router Worker's requests (from /metrics: the long-polls that come back every maxWaitMs, the
+// heartbeats, the tails) and the workerd process's CPU as an upper bound of the Worker's billed CPU, priced as
+// compare-cost.mjs prices the other benchmarks. Then one PASS/MISS line per target of issue 22: <= 36 object-seconds
+// per partition-hour, <= $0.10 per partition per month, and a parked long-poll's append-to-delivery p50 within 2 ms of
+// the build before. This script runs one build: the baseline p50 is --baseline-p50, or else the figure recorded for
+// the build before in docs/operations.md (measure it with --entry on a checkout of that build).
 //   npm run bench:idle [-- --seconds 60 --rounds 200 --entry <other checkout>/src/index.ts]   (--smoke: a few seconds)
 // --entry runs the same measurement against another build (e.g. a checkout of the previous commit, for A/B).
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { build } from "../build.mjs";
+import { cost as priced, edgelogUsage } from "./compare-cost.mjs";
+import { cpuSampler } from "./cpu.mjs";
 import { startEdgelog } from "./edgelog-server.mjs";
 import { percentile } from "./stats.mjs";
 
@@ -20,6 +29,7 @@ const { values } = parseArgs({
     tails: { type: "string", default: "2" },
     rounds: { type: "string", default: "200" },
     entry: { type: "string" },
+    "baseline-p50": { type: "string" },
     smoke: { type: "boolean", default: false },
   },
 });
@@ -29,10 +39,18 @@ const consumerCount = Number(values.consumers);
 const tailCount = Number(values.tails);
 const rounds = values.smoke ? 20 : Number(values.rounds);
 
-// Cloudflare's Durable Objects prices (docs/performance.md): per million requests, rows written, rows read; duration per
-// million GB-s, an object billed at 128 MB.
-const PRICE = { requests: 0.15, rowsWritten: 1.0, rowsRead: 0.001, gbSeconds: 12.5 };
 const HOURS_PER_MONTH = 730;
+// Issue 22's targets.
+const TARGET = { objectSecondsPerPartitionHour: 36, usdPerPartitionMonth: 0.1, p50WithinMs: 2 };
+
+/** The build before's long-poll p50, as docs/operations.md's cost table records it (its third column). */
+function recordedBaselineP50() {
+  const row = readFileSync(new URL("../../docs/operations.md", import.meta.url), "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("| append to delivery of a parked long-poll"));
+  const ms = row?.split("|")[3]?.match(/([\d.]+) ms/);
+  return ms ? Number(ms[1]) : undefined;
+}
 
 await build();
 const { Edgelog } = await import("../../build/client.mjs");
@@ -82,10 +100,15 @@ try {
   }
   await sleep(2_000); // everyone parked
 
+  const cpu = cpuSampler();
   const before = await json("GET", `/v1/usage?topic=${topic}&group=${groupId}`);
+  const workerBefore = await edgelogUsage(base, { topics: [topic] });
+  const cpuBefore = cpu();
   const idleStart = Date.now();
   await sleep(idleSeconds * 1000);
   const after = await json("GET", `/v1/usage?topic=${topic}&group=${groupId}`);
+  const workerAfter = await edgelogUsage(base, { topics: [topic] });
+  const cpuAfter = cpu();
   const elapsedHours = (Date.now() - idleStart) / 3_600_000;
   const describe = await json("GET", `/v1/topics/${topic}`);
 
@@ -98,9 +121,22 @@ try {
   }
   const coordinator = keys.reduce((o, k) => ({ ...o, [k]: delta(before.groups[0].usage[k], after.groups[0].usage[k]) }), {});
   const hourly = (counts, objects) => keys.reduce((o, k) => ({ ...o, [k]: counts[k] / objects / elapsedHours }), {});
-  const cost = (h) => ((h.requests * PRICE.requests + h.rowsWritten * PRICE.rowsWritten + h.rowsRead * PRICE.rowsRead) / 1e6 + ((h.activeMs / 1000) * 0.125 * PRICE.gbSeconds) / 1e6) * HOURS_PER_MONTH;
+  // Dollars per month for hourly counts, at compare-cost.mjs's prices.
+  const cost = (h) => priced({ r2ClassA: 0, r2ClassB: 0, workerRequests: 0, ...h }).total * HOURS_PER_MONTH;
   const partitionHour = hourly(perPartition, partitions);
   const coordinatorHour = hourly(coordinator, 1);
+  // The router Worker: every request it answered while idle (long-polls returning after maxWaitMs and coming back,
+  // heartbeats), and workerd's CPU (an upper bound: it includes the objects'), shared out over the partitions.
+  const workerHour = {
+    requests: 0,
+    rowsRead: 0,
+    rowsWritten: 0,
+    activeMs: 0,
+    workerRequests: (workerAfter.workerRequests - workerBefore.workerRequests) / partitions / elapsedHours,
+    workerdCpuMs: cpuAfter.workerdSec === null ? 0 : (1000 * (cpuAfter.workerdSec - cpuBefore.workerdSec)) / partitions / elapsedHours,
+  };
+  // All in, per partition: its own object, its share of the coordinator and of the router.
+  const allInMonth = cost(partitionHour) + cost(coordinatorHour) / partitions + cost(workerHour);
 
   // One record at the end: the group must still get it promptly.
   const count = received.length;
@@ -131,8 +167,19 @@ try {
   console.log(`idle for ${f(elapsedHours * 3600, 0)} s: ${partitions} partitions with data, ${consumerCount} consumers long-polling (waiting readers now: ${describe.partitions.map((p) => p.waitingReaders).join(", ")}), ${tailCount} SSE tails`);
   console.log(`per partition-hour: ${f(partitionHour.activeMs / 1000, 2)} object-seconds active, ${f(partitionHour.requests, 0)} requests, ${f(partitionHour.rowsWritten, 0)} rows written, ${f(partitionHour.rowsRead, 0)} rows read → $${f(cost(partitionHour), 4)} per partition per month`);
   console.log(`group coordinator per hour: ${f(coordinatorHour.activeMs / 1000, 2)} object-seconds active, ${f(coordinatorHour.requests, 0)} requests, ${f(coordinatorHour.rowsWritten, 0)} rows written → $${f(cost(coordinatorHour), 4)} per month (heartbeats every ${f(5, 0)} s per member)`);
+  console.log(`router Worker per partition-hour: ${f(workerHour.workerRequests, 0)} requests, ${f(workerHour.workerdCpuMs, 1)} ms workerd CPU (upper bound) → $${f(cost(workerHour), 4)} per partition per month`);
+  console.log(`all in, per partition per month (its object + 1/${partitions} of the coordinator + its share of the router): $${f(allInMonth, 4)}`);
   console.log(`a record produced after the idle time reached the group in ${f(lateMs, 1)} ms`);
-  console.log(`append-to-delivery for a parked long-poll (${rounds} rounds): p50 ${f(percentile(latencies, 50), 2)} ms, p99 ${f(percentile(latencies, 99), 2)} ms`);
+  const p50 = percentile(latencies, 50);
+  console.log(`append-to-delivery for a parked long-poll (${rounds} rounds): p50 ${f(p50, 2)} ms, p99 ${f(percentile(latencies, 99), 2)} ms`);
+  const verdict = (ok) => (ok ? "PASS" : "MISS");
+  const objectSeconds = partitionHour.activeMs / 1000;
+  console.log(`${verdict(objectSeconds <= TARGET.objectSecondsPerPartitionHour)} object-seconds per partition-hour: ${f(objectSeconds, 2)} (target <= ${TARGET.objectSecondsPerPartitionHour})`);
+  console.log(`${verdict(allInMonth <= TARGET.usdPerPartitionMonth)} $ per partition per month, all in: $${f(allInMonth, 4)} (target <= $${f(TARGET.usdPerPartitionMonth, 2)})`);
+  const baseline = values["baseline-p50"] !== undefined ? Number(values["baseline-p50"]) : recordedBaselineP50();
+  const source = values["baseline-p50"] !== undefined ? "--baseline-p50" : "docs/operations.md's figure for the build before, not measured in this run";
+  if (baseline === undefined) console.log(`MISS long-poll p50 within ${TARGET.p50WithinMs} ms of the build before: no baseline (pass --baseline-p50)`);
+  else console.log(`${verdict(p50 <= baseline + TARGET.p50WithinMs)} long-poll append-to-delivery p50 within ${TARGET.p50WithinMs} ms of the build before: ${f(p50, 2)} ms vs ${f(baseline, 2)} ms (${source})`);
   console.log(
     JSON.stringify({
       idleSeconds: elapsedHours * 3600,
@@ -143,6 +190,10 @@ try {
       perPartitionMonthUsd: cost(partitionHour),
       coordinatorHour,
       coordinatorMonthUsd: cost(coordinatorHour),
+      routerPerPartitionHour: workerHour,
+      routerPerPartitionMonthUsd: cost(workerHour),
+      allInPerPartitionMonthUsd: allInMonth,
+      baselineP50Ms: baseline,
       lateRecordMs: lateMs,
       longPollLatencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
     }),

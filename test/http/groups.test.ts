@@ -166,6 +166,35 @@ describe("consumer groups", () => {
     expect(gone.body.error.type).toBe("UNKNOWN_MEMBER_ID");
   });
 
+  it("a coordinator whose members are all gone keeps no alarm: after the last expiry, and after the last leave", async () => {
+    const t = uniqueTopic();
+    await createTopic(t, 1);
+    const alarmAt = (stub: ReturnType<typeof groupCoordinatorStub>) => runInDurableObject(stub, (_i: GroupCoordinator, state: DurableObjectState) => state.storage.getAlarm());
+    // The last member's session expires (injected clock): the alarm that removed it sets no other.
+    const expiring = uniqueTopic("g");
+    const before = Date.now();
+    await join(expiring, [t], { sessionTimeoutMs: 1_000 });
+    const stub = groupCoordinatorStub(env, expiring);
+    const at = (await alarmAt(stub))!;
+    expect(at).toBeGreaterThanOrEqual(before + 1_000); // the session deadline, on the real clock
+    expect(at).toBeLessThanOrEqual(Date.now() + 1_000);
+    await runInDurableObject(stub, (instance: GroupCoordinator) => instance.clock.advance(1_001));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await api("GET", `/v1/groups/${expiring}`)).body.members).toEqual([]);
+    expect(await alarmAt(stub)).toBeNull();
+    expect(await runDurableObjectAlarm(stub)).toBe(false);
+    // The last member leaves (epoch -1): the alarm already set for its deadline is not deleted (a delete is a write),
+    // so it fires once, finds no deadline, and sets none.
+    const leaving = uniqueTopic("g");
+    const m = await join(leaving, [t], { sessionTimeoutMs: 60_000 });
+    const left = groupCoordinatorStub(env, leaving);
+    expect(await alarmAt(left)).not.toBeNull();
+    expect((await hb(leaving, { memberId: m.memberId, memberEpoch: -1 })).status).toBe(200);
+    await runDurableObjectAlarm(left);
+    expect(await alarmAt(left)).toBeNull();
+    expect(await runDurableObjectAlarm(left)).toBe(false);
+  });
+
   it("reassigns when partitions are added, when a topic is deleted, and when a subscription changes", async () => {
     const [x, y] = [uniqueTopic("x"), uniqueTopic("y")];
     const g = uniqueTopic("g");

@@ -8,7 +8,8 @@ import { partitionLogStub } from "../../src/names";
 import type { PartitionLog } from "../../src/partition/PartitionLog";
 import type { PartitionRef } from "../../src/protocol";
 import { WATCH_ANSWER_HEADER, WATCH_REQUEST_HEADER, WATCH_URL, type WatchRequest } from "../../src/watch";
-import { api, createTopic, fetchFrom, produceTo, uniqueTopic, untilParked } from "../helpers";
+import { REPLICA_RETRY_BACKOFF_MS } from "../../src/limits";
+import { api, createTopic, fetchFrom, produceTo, records, uniqueTopic, untilParked } from "../helpers";
 
 const DAY = 86_400_000;
 
@@ -204,5 +205,60 @@ describe("the partition's alarm is set only for when something falls due", () =>
     expect((await alarmAt(stub))!).toBeLessThanOrEqual(Date.now());
     await runDurableObjectAlarm(stub);
     expect((await api("GET", `/v1/topics/${t}`)).body.partitions[0].logStartOffset).toBeGreaterThan(0);
+  });
+
+  it("a failed R2 delete is tried again a backoff later (REPLICA_RETRY_BACKOFF_MS); once done, nothing is due sooner than the roll", async () => {
+    const t = uniqueTopic("r2del");
+    await createTopic(t, 1, { "segment.bytes": 2000, "local.retention.bytes": 0 });
+    for (let i = 0; i < 10; i++) await produceTo(t, 0, records(10, (j) => ({ value: `v${i * 10 + j}`.padEnd(60, ".") })));
+    const { stub, ref } = await partitionOf(t);
+    for (let i = 0; i < 5 && (await runDurableObjectAlarm(stub)); i++); // sealed segments go to R2
+    const objects = async () => (await env.SEGMENTS.list({ prefix: `${ref.topicId}/0/` })).objects.map((o) => o.key);
+    const tiered = await objects();
+    expect(tiered.length).toBeGreaterThan(0);
+    // R2 fails the deletes (a fault of R2's, not of our storage): DeleteRecords succeeds, the keys stay queued.
+    type Tiered = { tiered: { delete?: (keys: readonly string[]) => Promise<void> } };
+    await runInDurableObject(stub, (instance: PartitionLog) => {
+      (instance as unknown as Tiered).tiered.delete = async () => {
+        throw new Error("injected R2 failure");
+      };
+    });
+    const before = Date.now();
+    const del = await api("POST", `/v1/topics/${t}/partitions/0/delete-records`, { beforeOffset: 100 });
+    expect(del.status, JSON.stringify(del.body)).toBe(200);
+    const at = (await alarmAt(stub))!;
+    expect(at).toBeGreaterThanOrEqual(before + REPLICA_RETRY_BACKOFF_MS);
+    expect(at).toBeLessThanOrEqual(Date.now() + REPLICA_RETRY_BACKOFF_MS);
+    expect(await objects()).toEqual(tiered);
+    // R2 answers again: the alarm deletes them, and the next due time is the active segment's roll days away.
+    await runInDurableObject(stub, (instance: PartitionLog) => {
+      delete (instance as unknown as Tiered).tiered.delete;
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await objects()).toEqual([]);
+    const next = await alarmAt(stub);
+    expect(next === null || next - Date.now() > DAY, String(next)).toBe(true);
+  });
+
+  it("a lagging follower is tried again a backoff after the run (REPLICA_RETRY_BACKOFF_MS); once caught up, nothing is due sooner than the roll", async () => {
+    const t = uniqueTopic("lag");
+    const created = await api("POST", "/v1/topics", { name: t, partitions: 1, replicationFactor: 2, config: { "min.insync.replicas": 1 } });
+    expect(created.status).toBe(201);
+    const leader = partitionLogStub(env, created.body.topicId, 0, 0);
+    const fault = async (replica: number, down: boolean) => expect((await api("POST", "/v1/faults", { topic: t, partition: 0, replica, down })).status).toBe(200);
+    expect((await produceTo(t, 0, records(3), { acks: "all" })).status).toBe(200);
+    await fault(1, true);
+    expect((await produceTo(t, 0, records(2), { acks: "all" })).status).toBe(200); // the follower is behind
+    // The object's clock is an hour on (injected): the retry is due a backoff after its now, set on the real clock.
+    await runInDurableObject(leader, (instance: PartitionLog) => instance.clock.advance(3_600_000));
+    const before = Date.now();
+    expect(await runDurableObjectAlarm(leader)).toBe(true);
+    const at = (await alarmAt(leader))!;
+    expect(at).toBeGreaterThanOrEqual(before + REPLICA_RETRY_BACKOFF_MS);
+    expect(at).toBeLessThanOrEqual(Date.now() + REPLICA_RETRY_BACKOFF_MS);
+    await fault(1, false);
+    expect(await runDurableObjectAlarm(leader)).toBe(true); // the follower catches up
+    const next = await alarmAt(leader);
+    expect(next === null || next - Date.now() > DAY, String(next)).toBe(true);
   });
 });

@@ -3,6 +3,7 @@
 // to catch up.
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import { subscriptionPartitionName, subscriptionPartitionStub } from "../../src/names";
 import { api } from "../helpers";
 
 export interface Delivery {
@@ -14,6 +15,20 @@ export interface Delivery {
   headers: { key: string; value: string }[][];
   outcome: { kind: "ack" } | { kind: "retry"; offsets: number[] } | { kind: "throw" } | { kind: "hang" };
   at: number;
+}
+
+export async function topicId(topic: string): Promise<string> {
+  return (await api("GET", `/v1/topics/${topic}`)).body.topicId;
+}
+
+/** The delivery object of (subscription, topic, partition). */
+export async function subStub(name: string, topic: string, partition = 0) {
+  return subscriptionPartitionStub(env, subscriptionPartitionName(name, await topicId(topic), partition));
+}
+
+export async function highWatermarks(topic: string): Promise<Record<string, number>> {
+  const d = (await api("GET", `/v1/topics/${topic}`)).body;
+  return Object.fromEntries(d.partitions.map((p: any) => [`${topic}/${p.partition}`, p.highWatermark]));
 }
 
 /** Between two looks, a pause in which the objects' own timers (delivery timeouts) get their turn. */
@@ -99,6 +114,32 @@ export function expectOrderedOnce(list: readonly Delivery[], highWatermarks: Rec
   for (const [key, hw] of Object.entries(highWatermarks)) {
     const done = acked.get(key) ?? new Set<number>();
     expect(done.size, `${key}: acknowledged ${done.size} of ${hw}`).toBe(hw);
+    for (let o = 0; o < hw; o++) expect(done.has(o), `${key}: offset ${o} never acknowledged`).toBe(true);
+  }
+}
+
+/**
+ * At least once, in order, nothing skipped, per partition: each delivery starts at or before the first record not yet
+ * acknowledged (a redelivery after a crash may repeat records, never jump past one), carries consecutive offsets, and
+ * in the end every offset below the high watermark was acknowledged.
+ */
+export function expectOrderedAtLeastOnce(list: readonly Delivery[], highWatermarks: Record<string, number>): void {
+  const acked = new Map<string, Set<number>>();
+  for (const d of list) {
+    const key = `${d.topic}/${d.partition}`;
+    const done = acked.get(key) ?? new Set<number>();
+    acked.set(key, done);
+    let next = 0;
+    while (done.has(next)) next++;
+    const first = Math.min(...d.offsets);
+    expect(first, `${key}: a delivery starting at ${first} skipped unacknowledged offset ${next}`).toBeLessThanOrEqual(next);
+    expect(d.offsets, `${key}: a delivery's offsets are not consecutive`).toEqual(d.offsets.map((_, i) => first + i));
+    if (d.outcome.kind !== "ack" && d.outcome.kind !== "retry") continue;
+    const retried = d.outcome.kind === "retry" ? new Set(d.outcome.offsets) : new Set<number>();
+    for (const o of d.offsets) if (!retried.has(o)) done.add(o);
+  }
+  for (const [key, hw] of Object.entries(highWatermarks)) {
+    const done = acked.get(key) ?? new Set<number>();
     for (let o = 0; o < hw; o++) expect(done.has(o), `${key}: offset ${o} never acknowledged`).toBe(true);
   }
 }

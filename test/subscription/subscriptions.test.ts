@@ -6,26 +6,13 @@ import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { partitionLogStub, subscriptionPartitionName, subscriptionPartitionStub } from "../../src/names";
+import { partitionLogStub } from "../../src/names";
 import type { LocalLog } from "../../src/partition/local-log";
 import type { PartitionLog } from "../../src/partition/PartitionLog";
 import type { SubscriptionPartition } from "../../src/subscription/SubscriptionPartition";
 import { api, createTopic, produceTo, readAll, records, uniqueTopic } from "../helpers";
 import { abortTxn, commitTxn, initTxn, sendTxn, type Identity } from "../transaction/helpers";
-import { acknowledged, deliveries, expectOrderedOnce, script, subscribe, untilCaughtUp, untilDelivered } from "./helpers";
-
-async function topicId(topic: string): Promise<string> {
-  return (await api("GET", `/v1/topics/${topic}`)).body.topicId;
-}
-
-async function subStub(name: string, topic: string, partition = 0) {
-  return subscriptionPartitionStub(env, subscriptionPartitionName(name, await topicId(topic), partition));
-}
-
-async function highWatermarks(topic: string): Promise<Record<string, number>> {
-  const d = (await api("GET", `/v1/topics/${topic}`)).body;
-  return Object.fromEntries(d.partitions.map((p: any) => [`${topic}/${p.partition}`, p.highWatermark]));
-}
+import { acknowledged, deliveries, expectOrderedOnce, highWatermarks, script, subStub, subscribe, topicId, untilCaughtUp, untilDelivered } from "./helpers";
 
 describe("subscriptions", () => {
   it("10,000 records over 6 partitions arrive exactly once and in order per partition when nothing fails", async () => {
@@ -159,28 +146,6 @@ describe("subscriptions", () => {
     const replayed = (await deliveries(a)).reduce((n, x) => n + x.offsets.length, 0);
     expect(replayed).toBe(100); // everything twice
     expect((await deliveries(b)).reduce((n, x) => n + x.offsets.length, 0)).toBe(50); // b untouched
-  });
-
-  it("survives the eviction of its delivery object mid-delivery: the watchdog alarm resumes from the last commit", async () => {
-    const t = uniqueTopic("evict");
-    await createTopic(t);
-    await produceTo(t, 0, records(30, (i) => ({ value: `v${i}` })));
-    const name = uniqueTopic("s");
-    // Slow deliveries: each hangs 300 ms (within the 5 s timeout), so one is in flight when the object is evicted.
-    await script(name, { hangPercent: 100, hangMs: 300 });
-    await subscribe({ name, topics: [t], maxBatchSize: 10 });
-    const stub = await subStub(name, t);
-    await untilDelivered(name, (list) => list.length >= 1);
-    // An eviction mid-delivery: the instance is reset at once (abort), its delivery in flight lost.
-    await runInDurableObject(stub, (_instance: SubscriptionPartition, state: DurableObjectState) => {
-      state.abort("evicted by the test");
-    }).catch(() => undefined);
-    await script(name, {});
-    // The instance died with its delivery; its watchdog alarm brings it back. A stub to an aborted object stays broken,
-    // as on Cloudflare, so the alarm runs through a fresh one.
-    expect(await runDurableObjectAlarm(await subStub(name, t))).toBe(true);
-    await untilCaughtUp(name);
-    expectOrderedOnce(await deliveries(name), await highWatermarks(t));
   });
 
   it("an idle subscription issues no requests and keeps no alarm; a partition evicted while it waits still wakes it", async () => {
