@@ -6,14 +6,17 @@
 //                                       `\`) runs in bash from the repository root, stdout and stderr together, and must
 //                                       print the lines below it up to the next `$` line
 //   ```console doc-skip: <reason>       not run; the reason is required (deploys, secrets, timing, another machine)
-//   ```ts                               type-checked against src/client (`edgelog/client`) with the Workers types
-//   ```ts doc-node                      type-checked with Node's types instead
+//   ```ts doc-run                       type-checked, then bundled and run in Node 22 against the edgelog: what it prints
+//                                       must be the ```text block after it (scripts/docs/snippets.mjs)
+//   ```ts doc-compile: <reason>         type-checked against src/client (`edgelog/client`) with the Workers types, not run
+//   ```ts doc-node …                    type-checked with Node's types instead
 //   ```ts doc-skip: <reason>            not type-checked
 //   <!-- doc-prelude … -->              (just before a ts block) code prepended to it for the check, unseen by readers
 //   <!-- doc-setup … -->                `$ command` lines run, output not compared, before the next block: state a
 //                                       reader is told exists but is not shown being made
 //
-// Every console, sh, shell or bash block must say doc-run or doc-skip: an unmarked one fails the check, so nothing is
+// Every console, sh, shell or bash block must say doc-run or doc-skip, every ts block doc-run, doc-compile or doc-skip:
+// an unmarked one fails the check, so nothing is
 // silently skipped. Output comparison allows, in both the shown and the real output: a UUID, a 13-digit time in ms,
 // a whsec_ secret and an edl_ token stand for any such value (and a value shown once stands for the real one in later
 // commands of the document: a member id shown by a heartbeat is the id the next heartbeat sends); `…` matches any
