@@ -12,7 +12,7 @@ export interface Line {
 export interface Block {
   lang: string;
   info: string;
-  markers: { run: boolean; skip: boolean; reason: string; node: boolean };
+  markers: { run: boolean; skip: boolean; compile: boolean; reason: string; node: boolean };
   /** 0-based line of the opening fence. */
   fence: number;
   close: number;
@@ -20,6 +20,9 @@ export interface Block {
   body: Line[];
   prelude?: { kind: "prelude"; line: number; body: Line[] };
   setup?: { kind: "setup"; line: number; body: Line[] };
+  /** A ts doc-run snippet's output: the ```text block after it. */
+  output?: Block;
+  isOutput?: boolean;
 }
 
 export interface Command {
@@ -37,5 +40,7 @@ export declare function pattern(expected: string): { regex: RegExp; shown: strin
 export declare function tidy(text: string): string;
 /** On a match, each placeholder value shown → the real one. */
 export declare function compare(expected: string, actual: string): { ok: false } | { ok: true; values: Map<string, string> };
+/** Real placeholder value → the value shown in the same place (docs:update keeps shown ids). */
+export declare function alignPlaceholders(expected: string, actual: string): Map<string, string>;
 export declare function normalise(text: string): string;
 export declare function markingErrors(doc: string, blocks: Block[]): string[];

@@ -6,14 +6,17 @@
 //                                       `\`) runs in bash from the repository root, stdout and stderr together, and must
 //                                       print the lines below it up to the next `$` line
 //   ```console doc-skip: <reason>       not run; the reason is required (deploys, secrets, timing, another machine)
-//   ```ts                               type-checked against src/client (`edgelog/client`) with the Workers types
-//   ```ts doc-node                      type-checked with Node's types instead
+//   ```ts doc-run                       type-checked, then bundled and run in Node 22 against the edgelog: what it prints
+//                                       must be the ```text block after it (scripts/docs/snippets.mjs)
+//   ```ts doc-compile: <reason>         type-checked against src/client (`edgelog/client`) with the Workers types, not run
+//   ```ts doc-node …                    type-checked with Node's types instead
 //   ```ts doc-skip: <reason>            not type-checked
 //   <!-- doc-prelude … -->              (just before a ts block) code prepended to it for the check, unseen by readers
 //   <!-- doc-setup … -->                `$ command` lines run, output not compared, before the next block: state a
 //                                       reader is told exists but is not shown being made
 //
-// Every console, sh, shell or bash block must say doc-run or doc-skip: an unmarked one fails the check, so nothing is
+// Every console, sh, shell or bash block must say doc-run or doc-skip, every ts block doc-run, doc-compile or doc-skip:
+// an unmarked one fails the check, so nothing is
 // silently skipped. Output comparison allows, in both the shown and the real output: a UUID, a 13-digit time in ms,
 // a whsec_ secret and an edl_ token stand for any such value (and a value shown once stands for the real one in later
 // commands of the document: a member id shown by a heartbeat is the id the next heartbeat sends); `…` matches any
@@ -27,6 +30,10 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { alignPlaceholders, compare, normalise, tidy } from "./compare.mjs";
+import { runSnippet, typecheck } from "./snippets.mjs";
+
+export { alignPlaceholders, compare, normalise, pattern, tidy } from "./compare.mjs";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const SHELL_LANGUAGES = new Set(["console", "sh", "shell", "bash", "shell-session"]);
@@ -39,6 +46,8 @@ export function documents() {
   return ["README.md", ...readdirSync(join(ROOT, "docs")).filter((name) => name.endsWith(".md")).sort().map((name) => `docs/${name}`)];
 }
 
+const HOW_TO_MARK_TS = (lang) =>
+  `mark it \`\`\`${lang} doc-run (run in Node against the test edgelog, its output compared with the \`\`\`text block after it) or \`\`\`${lang} doc-compile: <why it cannot run in Node> (type-checked only) (docs/doctest.md)`;
 const HOW_TO_MARK = (lang) =>
   `mark it \`\`\`${lang} doc-run (its $ commands run and their output is compared) or \`\`\`${lang} doc-skip: <why it cannot run here> (docs/doctest.md)`;
 
@@ -50,7 +59,7 @@ const HOW_TO_MARK = (lang) =>
 export function parseBlocks(text) {
   const lines = text.split("\n");
   const blocks = [];
-  let pendingComment;
+  let pending = {}; // the doc-prelude and doc-setup comments waiting for the next block
   for (let i = 0; i < lines.length; i++) {
     const comment = /^<!--\s*doc-(prelude|setup)\b(.*)$/.exec(lines[i]);
     if (comment) {
@@ -66,13 +75,13 @@ export function parseBlocks(text) {
       }
       const last = rest.slice(0, rest.indexOf("-->"));
       if (last.trim() !== "") body.push({ line: j, text: last });
-      pendingComment = { kind: comment[1], line: i, body };
+      pending[comment[1]] = { kind: comment[1], line: i, body };
       i = j;
       continue;
     }
     const open = /^( {0,3})(`{3,}|~{3,})\s*([^\s`]*)\s*(.*)$/.exec(lines[i]);
     if (!open) {
-      if (lines[i].trim() !== "") pendingComment = undefined;
+      if (lines[i].trim() !== "") pending = {};
       continue;
     }
     const [, indent, fence, lang, rest] = open;
@@ -83,19 +92,31 @@ export function parseBlocks(text) {
       if (close) break;
       body.push({ line: j, text: lines[j].startsWith(indent) ? lines[j].slice(indent.length) : lines[j].trimStart() });
     }
-    const skip = /(?:^|\s)doc-skip(?::\s*(.*))?$/.exec(rest);
+    const skip = /(?:^|\s)doc-(skip|compile)(?::\s*(.*))?$/.exec(rest);
     const block = {
       lang: lang.toLowerCase(),
       info: `${lang} ${rest}`.trim(),
-      markers: { run: /(?:^|\s)doc-run(?:\s|$)/.test(rest), skip: Boolean(skip), reason: skip?.[1]?.trim() ?? "", node: /(?:^|\s)doc-node(?:\s|$)/.test(rest) },
+      markers: {
+        run: /(?:^|\s)doc-run(?:\s|$)/.test(rest),
+        skip: skip?.[1] === "skip",
+        compile: skip?.[1] === "compile",
+        reason: skip?.[2]?.trim() ?? "",
+        node: /(?:^|\s)doc-node(?:\s|$)/.test(rest),
+      },
       fence: i,
       close: j,
       indent,
       body,
     };
-    if (pendingComment?.kind === "prelude") block.prelude = pendingComment;
-    if (pendingComment?.kind === "setup") block.setup = pendingComment;
-    pendingComment = undefined;
+    if (pending.prelude) block.prelude = pending.prelude;
+    if (pending.setup) block.setup = pending.setup;
+    pending = {};
+    // A ts doc-run snippet's output is the ```text block after it, if one follows before any heading or other block.
+    const previous = blocks.at(-1);
+    if (previous?.markers.run && TS_LANGUAGES.has(previous.lang) && block.lang === "text" && !lines.slice(previous.close, i).some((l) => /^#/.test(l))) {
+      previous.output = block;
+      block.isOutput = true;
+    }
     blocks.push(block);
     i = j;
   }
@@ -147,60 +168,6 @@ export function commandsOf(body) {
   return commands;
 }
 
-// What differs on every run, in shown and real output alike. Each is captured, so a value shown once can stand for the
-// real one in later commands.
-const PLACEHOLDERS = [
-  ["a UUID", "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"],
-  ["a time in ms", "(?<![\\d.])1[6-9]\\d{11}(?![\\d.])"],
-  ["a webhook secret", "whsec_[A-Za-z0-9+/=]{8,}"],
-  ["a token", "edl_[A-Za-z0-9_-]{20,}"],
-];
-const TOKENIZER = new RegExp(`([ \\t]*…[ \\t]*)|(\\n[ \\t]+)|${PLACEHOLDERS.map(([, re]) => `(${re})`).join("|")}`, "g");
-
-/** The shown output as a regular expression over the real one, and the placeholder values it shows, in order. */
-export function pattern(expected) {
-  let source = "";
-  const shown = [];
-  let at = 0;
-  for (const match of expected.matchAll(TOKENIZER)) {
-    source += escape(expected.slice(at, match.index));
-    at = match.index + match[0].length;
-    if (match[1]) source += "[\\s\\S]*?";
-    else if (match[2]) source += "\\s*";
-    else {
-      const kind = match.slice(3).findIndex((group) => group !== undefined);
-      source += `(${PLACEHOLDERS[kind][1]})`;
-      shown.push(match[0]);
-    }
-  }
-  source += escape(expected.slice(at));
-  return { regex: new RegExp(`^${source}$`), shown };
-}
-
-const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-
-/** Trailing spaces and trailing blank lines do not count. */
-export const tidy = (text) => text.replace(/\r\n/g, "\n").replace(/[ \t]+$/gm, "").replace(/\n+$/, "").replace(/^\n+/, "");
-
-/** Whether `actual` is what `expected` shows; on a match, the real value of each placeholder value shown. */
-export function compare(expected, actual) {
-  const { regex, shown } = pattern(tidy(expected));
-  const match = regex.exec(tidy(actual));
-  if (!match) return { ok: false };
-  const values = new Map();
-  shown.forEach((value, i) => {
-    if (!values.has(value)) values.set(value, match[i + 1]);
-  });
-  return { ok: true, values };
-}
-
-/** For failure messages: both sides with every placeholder value replaced by a name. */
-export function normalise(text) {
-  let out = tidy(text);
-  for (const [name, re] of PLACEHOLDERS) out = out.replace(new RegExp(re, "g"), `<${name.replace(/^an? /, "")}>`);
-  return out;
-}
-
 /**
  * `curl … ARGS` is the document's previous curl command with its last -d '…' replaced by ARGS' (the docs' shorthand
  * for "the same request with this body").
@@ -215,7 +182,7 @@ function expandShorthand(command, previousCurl) {
   return `${base} ${command.slice("curl …".length).trim()}`;
 }
 
-function run(command, { port, env, timeoutMs = COMMAND_TIMEOUT_MS, capture = true }) {
+export function run(command, { port, env, timeoutMs = COMMAND_TIMEOUT_MS, capture = true }) {
   return new Promise((resolvePromise) => {
     const child = spawn("bash", ["-c", `{ ${command}\n} 2>&1`], {
       cwd: ROOT,
@@ -256,6 +223,27 @@ async function runDocument(doc, blocks, { log }) {
   const fixes = [];
   let previousCurl;
   let commandsRun = 0;
+  let snippetsRun = 0;
+  /** Compares one command's (or snippet's) real output with the shown one; on a difference, a failure and a fix. */
+  const check = (step, block, output, { fixable = true } = {}) => {
+    const expected = step.output.map((o) => o.text).join("\n");
+    const result = compare(expected, output);
+    if (result.ok) {
+      for (const [shown, real] of result.values) if (!values.has(shown)) values.set(shown, real);
+      return;
+    }
+    failures.push(`${doc}:${step.line + 1}: $ ${step.command}\n--- shown (placeholders named)\n${normalise(expected)}\n+++ real\n${normalise(output)}`);
+    // Later commands may still use what this one would have shown: take the real values where they line up.
+    const aligned = alignPlaceholders(expected, output);
+    for (const [real, shown] of aligned) if (!values.has(shown)) values.set(shown, real);
+    // Written back with the values the document shows where this run made others (an id, a time): those already
+    // shown elsewhere, then those this output showed in the same place, so an update makes no needless diff and the
+    // rewritten output agrees with the commands around it.
+    let shownOutput = tidy(output);
+    for (const [shown, real] of values) shownOutput = shownOutput.split(real).join(shown);
+    for (const [real, shown] of aligned) shownOutput = shownOutput.split(real).join(shown);
+    if (fixable) fixes.push({ step, block, output: shownOutput });
+  };
   try {
     for (const block of blocks) {
       if (block.setup) {
@@ -266,39 +254,29 @@ async function runDocument(doc, blocks, { log }) {
           if (code !== 0) failures.push(`${doc}:${line + 1}: doc-setup command exited ${code}: ${command}\n${output}`);
         }
       }
-      if (!block.markers.run || !SHELL_LANGUAGES.has(block.lang)) continue;
+      if (!block.markers.run) continue;
+      if (TS_LANGUAGES.has(block.lang)) {
+        const { code, output } = await runSnippet(doc, block, { substitute, env });
+        snippetsRun++;
+        // The output block stands in for a command's output lines; with none, the snippet must print nothing.
+        const at = block.output ? { lastLine: block.output.fence, output: block.output.body } : { lastLine: block.close, output: [], wrap: true };
+        check({ line: block.fence, command: `(the ${block.lang} snippet)`, ...at }, block, output, { fixable: code === 0 });
+        continue;
+      }
+      if (!SHELL_LANGUAGES.has(block.lang)) continue;
       for (const step of commandsOf(block.body)) {
         const shownCommand = expandShorthand(step.command, previousCurl);
         if (/^curl\b/.test(shownCommand)) previousCurl = shownCommand;
         const { output } = await run(substitute(shownCommand), { port, env });
         commandsRun++;
-        const expected = step.output.map((o) => o.text).join("\n");
-        const result = compare(expected, output);
-        if (result.ok) {
-          for (const [shown, real] of result.values) if (!values.has(shown)) values.set(shown, real);
-          continue;
-        }
-        failures.push(
-          `${doc}:${step.line + 1}: $ ${step.command}\n--- shown (placeholders named)\n${normalise(expected)}\n+++ real\n${normalise(output)}`,
-        );
-        // Written back with the values the document already shows where this run made others (a member id, a time),
-        // so the rewritten output agrees with the commands around it.
-        let shownOutput = tidy(output);
-        for (const [shown, real] of values) shownOutput = shownOutput.split(real).join(shown);
-        fixes.push({ step, block, output: shownOutput });
-        // Later commands may still use what this one would have shown: take the real values where they line up.
-        const shownValues = [...expected.matchAll(new RegExp(PLACEHOLDERS[0][1], "g"))].map((m) => m[0]);
-        const realValues = [...output.matchAll(new RegExp(PLACEHOLDERS[0][1], "g"))].map((m) => m[0]);
-        shownValues.forEach((value, i) => {
-          if (!values.has(value) && realValues[i] !== undefined) values.set(value, realValues[i]);
-        });
+        check(step, block, output);
       }
     }
   } finally {
     await server.stop();
   }
-  log(`${doc}: ${commandsRun} commands, ${failures.length} differ`);
-  return { failures, fixes };
+  log(`${doc}: ${commandsRun} commands, ${snippetsRun} TypeScript snippets run, ${failures.length} differ`);
+  return { failures, fixes, commandsRun, snippetsRun };
 }
 
 /** Replaces each fixed command's shown output with the real output (indented as its block is). */
@@ -311,70 +289,12 @@ function applyFixes(text, fixes) {
     // Keep the blank lines that separate this command from the next one.
     let end = to;
     while (end > from && lines[end - 1].trim() === "") end--;
-    const replacement = output === "" ? [] : output.split("\n").map((line) => (line === "" ? "" : block.indent + line));
+    let replacement = output === "" ? [] : output.split("\n").map((line) => (line === "" ? "" : block.indent + line));
+    // A snippet that printed something but shows no output gets a ```text block for it.
+    if (step.wrap && replacement.length > 0) replacement = ["", `${block.indent}\`\`\`text`, ...replacement, `${block.indent}\`\`\``];
     lines.splice(from, end - from, ...replacement);
   }
   return lines.join("\n");
-}
-
-/** Every ts block not skipped, as a module under build/doctest/, type-checked by tsc (Workers or Node types). */
-async function typecheck(docs, { log }) {
-  const dir = join(ROOT, "build", "doctest");
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const files = { workers: [], node: [] };
-  const origin = new Map(); // file name → {doc, first line of the snippet in the doc, lines of prelude}
-  for (const doc of docs) {
-    for (const block of parseBlocks(readFileSync(join(ROOT, doc), "utf8"))) {
-      if (!TS_LANGUAGES.has(block.lang) || block.markers.skip) continue;
-      const name = `${doc.replace(/[/.]/g, "_")}_${block.fence + 1}.ts`;
-      const prelude = block.prelude?.body.map((line) => line.text) ?? [];
-      const code = block.body.map((line) => line.text);
-      const all = [...prelude, ...code];
-      const isModule = all.some((line) => /^\s*(import|export)\b/.test(line));
-      writeFileSync(join(dir, name), [...all, ...(isModule ? [] : ["export {};"])].join("\n") + "\n");
-      files[block.markers.node ? "node" : "workers"].push(name);
-      origin.set(name, { doc, line: block.fence + 2, preludeLines: prelude.length, prelude: block.prelude });
-    }
-  }
-  const failures = [];
-  for (const [kind, names] of Object.entries(files)) {
-    if (names.length === 0) continue;
-    const config = `tsconfig.${kind}.json`;
-    writeFileSync(
-      join(dir, config),
-      JSON.stringify(
-        {
-          extends: kind === "node" ? "../../tsconfig.node.json" : "../../tsconfig.json",
-          compilerOptions: { noEmit: true, paths: { "edgelog/client": ["../../src/client/edgelog.ts"] } },
-          include: names,
-          exclude: [],
-        },
-        null,
-        2,
-      ),
-    );
-    const { code, output } = await run(`"${process.execPath}" node_modules/typescript/bin/tsc --pretty false -p ${relative(ROOT, join(dir, config))}`, {
-      port: 0,
-      env: process.env,
-      timeoutMs: 180_000,
-    });
-    if (code === 0) continue;
-    // Errors in the snippets, with the document's line numbers; anything else as tsc said it.
-    for (const line of output.split("\n").filter((l) => l.trim() !== "")) {
-      const at = /^build\/doctest\/([^(]+)\((\d+),(\d+)\): (.*)$/.exec(line);
-      const from = at && origin.get(at[1]);
-      if (!from) {
-        failures.push(`type-check (${kind}): ${line}`);
-        continue;
-      }
-      const n = Number(at[2]);
-      const where = n <= from.preludeLines ? `${from.doc}:${from.prelude.body[n - 1].line + 1} (doc-prelude)` : `${from.doc}:${from.line + n - from.preludeLines - 1}`;
-      failures.push(`${where}:${at[3]}: ${at[4]}`);
-    }
-  }
-  log(`TypeScript snippets: ${files.workers.length} with the Workers types, ${files.node.length} with Node's, ${failures.length} errors`);
-  return failures;
 }
 
 /** Blocks that must say doc-run or doc-skip and do not, or say it wrongly. */
@@ -382,13 +302,20 @@ export function markingErrors(doc, blocks) {
   const errors = [];
   for (const block of blocks) {
     const where = `${doc}:${block.fence + 1}`;
-    const { run: runs, skip, reason } = block.markers;
+    const { run: runs, skip, compile, reason } = block.markers;
     if (SHELL_LANGUAGES.has(block.lang)) {
       if (!runs && !skip) errors.push(`${where}: a \`\`\`${block.lang} block with no marker: ${HOW_TO_MARK(block.lang)}`);
       if (runs && skip) errors.push(`${where}: both doc-run and doc-skip`);
+      if (compile) errors.push(`${where}: doc-compile on a \`\`\`${block.lang} block: only TypeScript is compiled`);
     }
-    if (skip && reason === "") errors.push(`${where}: doc-skip needs a reason: \`\`\`${block.lang} doc-skip: <why>`);
-    if (runs && !SHELL_LANGUAGES.has(block.lang)) errors.push(`${where}: doc-run on a \`\`\`${block.lang} block: only ${[...SHELL_LANGUAGES].join(", ")} blocks run`);
+    if (TS_LANGUAGES.has(block.lang)) {
+      if (!runs && !skip && !compile) errors.push(`${where}: a \`\`\`${block.lang} snippet with no marker: ${HOW_TO_MARK_TS(block.lang)}`);
+      if ([runs, skip, compile].filter(Boolean).length > 1) errors.push(`${where}: more than one of doc-run, doc-compile and doc-skip`);
+    }
+    if ((skip || compile) && reason === "") errors.push(`${where}: ${skip ? "doc-skip" : "doc-compile"} needs a reason: \`\`\`${block.lang} ${skip ? "doc-skip" : "doc-compile"}: <why>`);
+    if (runs && !SHELL_LANGUAGES.has(block.lang) && !TS_LANGUAGES.has(block.lang)) {
+      errors.push(`${where}: doc-run on a \`\`\`${block.lang} block: only ${[...SHELL_LANGUAGES, ...TS_LANGUAGES].join(", ")} blocks run`);
+    }
     if (block.setup && !runs) errors.push(`${where}: a doc-setup comment before a block that does not run`);
     if (block.prelude && !TS_LANGUAGES.has(block.lang)) errors.push(`${where}: a doc-prelude comment before a block that is not TypeScript`);
   }
@@ -414,6 +341,7 @@ async function main(argv) {
   }
   if (failures.length > 0) return report(failures, started);
 
+  const totals = { commands: 0, snippets: 0 };
   for (const doc of docs) {
     const blocks = parsed.get(doc);
     if (!blocks.some((block) => block.markers.run)) continue;
@@ -431,8 +359,18 @@ async function main(argv) {
       result = await runDocument(doc, parseBlocks(readFileSync(path, "utf8")), { log });
     }
     failures.push(...result.failures);
+    totals.commands += result.commandsRun;
+    totals.snippets += result.snippetsRun;
   }
   failures.push(...(await typecheck(docs, { log })));
+  // What was not run, and why: every such block carries its reason, so the count is the whole story.
+  const notRun = [...parsed.values()].flat().filter((b) => (SHELL_LANGUAGES.has(b.lang) || TS_LANGUAGES.has(b.lang)) && !b.markers.run);
+  log(
+    `${totals.commands} commands and ${totals.snippets} TypeScript snippets run; not run, each with its reason: ` +
+      `${notRun.filter((b) => SHELL_LANGUAGES.has(b.lang)).length} shell blocks (doc-skip), ` +
+      `${notRun.filter((b) => b.markers.compile).length} snippets type-checked only (doc-compile), ` +
+      `${notRun.filter((b) => TS_LANGUAGES.has(b.lang) && b.markers.skip).length} snippets not even type-checked (doc-skip)`,
+  );
   return report(failures, started);
 }
 

@@ -4,9 +4,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { commandsOf, compare, documents, markingErrors, parseBlocks, ROOT } from "../../scripts/docs/doctest.mjs";
+import { alignPlaceholders, commandsOf, compare, documents, markingErrors, parseBlocks, ROOT } from "../../scripts/docs/doctest.mjs";
 
-describe("every shell block in README.md and docs/*.md is marked doc-run or doc-skip: <reason>", () => {
+describe("every shell block and TypeScript snippet in README.md and docs/*.md is marked: doc-run, or doc-skip/doc-compile with a reason", () => {
   for (const doc of documents()) {
     it(doc, () => {
       expect(markingErrors(doc, parseBlocks(readFileSync(join(ROOT, doc), "utf8")))).toEqual([]);
@@ -19,6 +19,23 @@ describe("every shell block in README.md and docs/*.md is marked doc-run or doc-
       "x.md:3: a ```console block with no marker: mark it ```console doc-run (its $ commands run and their output is compared) or ```console doc-skip: <why it cannot run here> (docs/doctest.md)",
       "x.md:7: doc-skip needs a reason: ```sh doc-skip: <why>",
     ]);
+  });
+
+  it("an unmarked TypeScript snippet fails, saying how to mark it; doc-compile needs a reason", () => {
+    const errors = markingErrors("x.md", parseBlocks("```ts\nconsole.log(1);\n```\n\n```ts doc-compile:\nexport {};\n```\n\n```ts doc-run doc-compile: no\n```\n"));
+    expect(errors).toEqual([
+      "x.md:1: a ```ts snippet with no marker: mark it ```ts doc-run (run in Node against the test edgelog, its output compared with the ```text block after it) or ```ts doc-compile: <why it cannot run in Node> (type-checked only) (docs/doctest.md)",
+      "x.md:5: doc-compile needs a reason: ```ts doc-compile: <why>",
+      "x.md:9: more than one of doc-run, doc-compile and doc-skip",
+    ]);
+  });
+
+  it("a ts doc-run snippet's output is the ```text block after it, before any heading", () => {
+    const [withOutput, output, , withoutOutput] = parseBlocks(
+      "```ts doc-run\nconsole.log(1);\n```\n\nprints\n\n```text\n1\n```\n\n```ts doc-run\nexport {};\n```\n\n## Next\n\n```text\nnot its output\n```\n",
+    );
+    expect(withOutput!.output).toBe(output);
+    expect(withoutOutput!.output).toBeUndefined();
   });
 });
 
@@ -39,7 +56,7 @@ describe("parsing", () => {
       "```",
     ].join("\n");
     const [block] = parseBlocks(text);
-    expect(block!.markers).toEqual({ run: true, skip: false, reason: "", node: false });
+    expect(block!.markers).toEqual({ run: true, skip: false, compile: false, reason: "", node: false });
     expect(block!.setup?.body.map((line) => line.text)).toEqual(["$ echo made"]);
     const commands = commandsOf(block!.body);
     expect(commands.map((c) => [c.command.split("\n").length, c.output.map((o) => o.text)])).toEqual([
@@ -65,6 +82,15 @@ describe("comparison", () => {
     ["nothing shown, something printed", "", "npm warn EBADENGINE", false],
   ])("%s", (_name, shown, real, ok) => {
     expect(compare(shown, real).ok).toBe(ok);
+  });
+
+  it("docs:update keeps the ids shown: the k-th real value of each kind pairs with the k-th shown one", () => {
+    const shown = '{"topicId":"5f038642-4c6f-4a65-9fdc-e4d29ca509db","t":1795322043231,"partitions":3}';
+    const real = '{"topicId":"085b0f5c-4cec-441f-8335-8d3c5e1a0084","t":1796474301381,"partitions":4}';
+    expect([...alignPlaceholders(shown, real)]).toEqual([
+      ["085b0f5c-4cec-441f-8335-8d3c5e1a0084", "5f038642-4c6f-4a65-9fdc-e4d29ca509db"],
+      ["1796474301381", "1795322043231"],
+    ]);
   });
 
   it("a value shown stands for the real one in later commands", () => {

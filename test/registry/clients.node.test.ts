@@ -115,11 +115,21 @@ describe("@confluentinc/schemaregistry", () => {
   });
 });
 
-/** A request whose Content-Length promises 1000 bytes of which 27 come before the client half-closes. */
-function cutShort(method: string, path: string): Promise<{ status: number; body: any }> {
+const PARTIAL_BODY = '{"schema":"{\\"type\\":\\"str';
+
+/**
+ * A request whose body ends early before the client half-closes: a Content-Length promising 1000 bytes of which 27
+ * come, or (chunked) one 27-byte chunk and never the last chunk.
+ */
+function cutShort(method: string, path: string, kind: "length" | "chunked" = "length"): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const socket = connect(Number(server.url.port), server.url.hostname, () => {
-      socket.write(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"schema":"{\\"type\\":\\"str`);
+      const head = `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\n`;
+      socket.write(
+        kind === "length"
+          ? `${head}Content-Length: 1000\r\n\r\n${PARTIAL_BODY}`
+          : `${head}Transfer-Encoding: chunked\r\n\r\n${Buffer.byteLength(PARTIAL_BODY).toString(16)}\r\n${PARTIAL_BODY}\r\n`,
+      );
       socket.end();
     });
     const chunks: Buffer[] = [];
@@ -133,10 +143,10 @@ function cutShort(method: string, path: string): Promise<{ status: number; body:
 }
 
 describe("a body cut short", () => {
-  it("is the client's error on every registry route that reads a body: 422 42200, never a 5xx", async () => {
+  it.each(["length", "chunked"] as const)("is the client's error on every registry route that reads a body (%s): 422 42200, never a 5xx", async (kind) => {
     for (const route of REGISTRY_BODY_ROUTES) {
       const path = `/schema-registry${route.path}`.replace(":subject", uniqueName("cut")).replace(":version", "latest");
-      const response = await cutShort(route.method, path);
+      const response = await cutShort(route.method, path, kind);
       expect([response.status, response.body.error_code], `${route.method} ${route.path}`).toEqual([422, 42200]);
       expect(response.body.message).toContain("request body ended early");
     }

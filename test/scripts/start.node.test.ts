@@ -56,6 +56,15 @@ describe("the variables in force and the banner", () => {
     }
   });
 
+  it("docs/configuration.md's `npm start` output is banner() for this repository's own files, word for word", () => {
+    const doc = readFileSync(join(ROOT, "docs/configuration.md"), "utf8");
+    const block = /```console doc-skip:[^\n]*banner\(\)[^\n]*\n\$ npm start\n([\s\S]*?)\n```/.exec(doc);
+    expect(block, "the ```console block showing `$ npm start` and its banner").not.toBeNull();
+    const { vars, from } = varsInForce(ROOT, [], {});
+    const text = banner({ url: "http://127.0.0.1:8787", persistTo: ".wrangler/state", vars, from, consumer: "edgelog-example-consumer" });
+    expect(block![1]).toBe(text.trim());
+  });
+
   it("CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV=false: env files are not read; CLOUDFLARE_INCLUDE_PROCESS_ENV=true: the environment is", () => {
     const dir = project({ "open.env": DEV_VARS });
     expect(varsInForce(dir, ["--env-file", "open.env"], { CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: "false" }).vars).toEqual({ EDGELOG_ENV: "production" });
