@@ -69,7 +69,14 @@ export async function shareGroupView({ root, params, signal, every }: ViewContex
   const resetArea = h("div");
   let deleted = false;
   const del = deleteForm(group, () => (deleted = true));
-  replace(root, h("h1", null, "Share group ", h("code", null, group)), errors, summary, h("h2", null, "Share-partitions"), h("p", { class: "muted" }, "SPSO: the share-partition start offset, below which every record is done. Window end: the first offset never fetched. Between them, each record is available, acquired (leased), archiving (its dead letter being written) or done."), partitions, h("h2", null, "Configuration"), settings, resetArea, del);
+  const legend = h(
+    "p",
+    { class: "muted" },
+    "SPSO: the share-partition start offset, below which every record is done. Window end: the first offset never fetched. " +
+      "Between them, each record is available, acquired (leased), archiving (its dead letter being written) or done. " +
+      "Done counts the records accepted / archived / dead-lettered; DLQ pending, those still to be written to the dead-letter topic.",
+  );
+  replace(root, h("h1", null, "Share group ", h("code", null, group)), errors, summary, h("h2", null, "Share-partitions"), legend, partitions, h("h2", null, "Configuration"), settings, resetArea, del);
   let resetFor = "";
   every(REFRESH_MS, async () => {
     if (deleted) return;
@@ -107,8 +114,8 @@ export async function shareGroupView({ root, params, signal, every }: ViewContex
                 { label: "Acquired", cell: (p) => formatInt(p.inFlight.acquired), sort: (p) => p.inFlight.acquired, numeric: true },
                 { label: "Archiving", cell: (p) => formatInt(p.inFlight.archiving), numeric: true },
                 // One column for the three done counts keeps the table inside 1280 px.
-                { label: "Done: accepted / archived / dead-lettered", cell: (p) => `${formatInt(p.acknowledged)} / ${formatInt(p.archived)} / ${formatInt(p.deadLettered)}`, numeric: true },
-                { label: "Dead letters pending", cell: (p) => h("span", { class: p.deadLettersPending > 0 ? "warn" : null }, formatInt(p.deadLettersPending)), sort: (p) => p.deadLettersPending, numeric: true },
+                { label: "Done", cell: (p) => `${formatInt(p.acknowledged)} / ${formatInt(p.archived)} / ${formatInt(p.deadLettered)}`, numeric: true },
+                { label: "DLQ pending", cell: (p) => h("span", { class: p.deadLettersPending > 0 ? "warn" : null }, formatInt(p.deadLettersPending)), sort: (p) => p.deadLettersPending, numeric: true },
               ],
               g.partitions,
               "Share-partitions",

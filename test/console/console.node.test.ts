@@ -1,10 +1,12 @@
 // The web console in a real browser: headless Chromium (Debian's `chromium`, driven by playwright-core) against a real
 // edgelog in workerd with auth on. The flows a person goes through: the token prompt (a bad token's error shown with
 // its code), the overview's numbers against the API, create a topic, produce from the form and find the record by
-// offset and by time, the live tail, a group's lag falling as its offsets are committed and rising again after a reset
-// from the page, delete behind a typed confirmation, tokens, and a read-only token's 403s. Every page is watched for
+// offset and by time, the live tail, a group's lag falling as the CLI (bin/edgelog.mjs) consumes as that group and
+// rising again after a reset from the page, a share group's leases and lag, delete behind a typed confirmation,
+// tokens, and a read-only token's 403s. Every page is watched for
 // uncaught errors, CSP violations, console errors other than the API's expected 4xx answers, and failed requests.
 // Without Chromium the test fails and says how to install it: it never passes without having run.
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -13,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, uniqueName, waitFor, type TestServer } from "../client/server.node";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+const CLI = fileURLToPath(new URL("../../bin/edgelog.mjs", import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** EDGELOG_CONSOLE_SCREENSHOTS=1 saves each main page to docs/console/ (for the README). */
 const SCREENSHOTS = process.env.EDGELOG_CONSOLE_SCREENSHOTS === "1" ? fileURLToPath(new URL("../../docs/console/", import.meta.url)) : undefined;
@@ -42,6 +45,8 @@ const TOKENS = [
 ];
 
 let server: TestServer;
+/** A share group left in place for the phone-width pass (its detail page). */
+let shareGroup: string;
 let browser: Browser;
 let page: Page;
 /** What went wrong in the browser, beyond the API's expected error answers. */
@@ -58,13 +63,36 @@ async function api(method: string, path: string, body?: unknown, token = ADMIN):
   return parsed;
 }
 
+/**
+ * Runs the `edgelog` CLI (bin/edgelog.mjs, as test/cli/ does) against this server under the admin token. A run still
+ * going after 30 s is killed and the test fails naming it: every run here ends on its own.
+ */
+function edgelog(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, EDGELOG_URL: server.base, EDGELOG_TOKEN: ADMIN }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`edgelog ${args.join(" ")} still running after 30 s (stdout: ${JSON.stringify(stdout)}, stderr: ${JSON.stringify(stderr)})`));
+    }, 30_000);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 async function go(hash: string): Promise<void> {
   // Runs in the page (a browser global the Node-side types do not declare).
   await page.evaluate((h) => ((globalThis as unknown as { location: { hash: string } }).location.hash = h), hash);
 }
 
-async function shot(name: string): Promise<void> {
-  if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+/** `mask` covers what must not be published (a token's secret, even a throwaway test server's). */
+async function shot(name: string, mask: string[] = []): Promise<void> {
+  if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true, mask: mask.map((selector) => page.locator(selector)) });
 }
 
 /**
@@ -93,9 +121,9 @@ beforeAll(async () => {
   page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
   page.on("console", (message) => {
     if (message.type() !== "error" && message.type() !== "warning") return;
-    // The API's error answers (401 before the token, 403 for the reader, 416 asked for on purpose) are logged by
+    // The API's error answers (401 before the token, 403 for the reader, 409 and 416 asked for on purpose) are logged by
     // Chromium as failed loads; the test checks each one is shown on the page.
-    if (/^Failed to load resource: the server responded with a status of (401|403|404|416)/.test(message.text())) return;
+    if (/^Failed to load resource: the server responded with a status of (401|403|404|409|416)/.test(message.text())) return;
     problems.push(`console ${message.type()}: ${message.text()}`);
   });
   page.on("requestfailed", (request) => {
@@ -172,6 +200,56 @@ describe.skipIf(!HAVE_BROWSER && process.env.CI !== "true")("the console in Chro
     expect(await page.locator("tbody tr").count()).toBe(1);
     await page.getByLabel("Filter topics", { exact: true }).fill("");
     await shot("topics");
+  });
+
+  it("sorts the topic list by a column, ascending then descending, and by name again", async () => {
+    // Topics with 1, 3 and 2 partitions, filtered down to them, so the order is known.
+    const prefix = uniqueName("sorted");
+    for (const [suffix, partitions] of [["a", 1], ["b", 3], ["c", 2]] as const) await api("POST", "/v1/topics", { name: `${prefix}-${suffix}`, partitions });
+    // The list is already open (the test before): through a page that loads once, so it loads again with these.
+    await go(`#/topics/${prefix}-a`);
+    await expect.poll(() => page.locator("#main").textContent()).toContain("1 partitions");
+    await go("#/topics");
+    await page.getByLabel("Filter topics", { exact: true }).fill(prefix);
+    const names = () => page.locator("tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-topic")));
+    const header = (label: string) => page.locator("th", { has: page.getByRole("button", { name: new RegExp(`^${label}`) }) });
+    // The list describes every topic first (one request each): give it time on a loaded machine.
+    await expect.poll(names, { timeout: 15_000 }).toEqual([`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
+    expect(await header("Name").getAttribute("aria-sort")).toBe("ascending");
+    await page.getByRole("button", { name: /^Partitions/ }).click();
+    expect(await names()).toEqual([`${prefix}-a`, `${prefix}-c`, `${prefix}-b`]);
+    expect(await header("Partitions").getAttribute("aria-sort")).toBe("ascending");
+    expect(await header("Name").getAttribute("aria-sort")).toBeNull();
+    await page.getByRole("button", { name: /^Partitions/ }).click();
+    expect(await names()).toEqual([`${prefix}-b`, `${prefix}-c`, `${prefix}-a`]);
+    expect(await header("Partitions").getAttribute("aria-sort")).toBe("descending");
+    await page.getByRole("button", { name: /^Name/ }).click();
+    expect(await names()).toEqual([`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
+  });
+
+  it("adds partitions and alters a config from the topic's page", async () => {
+    const t = uniqueName("grown");
+    await api("POST", "/v1/topics", { name: t, partitions: 1 });
+    await go(`#/topics/${t}`);
+    await page.getByText("Alter config, add partitions").click();
+    await page.getByLabel("New partition count (total)", { exact: true }).fill("3");
+    await page.getByRole("button", { name: "Add partitions" }).click();
+    await expect.poll(() => page.locator("form[aria-label='Add partitions'] + div .ok").textContent()).toContain("now has 3 partitions");
+    const described = await api("GET", `/v1/topics/${t}`);
+    expect(described.partitionCount).toBe(3);
+    expect(described.partitions).toHaveLength(3);
+    await page.getByLabel("Config", { exact: true }).selectOption("retention.ms");
+    await page.getByLabel("New value", { exact: true }).fill("3600000");
+    await page.getByRole("button", { name: "Set config" }).click();
+    await expect.poll(() => page.locator("form[aria-label='Alter config'] + div .ok").textContent()).toContain("Set retention.ms");
+    expect((await api("GET", `/v1/topics/${t}`)).config["retention.ms"]).toBe("3600000");
+    // The page, reloaded, shows the new partitions and the value as set.
+    // (Through the topic list, once it has loaded: leaving a page aborts its requests, which counts as a failure.)
+    await go("#/topics");
+    await expect.poll(() => page.locator(`tr[data-topic="${t}"]`).count(), { timeout: 15_000 }).toBe(1);
+    await go(`#/topics/${t}`);
+    await expect.poll(() => page.locator('tr[data-config="retention.ms"]').getAttribute("data-default")).toBe("false");
+    expect(await page.locator("#main").textContent()).toContain("3 partitions");
   });
 
   let produced: { partition: number; offset: number; beforeMs: number };
@@ -254,20 +332,25 @@ describe.skipIf(!HAVE_BROWSER && process.env.CI !== "true")("the console in Chro
     await page.getByRole("button", { name: "Stop" }).click();
   });
 
-  it("shows a group's lag falling as it commits, and resets its offsets from the page", async () => {
+  it("shows a group's lag falling as the CLI consumes as that group, and resets its offsets from the page", async () => {
     const group = uniqueName("g");
     const t = uniqueName("lagged");
     await api("POST", "/v1/topics", { name: t, partitions: 1 });
     await api("POST", `/v1/topics/${t}/records`, { records: Array.from({ length: 4 }, (_, i) => ({ value: `v${i}` })) });
-    await api("POST", `/v1/groups/${group}/offsets`, { offsets: [{ topic: t, partition: 0, offset: 1 }] });
+    // The CLI reads one record as the group, commits it, leaves (the group is empty again) and exits.
+    const first = await edgelog(["consume", t, "--group", group, "--from-beginning", "--max", "1"]);
+    expect(first, first.stderr).toMatchObject({ code: 0, stdout: "v0\n" });
     await go("#/groups");
     await expect.poll(() => page.locator(`tr[data-group="${group}"]`).textContent()).toContain("EMPTY");
+    await shot("groups");
     await page.locator(`tr[data-group="${group}"] a`).click();
     const totalLag = () => page.locator("[data-total-lag]").getAttribute("data-total-lag");
     await expect.poll(() => totalLag()).toBe("3");
     expect(await page.locator(`[data-lag-row="${t}:0"]`).getAttribute("data-lag")).toBe("3");
-    // A consumer catches up (commits as it goes): the page's next sample shows it.
-    await api("POST", `/v1/groups/${group}/offsets`, { offsets: [{ topic: t, partition: 0, offset: 4 }] });
+    // The CLI catches up as the group (it stops once caught up, committing what it printed): the page's next
+    // sample shows the lag gone.
+    const rest = await edgelog(["consume", t, "--group", group]);
+    expect(rest, rest.stderr).toMatchObject({ code: 0, stdout: "v1\nv2\nv3\n" });
     await expect.poll(() => totalLag(), { timeout: 10_000 }).toBe("0");
     expect(await page.locator("svg.chart polyline").count()).toBe(1);
     await shot("group");
@@ -357,6 +440,60 @@ describe.skipIf(!HAVE_BROWSER && process.env.CI !== "true")("the console in Chro
     expect(await fact("pendingMarkers")).toBe("0");
   });
 
+  it("share groups: the list, a group's share-partitions with records acquired and available, reset refused while leased then done, and delete behind its typed name", async () => {
+    const t = uniqueName("queue");
+    const group = uniqueName("workers");
+    await api("POST", "/v1/topics", { name: t, partitions: 2 });
+    await api("POST", `/v1/topics/${t}/partitions/0/records`, { records: Array.from({ length: 5 }, (_, i) => ({ value: `job${i}` })) });
+    await api("POST", `/v1/topics/${t}/partitions/1/records`, { records: [{ value: "job5" }] });
+    await api("PUT", `/v1/share-groups/${group}`, { autoOffsetReset: "earliest" });
+    // Two of the six leased and one accepted: four left to do, two of them held, three in flight nobody holds.
+    const polled = await api("POST", `/v1/share-groups/${group}/poll`, { topics: [t], maxRecords: 3 });
+    expect(polled.records).toHaveLength(3);
+    await api("POST", `/v1/share-groups/${group}/acknowledgements`, { acknowledgements: [{ leaseId: polled.records[0].leaseId, type: "accept" }] });
+    const described = await api("GET", `/v1/share-groups/${group}`);
+    const acquired = described.partitions.reduce((s: number, p: { inFlight: { acquired: number } }) => s + p.inFlight.acquired, 0);
+    expect(acquired).toBe(2);
+    await go("#/share-groups");
+    const row = page.locator(`tr[data-share-group="${group}"]`);
+    await expect.poll(() => row.getAttribute("data-acquired")).toBe("2");
+    expect(await row.getAttribute("data-total-lag")).toBe(String(described.totalLag));
+    expect(await row.textContent()).toContain(t);
+    await shot("share-groups");
+    await row.locator("a").click();
+    await expect.poll(() => page.locator("[data-share-partition]").count()).toBe(described.partitions.length);
+    for (const p of described.partitions as { topic: string; partition: number; startOffset: number; lag: number; inFlight: { acquired: number; available: number } }[]) {
+      const r = page.locator(`[data-share-partition="${t}:${p.partition}"]`);
+      expect(await r.getAttribute("data-start-offset"), `p${p.partition}`).toBe(String(p.startOffset));
+      expect(await r.getAttribute("data-acquired"), `p${p.partition}`).toBe(String(p.inFlight.acquired));
+      expect(await r.getAttribute("data-available"), `p${p.partition}`).toBe(String(p.inFlight.available));
+      expect(await r.getAttribute("data-lag"), `p${p.partition}`).toBe(String(p.lag));
+    }
+    expect(await page.locator("[data-total-lag]").getAttribute("data-total-lag")).toBe(String(described.totalLag));
+    expect(await page.locator('tr[data-config="autoOffsetReset"]').textContent()).toContain("earliest");
+    await shot("share-group");
+    // A reset while records are leased: the API's 409, shown with its code.
+    await page.getByLabel("To", { exact: true }).selectOption("earliest");
+    await page.getByRole("button", { name: "Reset offsets" }).click();
+    await expect.poll(() => page.locator("form[aria-label='Reset offsets'] .error").textContent()).toContain("NON_EMPTY_GROUP");
+    // Once the leases are given back, the reset replays the topic from its start.
+    await api("POST", `/v1/share-groups/${group}/acknowledgements`, { acknowledgements: polled.records.slice(1).map((r: { leaseId: string }) => ({ leaseId: r.leaseId, type: "release" })) });
+    await page.getByRole("button", { name: "Reset offsets" }).click();
+    await expect.poll(() => page.locator("form[aria-label='Reset offsets'] .ok").textContent()).toContain("p0 → 0");
+    await expect.poll(() => page.locator(`[data-share-partition="${t}:0"]`).getAttribute("data-lag"), { timeout: 10_000 }).toBe("5");
+    // Delete, only once the name is typed.
+    const del = page.getByRole("button", { name: "Delete share group" });
+    expect(await del.isDisabled()).toBe(true);
+    await page.getByLabel(`Type ${group} to confirm`, { exact: true }).fill(group.slice(1));
+    expect(await del.isDisabled()).toBe(true);
+    await page.getByLabel(`Type ${group} to confirm`, { exact: true }).fill(group);
+    await del.click();
+    await expect.poll(() => page.locator(".danger-zone .ok").textContent()).toContain(`Deleted ${group}`);
+    expect((await api("GET", "/v1/share-groups")).shareGroups).not.toContain(group);
+    shareGroup = uniqueName("idle-workers");
+    await api("PUT", `/v1/share-groups/${shareGroup}`, {});
+  });
+
   it("deletes a topic only after its name is typed", async () => {
     const victim = uniqueName("victim");
     await api("POST", "/v1/topics", { name: victim, partitions: 1 });
@@ -396,6 +533,7 @@ describe.skipIf(!HAVE_BROWSER && process.env.CI !== "true")("the console in Chro
     expect(secret).toMatch(/^edl_/);
     expect((await fetch(`${server.base}/v1/topics`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
     await expect.poll(() => page.locator(`tr[data-token="${name}"]`).count()).toBe(1);
+    await shot("tokens", ["[data-new-token]"]);
     page.once("dialog", (dialog) => void dialog.accept());
     await page.getByRole("button", { name: `Revoke token ${name}` }).click();
     await expect.poll(() => page.locator(`tr[data-token="${name}"]`).count()).toBe(0);
@@ -430,7 +568,7 @@ describe.skipIf(!HAVE_BROWSER && process.env.CI !== "true")("the console in Chro
       const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
       return root.scrollWidth - root.clientWidth;
     });
-    for (const hash of ["#/", "#/topics", `#/topics/${topic}`, `#/topics/${topic}/messages`, "#/groups", "#/subscriptions", "#/transactions", "#/tail"]) {
+    for (const hash of ["#/", "#/topics", `#/topics/${topic}`, `#/topics/${topic}/messages`, "#/groups", "#/share-groups", `#/share-groups/${shareGroup}`, "#/subscriptions", "#/transactions", "#/tail"]) {
       await go(hash);
       await expect.poll(() => page.getByText("Loading…").count()).toBe(0);
       expect(await overflow(), hash).toBeLessThanOrEqual(0);
