@@ -2,27 +2,15 @@
 // a group's share-partitions (SPSO, end of the in-flight window, high watermark, lag, in-flight counts by state, done
 // counts, dead letters pending), its config, offset reset (refused by the API while records are leased) and delete
 // behind a typed confirmation.
-import { api, asShown, enc, type ShareGroupDescription, type SharePartitionStatus } from "./api";
+import { api, asShown, enc, type ShareGroupDescription } from "./api";
 import { empty, errorBox, field, h, loading, replace, select, timeCell } from "./dom";
-import { formatInt } from "./format";
+import { formatInt, shareTotals } from "./format";
 import { describeAll } from "./overview";
 import { sortableTable } from "./table";
 import { act } from "./topics";
 import type { ViewContext } from "./view";
 
 const REFRESH_MS = 3000;
-
-/** The totals of a group's share-partitions, for the list. */
-export function shareTotals(partitions: SharePartitionStatus[]): { available: number; acquired: number; archiving: number; deadLettersPending: number; topics: string[] } {
-  const sum = (f: (p: SharePartitionStatus) => number) => partitions.reduce((s, p) => s + f(p), 0);
-  return {
-    available: sum((p) => p.inFlight.available),
-    acquired: sum((p) => p.inFlight.acquired),
-    archiving: sum((p) => p.inFlight.archiving),
-    deadLettersPending: sum((p) => p.deadLettersPending),
-    topics: [...new Set(partitions.map((p) => p.topic))].sort(),
-  };
-}
 
 export async function shareGroupsView({ root, signal, every }: ViewContext): Promise<void> {
   const list = h("div", null, loading());
