@@ -63,4 +63,4 @@ export const enc = encodeURIComponent;
 // ---- the API's shapes the console reads ------------------------------------------------------------------------
 
 // The client's declarations of them (src/client/wire.ts): one definition per body, shared with the TS client.
-export type { GroupDescription, GroupOffsets as GroupLag, PartitionInfo, TopicDescription, TopicSummary } from "../../src/client/wire";
+export type { GroupDescription, GroupOffsets as GroupLag, PartitionInfo, ShareGroupDescription, SharePartitionStatus, TopicDescription, TopicSummary } from "../../src/client/wire";

@@ -1,6 +1,7 @@
 // The console's pure parts (no DOM): number, byte and time formatting, how a record's bytes are shown, the API's error
-// body read into one shape, rates from high-watermark samples, and the message browser's paging arithmetic. Unit-tested
+// body read into one shape, rates from high-watermark samples, the message browser's paging arithmetic, and a share group's totals. Unit-tested
 // in test/console/format.test.ts.
+import type { SharePartitionStatus } from "../../src/client/wire";
 
 /** An API error as the console shows it: the API's type and code, or NETWORK_ERROR (code null) when nothing answered. */
 export interface ShownError {
@@ -212,4 +213,19 @@ export function filterByKey<T extends { key: string | null }>(records: T[], need
 /** Keeps the newest `max` rows of a tail: drops from the front. */
 export function bounded<T>(rows: T[], max: number): T[] {
   return rows.length > max ? rows.slice(rows.length - max) : rows;
+}
+
+type ShareCounts = Pick<SharePartitionStatus, "topic" | "inFlight" | "deadLettersPending">;
+
+/** A share group's share-partitions summed for its row in the list: records in flight by state, dead letters still to
+ *  write, and the topics polled so far (sorted, once each). */
+export function shareTotals(partitions: ShareCounts[]): { available: number; acquired: number; archiving: number; deadLettersPending: number; topics: string[] } {
+  const sum = (f: (p: ShareCounts) => number) => partitions.reduce((s, p) => s + f(p), 0);
+  return {
+    available: sum((p) => p.inFlight.available),
+    acquired: sum((p) => p.inFlight.acquired),
+    archiving: sum((p) => p.inFlight.archiving),
+    deadLettersPending: sum((p) => p.deadLettersPending),
+    topics: [...new Set(partitions.map((p) => p.topic))].sort(),
+  };
 }

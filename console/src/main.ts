@@ -4,6 +4,7 @@ import { errorLabel } from "./format";
 import { groupView, groupsView } from "./groups";
 import { messagesView } from "./messages";
 import { overviewView } from "./overview";
+import { shareGroupView, shareGroupsView } from "./share-groups";
 import { subscriptionView, subscriptionsView } from "./subscriptions";
 import { tailView } from "./tail";
 import { tokensView } from "./tokens";
@@ -19,6 +20,8 @@ const ROUTES: [RegExp, View, string][] = [
   [/^\/topics\/([^/]+)\/messages$/, messagesView, "topics"],
   [/^\/groups$/, groupsView, "groups"],
   [/^\/groups\/([^/]+)$/, groupView, "groups"],
+  [/^\/share-groups$/, shareGroupsView, "share-groups"],
+  [/^\/share-groups\/([^/]+)$/, shareGroupView, "share-groups"],
   [/^\/subscriptions$/, subscriptionsView, "subscriptions"],
   [/^\/subscriptions\/([^/]+)$/, subscriptionView, "subscriptions"],
   [/^\/transactions$/, transactionsView, "transactions"],

@@ -13,6 +13,7 @@ import {
   newestStart,
   nextStart,
   parseHeaderLines,
+  shareTotals,
   preview,
   previousStart,
   ratePerSecond,
@@ -133,5 +134,16 @@ describe("SSE parser", () => {
       { event: "records", data: '{"a":1}', id: "6" },
       { event: "failure", data: "x\ny", id: "7" },
     ]);
+  });
+});
+
+describe("shareTotals", () => {
+  it("sums a share group's share-partitions and names each topic once, sorted", () => {
+    const p = (topic: string, available: number, acquired: number, archiving: number, deadLettersPending: number) => ({ topic, inFlight: { available, acquired, archiving }, deadLettersPending });
+    expect(shareTotals([p("jobs", 1, 2, 0, 0), p("alerts", 0, 5, 1, 1), p("jobs", 3, 0, 2, 2)])).toEqual({ available: 4, acquired: 7, archiving: 3, deadLettersPending: 3, topics: ["alerts", "jobs"] });
+  });
+
+  it("is all zeros and no topics for a group never polled", () => {
+    expect(shareTotals([])).toEqual({ available: 0, acquired: 0, archiving: 0, deadLettersPending: 0, topics: [] });
   });
 });
