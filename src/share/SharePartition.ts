@@ -17,6 +17,7 @@ import { Usage, type UsageCounts } from "../usage";
 import { ShareIo, type LogRecord } from "./share-io";
 import { ReadAhead } from "./share-read-ahead";
 import { ShareStore, type ShareMeta } from "./share-store";
+import { RoomWaiters } from "./share-waiters";
 import {
   acknowledge,
   acquire,
@@ -51,7 +52,7 @@ export class SharePartition extends DurableObject<Env> {
   private readonly store: ShareStore;
   private readonly ahead = new ReadAhead();
   /** Polls waiting for room in a full window (waitForRoom). */
-  private readonly roomWaiters = new Set<() => void>();
+  private readonly roomWaiters = new RoomWaiters();
   private meta: ShareMeta | undefined;
   private state: ShareState | undefined;
   private chain: Promise<unknown> = Promise.resolve();
@@ -120,6 +121,7 @@ export class SharePartition extends DurableObject<Env> {
         return { topic: meta.topic, partition: meta.partition, offset: a.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers, deliveryCount: a.deliveryCount, leaseId: leaseId(meta.topic, meta.partition, a.offset, a.acquisitionId), lockExpiresAt: a.lockUntilMs };
       });
       const room = s.nextOffset - s.spso < rules.maxRecordLocks;
+      this.wakeWaiters();
       return ok({ records, waitOffset: room ? s.nextOffset : -1, nextDueMs: nextDueMs(s, this.clock.now()) });
     });
   }
@@ -132,18 +134,7 @@ export class SharePartition extends DurableObject<Env> {
   waitForRoom(call: ShareCall, maxWaitMs: number): Promise<boolean> {
     this.meter.request();
     if (this.meta === undefined || this.state === undefined || call.generation !== this.meta.generation || this.canGive()) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.roomWaiters.delete(wake);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.roomWaiters.delete(wake);
-        resolve(false);
-      }, Math.max(0, maxWaitMs));
-      this.roomWaiters.add(wake);
-    });
+    return this.roomWaiters.wait(maxWaitMs);
   }
 
   /** Acknowledgements for this share-partition: all applied, or none (each answered). */
@@ -354,9 +345,12 @@ export class SharePartition extends DurableObject<Env> {
     return planAcquire(s, now, this.rules(), 1).redeliveries.length > 0;
   }
 
+  /** Wakes the longest-waiting poll when something can be acquired. One at a time: an acknowledgement frees about
+   *  one poll's worth, and waking every waiter would send them all to acquire for it (a herd that showed in the
+   *  bench with 16 consumers); the woken poll's acquire wakes the next while room is left. */
   private wakeWaiters(): void {
     if (this.roomWaiters.size === 0 || !this.canGive()) return;
-    for (const wake of [...this.roomWaiters]) wake();
+    this.roomWaiters.wakeOne();
   }
 
   private expired(s: ShareState): ShareState {
