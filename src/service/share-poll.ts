@@ -1,8 +1,9 @@
 // A share group's poll and acknowledgements. A poll names topics (no membership needed: any number of stateless
-// pollers): it fans out over their partitions' share-partitions with bounded concurrency from a rotating start,
-// never answers more than maxRecords (each share-partition gets a share of what is left), and, when nothing is there,
-// long-polls: it parks on each partition's append watch (the machinery fetch's long-poll uses, src/watch.ts) until an
-// append, a lease's end or maxWaitMs. Acknowledgements go to their share-partitions grouped, in parallel; each
+// pollers): it asks the share-partition at a rotating start for all of maxRecords (with many pollers, each poll then
+// costs one share-partition call, not one per partition), then fans out over the others for what is left, never
+// answering more than maxRecords. When nothing is there it long-polls: it parks on each partition's append watch (the
+// machinery fetch's long-poll uses, src/watch.ts) and on each full window (SharePartition.waitForRoom: an
+// acknowledgement frees room) until an append, room, a lease's end or maxWaitMs. Acknowledgements go to their share-partitions grouped, in parallel; each
 // share-partition applies its own all or nothing.
 import type { Env } from "../env";
 import { errorBody, KafkaError, type ErrorBody } from "../errors";
@@ -61,16 +62,19 @@ export async function pollShare(env: Env, group: string, input: unknown, signal?
     const now = Date.now();
     if (records.length > 0 || now >= deadline || round >= MAX_WATCH_ATTEMPTS * 2 || signal?.aborted) break;
     const until = Math.min(deadline, got.nextDueMs ?? deadline);
-    if (until > now) await waitForAppends(env, got.waits, config.isolation, until - now, signal);
+    if (until > now) await waitForAppends(env, group, got.waits, got.full, config.isolation, until - now, signal);
   }
   return acknowledgements === undefined ? { records } : { records, acknowledgements };
 }
 
-/** Asks share-partitions for records, at most maxRecords in all: a first wave splits it between them (in rotating
- *  order), then those that filled their share are asked again, one at a time, for what is left. */
+/** Asks share-partitions for records, at most maxRecords in all: the first (in rotating order) for all of it; then,
+ *  for what is left, a wave splits it between the others, and those that filled their share are asked again, one at
+ *  a time. */
 async function acquireAll(env: Env, group: string, order: Part[], maxRecords: number, encoding: "text" | "base64") {
   const records: AcquiredRecord[] = [];
   const waits: { part: Part; offset: number }[] = [];
+  /** Share-partitions whose window is full: an acknowledgement there may free room. */
+  const full: Part[] = [];
   let nextDueMs: number | null = null;
   let failure: unknown;
   // A share-partition that fails (its partition unreachable) gives nothing this time; the others' records are still
@@ -79,14 +83,21 @@ async function acquireAll(env: Env, group: string, order: Part[], maxRecords: nu
     try {
       const r = await callSharePartition<AcquireResult>(env, group, part.topic, part.topicId, part.partition, (c) => sharePartitionStub(env, group, part.topicId, part.partition).acquire(c, budget, encoding));
       if (r.nextDueMs !== null) nextDueMs = nextDueMs === null ? r.nextDueMs : Math.min(nextDueMs, r.nextDueMs);
+      if (r.records.length === 0 && r.waitOffset < 0) full.push(part);
       return r;
     } catch (error) {
       failure ??= error;
       return { records: [], waitOffset: -1, nextDueMs: null };
     }
   };
-  const first = order.slice(0, Math.min(order.length, maxRecords));
-  const share = (i: number) => Math.floor(maxRecords / first.length) + (i < maxRecords % first.length ? 1 : 0);
+  const head = await ask(order[0]!, maxRecords);
+  records.push(...head.records);
+  if (head.records.length === 0 && head.waitOffset >= 0) waits.push({ part: order[0]!, offset: head.waitOffset });
+  const rest = order.slice(1);
+  const wanted = maxRecords - records.length;
+  if (wanted <= 0 || rest.length === 0) return { records, waits, full, nextDueMs: nextDueMs as number | null };
+  const first = rest.slice(0, Math.min(rest.length, wanted));
+  const share = (i: number) => Math.floor(wanted / first.length) + (i < wanted % first.length ? 1 : 0);
   const firstWave = await mapBounded(first.length, PARTITION_FANOUT_CONCURRENCY, async (i) => ({ i, result: await ask(first[i]!, share(i)) }));
   const again: Part[] = [];
   for (const { i, result } of firstWave) {
@@ -94,7 +105,7 @@ async function acquireAll(env: Env, group: string, order: Part[], maxRecords: nu
     if (result.records.length >= share(i)) again.push(first[i]!);
     else if (result.waitOffset >= 0) waits.push({ part: first[i]!, offset: result.waitOffset });
   }
-  for (const part of [...again, ...order.slice(first.length)]) {
+  for (const part of [...again, ...rest.slice(first.length)]) {
     const left = maxRecords - records.length;
     if (left <= 0) break;
     const result = await ask(part, left);
@@ -102,14 +113,35 @@ async function acquireAll(env: Env, group: string, order: Part[], maxRecords: nu
     if (result.records.length === 0 && result.waitOffset >= 0) waits.push({ part, offset: result.waitOffset });
   }
   if (records.length === 0 && failure !== undefined) throw failure;
-  return { records, waits, nextDueMs: nextDueMs as number | null };
+  return { records, waits, full, nextDueMs: nextDueMs as number | null };
 }
 
-/** Parks on each partition's append watch at the offset its share-partition would read next; answers at the first
- *  append (the first commit under read_committed), or after `ms`. */
-async function waitForAppends(env: Env, waits: { part: Part; offset: number }[], isolation: IsolationLevel, ms: number, signal?: AbortSignal): Promise<void> {
+/** Parks on each partition's append watch at the offset its share-partition would read next, and on each full
+ *  share-partition's window; answers at the first append (the first commit under read_committed), the first room
+ *  freed, or after `ms`. */
+async function waitForAppends(env: Env, group: string, waits: { part: Part; offset: number }[], full: Part[], isolation: IsolationLevel, ms: number, signal?: AbortSignal): Promise<void> {
+  const rooms = full.map((part) =>
+    // A share-partition that cannot be asked is left out of the wait (as an unwatchable partition below).
+    callSharePartition<boolean>(env, group, part.topic, part.topicId, part.partition, (c) => sharePartitionStub(env, group, part.topicId, part.partition).waitForRoom(c, ms).then((woken) => ({ ok: true, value: woken }))).catch(() => false),
+  );
   if (waits.length === 0) {
-    await new Promise((resolve) => setTimeout(resolve, ms));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const woken = rooms.map((r) => r.then((w) => (w ? undefined : new Promise<void>(() => {}))));
+    await Promise.race([new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))), ...woken]);
+    clearTimeout(timer);
+    return;
+  }
+  if (rooms.length > 0) {
+    // Both kinds: room freed ends the append wait (its sockets close at once).
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    for (const r of rooms) void r.then((woken) => woken && stop.abort());
+    try {
+      await waitForAppends(env, group, waits, [], isolation, ms, stop.signal);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
     return;
   }
   const sockets: WakeSocket[] = [];

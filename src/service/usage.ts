@@ -4,10 +4,11 @@
 import type { Env } from "../env";
 import { KafkaError } from "../errors";
 import { MAX_USAGE_NAMES, PARTITION_FANOUT_CONCURRENCY } from "../limits";
-import { controllerStub, groupCoordinatorStub, partitionLogStub, subscriptionPartitionName, subscriptionPartitionStub } from "../names";
+import { controllerStub, groupCoordinatorStub, partitionLogStub, sharePartitionStub, subscriptionPartitionName, subscriptionPartitionStub } from "../names";
 import { mapBounded } from "../concurrency";
 import type { UsageCounts } from "../usage";
 import { checkGroupId } from "./groups";
+import { shareGroup } from "./share-groups";
 import { topicMetadata } from "./metadata";
 import { checkTopicName } from "./topics";
 
@@ -42,10 +43,11 @@ export async function usage(env: Env, topics: readonly string[], groups: readonl
   };
 }
 
-/** A group's coordinator, and for a subscription's group its partitions' delivery objects too (each billed). */
+/** A group's coordinator, and for a subscription's group its partitions' delivery objects too, for a share group its
+ *  share-partition objects (each billed). */
 async function groupUsage(env: Env, groupId: string): Promise<UsageCounts[]> {
   const { subscriptionTopics, ...coordinator } = (await groupCoordinatorStub(env, groupId).usage()) as UsageCounts & { subscriptionTopics?: string[] };
-  if (subscriptionTopics === undefined) return [coordinator];
+  if (subscriptionTopics === undefined) return [coordinator, ...(await sharePartitionsUsage(env, groupId))];
   const names: string[] = [];
   for (const topic of subscriptionTopics) {
     const meta = await topicMetadata(env, topic).catch(() => undefined);
@@ -53,6 +55,16 @@ async function groupUsage(env: Env, groupId: string): Promise<UsageCounts[]> {
   }
   const partitions = await mapBounded(names.length, PARTITION_FANOUT_CONCURRENCY, (i) => (subscriptionPartitionStub(env, names[i]!).usage() as Promise<UsageCounts>).catch(() => ZERO));
   return [coordinator, ...partitions];
+}
+
+/** A share group's share-partition objects (every one polled so far, as the group lists them); none for another kind
+ *  of group (the lookup answers not found). */
+async function sharePartitionsUsage(env: Env, groupId: string): Promise<UsageCounts[]> {
+  // Fresh: the cached copy may predate share-partitions polled since (it lists those the group knows).
+  const stored = await shareGroup(env, groupId, true).catch(() => undefined);
+  if (stored === undefined) return [];
+  const parts = stored.partitions;
+  return mapBounded(parts.length, PARTITION_FANOUT_CONCURRENCY, (i) => (sharePartitionStub(env, groupId, parts[i]!.topicId, parts[i]!.partition).usage() as Promise<UsageCounts>).catch(() => ZERO));
 }
 
 const ZERO: UsageCounts = { requests: 0, rowsRead: 0, rowsWritten: 0, r2ClassA: 0, r2ClassB: 0, activeMs: 0 };

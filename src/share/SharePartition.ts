@@ -15,7 +15,9 @@ import type { OffsetSpec } from "../protocol";
 import type { AckOutcome, AcquireResult, PartitionAck, ShareGroupConfig, SharePartitionStatus } from "../share-protocol";
 import { Usage, type UsageCounts } from "../usage";
 import { ShareIo, type LogRecord } from "./share-io";
+import { ReadAhead } from "./share-read-ahead";
 import { ShareStore, type ShareMeta } from "./share-store";
+import { RoomWaiters } from "./share-waiters";
 import {
   acknowledge,
   acquire,
@@ -48,6 +50,9 @@ export class SharePartition extends DurableObject<Env> {
   readonly clock = new Clock();
   private readonly meter = new Usage();
   private readonly store: ShareStore;
+  private readonly ahead = new ReadAhead();
+  /** Polls waiting for room in a full window (waitForRoom). */
+  private readonly roomWaiters = new RoomWaiters();
   private meta: ShareMeta | undefined;
   private state: ShareState | undefined;
   private chain: Promise<unknown> = Promise.resolve();
@@ -65,8 +70,14 @@ export class SharePartition extends DurableObject<Env> {
   }
 
   /** A poll: leases up to maxRecords records (expired leases and due releases first, then new records). */
-  acquire(call: ShareCall, maxRecords: number, encoding: Encoding): Promise<Result<AcquireResult>> {
+  async acquire(call: ShareCall, maxRecords: number, encoding: Encoding): Promise<Result<AcquireResult>> {
     this.meter.request();
+    // The log is read before the one-at-a-time section (acknowledgements and other polls do not wait behind the
+    // read); what was read is checked again under it, against where the window ends then.
+    const [meta0, s0] = [this.meta, this.state];
+    if (meta0 !== undefined && s0 !== undefined && meta0.generation === call.generation && s0.nextOffset - s0.spso < meta0.config.maxRecordLocks) {
+      await this.ahead.prefetch(this.io(), s0.nextOffset, maxRecords, encoding, call.config.isolation);
+    }
     return this.serial(async () => {
       const ready = await this.ensure(call, true);
       if (!ready.ok) return ready;
@@ -90,13 +101,17 @@ export class SharePartition extends DurableObject<Env> {
       }
       let fresh: { fromOffset: number; offsets: number[]; nextOffset: number } | null = null;
       if (plan.newRecords > 0) {
-        let page = await io.read(s.nextOffset, plan.newRecords, encoding, isolation);
-        if (s.nextOffset < page.logStartOffset) {
-          applyLogStart(s, page.logStartOffset, done);
-          page = await io.read(s.nextOffset, plan.newRecords, encoding, isolation);
+        let taken = this.ahead.take(s.nextOffset, plan.newRecords, encoding, isolation);
+        if (taken === undefined) {
+          let page = await this.ahead.read(io, s.nextOffset, plan.newRecords, encoding, isolation);
+          if (s.nextOffset < page.logStartOffset) {
+            applyLogStart(s, page.logStartOffset, done);
+            page = await this.ahead.read(io, s.nextOffset, plan.newRecords, encoding, isolation);
+          }
+          taken = this.ahead.take(s.nextOffset, plan.newRecords, encoding, isolation) ?? { fromOffset: s.nextOffset, records: page.records.slice(0, plan.newRecords), nextOffset: page.records[plan.newRecords]?.offset ?? page.nextOffset };
         }
-        for (const r of page.records) byOffset.set(r.offset, r);
-        fresh = { fromOffset: s.nextOffset, offsets: page.records.map((r) => r.offset), nextOffset: page.nextOffset };
+        for (const r of taken.records) byOffset.set(r.offset, r);
+        fresh = { fromOffset: taken.fromOffset, offsets: taken.records.map((r) => r.offset), nextOffset: taken.nextOffset };
       }
       const acquired = acquire(s, this.clock.now(), rules, maxRecords, { offsets: plan.redeliveries, present, coveredUpTo }, fresh, done);
       this.save(done);
@@ -106,8 +121,20 @@ export class SharePartition extends DurableObject<Env> {
         return { topic: meta.topic, partition: meta.partition, offset: a.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers, deliveryCount: a.deliveryCount, leaseId: leaseId(meta.topic, meta.partition, a.offset, a.acquisitionId), lockExpiresAt: a.lockUntilMs };
       });
       const room = s.nextOffset - s.spso < rules.maxRecordLocks;
+      this.wakeWaiters();
       return ok({ records, waitOffset: room ? s.nextOffset : -1, nextDueMs: nextDueMs(s, this.clock.now()) });
     });
+  }
+
+  /**
+   * A poll that found this window full (maxRecordLocks) waits here: the answer is true as soon as an acknowledgement
+   * or a lease's end frees room or makes a record available again, false after `maxWaitMs`. No records are taken:
+   * the poll acquires again. A waiter costs a timer while it waits; it never outlives maxWaitMs.
+   */
+  waitForRoom(call: ShareCall, maxWaitMs: number): Promise<boolean> {
+    this.meter.request();
+    if (this.meta === undefined || this.state === undefined || call.generation !== this.meta.generation || this.canGive()) return Promise.resolve(true);
+    return this.roomWaiters.wait(maxWaitMs);
   }
 
   /** Acknowledgements for this share-partition: all applied, or none (each answered). */
@@ -123,6 +150,7 @@ export class SharePartition extends DurableObject<Env> {
       if (out.applied) {
         this.state = out.state;
         this.save(out.done);
+        this.wakeWaiters();
         await this.schedule();
       }
       return ok(out.outcomes);
@@ -187,6 +215,7 @@ export class SharePartition extends DurableObject<Env> {
     await this.serial(async () => {
       await this.ctx.storage.deleteAll();
       this.store.forget();
+      this.ahead.forget();
       this.meta = undefined;
       this.state = undefined;
       this.alarmAt = null;
@@ -206,7 +235,9 @@ export class SharePartition extends DurableObject<Env> {
       const done = zero();
       expireLocks(this.state, this.clock.now(), this.rules(), done);
       this.save(done);
+      this.wakeWaiters();
       await this.writeDeadLetters();
+      this.wakeWaiters();
       await this.schedule();
     });
   }
@@ -304,6 +335,22 @@ export class SharePartition extends DurableObject<Env> {
     if (real === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(real);
     this.alarmAt = real;
+  }
+
+  /** Something can be acquired without an append: room in the window, or a record available (and due) again. */
+  private canGive(): boolean {
+    const s = this.state!;
+    if (s.nextOffset - s.spso < this.meta!.config.maxRecordLocks) return true;
+    const now = this.clock.now();
+    return planAcquire(s, now, this.rules(), 1).redeliveries.length > 0;
+  }
+
+  /** Wakes the longest-waiting poll when something can be acquired. One at a time: an acknowledgement frees about
+   *  one poll's worth, and waking every waiter would send them all to acquire for it (a herd that showed in the
+   *  bench with 16 consumers); the woken poll's acquire wakes the next while room is left. */
+  private wakeWaiters(): void {
+    if (this.roomWaiters.size === 0 || !this.canGive()) return;
+    this.roomWaiters.wakeOne();
   }
 
   private expired(s: ShareState): ShareState {

@@ -3,9 +3,11 @@
 // is done (ACKNOWLEDGED, ARCHIVED, or a gap with no record). Invariants: spso <= every kept offset < nextOffset;
 // nextOffset - spso <= maxRecordLocks once acquisitions stop (new records are taken only within it); the SPSO moves
 // only over done offsets, never over ACQUIRED, AVAILABLE or ARCHIVING ones. Every change goes through a function here
-// and works on a copy, so an acknowledgement that fails part-way leaves nothing changed (all or nothing).
+// and changes the state in place through share-index.ts (which keeps the window indexed, so a call costs what it
+// changes, not the window's size); an acknowledgement that fails part-way is undone from a journal (all or nothing).
 import { errorBody, type ErrorBody } from "../errors";
 import type { AckOutcome, PartitionAck } from "../share-protocol";
+import { drop, index, nextDue, put, sorted, takeEnded } from "./share-index";
 
 export type KeptState = "available" | "acquired" | "archiving";
 
@@ -60,47 +62,55 @@ export function sortedOffsets(s: ShareState): number[] {
   return [...s.records.keys()].sort((a, b) => a - b);
 }
 
-/** The SPSO: the first kept offset, else the end of the window. */
+/** The SPSO: the first kept offset, else the end of the window. It only moves forward (every kept offset is at or
+ *  past it), so it steps over done offsets from where it is; a sparse window (a compacted log) takes the minimum. */
 export function advanceSpso(s: ShareState): void {
-  let min = s.nextOffset;
-  for (const o of s.records.keys()) if (o < min) min = o;
-  s.spso = min;
+  if (s.records.size === 0) {
+    s.spso = s.nextOffset;
+    return;
+  }
+  let o = s.spso;
+  if (s.records.has(o)) return;
+  if (s.nextOffset - o > 4 * s.records.size + 64) {
+    let min = s.nextOffset;
+    for (const k of s.records.keys()) if (k < min) min = k;
+    s.spso = min;
+    return;
+  }
+  while (o < s.nextOffset && !s.records.has(o)) o++;
+  s.spso = o;
 }
 
 /** A record leaving ACQUIRED for another try (release, lease end): at the limit it is archived instead, through
  *  ARCHIVING when there is a dead-letter topic (Kafka's rule: limit 5 means at most 5 deliveries). */
 function releaseOne(s: ShareState, offset: number, r: InFlightRecord, rules: ShareRules, availableAtMs: number, done: Done): void {
   if (r.deliveryCount >= rules.deliveryCountLimit) return archiveOne(s, offset, r, rules, "delivery-limit", done);
-  s.records.set(offset, { ...r, state: "available", lockUntilMs: 0, availableAtMs });
+  put(s, offset, { ...r, state: "available", lockUntilMs: 0, availableAtMs });
 }
 
 function archiveOne(s: ShareState, offset: number, r: InFlightRecord, rules: ShareRules, reason: string, done: Done): void {
   if (rules.deadLetter) {
-    s.records.set(offset, { ...r, state: "archiving", lockUntilMs: 0, reason });
+    put(s, offset, { ...r, state: "archiving", lockUntilMs: 0, reason });
     return;
   }
-  s.records.delete(offset);
+  drop(s, offset);
   done.archived++;
 }
 
 /** Leases that ended by `nowMs` end: their records become available again (or are archived at the limit). */
 export function expireLocks(s: ShareState, nowMs: number, rules: ShareRules, done: Done): number {
-  let expired = 0;
-  for (const [offset, r] of s.records) {
-    if (r.state !== "acquired" || r.lockUntilMs > nowMs) continue;
-    releaseOne(s, offset, r, rules, 0, done);
-    expired++;
-  }
+  const ended = takeEnded(s, nowMs);
+  for (const offset of ended) releaseOne(s, offset, s.records.get(offset)!, rules, 0, done);
   advanceSpso(s);
-  return expired;
+  return ended.length;
 }
 
 /** The log start moved to `logStartOffset` (retention, delete-records): available records below it are archived (there
  *  is nothing left to deliver), leased ones when their lease ends; offsets never fetched below it are skipped. */
 export function applyLogStart(s: ShareState, logStartOffset: number, done: Done): void {
-  for (const [offset, r] of s.records) {
-    if (offset < logStartOffset && r.state === "available") {
-      s.records.delete(offset);
+  for (const offset of [...index(s).available]) {
+    if (offset < logStartOffset) {
+      drop(s, offset);
       done.archived++;
     }
   }
@@ -112,10 +122,9 @@ export function applyLogStart(s: ShareState, logStartOffset: number, done: Done)
  *  offset first), and how many new records may be fetched from nextOffset within the in-flight window. */
 export function planAcquire(s: ShareState, nowMs: number, rules: ShareRules, maxRecords: number): { redeliveries: number[]; newRecords: number } {
   const redeliveries: number[] = [];
-  for (const offset of sortedOffsets(s)) {
+  for (const offset of sorted(index(s).available)) {
     if (redeliveries.length >= maxRecords) break;
-    const r = s.records.get(offset)!;
-    if (r.state === "available" && r.availableAtMs <= nowMs) redeliveries.push(offset);
+    if (s.records.get(offset)!.availableAtMs <= nowMs) redeliveries.push(offset);
   }
   const room = Math.max(0, rules.maxRecordLocks - (s.nextOffset - s.spso));
   return { redeliveries, newRecords: Math.min(maxRecords - redeliveries.length, room) };
@@ -151,13 +160,13 @@ export function acquire(
     if (r === undefined || r.state !== "available" || r.availableAtMs > nowMs) continue;
     if (!redeliveries.present.has(offset)) {
       if (offset >= redeliveries.coveredUpTo) continue;
-      s.records.delete(offset);
+      drop(s, offset);
       done.archived++;
       continue;
     }
     if (out.length >= maxRecords) break;
     const next = { ...r, state: "acquired" as const, deliveryCount: r.deliveryCount + 1, acquisitionId, lockUntilMs, acquiredAtMs: nowMs, availableAtMs: 0 };
-    s.records.set(offset, next);
+    put(s, offset, next);
     out.push({ offset, deliveryCount: next.deliveryCount, acquisitionId, lockUntilMs });
   }
   if (fresh !== null && fresh.fromOffset === s.nextOffset) {
@@ -169,7 +178,7 @@ export function acquire(
         end = offset;
         break;
       }
-      s.records.set(offset, { state: "acquired", deliveryCount: 1, acquisitionId, lockUntilMs, acquiredAtMs: nowMs, availableAtMs: 0, reason: null });
+      put(s, offset, { state: "acquired", deliveryCount: 1, acquisitionId, lockUntilMs, acquiredAtMs: nowMs, availableAtMs: 0, reason: null });
       out.push({ offset, deliveryCount: 1, acquisitionId, lockUntilMs });
     }
     if (end > s.nextOffset) s.nextOffset = end;
@@ -200,9 +209,28 @@ function invalid(a: PartitionAck, r: InFlightRecord | undefined): ErrorBody {
  * acquired again: an ack that comes late but before anyone else got the record still counts. `renew` needs a live
  * lease and extends it to lockDurationMs from now (at most maxLeaseMs from its acquisition), without a new delivery.
  */
-export function acknowledge(s0: ShareState, nowMs: number, rules: ShareRules, acks: readonly PartitionAck[], done0: Done): { outcomes: AckOutcome[]; applied: boolean; state: ShareState; done: Done } {
-  const s = copyState(s0);
+export function acknowledge(s: ShareState, nowMs: number, rules: ShareRules, acks: readonly PartitionAck[], done0: Done): { outcomes: AckOutcome[]; applied: boolean; state: ShareState; done: Done } {
+  const ix = index(s);
+  const before = { spso: s.spso, nextOffset: s.nextOffset, acquisitionSeq: s.acquisitionSeq };
+  ix.journal = new Map();
   const done = { ...done0 };
+  try {
+    return applyAcks(s, nowMs, rules, acks, done0, done, ix.journal, before);
+  } finally {
+    ix.journal = null;
+  }
+}
+
+function applyAcks(
+  s: ShareState,
+  nowMs: number,
+  rules: ShareRules,
+  acks: readonly PartitionAck[],
+  done0: Done,
+  done: Done,
+  journal: Map<number, InFlightRecord | undefined>,
+  before: { spso: number; nextOffset: number; acquisitionSeq: number },
+): { outcomes: AckOutcome[]; applied: boolean; state: ShareState; done: Done } {
   expireLocks(s, nowMs, rules, done);
   const outcomes: AckOutcome[] = [];
   for (const a of acks) {
@@ -215,7 +243,7 @@ export function acknowledge(s0: ShareState, nowMs: number, rules: ShareRules, ac
     }
     switch (a.type) {
       case "accept":
-        s.records.delete(a.offset);
+        drop(s, a.offset);
         done.acknowledged++;
         outcomes.push({ ok: true });
         break;
@@ -225,13 +253,13 @@ export function acknowledge(s0: ShareState, nowMs: number, rules: ShareRules, ac
         break;
       case "release":
         if (live) releaseOne(s, a.offset, r!, rules, nowMs + (a.delayMs ?? 0), done);
-        else s.records.set(a.offset, { ...r!, availableAtMs: nowMs + (a.delayMs ?? 0) });
+        else put(s, a.offset, { ...r!, availableAtMs: nowMs + (a.delayMs ?? 0) });
         outcomes.push({ ok: true });
         break;
       case "renew": {
         // Renewals stop at maxLeaseMs from the acquisition: a stuck worker cannot hold a record for ever.
         const lockUntilMs = Math.max(r!.lockUntilMs, Math.min(nowMs + rules.lockDurationMs, r!.acquiredAtMs + rules.maxLeaseMs));
-        s.records.set(a.offset, { ...r!, lockUntilMs });
+        put(s, a.offset, { ...r!, lockUntilMs });
         outcomes.push({ ok: true, lockExpiresAt: lockUntilMs });
         break;
       }
@@ -239,11 +267,17 @@ export function acknowledge(s0: ShareState, nowMs: number, rules: ShareRules, ac
   }
   const applied = outcomes.every((o) => o.ok);
   if (!applied) {
-    // All or nothing (Kafka's per-partition rollback): the valid ones are refused too, saying why.
+    // All or nothing (Kafka's per-partition rollback): what changed is put back; the valid ones are refused too.
+    index(s).journal = null;
+    for (const [offset, r] of [...journal].reverse()) {
+      if (r === undefined) drop(s, offset);
+      else put(s, offset, r);
+    }
+    Object.assign(s, before);
     return {
       outcomes: outcomes.map((o) => (o.ok ? { ok: false, error: errorBody("INVALID_RECORD_STATE", "not applied: another acknowledgement for this share-partition in the same request was refused (all or nothing)", { notApplied: true }) } : o)),
       applied: false,
-      state: s0,
+      state: s,
       done: done0,
     };
   }
@@ -253,33 +287,27 @@ export function acknowledge(s0: ShareState, nowMs: number, rules: ShareRules, ac
 
 /** The oldest records waiting for their dead letter, at most `max`. */
 export function archivingOffsets(s: ShareState, max: number): number[] {
-  return sortedOffsets(s).filter((o) => s.records.get(o)!.state === "archiving").slice(0, max);
+  return sorted(index(s).archiving).slice(0, max);
 }
 
 /** Their dead letters are written: the records are ARCHIVED (done). */
 export function completeArchiving(s: ShareState, offsets: readonly number[], done: Done): void {
   for (const o of offsets) {
     if (s.records.get(o)?.state !== "archiving") continue;
-    s.records.delete(o);
+    drop(s, o);
     done.archived++;
   }
   advanceSpso(s);
 }
 
 export function counts(s: ShareState): { available: number; acquired: number; archiving: number } {
-  const c = { available: 0, acquired: 0, archiving: 0 };
-  for (const r of s.records.values()) c[r.state]++;
-  return c;
+  const ix = index(s);
+  return { available: ix.available.size, acquired: s.records.size - ix.available.size - ix.archiving.size, archiving: ix.archiving.size };
 }
 
 /** The next time something changes by itself: a lease ends, or a delayed release becomes available. */
 export function nextDueMs(s: ShareState, nowMs: number): number | null {
-  let next: number | null = null;
-  for (const r of s.records.values()) {
-    const at = r.state === "acquired" ? r.lockUntilMs : r.state === "available" && r.availableAtMs > nowMs ? r.availableAtMs : null;
-    if (at !== null && (next === null || at < next)) next = at;
-  }
-  return next;
+  return nextDue(s, nowMs);
 }
 
 /** A stored range: consecutive kept offsets with the same fields, one SQLite row. */

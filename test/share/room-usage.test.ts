@@ -1,0 +1,71 @@
+// A long-poll that finds every window full (maxRecordLocks) is woken by the acknowledgement that frees room, not by
+// its maxWaitMs; and GET /v1/usage counts a share group's share-partition objects with the group.
+import { describe, expect, it } from "vitest";
+import type { UsageCounts } from "../../src/usage";
+import { api, createTopic, produceTo, records, uniqueTopic } from "../helpers";
+import { accept, ack, poll, shareGroup, shareStub } from "./helpers";
+
+describe("share groups: room and usage", () => {
+  it("a long-poll on a full window answers when an acknowledgement frees room", async () => {
+    const t = uniqueTopic("room");
+    const g = uniqueTopic("g");
+    await createTopic(t, 1);
+    await produceTo(t, 0, records(150));
+    // The smallest window (100 records) and the longest wait: without the wake-up the poll would wait 20 s (its
+    // leases end in 30 s).
+    await shareGroup(g, { maxRecordLocks: 100 });
+    const held = await poll(g, { topics: [t], maxRecords: 100 });
+    expect(held.records).toHaveLength(100);
+    expect((await poll(g, { topics: [t], maxRecords: 10 })).records).toEqual([]); // full
+    const waiting = api("POST", `/v1/share-groups/${g}/poll`, { topics: [t], maxRecords: 10, maxWaitMs: 20_000 });
+    // Let the poll find the window full and park (if the accept came first, it would find room at once anyway).
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5));
+    const started = Date.now();
+    expect((await ack(g, held.records.slice(0, 5).map((r: any) => accept(r.leaseId)))).status).toBe(200);
+    const r = await waiting;
+    expect(r.status).toBe(200);
+    expect(r.body.records.map((x: any) => x.offset)).toEqual([100, 101, 102, 103, 104]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("a release frees no room but makes a record available: it wakes the poll too", async () => {
+    const t = uniqueTopic("room");
+    const g = uniqueTopic("g");
+    await createTopic(t, 1);
+    await produceTo(t, 0, records(100));
+    await shareGroup(g, { maxRecordLocks: 100 });
+    const held = await poll(g, { topics: [t], maxRecords: 100 });
+    const waiting = api("POST", `/v1/share-groups/${g}/poll`, { topics: [t], maxRecords: 10, maxWaitMs: 20_000 });
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5));
+    const started = Date.now();
+    expect((await ack(g, [{ leaseId: held.records[7].leaseId, type: "release" }])).status).toBe(200);
+    const r = await waiting;
+    expect(r.body.records.map((x: any) => [x.offset, x.deliveryCount])).toEqual([[7, 2]]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("GET /v1/usage counts the share-partition objects with their group", async () => {
+    const t = uniqueTopic("usage");
+    const g = uniqueTopic("g");
+    await createTopic(t, 2);
+    for (const p of [0, 1]) await produceTo(t, p, records(3));
+    await shareGroup(g);
+    const got = await poll(g, { topics: [t], maxRecords: 10 });
+    expect(got.records).toHaveLength(6);
+    expect((await ack(g, got.records.map((r: any) => accept(r.leaseId)))).status).toBe(200);
+    const own: UsageCounts[] = [];
+    for (const p of [0, 1]) own.push(await (await shareStub(g, t, p)).usage());
+    const report = (await api("GET", `/v1/usage?group=${g}`)).body;
+    // The controller, the group's coordinator and its two share-partitions.
+    expect(report.total.objects).toBe(1 + 1 + 2);
+    const group: UsageCounts = report.groups[0].usage;
+    const shareRows = own.reduce((n, u) => n + u.rowsWritten, 0);
+    expect(shareRows).toBeGreaterThanOrEqual(2); // each stored its leases, then their acceptance
+    expect(group.rowsWritten).toBeGreaterThanOrEqual(shareRows);
+    expect(group.requests).toBeGreaterThanOrEqual(own.reduce((n, u) => n + u.requests, 0) + 1);
+    // A consumer group's report is only its coordinator.
+    const other = uniqueTopic("cg");
+    expect((await api("POST", `/v1/groups/${other}/offsets`, { offsets: [{ topic: t, partition: 0, offset: 1 }] })).status).toBe(200);
+    expect((await api("GET", `/v1/usage?group=${other}`)).body.total.objects).toBe(1 + 1);
+  });
+});
