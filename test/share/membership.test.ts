@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { GroupCoordinator } from "../../src/group/GroupCoordinator";
-import { MAX_SHARE_GROUP_MEMBERS } from "../../src/limits";
+import { MAX_MEMBER_ID_LENGTH, MAX_SHARE_GROUP_MEMBERS, MAX_SUBSCRIBED_TOPICS } from "../../src/limits";
 import { groupCoordinatorStub } from "../../src/names";
 import { api, createTopic, produceTo, records, uniqueTopic } from "../helpers";
 import { shareGroup } from "./helpers";
@@ -199,6 +199,19 @@ describe("share group membership", () => {
     // A member already in may rejoin.
     expect((await hb(g, { memberEpoch: 0, subscribedTopicNames: [t], memberId: "m0" })).status).toBe(200);
   }, 60_000);
+
+  it("a join names at most MAX_SUBSCRIBED_TOPICS topics and a member id of at most MAX_MEMBER_ID_LENGTH characters", async () => {
+    const g = uniqueTopic("g");
+    await shareGroup(g);
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `t${i}-${g}`);
+    expect((await hb(g, { memberEpoch: 0, subscribedTopicNames: names(MAX_SUBSCRIBED_TOPICS), memberId: "x".repeat(MAX_MEMBER_ID_LENGTH) })).status).toBe(200);
+    const tooMany = await hb(g, { memberEpoch: 0, subscribedTopicNames: names(MAX_SUBSCRIBED_TOPICS + 1) });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error.details).toMatchObject({ field: "subscribedTopicNames", max: MAX_SUBSCRIBED_TOPICS });
+    const longId = await hb(g, { memberEpoch: 0, subscribedTopicNames: ["t"], memberId: "x".repeat(MAX_MEMBER_ID_LENGTH + 1) });
+    expect(longId.status).toBe(400);
+    expect(longId.body.error.details.field).toBe("memberId");
+  });
 
   it("session settings: bounds at and over, and the interval must be below the timeout", async () => {
     const g = uniqueTopic("g");
