@@ -313,6 +313,17 @@ export const MAX_SHARE_RELEASE_DELAY_MS = 12 * 3_600_000;
 export const MAX_SHARE_REJECT_REASON_LENGTH = 1_000;
 /** Acknowledgement and poll bodies carry up to 10,000 lease ids (~40 bytes each). */
 export const MAX_SHARE_REQUEST_BYTES = 1024 * 1024;
+/** share.session.timeout.ms: a share group's member that sends no heartbeat for this long is removed (Kafka's default;
+ *  the bounds are consumer groups' HTTP-wide ones, since Kafka's 45-60 s suits long-lived clients only). */
+export const DEFAULT_SHARE_SESSION_TIMEOUT_MS = 45_000;
+export const MIN_SHARE_SESSION_TIMEOUT_MS = MIN_SESSION_TIMEOUT_MS;
+export const MAX_SHARE_SESSION_TIMEOUT_MS = MAX_SESSION_TIMEOUT_MS;
+/** share.heartbeat.interval.ms: how often members are told to heartbeat; must be below the session timeout. */
+export const DEFAULT_SHARE_HEARTBEAT_INTERVAL_MS = 5_000;
+export const MIN_SHARE_HEARTBEAT_INTERVAL_MS = 500;
+export const MAX_SHARE_HEARTBEAT_INTERVAL_MS = 5 * 60_000;
+/** Kafka's group.share.max.size: every heartbeat that changes membership recomputes the assignment over all members. */
+export const MAX_SHARE_GROUP_MEMBERS = 200;
 /** A router isolate keeps a share group's config this long: a PATCH reaches other isolates' polls within it. */
 export const SHARE_GROUP_CONFIG_CACHE_MS = 5_000;
 /** Dead letters written per produce by a share-partition (one idempotent batch, one sequence range). */

@@ -27,7 +27,8 @@ import {
 } from "./service/subscriptions";
 import type { SubscriptionDescription } from "./subscription-protocol";
 import { initProducer, type ProducerIdAndEpoch } from "./service/producers";
-import { alterShareGroup, deleteShareGroup, describeShareGroup, listShareGroups, putShareGroup, resetShareGroupOffsets, type ShareGroupDescription } from "./service/share-groups";
+import { alterShareGroup, deleteShareGroup, describeShareGroup, listShareGroups, putShareGroup, resetShareGroupOffsets, shareHeartbeat, type ShareGroupDescription } from "./service/share-groups";
+import type { ShareHeartbeatResponse } from "./group/share-members";
 import { acknowledgeShare, pollShare, type AckResult } from "./service/share-poll";
 import type { AcquiredRecord } from "./share-protocol";
 import { describeTransaction, endTransaction, initTransactions, listTransactions, sendOffsetsToTransaction } from "./service/transactions";
@@ -214,7 +215,13 @@ export class EdgelogRpc extends WorkerEntrypoint<Env> {
     return attempt(() => deleteShareGroup(this.env, group));
   }
 
-  /** Leases records: {topics, maxRecords?, maxWaitMs?, encoding?, acknowledgements?}, as POST …/poll. */
+  /** Optional membership (KIP-932's ShareGroupHeartbeat): {memberId?, memberEpoch (0 joins, -1 leaves),
+   *  subscribedTopicNames} → the member's id, epoch and assigned share-partitions, as POST …/heartbeat. */
+  shareGroupHeartbeat(group: string, request: unknown): Promise<Result<ShareHeartbeatResponse>> {
+    return attempt(() => shareHeartbeat(this.env, group, request));
+  }
+
+  /** Leases records: {topics, memberId?, memberEpoch?, maxRecords?, maxWaitMs?, encoding?, acknowledgements?}, as POST …/poll. */
   pollShareGroup(group: string, request: unknown): Promise<Result<{ records: AcquiredRecord[]; acknowledgements?: AckResult[] }>> {
     return attempt(() => pollShare(this.env, group, request));
   }

@@ -20,6 +20,10 @@ export interface ShareGroupConfig {
   /** errors.deadletterqueue.copy.record.enable: the dead letter carries the record's key, value and headers (else
    *  only the __dlq.errors.* headers, Kafka's default). */
   deadLetterCopyRecord: boolean;
+  /** share.session.timeout.ms: a member (optional membership, KIP-932) with no heartbeat for this long is removed. */
+  sessionTimeoutMs: number;
+  /** share.heartbeat.interval.ms: how often members should heartbeat (below sessionTimeoutMs). */
+  heartbeatIntervalMs: number;
 }
 
 /** What the group's coordinator stores: the config and the incarnation (a group deleted and created again gets a

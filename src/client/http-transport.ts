@@ -31,6 +31,8 @@ import type {
   ShareAcknowledgementResult,
   ShareGroupConfigRequest,
   ShareGroupDescription,
+  ShareHeartbeatRequest,
+  ShareHeartbeatResponse,
   SharePollRequest,
   SharePollResponse,
   ShareResetRequest,
@@ -201,6 +203,9 @@ export class HttpTransport implements Transport {
   }
   deleteShareGroup(group: string): Promise<{ groupId: string }> {
     return this.call("DELETE", `/v1/share-groups/${seg(group)}`);
+  }
+  shareGroupHeartbeat(group: string, request: ShareHeartbeatRequest): Promise<ShareHeartbeatResponse> {
+    return this.call("POST", `/v1/share-groups/${seg(group)}/heartbeat`, request);
   }
   pollShareGroup(group: string, request: SharePollRequest, options?: CallOptions): Promise<SharePollResponse> {
     return this.call("POST", `/v1/share-groups/${seg(group)}/poll`, request, options, request.maxWaitMs ?? 0);

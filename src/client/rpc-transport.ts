@@ -32,6 +32,8 @@ import type {
   ShareAcknowledgementResult,
   ShareGroupConfigRequest,
   ShareGroupDescription,
+  ShareHeartbeatRequest,
+  ShareHeartbeatResponse,
   SharePollRequest,
   SharePollResponse,
   ShareResetRequest,
@@ -82,6 +84,7 @@ export interface EdgelogBinding {
   describeShareGroup(group: string): Promise<Result<ShareGroupDescription>>;
   alterShareGroup(group: string, request: ShareGroupConfigRequest): Promise<Result<ShareGroupDescription>>;
   deleteShareGroup(group: string): Promise<Result<{ groupId: string }>>;
+  shareGroupHeartbeat(group: string, request: ShareHeartbeatRequest): Promise<Result<ShareHeartbeatResponse>>;
   pollShareGroup(group: string, request: SharePollRequest): Promise<Result<SharePollResponse>>;
   acknowledgeShareGroup(group: string, request: { acknowledgements: ShareAcknowledgement[] }): Promise<Result<{ acknowledgements: ShareAcknowledgementResult[] }>>;
   resetShareGroupOffsets(group: string, request: ShareResetRequest): Promise<Result<ResetOffsetsResult>>;
@@ -205,6 +208,9 @@ export class RpcTransport implements Transport {
   }
   deleteShareGroup(group: string): Promise<{ groupId: string }> {
     return call(() => this.binding.deleteShareGroup(group));
+  }
+  shareGroupHeartbeat(group: string, request: ShareHeartbeatRequest): Promise<ShareHeartbeatResponse> {
+    return call(() => this.binding.shareGroupHeartbeat(group, request));
   }
   pollShareGroup(group: string, request: SharePollRequest, options?: CallOptions): Promise<SharePollResponse> {
     // An RPC call cannot be cancelled: a poll no longer wanted runs to its end (bounded by maxWaitMs), its leases with it.

@@ -6,6 +6,7 @@
 // stop() waits for the handlers, then acknowledges what they finished and releases what was never handed over.
 import { backoffMs, sleep, DEFAULT_BACKOFF } from "./backoff";
 import { EdgelogError, isRetriable } from "./edgelog-error";
+import { ShareMember } from "./share-member";
 import type { Transport } from "./transport";
 import type { AcknowledgeType, AcquiredRecord, Encoding, ShareAcknowledgement, ShareAcknowledgementResult } from "./wire";
 
@@ -40,6 +41,14 @@ export interface ShareConsumerConfig {
   /** Every acknowledgement's outcome once edgelog answered (Kafka's AcknowledgementCommitCallback); `error` when it
    *  was refused, e.g. INVALID_RECORD_STATE because the lease ended and the record went to someone else. */
   onAcknowledgements?: (outcomes: ShareAcknowledgementOutcome[]) => void;
+  /**
+   * Join the share group as a member (KIP-932's ShareGroupHeartbeat, share-member.ts): heartbeat, and poll only the
+   * share-partitions the group assigns to this consumer; leave on stop(). Default false: a member's poll costs a call to
+   * the group's coordinator besides its share-partitions, and a member that vanishes keeps its share-partitions until
+   * its session ends (45 s by default), so records there wait for it. Membership pays when topics have many partitions
+   * and there are many consumers: each poll then asks a few share-partitions instead of all of them.
+   */
+  membership?: boolean;
 }
 
 export interface ShareAcknowledgementOutcome {
@@ -71,6 +80,8 @@ export function isRetriableShareError(error: unknown): boolean {
 
 export class ShareConsumer {
   private readonly config: Required<Omit<ShareConsumerConfig, "encoding" | "onAcknowledgements">> & Pick<ShareConsumerConfig, "encoding" | "onAcknowledgements">;
+  /** Set with `membership: true`. */
+  private member: ShareMember | undefined;
   private topics: string[] = [];
   private readonly held = new Map<string, Held>();
   private pending: Pending[] = [];
@@ -97,6 +108,7 @@ export class ShareConsumer {
       retries: config.retries ?? 5,
       encoding: config.encoding,
       onAcknowledgements: config.onAcknowledgements,
+      membership: config.membership ?? false,
     };
   }
 
@@ -123,7 +135,11 @@ export class ShareConsumer {
     if (run.topics) this.subscribe({ topics: run.topics });
     if (this.topics.length === 0) throw new TypeError("subscribe({ topics }) before run()");
     this.stopSignal = new AbortController();
-    this.running = this.loop(run.eachRecord, this.stopSignal.signal).finally(() => this.drain());
+    if (this.config.membership) this.member = new ShareMember(this.transport, this.config.groupId, () => this.topics, this.config.retries);
+    this.running = this.loop(run.eachRecord, this.stopSignal.signal).finally(async () => {
+      await this.drain();
+      await this.member?.leave();
+    });
     return this.running;
   }
 
@@ -165,8 +181,10 @@ export class ShareConsumer {
       this.pending = [];
       let records: ShareRecord[];
       try {
+        await this.member?.ensureJoined();
         const answer = await this.transport.pollShareGroup(this.config.groupId, {
           topics: this.topics,
+          ...this.member?.pollFields(),
           maxRecords: room,
           maxWaitMs: this.config.maxWaitMs,
           ...(this.config.encoding === undefined ? {} : { encoding: this.config.encoding }),
@@ -178,6 +196,12 @@ export class ShareConsumer {
       } catch (error) {
         // The poll may or may not have applied what it carried: send it again (a repeat is refused per item, harmless).
         this.pending = [...carried, ...this.pending];
+        if (this.member !== undefined && ShareMember.isFenced(error)) {
+          // The coordinator removed this member (its session ran out) or moved its epoch: join again, then poll.
+          this.member.fenced();
+          if (failures++ >= this.config.retries) throw error;
+          continue;
+        }
         if (!isRetriable(error) || failures >= this.config.retries) throw error;
         await sleep(backoffMs(failures++, DEFAULT_BACKOFF, (error as EdgelogError).retryAfterMs ?? 0), signal);
         continue;

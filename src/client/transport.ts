@@ -29,6 +29,8 @@ import type {
   ShareAcknowledgementResult,
   ShareGroupConfigRequest,
   ShareGroupDescription,
+  ShareHeartbeatRequest,
+  ShareHeartbeatResponse,
   SharePollRequest,
   SharePollResponse,
   ShareResetRequest,
@@ -96,6 +98,7 @@ export interface Transport {
   alterShareGroup(group: string, config: ShareGroupConfigRequest): Promise<ShareGroupDescription>;
   deleteShareGroup(group: string): Promise<{ groupId: string }>;
   /** Leases records; acknowledgements riding on it are applied first (their results in `acknowledgements`). */
+  shareGroupHeartbeat(group: string, request: ShareHeartbeatRequest): Promise<ShareHeartbeatResponse>;
   pollShareGroup(group: string, request: SharePollRequest, options?: CallOptions): Promise<SharePollResponse>;
   /** One result per item; when none applied it throws the first refusal, every item's result in `details.acknowledgements`. */
   acknowledgeShareGroup(group: string, acknowledgements: ShareAcknowledgement[]): Promise<ShareAcknowledgementResult[]>;

@@ -214,8 +214,19 @@ export interface ShareGroupDescription {
   groupId: string;
   config: ShareGroupConfig;
   createdMs: number;
+  /** Members that joined by heartbeat (membership is optional: empty when every poller polls by topic). */
+  members: ShareMemberDescription[];
   partitions: SharePartitionStatus[];
   totalLag: number;
+}
+
+export interface ShareMemberDescription {
+  memberId: string;
+  memberEpoch: number;
+  subscribedTopicNames: string[];
+  assignment: { topicPartitions: { topic: string; partitions: number[] }[] };
+  joinedMs: number;
+  lastHeartbeatMs: number;
 }
 
 /** One acknowledgement: a lease from a poll and what to do with its record. */
@@ -231,8 +242,26 @@ export interface ShareAcknowledgement {
 /** One acknowledgement's result, in request order; `lockExpiresAt` answers a renew. */
 export type ShareAcknowledgementResult = { leaseId: string; ok: true; lockExpiresAt?: number } | { leaseId: string; error: ErrorBody };
 
+/** KIP-932's ShareGroupHeartbeat: memberEpoch 0 joins (with subscribedTopicNames), -1 leaves. */
+export interface ShareHeartbeatRequest {
+  memberId?: string;
+  memberEpoch: number;
+  subscribedTopicNames?: string[];
+}
+
+export interface ShareHeartbeatResponse {
+  memberId: string;
+  memberEpoch: number;
+  heartbeatIntervalMs: number;
+  assignment: { topicPartitions: { topic: string; partitions: number[] }[] };
+}
+
 export interface SharePollRequest {
+  /** Every partition of these; with memberId, narrows the member's assignment (may be empty). */
   topics: string[];
+  /** A member's poll asks only the share-partitions assigned to it. */
+  memberId?: string;
+  memberEpoch?: number;
   /** Strict: never more records than this (1 to 10000, default 500). */
   maxRecords?: number;
   /** With nothing to acquire, wait this long for an append or a lease's end (0 to 30000, default 0). */

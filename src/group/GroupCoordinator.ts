@@ -1,26 +1,30 @@
 // GroupCoordinator: one Durable Object per consumer group. Members are records here, identified by id and epoch,
 // never sessions pinned to a process: any router can serve any member. It runs the KIP-848 state machine
 // (group-state.ts), persists what each call changed in the same turn, expires members from its alarm, keeps
-// committed offsets, and re-reads its subscribed topics' metadata from the controller every refresh interval.
-// Public methods are the RPC surface and return Result<T>.
+// committed offsets (offsets-store.ts), and re-reads its subscribed topics' metadata from the controller every refresh
+// interval. The same object is a subscription's home (subscription-home.ts) or a share group's (share-home.ts, and its
+// optional membership in share-members.ts): one group id is one kind of group. Public methods are the RPC surface and
+// return Result<T>.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
 import { Clock } from "../clock";
-import { DEFAULT_LAG_STOPPED_AFTER_MS, DEFAULT_REBALANCE_TIMEOUT_MS, DEFAULT_SESSION_TIMEOUT_MS, MAX_MEMBERS_PER_GROUP } from "../limits";
+import { DEFAULT_LAG_STOPPED_AFTER_MS } from "../limits";
 import { settings } from "../settings";
 import { controllerStub } from "../names";
 import type { CommittedOffset, GroupDescription, GroupStateName, GroupSummary, GroupType, OffsetCommit } from "../log/group-description";
 import { SubscriptionHome, type StoredSubscription } from "./subscription-home";
 import { ShareHome, type ShareHomeRequest } from "./share-home";
+import { sessionConfig, ShareMembers, type ShareMembershipRequest } from "./share-members";
 import type { StoredShareGroup } from "../share-protocol";
 import type { SubscriptionConfig, SubscriptionPartitionStatus } from "../subscription-protocol";
-import { toTopicPartitions, tpKey } from "./assignment";
-import { GroupState, type GroupData, type HeartbeatRequest, type HeartbeatResponse, type Member, type TopicSnapshot } from "./group-state";
+import { tpKey } from "./assignment";
+import { GroupState, groupNotFound as notFound, nonEmptyGroup as nonEmpty, type HeartbeatRequest, type HeartbeatResponse, type TopicSnapshot } from "./group-state";
+import { groupSettings, loadGroup, persistGroup } from "./group-store";
 import { GROUP_SCHEMA } from "./schema";
 import { Usage, type UsageCounts } from "../usage";
 import { TxnOffsets } from "./txn-offsets";
-import { addCommit, type CommitSample } from "../log/lag-status";
+import { OffsetsStore } from "./offsets-store";
 import { GroupCounters, type GroupCounts } from "./group-counters";
 import { loggerFor } from "../log/structured-log";
 
@@ -37,10 +41,9 @@ export class GroupCoordinator extends DurableObject<Env> {
   private readonly subscriptions: SubscriptionHome;
   /** Set when this group is a share group (KIP-932): its config and share-partitions (share-home.ts). */
   private readonly shares: ShareHome;
-  /** Recent commits per partition (tpKey) for lag status (src/log/lag-status.ts): in memory only, so a commit writes
-   *  no more rows than before; bounded to LAG_WINDOW_COMMITS per committed partition. Eviction empties it (the
-   *  status then rests on the stored commit time alone until commits refill it). */
-  private readonly lagWindows = new Map<string, CommitSample[]>();
+  /** A share group's members, when it has any (share-members.ts). */
+  private readonly shareMembers: ShareMembers;
+  private readonly offsets: OffsetsStore;
   /** Joins, leaves, expiries, rebalances, fenced commits for GET /metrics (group-counters.ts): in memory. */
   private readonly counters: GroupCounters;
 
@@ -50,27 +53,19 @@ export class GroupCoordinator extends DurableObject<Env> {
     this.subscriptions = new SubscriptionHome(this.sql, env);
     this.counters = new GroupCounters(Date.now(), () => this.group?.group.groupId, loggerFor(env.EDGELOG_LOG_LEVEL));
     this.shares = new ShareHome(this.sql, env);
-    // Tables are made when the group is created, not here: asking about a group that does not exist (describe,
-    // offsets, a stray id) must not leave storage behind.
-    const exists = this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'group_state'").toArray().length > 0;
-    const row = exists ? this.sql.exec<{ data: string }>("SELECT data FROM group_state WHERE id = 0").toArray()[0] : undefined;
-    if (row) {
-      const members = new Map<string, Member>();
-      // Heartbeat times are not written (a heartbeat writes nothing unless something changed): every member loaded
-      // here gets a fresh session from now, as a Kafka coordinator gives them when it takes a group over.
-      const now = this.clock.now();
-      for (const m of this.sql.exec<{ data: string }>("SELECT data FROM members")) {
-        const member = JSON.parse(m.data) as Member;
-        members.set(member.memberId, { ...member, lastHeartbeatMs: now });
-      }
-      this.group = new GroupState(JSON.parse(row.data) as GroupData, members, this.settings());
-      this.counters.observe(this.group.group.assignmentEpoch, this.group.group.groupEpoch, members.size);
+    this.shareMembers = new ShareMembers(this.sql, env, this.clock.now());
+    this.offsets = new OffsetsStore(this.sql);
+    const loaded = loadGroup(this.sql, this.clock.now());
+    if (loaded) {
+      this.group = new GroupState(loaded.data, loaded.members, groupSettings(this.env));
+      this.counters.observe(this.group.group.assignmentEpoch, this.group.group.groupEpoch, loaded.members.size);
     }
   }
 
   async heartbeat(groupId: string, request: HeartbeatRequest): Promise<Result<HeartbeatResponse>> {
     this.meter.request();
-    if (this.subscriptions.current !== undefined) return subscriptionGroup(groupId);
+    const refused = this.subscriptions.refuseConsumer<never>(groupId);
+    if (refused) return refused;
     const now = this.now();
     if (this.group === undefined) {
       if (request.memberEpoch !== 0) return fail("UNKNOWN_MEMBER_ID", `group ${groupId} has no member ${request.memberId}: join with memberEpoch 0`, { memberId: request.memberId });
@@ -80,7 +75,7 @@ export class GroupCoordinator extends DurableObject<Env> {
     const group = this.group!;
     const wanted = new Set([...group.subscribedTopicNames(), ...(request.subscribedTopics ?? [])]);
     const known = Object.keys(group.group.topics);
-    const due = now - group.group.metadataRefreshedMs >= this.refreshIntervalMs();
+    const due = now - group.group.metadataRefreshedMs >= settings(this.env).groupMetadataRefreshMs;
     if (due || [...wanted].some((t) => !known.includes(t) && !(request.subscribedTopics === null))) await this.refreshMetadata([...wanted]);
     this.expireNow(); // here rather than inside heartbeat, so expiries are counted
     const result = group.heartbeat(request, this.now());
@@ -92,27 +87,9 @@ export class GroupCoordinator extends DurableObject<Env> {
 
   async commitOffsets(groupId: string, memberId: string | null, memberEpoch: number | null, offsets: OffsetCommit[]): Promise<Result<{ committed: number }>> {
     this.meter.request();
-    if (this.subscriptions.current !== undefined) return subscriptionGroup(groupId);
-    const now = this.now();
-    if (this.group === undefined) {
-      if (memberId !== null) return fail("UNKNOWN_MEMBER_ID", `group ${groupId} has no member ${memberId}`, { memberId });
-      const created = await this.create(groupId, now);
-      if (!created.ok) return created;
-    }
-    const group = this.group!;
-    this.expireNow(); // counted here; validateCommit's own expiry then finds none
-    const check = group.validateCommit(memberId, memberEpoch, offsets.map((o) => tpKey(o.topic, o.partition)), now);
-    this.persist();
-    if (!check.ok) return this.counters.commitRefused(check, memberId);
-    for (const o of offsets) {
-      this.sql.exec(
-        "INSERT OR REPLACE INTO offsets (topic, partition, topic_id, committed_offset, metadata, commit_ms) VALUES (?, ?, ?, ?, ?, ?)",
-        o.topic, o.partition, o.topicId, o.offset, o.metadata, now,
-      );
-      const key = tpKey(o.topic, o.partition);
-      const lag = o.highWatermark === undefined || o.highWatermark === null ? null : Math.max(0, o.highWatermark - o.offset);
-      this.lagWindows.set(key, addCommit(this.lagWindows.get(key) ?? [], { offset: o.offset, lag, timeMs: now }));
-    }
+    const check = await this.validateCommit(groupId, memberId, memberEpoch, offsets);
+    if (!check.ok) return check;
+    this.offsets.commit(offsets, this.now());
     return ok({ committed: offsets.length });
   }
 
@@ -122,17 +99,8 @@ export class GroupCoordinator extends DurableObject<Env> {
    */
   async stageTxnOffsets(groupId: string, producerId: number, producerEpoch: number, memberId: string | null, memberEpoch: number | null, offsets: OffsetCommit[]): Promise<Result<{ committed: number }>> {
     this.meter.request();
-    if (this.subscriptions.current !== undefined) return subscriptionGroup(groupId);
-    const now = this.now();
-    if (this.group === undefined) {
-      if (memberId !== null) return fail("UNKNOWN_MEMBER_ID", `group ${groupId} has no member ${memberId}`, { memberId });
-      const created = await this.create(groupId, now);
-      if (!created.ok) return created;
-    }
-    this.expireNow();
-    const check = this.group!.validateCommit(memberId, memberEpoch, offsets.map((o) => tpKey(o.topic, o.partition)), now);
-    this.persist();
-    if (!check.ok) return this.counters.commitRefused(check, memberId);
+    const check = await this.validateCommit(groupId, memberId, memberEpoch, offsets);
+    if (!check.ok) return check;
     new TxnOffsets(this.sql).stage(producerId, producerEpoch, offsets);
     return ok({ committed: offsets.length });
   }
@@ -158,21 +126,9 @@ export class GroupCoordinator extends DurableObject<Env> {
     this.meter.request();
     if (this.group === undefined) return notFound(groupId);
     this.expireNow();
-    const offsets = this.sql
-      .exec<{ topic: string; partition: number; topic_id: string; committed_offset: number; metadata: string; commit_ms: number }>("SELECT * FROM offsets ORDER BY topic, partition")
-      .toArray()
-      .map((r) => ({
-        topic: r.topic,
-        topicId: r.topic_id,
-        partition: r.partition,
-        committedOffset: r.committed_offset,
-        metadata: r.metadata,
-        commitMs: r.commit_ms,
-        recentCommits: this.lagWindows.get(tpKey(r.topic, r.partition)) ?? [],
-      }));
     const g = this.group.group;
     return ok({
-      offsets,
+      offsets: this.offsets.list(),
       subscribedTopics: this.subscriptions.current?.config.topics ?? this.group.subscribedTopicNames(),
       state: this.group.state(),
       nowMs: this.now(),
@@ -188,19 +144,6 @@ export class GroupCoordinator extends DurableObject<Env> {
     if (this.group === undefined) return notFound(groupId);
     this.expireNow();
     const g = this.group;
-    const members = [...g.members.values()].map((m) => ({
-      memberId: m.memberId,
-      memberEpoch: m.memberEpoch,
-      state: m.state,
-      subscribedTopics: m.subscribedTopics,
-      assignment: toTopicPartitions(m.assigned),
-      pendingRevocation: toTopicPartitions(m.pendingRevocation),
-      targetAssignment: toTopicPartitions(m.target),
-      sessionTimeoutMs: m.sessionTimeoutMs,
-      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
-      joinedMs: m.joinedMs,
-      lastHeartbeatMs: m.lastHeartbeatMs,
-    }));
     return ok({
       groupId,
       type: this.type(),
@@ -208,13 +151,19 @@ export class GroupCoordinator extends DurableObject<Env> {
       groupEpoch: g.group.groupEpoch,
       assignmentEpoch: g.group.assignmentEpoch,
       assignor: g.group.assignor,
-      members,
+      members: g.describeMembers(),
       subscribedTopics: this.subscriptions.current?.config.topics ?? g.subscribedTopicNames(),
     });
   }
 
   summary(groupId: string): Result<GroupSummary> {
     this.meter.request();
+    const share = this.shares.current;
+    if (share !== undefined) {
+      this.shareMembers.expire(sessionConfig(share.config), this.now());
+      const members = this.shareMembers.size;
+      return ok({ groupId, type: "share", state: members > 0 ? "STABLE" : "EMPTY", members });
+    }
     if (this.group === undefined) return notFound(groupId);
     this.expireNow();
     return ok({ groupId, type: this.type(), state: this.group.state(), members: this.group.members.size });
@@ -235,7 +184,7 @@ export class GroupCoordinator extends DurableObject<Env> {
     }
     // A reset starts a new generation: a commit from before it (a delivery that was in flight) cannot undo it.
     if (subscription !== undefined) this.subscriptions.bumpGeneration();
-    return this.writeReset(topic, topicId, offsets, this.now());
+    return ok(this.offsets.reset(topic, topicId, offsets, this.now()));
   }
 
   /** Deletes an empty group: its offsets and its entry in the controller's registry. */
@@ -258,7 +207,26 @@ export class GroupCoordinator extends DurableObject<Env> {
   async share(groupId: string, request: ShareHomeRequest): Promise<Result<StoredShareGroup>> {
     this.meter.request();
     const other = this.subscriptions.current !== undefined ? "subscription" : this.group !== undefined ? "consumer group" : undefined;
-    return this.shares.handle(groupId, request, this.now(), other);
+    const share = this.shares.current;
+    // KIP-932: only an empty share group may be deleted.
+    if (request.op === "delete" && share !== undefined) {
+      this.shareMembers.expire(sessionConfig(share.config), this.now());
+      if (this.shareMembers.size > 0) return nonEmpty(groupId, this.shareMembers.size);
+    }
+    const result = await this.shares.handle(groupId, request, this.now(), other);
+    if (request.op === "delete" && result.ok) this.shareMembers.drop();
+    return result;
+  }
+
+  /** A share group's optional membership (KIP-932's ShareGroupHeartbeat, a member's assignment for its poll, the
+   *  members for describe and reset): share-members.ts. */
+  async shareMembership(groupId: string, request: ShareMembershipRequest): Promise<Result<unknown>> {
+    this.meter.request();
+    const share = this.shares.current;
+    if (share === undefined) return this.shares.handle(groupId, { op: "get" }, this.now(), undefined);
+    const result = await this.shareMembers.handle(groupId, request, share, this.now(), settings(this.env).groupMetadataRefreshMs);
+    await this.scheduleAlarm();
+    return result;
   }
 
   /** Creates a subscription: an empty group edgelog consumes for (subscription-home.ts), then starts its partitions. */
@@ -277,40 +245,29 @@ export class GroupCoordinator extends DurableObject<Env> {
 
   subscription(groupId: string): Result<StoredSubscription> {
     this.meter.request();
-    const s = this.subscriptions.current;
-    return s === undefined ? fail("GROUP_ID_NOT_FOUND", `subscription '${groupId}' does not exist`, { groupId }) : ok(s);
+    return this.subscriptions.get(groupId);
   }
 
   /** Each partition's delivery status (starting any that has no object yet). */
   async subscriptionStatuses(groupId: string): Promise<Result<SubscriptionPartitionStatus[]>> {
     this.meter.request();
-    if (this.subscriptions.current === undefined) return this.subscription(groupId) as Result<never>;
-    return ok(await this.subscriptions.statuses(groupId));
+    return this.subscriptions.statusesOf(groupId);
   }
 
   async alterSubscription(groupId: string, config: SubscriptionConfig): Promise<Result<StoredSubscription>> {
     this.meter.request();
-    if (this.subscriptions.current === undefined) return this.subscription(groupId);
-    this.subscriptions.alter(config);
-    await this.subscriptions.startPartitions(groupId);
-    return ok(this.subscriptions.current!);
+    return this.subscriptions.alterAndStart(groupId, config);
   }
 
   /** Pauses: answers once every partition's batch in flight is done and committed. */
   async pauseSubscription(groupId: string): Promise<Result<StoredSubscription>> {
     this.meter.request();
-    if (this.subscriptions.current === undefined) return this.subscription(groupId);
-    this.subscriptions.setState("paused");
-    await this.subscriptions.pausePartitions(groupId);
-    return ok(this.subscriptions.current!);
+    return this.subscriptions.pauseOrResume(groupId, "paused");
   }
 
   async resumeSubscription(groupId: string): Promise<Result<StoredSubscription>> {
     this.meter.request();
-    if (this.subscriptions.current === undefined) return this.subscription(groupId);
-    this.subscriptions.setState("running");
-    await this.subscriptions.resumePartitions(groupId);
-    return ok(this.subscriptions.current!);
+    return this.subscriptions.pauseOrResume(groupId, "running");
   }
 
   /** A topic of the subscription gained partitions (the controller says): start their delivery objects. */
@@ -322,7 +279,8 @@ export class GroupCoordinator extends DurableObject<Env> {
   /** Deletes a subscription: its partitions' objects, its offsets, and its entry in the controller's registry. */
   async deleteSubscription(groupId: string): Promise<Result<{ name: string }>> {
     this.meter.request();
-    if (this.subscriptions.current === undefined) return this.subscription(groupId) as Result<never>;
+    const s = this.subscriptions.get(groupId);
+    if (!s.ok) return s;
     await this.subscriptions.removePartitions(groupId);
     await controllerStub(this.env).unregisterGroup(groupId);
     await this.ctx.storage.deleteAll();
@@ -335,9 +293,8 @@ export class GroupCoordinator extends DurableObject<Env> {
   /** A subscription partition's starting point: its committed offset, if it belongs to this incarnation of the topic. */
   subscriptionOffset(groupId: string, topic: string, topicId: string, partition: number): Result<number | null> {
     this.meter.request();
-    if (this.subscriptions.current === undefined) return this.subscription(groupId) as Result<never>;
-    const row = this.sql.exec<{ committed_offset: number; topic_id: string }>("SELECT committed_offset, topic_id FROM offsets WHERE topic = ? AND partition = ?", topic, partition).toArray()[0];
-    return ok(row !== undefined && row.topic_id === topicId ? row.committed_offset : null);
+    const s = this.subscriptions.get(groupId);
+    return s.ok ? ok(this.offsets.committed(topic, topicId, partition)) : s;
   }
 
   /** A subscription partition commits what it delivered, fenced by the subscription's generation. */
@@ -345,7 +302,7 @@ export class GroupCoordinator extends DurableObject<Env> {
     this.meter.request();
     const check = this.subscriptions.checkGeneration(groupId, generation);
     if (!check.ok) return check;
-    this.writeReset(topic, topicId, [{ partition, offset }], this.now());
+    this.offsets.reset(topic, topicId, [{ partition, offset }], this.now());
     return ok(undefined);
   }
 
@@ -356,12 +313,14 @@ export class GroupCoordinator extends DurableObject<Env> {
     return topics === undefined ? this.meter.snapshot() : { ...this.meter.snapshot(), subscriptionTopics: topics };
   }
 
-  /** Expires members whose session (or revocation) ran out; reschedules for the next deadline. Idempotent. */
+  /** Expires members (a consumer group's or a share group's) whose session or revocation ran out; reschedules for the
+   *  next deadline, if any. Idempotent. */
   override async alarm(): Promise<void> {
     this.meter.request();
     this.alarmAtMs = undefined;
-    if (this.group === undefined) return;
     this.expireNow();
+    const share = this.shares.current;
+    if (share !== undefined) this.shareMembers.expire(sessionConfig(share.config), this.now());
     await this.scheduleAlarm();
   }
 
@@ -369,13 +328,21 @@ export class GroupCoordinator extends DurableObject<Env> {
     return this.subscriptions.current === undefined ? "consumer" : "subscription";
   }
 
-  private writeReset(topic: string, topicId: string, offsets: { partition: number; offset: number }[], now: number) {
-    for (const o of offsets) {
-      // A reset is a deliberate move (an operator's replay, a subscription's own commit): not a consumer's REWIND.
-      this.lagWindows.delete(tpKey(topic, o.partition));
-      this.sql.exec("INSERT OR REPLACE INTO offsets (topic, partition, topic_id, committed_offset, metadata, commit_ms) VALUES (?, ?, ?, ?, '', ?)", topic, o.partition, topicId, o.offset, now);
+  /** A commit's (or a transaction's offsets') fencing by member id, epoch and ownership; an admin commit (no member)
+   *  creates the group. */
+  private async validateCommit(groupId: string, memberId: string | null, memberEpoch: number | null, offsets: OffsetCommit[]): Promise<Result<void>> {
+    const refused = this.subscriptions.refuseConsumer<never>(groupId);
+    if (refused) return refused;
+    const now = this.now();
+    if (this.group === undefined) {
+      if (memberId !== null) return fail("UNKNOWN_MEMBER_ID", `group ${groupId} has no member ${memberId}`, { memberId });
+      const created = await this.create(groupId, now);
+      if (!created.ok) return created;
     }
-    return ok({ topic, partitions: offsets });
+    this.expireNow(); // counted here; validateCommit's own expiry then finds none
+    const check = this.group!.validateCommit(memberId, memberEpoch, offsets.map((o) => tpKey(o.topic, o.partition)), now);
+    this.persist();
+    return check.ok ? ok(undefined) : this.counters.commitRefused(check, memberId);
   }
 
   private expireNow(): void {
@@ -393,7 +360,7 @@ export class GroupCoordinator extends DurableObject<Env> {
     if (!registered.ok) return registered;
     if (this.group !== undefined) return ok(undefined); // another call created it while we awaited
     this.sql.exec(GROUP_SCHEMA);
-    this.group = new GroupState(GroupState.empty(groupId, now), new Map(), this.settings());
+    this.group = new GroupState(GroupState.empty(groupId, now), new Map(), groupSettings(this.env));
     this.group.groupDirty = true;
     this.persist();
     return ok(undefined);
@@ -411,26 +378,23 @@ export class GroupCoordinator extends DurableObject<Env> {
     await this.refreshing;
   }
 
-  /** Writes what the state machine changed, with no await in between: one atomic implicit transaction. */
   private persist(): void {
-    const g = this.group;
-    if (g === undefined) return;
-    if (g.groupDirty) this.sql.exec("INSERT OR REPLACE INTO group_state (id, data) VALUES (0, ?)", JSON.stringify(g.group));
-    for (const id of g.dirtyMembers) {
-      const m = g.members.get(id);
-      if (m) this.sql.exec("INSERT OR REPLACE INTO members (member_id, data) VALUES (?, ?)", id, JSON.stringify(m));
-    }
-    for (const id of g.removedMembers) this.sql.exec("DELETE FROM members WHERE member_id = ?", id);
-    g.groupDirty = false;
-    this.counters.observe(g.group.assignmentEpoch, g.group.groupEpoch, g.members.size);
-    g.dirtyMembers.clear();
-    g.removedMembers.clear();
+    if (this.group === undefined) return;
+    persistGroup(this.sql, this.group);
+    this.counters.observe(this.group.group.assignmentEpoch, this.group.group.groupEpoch, this.group.members.size);
   }
 
-  /** One alarm: at the earliest deadline. Heartbeats only push deadlines later, so set it only when it must move earlier. */
+  /** One alarm: at the earliest deadline. Heartbeats only push deadlines later, so set it only when it must move
+   *  earlier; with no deadline (no members) there is none: an idle group never wakes. */
   private async scheduleAlarm(): Promise<void> {
-    const next = this.group?.nextDeadlineMs();
-    if (next === undefined) return;
+    const share = this.shares.current;
+    const deadlines = [this.group?.nextDeadlineMs(), share === undefined ? undefined : this.shareMembers.nextDeadlineMs(sessionConfig(share.config))].filter((d) => d !== undefined);
+    if (deadlines.length === 0) {
+      if (this.alarmAtMs !== undefined) await this.ctx.storage.deleteAlarm();
+      this.alarmAtMs = undefined;
+      return;
+    }
+    const next = Math.min(...deadlines);
     const at = this.clock.toReal(next); // the alarm runs on the real clock
     if (this.alarmAtMs !== undefined && this.alarmAtMs <= at) return;
     this.alarmAtMs = at;
@@ -440,30 +404,4 @@ export class GroupCoordinator extends DurableObject<Env> {
   private now(): number {
     return this.clock.now();
   }
-
-  private refreshIntervalMs(): number {
-    return settings(this.env).groupMetadataRefreshMs;
-  }
-
-  private settings() {
-    return {
-      defaultSessionTimeoutMs: DEFAULT_SESSION_TIMEOUT_MS,
-      defaultRebalanceTimeoutMs: DEFAULT_REBALANCE_TIMEOUT_MS,
-      heartbeatIntervalMs: settings(this.env).groupHeartbeatIntervalMs,
-      maxMembers: MAX_MEMBERS_PER_GROUP,
-    };
-  }
 }
-
-function subscriptionGroup<T>(groupId: string): Result<T> {
-  return fail("INCONSISTENT_GROUP_PROTOCOL", `group '${groupId}' is a subscription's: edgelog is its only member (see /v1/subscriptions/${groupId})`, { groupId });
-}
-
-function notFound<T>(groupId: string): Result<T> {
-  return fail("GROUP_ID_NOT_FOUND", `group '${groupId}' does not exist`, { groupId });
-}
-
-function nonEmpty<T>(groupId: string, members: number): Result<T> {
-  return fail("NON_EMPTY_GROUP", `group '${groupId}' has ${members} active member(s); stop its consumers first`, { groupId, members });
-}
-

@@ -5,7 +5,7 @@
 // Time comes in as `now`; the Durable Object persists what `dirty` names after each call.
 import { fail, ok, type Result } from "../errors";
 import { assign, type AssignorName } from "./assignors";
-import type { GroupStateName, MemberState } from "../log/group-description";
+import type { GroupStateName, MemberDescription, MemberState } from "../log/group-description";
 import { compareTp, fromTopicPartitions, toTopicPartitions, tpKey, type TopicPartitions } from "./assignment";
 
 export interface Member {
@@ -92,6 +92,23 @@ export class GroupState {
     if (this.group.groupEpoch > this.group.assignmentEpoch) return "ASSIGNING";
     for (const m of this.members.values()) if (m.memberEpoch !== this.group.assignmentEpoch || m.state !== "STABLE") return "RECONCILING";
     return "STABLE";
+  }
+
+  /** The members as describe shows them. */
+  describeMembers(): MemberDescription[] {
+    return [...this.members.values()].map((m) => ({
+      memberId: m.memberId,
+      memberEpoch: m.memberEpoch,
+      state: m.state,
+      subscribedTopics: m.subscribedTopics,
+      assignment: toTopicPartitions(m.assigned),
+      pendingRevocation: toTopicPartitions(m.pendingRevocation),
+      targetAssignment: toTopicPartitions(m.target),
+      sessionTimeoutMs: m.sessionTimeoutMs,
+      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+      joinedMs: m.joinedMs,
+      lastHeartbeatMs: m.lastHeartbeatMs,
+    }));
   }
 
   /** Every topic some member subscribes to. */
@@ -348,3 +365,11 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 }
 
 export { tpKey };
+
+export function groupNotFound<T>(groupId: string): Result<T> {
+  return fail("GROUP_ID_NOT_FOUND", `group '${groupId}' does not exist`, { groupId });
+}
+
+export function nonEmptyGroup<T>(groupId: string, members: number): Result<T> {
+  return fail("NON_EMPTY_GROUP", `group '${groupId}' has ${members} active member(s); stop its consumers first`, { groupId, members });
+}

@@ -36,6 +36,36 @@ export class SubscriptionHome {
     return this.stored;
   }
 
+  /** The subscription, or GROUP_ID_NOT_FOUND: the guard of every subscription RPC but create. */
+  get(groupId: string): Result<StoredSubscription> {
+    const s = this.stored;
+    return s === undefined ? fail("GROUP_ID_NOT_FOUND", `subscription '${groupId}' does not exist`, { groupId }) : ok(s);
+  }
+
+  /** Each partition's delivery status (starting any that has no object yet). */
+  async statusesOf(groupId: string): Promise<Result<SubscriptionPartitionStatus[]>> {
+    const s = this.get(groupId);
+    return s.ok ? ok(await this.statuses(groupId)) : s;
+  }
+
+  async alterAndStart(groupId: string, config: SubscriptionConfig): Promise<Result<StoredSubscription>> {
+    const s = this.get(groupId);
+    if (!s.ok) return s;
+    this.alter(config);
+    await this.startPartitions(groupId);
+    return ok(this.stored!);
+  }
+
+  /** Pauses (answers once every partition's batch in flight is done and committed) or resumes. */
+  async pauseOrResume(groupId: string, state: SubscriptionState): Promise<Result<StoredSubscription>> {
+    const s = this.get(groupId);
+    if (!s.ok) return s;
+    this.setState(state);
+    if (state === "paused") await this.pausePartitions(groupId);
+    else await this.resumePartitions(groupId);
+    return ok(this.stored!);
+  }
+
   /** Records a new subscription (the group exists, empty, with no offsets of a consumer group's). */
   create(config: SubscriptionConfig, nowMs: number): void {
     this.sql.exec(SUBSCRIPTION_SCHEMA);
@@ -63,6 +93,12 @@ export class SubscriptionHome {
       return fail("FENCED_MEMBER_EPOCH", `subscription '${groupId}' moved to generation ${s.generation} (its offsets were reset): a commit of generation ${generation} is refused`, { generation: s.generation });
     }
     return ok(undefined);
+  }
+
+  /** Consumer-group RPCs on a subscription's group: edgelog is its only member. */
+  refuseConsumer<T>(groupId: string): Result<T> | undefined {
+    if (this.stored === undefined) return undefined;
+    return fail("INCONSISTENT_GROUP_PROTOCOL", `group '${groupId}' is a subscription's: edgelog is its only member (see /v1/subscriptions/${groupId})`, { groupId });
   }
 
   forget(): void {

@@ -39,6 +39,7 @@ import {
   handlePollShareGroup,
   handlePutShareGroup,
   handleResetShareGroupOffsets,
+  handleShareGroupHeartbeat,
 } from "./share-groups";
 import { handleElectLeader, handleFault } from "./replicas";
 import {
@@ -166,6 +167,7 @@ export const ROUTES: readonly Route[] = [
   { method: "GET", path: "/v1/share-groups/:group", permission: shareRead, handler: handleDescribeShareGroup },
   { method: "PATCH", path: "/v1/share-groups/:group", permission: shareAdmin, handler: handleAlterShareGroup },
   { method: "DELETE", path: "/v1/share-groups/:group", permission: shareAdmin, handler: handleDeleteShareGroup },
+  { method: "POST", path: "/v1/share-groups/:group/heartbeat", permission: shareRead, handler: handleShareGroupHeartbeat },
   { method: "POST", path: "/v1/share-groups/:group/poll", permission: shareRead, handler: handlePollShareGroup },
   { method: "POST", path: "/v1/share-groups/:group/acknowledgements", permission: shareRead, handler: handleAcknowledgeShareGroup },
   { method: "POST", path: "/v1/share-groups/:group/offsets/reset", permission: shareAdmin, handler: handleResetShareGroupOffsets },

@@ -1,11 +1,12 @@
 // HTTP handlers for /v1/share-groups (KIP-932 share groups, docs/share-groups.md): config (PUT, GET, PATCH, DELETE),
-// poll, acknowledgements and offsets/reset. The route table checks the group permission; polling also needs read on
-// each topic polled, and a dead-letter topic needs write (checked here, where the body names them).
+// heartbeat (optional membership), poll, acknowledgements and offsets/reset. The route table checks the group
+// permission; polling also needs read on each topic polled and a heartbeat on each topic subscribed (a member's poll
+// names none: it polls what it subscribed to), and a dead-letter topic needs write (checked here, where the body names them).
 import type { IRequest } from "itty-router";
 import type { Env } from "../env";
 import { allowed } from "../auth/acl";
 import { MAX_ADMIN_REQUEST_BYTES, MAX_SHARE_REQUEST_BYTES } from "../limits";
-import { alterShareGroup, deleteShareGroup, describeShareGroup, listShareGroups, putShareGroup, resetShareGroupOffsets } from "../service/share-groups";
+import { alterShareGroup, deleteShareGroup, describeShareGroup, listShareGroups, putShareGroup, resetShareGroupOffsets, shareHeartbeat } from "../service/share-groups";
 import { acknowledgeShare, pollShare } from "../service/share-poll";
 import { authorize, principalOf } from "./auth";
 import { pathParam, readJson } from "./parse";
@@ -44,6 +45,13 @@ export async function handleAlterShareGroup(request: IRequest, env: Env): Promis
 
 export async function handleDeleteShareGroup(request: IRequest, env: Env): Promise<Response> {
   return json(await deleteShareGroup(env, group(request)));
+}
+
+export async function handleShareGroupHeartbeat(request: IRequest, env: Env): Promise<Response> {
+  const input = await adminBody(request);
+  const topics = (input as { subscribedTopicNames?: unknown } | null)?.subscribedTopicNames;
+  if (Array.isArray(topics)) for (const t of topics) if (typeof t === "string") authorize(principalOf(request), "topic", t, "read");
+  return json(await shareHeartbeat(env, group(request), input));
 }
 
 export async function handlePollShareGroup(request: IRequest, env: Env): Promise<Response> {

@@ -17,7 +17,7 @@ export interface TopicPartitions {
 }
 
 /** "consumer": members join and heartbeat (KIP-848); "subscription": edgelog itself consumes, delivering to a target. */
-export type GroupType = "consumer" | "subscription";
+export type GroupType = "consumer" | "subscription" | "share";
 
 export interface GroupSummary {
   groupId: string;

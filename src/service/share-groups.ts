@@ -9,9 +9,10 @@ import { controllerStub, groupCoordinatorStub, sharePartitionStub } from "../nam
 import type { ShareGroupConfig, SharePartitionStatus, StoredShareGroup } from "../share-protocol";
 import type { ShareCall } from "../share/SharePartition";
 import type { ShareHomeRequest } from "../group/share-home";
+import type { MemberAssignment, ShareHeartbeatResponse, ShareMemberDescription, ShareMembershipRequest, TopicPartitionList } from "../group/share-members";
 import { checkGroupId } from "./groups";
 import { objectCall, topicMetadata } from "./metadata";
-import { parseResetTarget, parseShareGroupConfig } from "./share-request";
+import { parseResetTarget, parseShareGroupConfig, parseShareHeartbeat } from "./share-request";
 
 const cache = new Map<string, { stored: StoredShareGroup; fetchedMs: number }>();
 
@@ -47,10 +48,31 @@ export async function callSharePartition<T>(env: Env, group: string, topic: stri
   return unwrap(result);
 }
 
+/** The coordinator's membership RPC (share-members.ts); never on the poll path of a poll that names no member. */
+async function membership<T>(env: Env, group: string, request: ShareMembershipRequest): Promise<T> {
+  return unwrap(await objectCall(() => groupCoordinatorStub(env, group).shareMembership(group, request) as Promise<Result<T>>, "COORDINATOR_NOT_AVAILABLE", `share group ${group}'s coordinator`));
+}
+
+/** POST /v1/share-groups/{group}/heartbeat: KIP-932's ShareGroupHeartbeat (join with memberEpoch 0, leave with -1). */
+export async function shareHeartbeat(env: Env, group: string, input: unknown): Promise<ShareHeartbeatResponse> {
+  checkGroupId(group);
+  return membership<ShareHeartbeatResponse>(env, group, { op: "heartbeat", heartbeat: parseShareHeartbeat(input) });
+}
+
+/** A poll naming a member: the share-partitions assigned to it (UNKNOWN_MEMBER_ID, FENCED_MEMBER_EPOCH otherwise). The
+ *  group's config comes along, refreshing the router's cache. */
+export async function memberAssignment(env: Env, group: string, memberId: string, memberEpoch: number | null): Promise<TopicPartitionList[]> {
+  const answer = await membership<MemberAssignment>(env, group, { op: "assignment", memberId, memberEpoch });
+  cache.set(group, { stored: answer.group, fetchedMs: Date.now() });
+  return answer.topicPartitions;
+}
+
 export interface ShareGroupDescription {
   groupId: string;
   config: ShareGroupConfig;
   createdMs: number;
+  /** Members (optional membership): with their assignments. Empty when every poller polls by topic. */
+  members: ShareMemberDescription[];
   partitions: SharePartitionStatus[];
   totalLag: number;
 }
@@ -83,7 +105,8 @@ export async function describeShareGroup(env: Env, group: string): Promise<Share
     return callSharePartition<SharePartitionStatus>(env, group, p.topic, p.topicId, p.partition, (c) => sharePartitionStub(env, group, p.topicId, p.partition).status(c));
   });
   statuses.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
-  return { groupId: group, config: stored.config, createdMs: stored.createdMs, partitions: statuses, totalLag: statuses.reduce((n, s) => n + s.lag, 0) };
+  const members = await membership<ShareMemberDescription[]>(env, group, { op: "members" });
+  return { groupId: group, config: stored.config, createdMs: stored.createdMs, members, partitions: statuses, totalLag: statuses.reduce((n, s) => n + s.lag, 0) };
 }
 
 export async function listShareGroups(env: Env): Promise<string[]> {
@@ -98,14 +121,18 @@ export async function deleteShareGroup(env: Env, group: string): Promise<{ group
 }
 
 /**
- * Moves the SPSO of every partition of a topic (kafka-share-groups --reset-offsets). Edgelog's share groups have no
- * members, so "empty" means no record leased or being dead-lettered: checked on every partition first, and again by
- * each as it resets.
+ * Moves the SPSO of every partition of a topic (kafka-share-groups --reset-offsets), only while the group is empty:
+ * no members (KIP-932's empty group) and, since pollers need not be members, no record leased or being
+ * dead-lettered: checked on every partition first, and again by each as it resets.
  */
 export async function resetShareGroupOffsets(env: Env, group: string, input: unknown): Promise<{ topic: string; partitions: { partition: number; offset: number }[] }> {
   checkGroupId(group);
   const { topic, to } = parseResetTarget(input);
   await shareGroup(env, group, true);
+  const members = await membership<ShareMemberDescription[]>(env, group, { op: "members" });
+  if (members.length > 0) {
+    throw new KafkaError("NON_EMPTY_GROUP", `share group '${group}' has ${members.length} active member(s): stop them (or let their sessions end) first`, { groupId: group, members: members.length });
+  }
   const meta = await topicMetadata(env, topic, true);
   const stub = (p: number) => sharePartitionStub(env, group, meta.topicId, p);
   const statuses = await mapBounded(meta.partitionCount, PARTITION_FANOUT_CONCURRENCY, (p) => callSharePartition<SharePartitionStatus>(env, group, topic, meta.topicId, p, (c) => stub(p).status(c)));

@@ -13,8 +13,8 @@ import { sharePartitionStub } from "../names";
 import type { IsolationLevel } from "../protocol";
 import type { AckOutcome, AcquiredRecord, AcquireResult, PartitionAck } from "../share-protocol";
 import { callPartition, topicMetadata } from "./metadata";
-import { callSharePartition, shareGroup } from "./share-groups";
-import { parseAcknowledgements, parsePoll, type ParsedAck } from "./share-request";
+import { callSharePartition, memberAssignment, shareGroup } from "./share-groups";
+import { parseAcknowledgements, parsePoll, type ParsedAck, type PollRequest } from "./share-request";
 import { requireObject } from "./validate";
 import { openWatch, type WakeSocket } from "./watch-client";
 
@@ -47,10 +47,12 @@ export async function pollShare(env: Env, group: string, input: unknown, signal?
   const request = parsePoll(input);
   const { config } = await shareGroup(env, group);
   const acknowledgements = request.acknowledgements.length > 0 ? await applyAcks(env, group, request.acknowledgements) : undefined;
-  const parts: Part[] = [];
-  for (const topic of request.topics) {
-    const meta = await topicMetadata(env, topic);
-    for (let p = 0; p < meta.partitionCount; p++) parts.push({ topic, topicId: meta.topicId, partition: p });
+  const parts = await choosePartitions(env, group, request);
+  // A member assigned nothing (more members than a topic's partitions cannot happen: they share them; a topic that
+  // does not exist yet can) waits as an empty poll would.
+  if (parts.length === 0) {
+    await new Promise((resolve) => setTimeout(resolve, request.maxWaitMs));
+    return acknowledgements === undefined ? { records: [] } : { records: [], acknowledgements };
   }
   const start = rotation++ % parts.length;
   const order = parts.map((_, i) => parts[(start + i) % parts.length]!);
@@ -65,6 +67,20 @@ export async function pollShare(env: Env, group: string, input: unknown, signal?
     if (until > now) await waitForAppends(env, group, got.waits, got.full, config.isolation, until - now, signal);
   }
   return acknowledgements === undefined ? { records } : { records, acknowledgements };
+}
+
+/** Every partition of the topics named, or, for a poll naming a member (KIP-932 membership), only the share-partitions
+ *  assigned to it, narrowed to the topics named if any. */
+async function choosePartitions(env: Env, group: string, request: PollRequest): Promise<Part[]> {
+  const parts: Part[] = [];
+  const assigned = request.member === null ? null : await memberAssignment(env, group, request.member.memberId, request.member.memberEpoch);
+  const topics = assigned === null ? request.topics : assigned.map((a) => a.topic).filter((t) => request.topics.length === 0 || request.topics.includes(t));
+  for (const topic of topics) {
+    const meta = await topicMetadata(env, topic);
+    const partitions = assigned?.find((a) => a.topic === topic)?.partitions ?? Array.from({ length: meta.partitionCount }, (_, p) => p);
+    for (const p of partitions) if (p < meta.partitionCount) parts.push({ topic, topicId: meta.topicId, partition: p });
+  }
+  return parts;
 }
 
 /** Asks share-partitions for records, at most maxRecords in all: the first (in rotating order) for all of it; then,

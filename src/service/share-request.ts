@@ -6,7 +6,15 @@ import {
   DEFAULT_SHARE_DELIVERY_COUNT_LIMIT,
   DEFAULT_SHARE_LOCK_DURATION_MS,
   DEFAULT_SHARE_MAX_RECORD_LOCKS,
+  DEFAULT_SHARE_HEARTBEAT_INTERVAL_MS,
   DEFAULT_SHARE_POLL_MAX_RECORDS,
+  DEFAULT_SHARE_SESSION_TIMEOUT_MS,
+  MAX_MEMBER_ID_LENGTH,
+  MAX_SHARE_HEARTBEAT_INTERVAL_MS,
+  MAX_SHARE_SESSION_TIMEOUT_MS,
+  MAX_SUBSCRIBED_TOPICS,
+  MIN_SHARE_HEARTBEAT_INTERVAL_MS,
+  MIN_SHARE_SESSION_TIMEOUT_MS,
   MAX_FETCH_WAIT_MS,
   MAX_SHARE_ACKS_PER_REQUEST,
   MAX_SHARE_DELIVERY_COUNT_LIMIT,
@@ -23,13 +31,14 @@ import {
 } from "../limits";
 import type { OffsetSpec } from "../protocol";
 import type { AcknowledgeType, ShareGroupConfig } from "../share-protocol";
+import { sessionConfig, type ShareHeartbeatRequest } from "../group/share-members";
 import { parseLeaseId } from "../share/share-state";
 import { parseIsolation } from "./fetch";
 import { parseEncoding } from "./produce";
 import { checkTopicName } from "./topics";
 import { integerField, requireObject } from "./validate";
 
-const CONFIG_FIELDS = ["lockDurationMs", "deliveryCountLimit", "maxRecordLocks", "autoOffsetReset", "isolation", "deadLetterTopic", "deadLetterCopyRecord"] as const;
+const CONFIG_FIELDS = ["lockDurationMs", "deliveryCountLimit", "maxRecordLocks", "autoOffsetReset", "isolation", "deadLetterTopic", "deadLetterCopyRecord", "sessionTimeoutMs", "heartbeatIntervalMs"] as const;
 
 export function defaultShareGroupConfig(): ShareGroupConfig {
   return {
@@ -40,14 +49,17 @@ export function defaultShareGroupConfig(): ShareGroupConfig {
     isolation: "read_uncommitted",
     deadLetterTopic: null,
     deadLetterCopyRecord: false,
+    sessionTimeoutMs: DEFAULT_SHARE_SESSION_TIMEOUT_MS,
+    heartbeatIntervalMs: DEFAULT_SHARE_HEARTBEAT_INTERVAL_MS,
   };
 }
 
 /** PUT's body (absent fields take their defaults) or PATCH's (absent fields keep `base`'s values). */
-export function parseShareGroupConfig(input: unknown, base: ShareGroupConfig = defaultShareGroupConfig()): ShareGroupConfig {
+export function parseShareGroupConfig(input: unknown, stored: ShareGroupConfig = defaultShareGroupConfig()): ShareGroupConfig {
   const body = input === undefined ? {} : requireObject(input, "share group config", CONFIG_FIELDS);
   const has = (f: string) => body[f] !== undefined;
-  return {
+  const base = { ...stored, ...sessionConfig(stored) };
+  const config: ShareGroupConfig = {
     lockDurationMs: has("lockDurationMs") ? integerField(body.lockDurationMs, "lockDurationMs", MIN_SHARE_LOCK_DURATION_MS, MAX_SHARE_LOCK_DURATION_MS) : base.lockDurationMs,
     deliveryCountLimit: has("deliveryCountLimit") ? integerField(body.deliveryCountLimit, "deliveryCountLimit", MIN_SHARE_DELIVERY_COUNT_LIMIT, MAX_SHARE_DELIVERY_COUNT_LIMIT) : base.deliveryCountLimit,
     maxRecordLocks: has("maxRecordLocks") ? integerField(body.maxRecordLocks, "maxRecordLocks", MIN_SHARE_MAX_RECORD_LOCKS, MAX_SHARE_MAX_RECORD_LOCKS) : base.maxRecordLocks,
@@ -55,7 +67,40 @@ export function parseShareGroupConfig(input: unknown, base: ShareGroupConfig = d
     isolation: has("isolation") ? parseIsolation(body.isolation) : base.isolation,
     deadLetterTopic: body.deadLetterTopic === null ? null : has("deadLetterTopic") ? parseDeadLetterTopic(body.deadLetterTopic) : base.deadLetterTopic,
     deadLetterCopyRecord: has("deadLetterCopyRecord") ? booleanField(body.deadLetterCopyRecord, "deadLetterCopyRecord") : base.deadLetterCopyRecord,
+    sessionTimeoutMs: has("sessionTimeoutMs") ? integerField(body.sessionTimeoutMs, "sessionTimeoutMs", MIN_SHARE_SESSION_TIMEOUT_MS, MAX_SHARE_SESSION_TIMEOUT_MS) : base.sessionTimeoutMs,
+    heartbeatIntervalMs: has("heartbeatIntervalMs") ? integerField(body.heartbeatIntervalMs, "heartbeatIntervalMs", MIN_SHARE_HEARTBEAT_INTERVAL_MS, MAX_SHARE_HEARTBEAT_INTERVAL_MS) : base.heartbeatIntervalMs,
   };
+  // Kafka's rule: a member told to heartbeat less often than its session lasts would be expired between heartbeats.
+  if (config.heartbeatIntervalMs >= config.sessionTimeoutMs) {
+    throw new KafkaError("INVALID_CONFIG", `heartbeatIntervalMs (${config.heartbeatIntervalMs}) must be less than sessionTimeoutMs (${config.sessionTimeoutMs})`, { field: "heartbeatIntervalMs" });
+  }
+  return config;
+}
+
+/** POST /v1/share-groups/{group}/heartbeat {memberId?, memberEpoch, subscribedTopicNames?} (KIP-932's ShareGroupHeartbeat). */
+export function parseShareHeartbeat(input: unknown): ShareHeartbeatRequest {
+  const body = requireObject(input, "heartbeat request", ["memberId", "memberEpoch", "subscribedTopicNames"]);
+  const memberEpoch = integerField(body.memberEpoch, "memberEpoch", -1, Number.MAX_SAFE_INTEGER);
+  let subscribedTopicNames: string[] | null = null;
+  if (body.subscribedTopicNames !== undefined && body.subscribedTopicNames !== null) {
+    const names = body.subscribedTopicNames;
+    if (!Array.isArray(names)) throw new KafkaError("INVALID_REQUEST", "subscribedTopicNames must be an array of topic names", { field: "subscribedTopicNames" });
+    if (names.length > MAX_SUBSCRIBED_TOPICS) throw new KafkaError("INVALID_REQUEST", `a member subscribes to at most ${MAX_SUBSCRIBED_TOPICS} topics, got ${names.length}`, { field: "subscribedTopicNames", max: MAX_SUBSCRIBED_TOPICS });
+    subscribedTopicNames = [...new Set(names.map((t) => checkTopicName(t)))];
+  }
+  if (memberEpoch === 0 && (subscribedTopicNames === null || subscribedTopicNames.length === 0)) {
+    throw new KafkaError("INVALID_REQUEST", "a join (memberEpoch 0) needs subscribedTopicNames", { field: "subscribedTopicNames" });
+  }
+  const memberId = body.memberId === undefined || body.memberId === null ? null : parseMemberId(body.memberId);
+  if (memberId === null && memberEpoch !== 0) throw new KafkaError("INVALID_REQUEST", "memberId is required unless joining (memberEpoch 0)", { field: "memberId" });
+  return { memberId, memberEpoch, subscribedTopicNames };
+}
+
+function parseMemberId(value: unknown): string {
+  if (typeof value !== "string" || value.length === 0 || value.length > MAX_MEMBER_ID_LENGTH || !/^[\x21-\x7e]+$/.test(value)) {
+    throw new KafkaError("INVALID_REQUEST", `memberId must be 1 to ${MAX_MEMBER_ID_LENGTH} printable ASCII characters`, { field: "memberId" });
+  }
+  return value;
 }
 
 function parseAutoOffsetReset(value: unknown): ShareGroupConfig["autoOffsetReset"] {
@@ -122,7 +167,9 @@ export function parseAcknowledgements(value: unknown): ParsedAck[] {
 }
 
 export interface PollRequest {
+  /** Empty when the poll names a member: its assignment says which share-partitions to ask. */
   topics: string[];
+  member: { memberId: string; memberEpoch: number | null } | null;
   maxRecords: number;
   maxWaitMs: number;
   encoding: Encoding;
@@ -130,11 +177,16 @@ export interface PollRequest {
 }
 
 export function parsePoll(input: unknown): PollRequest {
-  const body = requireObject(input, "poll request", ["topics", "maxRecords", "maxWaitMs", "encoding", "acknowledgements"]);
-  if (!Array.isArray(body.topics) || body.topics.length === 0) throw new KafkaError("INVALID_REQUEST", "topics must be a non-empty array of topic names", { field: "topics" });
-  if (body.topics.length > MAX_SHARE_POLL_TOPICS) throw new KafkaError("INVALID_REQUEST", `a poll names at most ${MAX_SHARE_POLL_TOPICS} topics, got ${body.topics.length}`, { field: "topics", max: MAX_SHARE_POLL_TOPICS });
+  const body = requireObject(input, "poll request", ["topics", "maxRecords", "maxWaitMs", "encoding", "acknowledgements", "memberId", "memberEpoch"]);
+  const member = body.memberId === undefined ? null : { memberId: parseMemberId(body.memberId), memberEpoch: body.memberEpoch === undefined ? null : integerField(body.memberEpoch, "memberEpoch", 1, Number.MAX_SAFE_INTEGER) };
+  if (member === null && body.memberEpoch !== undefined) throw new KafkaError("INVALID_REQUEST", "memberEpoch goes with memberId", { field: "memberEpoch" });
+  // A member's poll may leave out topics (its assignment names them) or name some to narrow it.
+  const topics: unknown = member !== null && body.topics === undefined ? [] : body.topics;
+  if (!Array.isArray(topics) || (topics.length === 0 && member === null)) throw new KafkaError("INVALID_REQUEST", "topics must be a non-empty array of topic names", { field: "topics" });
+  if (topics.length > MAX_SHARE_POLL_TOPICS) throw new KafkaError("INVALID_REQUEST", `a poll names at most ${MAX_SHARE_POLL_TOPICS} topics, got ${topics.length}`, { field: "topics", max: MAX_SHARE_POLL_TOPICS });
   return {
-    topics: [...new Set(body.topics.map((t) => checkTopicName(t)))],
+    topics: [...new Set(topics.map((t) => checkTopicName(t)))],
+    member,
     maxRecords: integerField(body.maxRecords, "maxRecords", 1, MAX_SHARE_POLL_MAX_RECORDS, DEFAULT_SHARE_POLL_MAX_RECORDS),
     maxWaitMs: integerField(body.maxWaitMs, "maxWaitMs", 0, MAX_FETCH_WAIT_MS, 0),
     encoding: parseEncoding(body.encoding),

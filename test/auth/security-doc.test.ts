@@ -120,6 +120,8 @@ const REQUESTS: Record<
   "GET /v1/share-groups/{group}": { share: "exists" },
   "PATCH /v1/share-groups/{group}": { body: () => ({ deliveryCountLimit: 4 }), share: "exists" },
   "DELETE /v1/share-groups/{group}": { share: "exists", undo: (r) => ["PUT", `/v1/share-groups/${r.group}`] },
+  // A join that leaves at once is not possible in one request: the member stays until its session ends.
+  "POST /v1/share-groups/{group}/heartbeat": { body: (r) => ({ memberEpoch: 0, subscribedTopicNames: [r.topic] }), share: "exists" },
   "POST /v1/share-groups/{group}/poll": { body: (r) => ({ topics: [r.topic] }), share: "exists" },
   // A lease nobody was given: the acknowledgement itself refuses it.
   "POST /v1/share-groups/{group}/acknowledgements": { body: (r) => ({ acknowledgements: [{ leaseId: `${r.topic}:0:0:1`, type: "accept" }] }), share: "exists", permitted: [409, "INVALID_RECORD_STATE"] },

@@ -144,6 +144,36 @@ describe.each(transports)("the share consumer over %s", (_name, make) => {
     expect(status).toMatchObject({ acknowledged: 1, startOffset: 1, inFlight: { available: 0, acquired: 0, archiving: 0 } });
   });
 
+  it("with membership: consumers join, each polls only its assigned partitions, and they leave on stop()", async () => {
+    const client = make();
+    const { topic, groupId } = await setup(client, 40, 4);
+    const partitionsSeen: Set<number>[] = [new Set(), new Set()];
+    const offsets: string[] = [];
+    const consumers = partitionsSeen.map(() => client.shareConsumer({ groupId, maxRecords: 10, maxWaitMs: 100, membership: true }));
+    const runs = consumers.map((c, i) =>
+      c.run({
+        topics: [topic],
+        eachRecord: (record) => {
+          partitionsSeen[i]!.add(record.partition);
+          offsets.push(`${record.partition}:${record.offset}`);
+        },
+      }),
+    );
+    await waitFor(async () => (await client.transport.describeShareGroup(groupId)).members.length === 2, () => "two members");
+    await waitFor(() => offsets.length >= 40, () => `40 records, got ${offsets.length}`);
+    const described = await client.transport.describeShareGroup(groupId);
+    // Every partition is assigned to one of the two (4 partitions, 2 members: 2 each, none shared).
+    const assigned = described.members.map((m) => m.assignment.topicPartitions.flatMap((tp) => tp.partitions));
+    expect(assigned.flat().sort()).toEqual([0, 1, 2, 3]);
+    await Promise.all(consumers.map((c) => c.stop()));
+    await Promise.all(runs);
+    expect(new Set(offsets).size).toBe(40);
+    expect((await client.transport.describeShareGroup(groupId)).members).toEqual([]);
+    // A consumer polled only partitions it was assigned at the time; with both joined early, the two sets rarely
+    // overlap, but a rebalance may move a partition once: each saw at most 4, and together all 4.
+    expect(new Set([...partitionsSeen[0]!, ...partitionsSeen[1]!]).size).toBe(4);
+  });
+
   it("competing share consumers on a 1-partition topic split the records, no offset processed twice", async () => {
     const client = make();
     const { topic, groupId } = await setup(client, 300);

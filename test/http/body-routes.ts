@@ -22,6 +22,7 @@ export const BODY_ROUTES: readonly (readonly ["POST" | "PATCH" | "PUT", string])
   ["POST", "/v1/subscriptions/:name/offsets/reset"],
   ["PUT", "/v1/share-groups/:group"],
   ["PATCH", "/v1/share-groups/:group"],
+  ["POST", "/v1/share-groups/:group/heartbeat"],
   ["POST", "/v1/share-groups/:group/poll"],
   ["POST", "/v1/share-groups/:group/acknowledgements"],
   ["POST", "/v1/share-groups/:group/offsets/reset"],

@@ -1,4 +1,4 @@
-// Share groups through the service binding (EdgelogRpc): the same operations as HTTP, Result-shaped.
+// Share groups through the service binding (EdgelogRpc): the same operations as HTTP, membership included, Result-shaped.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createTopic, produceTo, records, uniqueTopic } from "../helpers";
@@ -26,5 +26,20 @@ describe("EdgelogRpc share groups", () => {
     expect((await rpc.listShareGroups()).value).toContain(g);
     expect((await rpc.deleteShareGroup(g)).ok).toBe(true);
     expect(await rpc.describeShareGroup(g)).toMatchObject({ ok: false, error: { type: "GROUP_ID_NOT_FOUND" } });
+  });
+
+  it("shareGroupHeartbeat: joins, polls by member, is fenced on a stale epoch, leaves", async () => {
+    const t = uniqueTopic("rpcm");
+    const g = uniqueTopic("g");
+    await createTopic(t, 2);
+    await produceTo(t, 1, records(2));
+    await rpc.putShareGroup(g, { autoOffsetReset: "earliest" });
+    const joined = await rpc.shareGroupHeartbeat(g, { memberId: "w1", memberEpoch: 0, subscribedTopicNames: [t] });
+    expect(joined).toEqual({ ok: true, value: { memberId: "w1", memberEpoch: 1, heartbeatIntervalMs: 5_000, assignment: { topicPartitions: [{ topic: t, partitions: [0, 1] }] } } });
+    const polled = await rpc.pollShareGroup(g, { memberId: "w1", memberEpoch: 1 });
+    expect(polled.value.records.map((r: any) => [r.partition, r.offset])).toEqual([[1, 0], [1, 1]]);
+    expect(await rpc.shareGroupHeartbeat(g, { memberId: "w1", memberEpoch: 7 })).toMatchObject({ ok: false, error: { type: "FENCED_MEMBER_EPOCH" } });
+    expect((await rpc.shareGroupHeartbeat(g, { memberId: "w1", memberEpoch: -1 })).value.memberEpoch).toBe(-1);
+    expect(await rpc.pollShareGroup(g, { memberId: "w1" })).toMatchObject({ ok: false, error: { type: "UNKNOWN_MEMBER_ID" } });
   });
 });

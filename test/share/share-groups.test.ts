@@ -214,7 +214,7 @@ describe("share groups", () => {
     await produceTo(t, 0, records(3));
     const created = await api("PUT", `/v1/share-groups/${g}`, { autoOffsetReset: "earliest" });
     expect(created.status).toBe(201);
-    expect(created.body.config).toEqual({ lockDurationMs: 30_000, deliveryCountLimit: 5, maxRecordLocks: 2_000, autoOffsetReset: "earliest", isolation: "read_uncommitted", deadLetterTopic: null, deadLetterCopyRecord: false });
+    expect(created.body.config).toEqual({ lockDurationMs: 30_000, deliveryCountLimit: 5, maxRecordLocks: 2_000, autoOffsetReset: "earliest", isolation: "read_uncommitted", deadLetterTopic: null, deadLetterCopyRecord: false, sessionTimeoutMs: 45_000, heartbeatIntervalMs: 5_000 });
     const replaced = await api("PUT", `/v1/share-groups/${g}`, { autoOffsetReset: "earliest", lockDurationMs: 2_000 });
     expect([replaced.status, replaced.body.config.lockDurationMs]).toEqual([200, 2_000]);
     const got = await poll(g, { topics: [t], maxRecords: 1 });
