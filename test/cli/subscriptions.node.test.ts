@@ -82,6 +82,7 @@ function description(overrides: Partial<SubscriptionDescription> = {}): Subscrip
   return {
     name: "audit",
     state: "running",
+    mode: "ordered",
     config: {
       name: "audit",
       topics: ["orders"],
