@@ -40,6 +40,11 @@ async function untilSettled(name: string, accepted: number, archived = 0): Promi
   throw new Error(`subscription ${name} did not settle: ${JSON.stringify(last)}`);
 }
 
+/** Deliveries the consumer holds now, and the most it held at once. */
+async function concurrency(name: string): Promise<{ current: number; most: number }> {
+  return (await (await env.TEST_CONSUMER_LOG.fetch(`http://consumer/concurrency?subscription=${name}`)).json()) as { current: number; most: number };
+}
+
 /** Per (topic, partition, offset): how many deliveries the consumer acknowledged it in. */
 function ackCounts(list: readonly Delivery[]): Map<string, number> {
   const out = new Map<string, number>();
@@ -116,7 +121,8 @@ describe("shared subscriptions", () => {
     await script(name, { holdMs: 300 });
     await subscribeShared({ name, topics: [t], shareGroup: g, maxBatchSize: 10 });
     const stub = await sharedStub(name, t);
-    await untilDelivered(name, (list) => list.length >= 1);
+    // A delivery is held by the consumer now: its batch is in flight, not acknowledged.
+    for (let i = 0; i < 1_500 && (await concurrency(name)).current === 0; i++) await pause();
     await runInDurableObject(stub, (_instance: SubscriptionPartition, state: DurableObjectState) => {
       state.abort("evicted by the test");
     }).catch(() => undefined);
@@ -143,7 +149,7 @@ describe("shared subscriptions", () => {
     await script(name, { holdMs: 100 });
     await subscribeShared({ name, topics: [t], shareGroup: g, maxBatchSize: 4, maxConcurrency: 3 });
     await untilSettled(name, 80);
-    const seen = (await (await env.TEST_CONSUMER_LOG.fetch(`http://consumer/concurrency?subscription=${name}`)).json()) as { most: number };
+    const seen = await concurrency(name);
     expect(seen.most).toBeLessThanOrEqual(3);
     expect(seen.most).toBe(3);
   });
