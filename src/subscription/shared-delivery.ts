@@ -95,6 +95,7 @@ export class SharedDelivery {
         r = now; // a new config (PATCH) applies from the next batch
         const max = r.config.maxConcurrency ?? 1;
         if (this.inFlight.size < max && this.active.size > 0) {
+          await this.alarms.watchdog(); // rewritten only when half run out: records may flow for long
           const p = this.pick(partitions);
           const got = await this.acquire(r, p);
           if (got === undefined) {
