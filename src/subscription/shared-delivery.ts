@@ -38,6 +38,8 @@ export class SharedDelivery {
   private readonly waits = new Map<number, number>();
   private readonly due = new Map<number, number | null>();
   private pokeAll = false;
+  /** Set while the pump waits for a batch to finish: a poke ends the wait early, so a free slot is filled now. */
+  private interrupt: (() => void) | undefined;
   private rotation = 0;
   private delivered = 0;
   private released = 0;
@@ -56,6 +58,7 @@ export class SharedDelivery {
   /** Something may have changed (an append, an alarm, a resume): every partition is asked again. */
   poke(): void {
     this.pokeAll = true;
+    this.interrupt?.();
   }
 
   status(r: SubscriptionPartitionRecord): SharedDeliveryStatus {
@@ -111,7 +114,11 @@ export class SharedDelivery {
           continue;
         }
         if (this.inFlight.size === 0) break;
-        await Promise.race(this.inFlight);
+        await new Promise<void>((resolve) => {
+          this.interrupt = resolve;
+          void Promise.race(this.inFlight).then(() => resolve());
+        });
+        this.interrupt = undefined;
       }
       // Paused or removed: the batches in flight finish (pause answers once they are acknowledged).
       await Promise.all(this.inFlight);

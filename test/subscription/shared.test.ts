@@ -139,6 +139,26 @@ describe("shared subscriptions", () => {
     expect((await deliveries(name)).some((x) => (x as any).deliveryCounts.includes(2))).toBe(true);
   });
 
+  it("a lease that runs out while the target is slow redelivers the record (delivery count + 1); the late acknowledgement is refused", async () => {
+    const t = uniqueTopic("slow");
+    const g = uniqueTopic("g");
+    await createTopic(t, 1);
+    await produceTo(t, 0, [{ value: "slow" }]);
+    await shareGroup(g, { lockDurationMs: 1_000 });
+    const name = uniqueTopic("s");
+    await script(name, { holdMs: 400 });
+    await subscribeShared({ name, topics: [t], shareGroup: g, maxConcurrency: 2 });
+    for (let i = 0; i < 1_500 && (await concurrency(name)).current === 0; i++) await pause();
+    // The lease ends while the consumer holds the record; a wake-up makes the object lease again, in its second slot.
+    await advance(g, t, 1_001);
+    await (await sharedStub(name, t)).wake();
+    const d = await untilSettled(name, 1);
+    const list = await deliveries(name);
+    expect(list.map((x) => (x as any).deliveryCounts)).toEqual([[1], [2]]);
+    expect(d.shareGroup.partitions[0]).toMatchObject({ acknowledged: 1, startOffset: 1 });
+    expect(d.topics[0].lastError).toContain("refused");
+  });
+
   it("maxConcurrency bounds the batches in flight per topic (counted by the consumer)", async () => {
     const t = uniqueTopic("conc");
     const g = uniqueTopic("g");
