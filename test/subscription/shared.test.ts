@@ -159,6 +159,34 @@ describe("shared subscriptions", () => {
     expect(d.topics[0].lastError).toContain("refused");
   });
 
+  it("pause stops within the batches in flight (their records acknowledged), resume goes on, delete leaves the share group", async () => {
+    const t = uniqueTopic("pause");
+    const g = uniqueTopic("g");
+    await createTopic(t, 2);
+    for (let p = 0; p < 2; p++) await produceTo(t, p, records(20));
+    await shareGroup(g);
+    const name = uniqueTopic("s");
+    await script(name, { holdMs: 50 });
+    await subscribeShared({ name, topics: [t], shareGroup: g, maxBatchSize: 5, maxConcurrency: 2 });
+    for (let i = 0; i < 1_500 && (await concurrency(name)).current === 0; i++) await pause();
+    const paused = await api("POST", `/v1/subscriptions/${name}/pause`);
+    expect(paused.status).toBe(200);
+    expect(paused.body).toMatchObject({ state: "paused", topics: [{ status: "paused", inFlightBatches: 0 }] });
+    // Nothing leased is left behind: the batches in flight were acknowledged before the answer.
+    expect(paused.body.shareGroup.partitions.every((p: any) => p.inFlight.acquired === 0)).toBe(true);
+    const accepted = paused.body.shareGroup.partitions.reduce((n: number, p: any) => n + p.acknowledged, 0);
+    expect(accepted).toBeLessThan(40);
+    const seen = (await deliveries(name)).length;
+    for (let i = 0; i < 20; i++) await pause();
+    expect((await deliveries(name)).length).toBe(seen);
+    expect((await api("POST", `/v1/subscriptions/${name}/resume`)).status).toBe(200);
+    await untilSettled(name, 40);
+    expect([...ackCounts(await deliveries(name)).values()].every((n) => n === 1)).toBe(true);
+    expect((await api("DELETE", `/v1/subscriptions/${name}`)).status).toBe(200);
+    expect((await (await sharedStub(name, t)).status())).toBeUndefined();
+    expect((await api("GET", `/v1/share-groups/${g}`)).body.partitions.map((p: any) => p.startOffset)).toEqual([20, 20]);
+  });
+
   it("maxConcurrency bounds the batches in flight per topic (counted by the consumer)", async () => {
     const t = uniqueTopic("conc");
     const g = uniqueTopic("g");
