@@ -10,7 +10,7 @@
 import type { Clock } from "../clock";
 import type { Env } from "../env";
 import { KafkaError } from "../errors";
-import { SUBSCRIPTION_COMMIT_INTERVAL_MS, SUBSCRIPTION_FAILOVER_RECHECK_MS } from "../limits";
+import { SHARED_PUMP_SLICE_MS, SUBSCRIPTION_COMMIT_INTERVAL_MS, SUBSCRIPTION_FAILOVER_RECHECK_MS } from "../limits";
 import { replicaClient, sharedDeliveryName, sharePartitionStub } from "../names";
 import { callPartition, topicMetadata } from "../service/metadata";
 import { callSharePartition } from "../service/share-groups";
@@ -78,6 +78,7 @@ export class SharedDelivery {
    *  waits on the partitions and sets the alarm for the next lease or delay to end. */
   async pump(): Promise<void> {
     this.stopped = null;
+    const sliceEndMs = Date.now() + SHARED_PUMP_SLICE_MS;
     for (;;) {
       let r = this.host.record();
       if (r === undefined || r.paused) return;
@@ -97,6 +98,7 @@ export class SharedDelivery {
         if (now === undefined || now.paused || this.stopped !== null) break;
         r = now; // a new config (PATCH) applies from the next batch
         const max = r.config.maxConcurrency ?? 1;
+        if (Date.now() > sliceEndMs) break;
         if (this.inFlight.size < max && this.active.size > 0) {
           await this.alarms.watchdog(); // rewritten only when half run out: records may flow for long
           const p = this.pick(partitions);
@@ -125,6 +127,8 @@ export class SharedDelivery {
       r = this.host.record();
       if (r === undefined || r.paused) return;
       if (this.stopped !== null) return this.alarms.clear();
+      // One invocation delivers for a bounded time; an alarm now goes on in a new one (its own CPU and time limits).
+      if (Date.now() > sliceEndMs) return this.alarms.restUntil(this.clock.now());
       if (this.pokeAll) continue;
       const rest = await this.waitOnPartitions(r, partitions);
       if (rest === "ready") continue;
