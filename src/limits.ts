@@ -205,6 +205,13 @@ export const MAX_SUBSCRIPTION_MAX_RETRIES = 100;
 export const DEFAULT_SUBSCRIPTION_RETRY_DELAY_MS = 1_000;
 /** Batches of one partition delivered at once (1 keeps them in order): bounds one object's outstanding calls. */
 export const MAX_SUBSCRIPTION_IN_FLIGHT = 10;
+/** A shared subscription's batches of one topic delivered at once (Cloudflare Queues' max_concurrency: its most is
+ *  250, but there each batch is its own invocation; here one delivery object per topic holds every call open). */
+export const DEFAULT_SUBSCRIPTION_MAX_CONCURRENCY = 10;
+export const MAX_SUBSCRIPTION_MAX_CONCURRENCY = 100;
+/** A shared subscription's delivery object delivers at most this long in one invocation, then goes on from an alarm
+ *  set for now: a backlog is not worked through in one ever-longer invocation. */
+export const SHARED_PUMP_SLICE_MS = 5_000;
 /** Topics one subscription delivers: each partition of each is an object of its own. */
 export const MAX_SUBSCRIPTION_TOPICS = 20;
 /** While deliveries flow, a partition commits its group offset at most this often (and always when it catches up or

@@ -78,6 +78,12 @@ export function subscriptionPartitionName(subscription: string, topicId: string,
   return `subscription/${subscription}/${topicId}/${partition}`;
 }
 
+/** A shared subscription's one delivery object per topic: `subscription/<name>/<topicId>/shared` (the same class as
+ *  the partitions' objects, and woken by every partition of the topic by this name). */
+export function sharedDeliveryName(subscription: string, topicId: string): string {
+  return `subscription/${subscription}/${topicId}/shared`;
+}
+
 /** One coordinator per transactional id (src/transaction/): `txn/<transactionalId>`. */
 export function transactionCoordinatorName(transactionalId: string): string {
   return `txn/${transactionalId}`;

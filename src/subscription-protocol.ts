@@ -67,7 +67,18 @@ export interface SubscriptionConfig {
    *  records (up to the last stable offset), never aborted ones. Absent (subscriptions created before transactions):
    *  read_uncommitted. */
   isolation?: "read_uncommitted" | "read_committed";
+  /** "ordered" (absent: subscriptions created before shared mode): per partition in offset order, offsets committed
+   *  to the subscription's group. "shared": records leased from the share group `shareGroup` (KIP-932), delivered
+   *  unordered, up to maxConcurrency batches at once per topic, each record acknowledged on its own; the share
+   *  group's lease, delivery count limit and dead-letter topic do the retrying and dead-lettering. */
+  mode?: SubscriptionMode;
+  /** Shared mode: the share group records are leased from (it must exist; its config rules leases and limits). */
+  shareGroup?: string;
+  /** Shared mode: batches of one topic delivered at once (Cloudflare Queues' max_concurrency). */
+  maxConcurrency?: number;
 }
+
+export type SubscriptionMode = "ordered" | "shared";
 
 /** running: delivering; paused: by request, deliveries stop within one batch; a partition may also be stopped on a
  *  poison batch without a dead-letter topic (its describe entry says why). */
@@ -79,6 +90,8 @@ export interface DeliveredRecord {
   key: string | null;
   value: string | null;
   headers: { key: string; value: string }[];
+  /** Shared mode: how many times this record has been delivered, this one included (the share group's count). */
+  deliveryCount?: number;
 }
 
 /** What a target receives: one partition's records in offset order. `attempt` is 1 for the first delivery. */
@@ -124,11 +137,38 @@ export interface SubscriptionPartitionStatus {
   deadLetteredRecords: number;
 }
 
+/** A shared subscription's delivery object, one per topic, as describe shows it. */
+export interface SharedDeliveryStatus {
+  topic: string;
+  /** "delivering" (batches in flight), "waiting" (nothing to lease: waiting for an append or a lease's end),
+   *  "paused", or "stopped" (the share group is gone: lastError says so). */
+  status: "delivering" | "waiting" | "paused" | "stopped";
+  /** Batches being delivered now (at most maxConcurrency). */
+  inFlightBatches: number;
+  /** Records the target acknowledged (accepted in the share group), released for another delivery, since the
+   *  object started (memory only, like deliveredRecords). */
+  deliveredRecords: number;
+  releasedRecords: number;
+  lastDeliveryMs: number | null;
+  lastError: string | null;
+}
+
+/** What the group's coordinator answers for one delivery object: a partition's (ordered) or a topic's (shared). */
+export type DeliveryObjectStatus = SubscriptionPartitionStatus | SharedDeliveryStatus;
+
 export interface SubscriptionDescription {
   name: string;
   state: SubscriptionState;
+  /** "ordered" or "shared" (config.mode, absent in configs from before shared mode, is "ordered"). */
+  mode: SubscriptionMode;
   config: SubscriptionConfig;
   createdMs: number;
+  /** Ordered mode: per partition. Shared mode: empty (the share group's describe, below, has the partitions). */
   partitions: SubscriptionPartitionStatus[];
+  /** Shared mode: per topic, its delivery object. */
+  topics?: SharedDeliveryStatus[];
+  /** Shared mode: the share group's own describe (per share-partition: SPSO, in-flight counts by state, lag, dead
+   *  letters). */
+  shareGroup?: unknown;
   totalLag: number;
 }

@@ -13,7 +13,7 @@ const counts = new Map();
 function countsOf(subscription) {
   let c = counts.get(subscription);
   if (c === undefined) {
-    c = { records: 0, deliveries: 0, duplicates: 0, outOfOrder: 0, next: new Map(), firstAtMs: 0, lastAtMs: 0 };
+    c = { records: 0, deliveries: 0, duplicates: 0, outOfOrder: 0, next: new Map(), seen: new Set(), firstAtMs: 0, lastAtMs: 0 };
     counts.set(subscription, c);
   }
   return c;
@@ -24,7 +24,15 @@ export class Consumer extends WorkerEntrypoint {
     const c = countsOf(batch.subscription);
     const key = `${batch.topic}/${batch.partition}`;
     let next = c.next.get(key) ?? batch.records[0]?.offset ?? 0;
+    // A shared subscription's records carry their delivery count and come in no order: only duplicates count.
+    const shared = batch.records[0]?.deliveryCount !== undefined;
     for (const record of batch.records) {
+      if (shared) {
+        const id = `${key}/${record.offset}`;
+        if (c.seen.has(id)) c.duplicates++;
+        c.seen.add(id);
+        continue;
+      }
       if (record.offset < next) c.duplicates++; // at least once: a redelivery after a crash, not expected here
       else if (record.offset > next) c.outOfOrder++; // a skipped record: never allowed
       next = Math.max(next, record.offset + 1);

@@ -12,6 +12,8 @@
 // Targets (issue 13, on this machine): >= 150,000 records/s delivered, p50 <= 20 ms, <= $0.005 per million records.
 //   npm run bench:subscriptions [-- --records 600000 --batch-sizes 100,1000 --rounds 300 --produce-batch 1000]
 //   (--smoke: a few seconds; checks delivery, does not judge the targets)
+//   --shared [--concurrency 10]: the same runs with shared subscriptions (mode "shared", each leasing from a share
+//   group of its own, maxConcurrency batches per topic in flight, unordered): the targets are the ordered mode's.
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
 import { cost, edgelogUsage, perMillion, usageDelta } from "./compare-cost.mjs";
@@ -29,6 +31,8 @@ const { values } = parseArgs({
     "in-flight": { type: "string", default: "1" },
     rounds: { type: "string", default: "300" },
     smoke: { type: "boolean", default: false },
+    shared: { type: "boolean", default: false },
+    concurrency: { type: "string", default: "10" },
   },
 });
 const smoke = values.smoke;
@@ -39,6 +43,8 @@ const produceBatch = Number(values["produce-batch"]);
 const batchSizes = values["batch-sizes"].split(",").map(Number);
 const inFlight = Number(values["in-flight"]);
 const rounds = smoke ? 20 : Number(values.rounds);
+const shared = values.shared;
+const concurrency = Number(values.concurrency);
 
 const TARGET = { recordsPerSecond: 150_000, p50Ms: 20, usdPerMillion: 0.005 };
 const DEADLINE_MS = 10 * 60_000;
@@ -82,20 +88,17 @@ const json = async (method, path, body) => {
   return JSON.parse(text);
 };
 const counts = async (subscription) => (await consumer.fetch(`http://consumer/counts?subscription=${encodeURIComponent(subscription)}`)).json();
-const subscribe = (name, topic, maxBatchSize) =>
-  json("POST", "/v1/subscriptions", {
-    name,
-    topics: [topic],
-    target: { type: "service", binding: "CONSUMER" },
-    startAt: "earliest",
-    maxBatchSize,
-    maxBatchWaitMs: 0,
-    maxInFlightPerPartition: inFlight,
-  });
+async function subscribe(name, topic, maxBatchSize) {
+  const target = { type: "service", binding: "CONSUMER" };
+  if (!shared) return json("POST", "/v1/subscriptions", { name, topics: [topic], target, startAt: "earliest", maxBatchSize, maxBatchWaitMs: 0, maxInFlightPerPartition: inFlight });
+  await json("PUT", `/v1/share-groups/${name}-sg`, { autoOffsetReset: "earliest" });
+  return json("POST", "/v1/subscriptions", { name, topics: [topic], target, mode: "shared", shareGroup: `${name}-sg`, maxBatchSize, maxConcurrency: concurrency });
+}
 async function untilCaughtUp(name) {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const d = await json("GET", `/v1/subscriptions/${name}`);
+    if (shared && d.totalLag === 0 && d.topics.every((t) => t.status === "waiting")) return d;
     // An empty partition has no committed offset yet (lag null): nothing to catch up on.
     if (d.totalLag === 0 && d.partitions.every((p) => p.status === "waiting" && (p.lag === 0 || (p.lag === null && p.highWatermark === 0)))) return d;
     if (Date.now() > deadline) throw new Error(`subscription ${name} did not catch up: ${JSON.stringify(d)}`);
@@ -208,7 +211,7 @@ try {
       partitions,
       valueBytes,
       produceBatch,
-      maxInFlightPerPartition: inFlight,
+      ...(shared ? { mode: "shared", maxConcurrency: concurrency } : { maxInFlightPerPartition: inFlight }),
       throughput,
       latencyMs: { rounds, p50, p99, fromSendP50: percentile(fromSend, 50), fromSendP99: percentile(fromSend, 99) },
       targets: TARGET,

@@ -174,6 +174,7 @@ function targetOf(options: CreateOptions, command: Command): SubscriptionTargetR
 function printDescription(ctx: CliContext, s: SubscriptionDescription): void {
   const out = ctx.io.stdout;
   const c = s.config;
+  if (s.mode === "shared") return printShared(ctx, s);
   out.write(`Subscription: ${s.name}  State: ${s.state}  Topics: ${c.topics.join(",")}  Target: ${targetText(c.target)}  Dead letters: ${c.deadLetterTopic ?? "-"}\n`);
   out.write(
     `Batch: ${c.maxBatchSize} records, ${c.maxBatchBytes} bytes, wait ${c.maxBatchWaitMs} ms  Retries: ${c.maxRetries}, from ${c.retryDelayMs} ms  ` +
@@ -198,6 +199,31 @@ function printDescription(ctx: CliContext, s: SubscriptionDescription): void {
       p.lastError === null ? null : cut(p.lastError.replace(/\s+/g, " "), LAST_ERROR_CHARS),
     ]),
   );
+  out.write(`\nTotal lag: ${s.totalLag}\n`);
+}
+
+/** A shared subscription: its delivery object per topic, then the share group's share-partitions it leases from. */
+function printShared(ctx: CliContext, s: SubscriptionDescription): void {
+  const out = ctx.io.stdout;
+  const c = s.config;
+  out.write(`Subscription: ${s.name}  State: ${s.state}  Mode: shared  Share group: ${c.shareGroup}  Topics: ${c.topics.join(",")}  Target: ${targetText(c.target)}\n`);
+  out.write(`Batch: ${c.maxBatchSize} records  Concurrency: ${c.maxConcurrency}  Retry delay: from ${c.retryDelayMs} ms  Encoding: ${c.encoding}\n\n`);
+  const topics = s.topics ?? [];
+  ctx.print(
+    s,
+    ["TOPIC", "STATUS", "IN-FLIGHT", "DELIVERED", "RELEASED", "LAST-ERROR"],
+    topics.map((t) => [t.topic, t.status, t.inFlightBatches, t.deliveredRecords, t.releasedRecords, t.lastError === null ? null : cut(t.lastError.replace(/\s+/g, " "), LAST_ERROR_CHARS)]),
+  );
+  const group = s.shareGroup as { partitions?: { topic: string; partition: number; startOffset: number; endOffset: number; lag: number; inFlight: { acquired: number; available: number }; deadLettered: number }[] } | undefined;
+  const parts = group?.partitions ?? [];
+  if (parts.length > 0) {
+    out.write("\n");
+    ctx.print(
+      s,
+      ["TOPIC", "PARTITION", "START", "END", "LAG", "ACQUIRED", "AVAILABLE", "DEAD-LETTERED"],
+      parts.map((p) => [p.topic, p.partition, p.startOffset, p.endOffset, p.lag, p.inFlight.acquired, p.inFlight.available, p.deadLettered]),
+    );
+  }
   out.write(`\nTotal lag: ${s.totalLag}\n`);
 }
 

@@ -22,9 +22,10 @@ export interface Delivery {
   subscription: string;
   topic: string;
   partition: number;
-  /** 1 on the first delivery of these records, then 2, 3, … */
+  /** 1 on the first delivery of these records, then 2, 3, … (a shared subscription: the batch's highest
+   *  `deliveryCount`, which each of its records carries). */
   attempt: number;
-  /** In offset order. */
+  /** In offset order (a shared subscription: in the order its share group leased them, redeliveries first). */
   records: DeliveryRecord[];
   /** Acknowledges every record not decided yet; returns the response. */
   ackAll(): DeliveryResponse;

@@ -6,6 +6,7 @@ import type {
   ServiceTarget,
   SubscriptionConfig,
   SubscriptionDescription,
+  SubscriptionMode,
   SubscriptionState,
   SubscriptionTarget,
   WebhookTarget,
@@ -22,13 +23,13 @@ export type SubscriptionTargetRequest =
 /** The settings PATCH may change (deadLetterTopic: null removes it). */
 export type SubscriptionSettings = Pick<
   SubscriptionConfig,
-  "maxBatchSize" | "maxBatchBytes" | "maxBatchWaitMs" | "maxRetries" | "retryDelayMs" | "deadLetterTopic" | "maxInFlightPerPartition"
+  "maxBatchSize" | "maxBatchBytes" | "maxBatchWaitMs" | "maxRetries" | "retryDelayMs" | "deadLetterTopic" | "maxInFlightPerPartition" | "maxConcurrency"
 >;
 
 /** POST /v1/subscriptions: a name, its topics and a target; everything else has a default (startAt "latest"). */
 export type CreateSubscriptionRequest = Pick<SubscriptionConfig, "name" | "topics"> & {
   target: SubscriptionTargetRequest;
-} & Partial<Pick<SubscriptionConfig, "startAt" | "encoding"> & SubscriptionSettings>;
+} & Partial<Pick<SubscriptionConfig, "startAt" | "encoding" | "mode" | "shareGroup"> & SubscriptionSettings>;
 
 /** PATCH /v1/subscriptions/{name}: any of the settings, or a new target. */
 export type AlterSubscriptionRequest = Partial<SubscriptionSettings> & { target?: SubscriptionTargetRequest };
@@ -43,6 +44,7 @@ export interface CreatedSubscription {
 export interface SubscriptionSummary {
   name: string;
   state: SubscriptionState;
+  mode: SubscriptionMode;
   topics: string[];
   target: { type: SubscriptionTarget["type"] };
   totalLag: number;
@@ -57,6 +59,8 @@ export type {
   StartAt,
   SubscriptionConfig,
   SubscriptionDescription,
+  SharedDeliveryStatus,
+  SubscriptionMode,
   SubscriptionPartitionStatus,
   SubscriptionState,
   SubscriptionTarget,

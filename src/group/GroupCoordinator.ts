@@ -17,7 +17,7 @@ import { SubscriptionHome, type StoredSubscription } from "./subscription-home";
 import { ShareHome, type ShareHomeRequest } from "./share-home";
 import { sessionConfig, ShareMembers, type ShareMembershipRequest } from "./share-members";
 import type { StoredShareGroup } from "../share-protocol";
-import type { SubscriptionConfig, SubscriptionPartitionStatus } from "../subscription-protocol";
+import type { DeliveryObjectStatus, SubscriptionConfig } from "../subscription-protocol";
 import { tpKey } from "./assignment";
 import { GroupState, groupNotFound as notFound, nonEmptyGroup as nonEmpty, type HeartbeatRequest, type HeartbeatResponse, type TopicSnapshot } from "./group-state";
 import { groupSettings, loadGroup, persistGroup } from "./group-store";
@@ -249,7 +249,7 @@ export class GroupCoordinator extends DurableObject<Env> {
   }
 
   /** Each partition's delivery status (starting any that has no object yet). */
-  async subscriptionStatuses(groupId: string): Promise<Result<SubscriptionPartitionStatus[]>> {
+  async subscriptionStatuses(groupId: string): Promise<Result<DeliveryObjectStatus[]>> {
     this.meter.request();
     return this.subscriptions.statusesOf(groupId);
   }
@@ -307,10 +307,11 @@ export class GroupCoordinator extends DurableObject<Env> {
   }
 
   /** Billed items this instance consumed (not counted as a request itself); for a subscription's group, also its
-   *  topics, so GET /v1/usage can add its partitions' delivery objects without a billed call. */
-  usage(): UsageCounts & { subscriptionTopics?: string[] } {
+   *  topics (and a shared one's share group), so GET /v1/usage can add its delivery objects without a billed call. */
+  usage(): UsageCounts & { subscriptionTopics?: string[]; subscriptionShareGroup?: string } {
     const topics = this.subscriptions.current?.config.topics;
-    return topics === undefined ? this.meter.snapshot() : { ...this.meter.snapshot(), subscriptionTopics: topics };
+    const shareGroup = this.subscriptions.current?.config.shareGroup; // shared mode: its share-partitions are billed too
+    return topics === undefined ? this.meter.snapshot() : { ...this.meter.snapshot(), subscriptionTopics: topics, ...(shareGroup === undefined ? {} : { subscriptionShareGroup: shareGroup }) };
   }
 
   /** Expires members (a consumer group's or a share group's) whose session or revocation ran out; reschedules for the

@@ -7,8 +7,8 @@ import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
 import { mapBounded } from "../concurrency";
 import { PARTITION_FANOUT_CONCURRENCY } from "../limits";
-import { controllerStub, subscriptionPartitionName, subscriptionPartitionStub } from "../names";
-import type { SubscriptionConfig, SubscriptionPartitionStatus, SubscriptionState } from "../subscription-protocol";
+import { controllerStub, sharedDeliveryName, subscriptionPartitionName, subscriptionPartitionStub } from "../names";
+import type { DeliveryObjectStatus, SubscriptionConfig, SubscriptionState } from "../subscription-protocol";
 import type { SubscriptionPartitionInit } from "../subscription/SubscriptionPartition";
 
 export interface StoredSubscription {
@@ -43,7 +43,7 @@ export class SubscriptionHome {
   }
 
   /** Each partition's delivery status (starting any that has no object yet). */
-  async statusesOf(groupId: string): Promise<Result<SubscriptionPartitionStatus[]>> {
+  async statusesOf(groupId: string): Promise<Result<DeliveryObjectStatus[]>> {
     const s = this.get(groupId);
     return s.ok ? ok(await this.statuses(groupId)) : s;
   }
@@ -107,18 +107,18 @@ export class SubscriptionHome {
 
   /** Starts (or restarts with the current config, generation and state) every partition's delivery object. */
   async startPartitions(groupId: string): Promise<void> {
-    await this.eachPartition(groupId, (init) => subscriptionPartitionStub(this.env, subscriptionPartitionName(groupId, init.topicId, init.partition)).start(init));
+    await this.eachPartition(groupId, (init) => deliveryStub(this.env, init).start(init));
   }
 
   async pausePartitions(groupId: string): Promise<void> {
     const generation = this.stored!.generation;
-    await this.eachPartition(groupId, (init) => subscriptionPartitionStub(this.env, subscriptionPartitionName(groupId, init.topicId, init.partition)).pause(generation));
+    await this.eachPartition(groupId, (init) => deliveryStub(this.env, init).pause(generation));
   }
 
   async resumePartitions(groupId: string): Promise<void> {
     const generation = this.stored!.generation;
     await this.eachPartition(groupId, async (init) => {
-      const stub = subscriptionPartitionStub(this.env, subscriptionPartitionName(groupId, init.topicId, init.partition));
+      const stub = deliveryStub(this.env, init);
       // A partition added while paused has no object yet: start it.
       if ((await stub.status()) === undefined) await stub.start(init);
       else await stub.resume(generation);
@@ -126,22 +126,23 @@ export class SubscriptionHome {
   }
 
   async removePartitions(groupId: string): Promise<void> {
-    await this.eachPartition(groupId, (init) => subscriptionPartitionStub(this.env, subscriptionPartitionName(groupId, init.topicId, init.partition)).remove());
+    await this.eachPartition(groupId, (init) => deliveryStub(this.env, init).remove());
   }
 
-  /** Each partition's status, starting any that has no object yet (a topic that gained partitions). */
-  async statuses(groupId: string): Promise<SubscriptionPartitionStatus[]> {
-    const out: SubscriptionPartitionStatus[] = [];
+  /** Each delivery object's status, starting any that has no object yet (a topic that gained partitions). */
+  async statuses(groupId: string): Promise<DeliveryObjectStatus[]> {
+    const out: DeliveryObjectStatus[] = [];
     await this.eachPartition(groupId, async (init) => {
-      const stub = subscriptionPartitionStub(this.env, subscriptionPartitionName(groupId, init.topicId, init.partition));
-      let status = (await stub.status()) as SubscriptionPartitionStatus | undefined;
+      const stub = deliveryStub(this.env, init);
+      let status = (await stub.status()) as DeliveryObjectStatus | undefined;
       if (status === undefined) {
         await stub.start(init);
-        status = (await stub.status()) as SubscriptionPartitionStatus | undefined;
+        status = (await stub.status()) as DeliveryObjectStatus | undefined;
       }
       if (status !== undefined) out.push(status);
     });
-    return out.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+    const partitionOf = (x: DeliveryObjectStatus) => ("partition" in x ? x.partition : -1);
+    return out.sort((a, b) => (a.topic === b.topic ? partitionOf(a) - partitionOf(b) : a.topic < b.topic ? -1 : 1));
   }
 
   private async eachPartition(groupId: string, task: (init: SubscriptionPartitionInit) => Promise<unknown>): Promise<void> {
@@ -151,6 +152,11 @@ export class SubscriptionHome {
     for (const topic of s.config.topics) {
       const t = topics[topic];
       if (t === undefined) continue; // deleted since: nothing to deliver
+      // A shared subscription has one delivery object per topic (it leases from every partition's share-partition).
+      if (s.config.mode === "shared") {
+        inits.push({ subscription: groupId, topic, topicId: t.topicId, partition: -1, generation: s.generation, config: s.config, paused: s.state === "paused" });
+        continue;
+      }
       for (let partition = 0; partition < t.partitionCount; partition++) {
         inits.push({ subscription: groupId, topic, topicId: t.topicId, partition, generation: s.generation, config: s.config, paused: s.state === "paused" });
       }
@@ -162,4 +168,9 @@ export class SubscriptionHome {
     this.stored = s;
     this.sql.exec("INSERT OR REPLACE INTO subscription (id, data) VALUES (0, ?)", JSON.stringify(s));
   }
+}
+
+/** A partition's delivery object (ordered), or a topic's (shared: partition -1). */
+function deliveryStub(env: Env, init: SubscriptionPartitionInit) {
+  return subscriptionPartitionStub(env, init.partition < 0 ? sharedDeliveryName(init.subscription, init.topicId) : subscriptionPartitionName(init.subscription, init.topicId, init.partition));
 }

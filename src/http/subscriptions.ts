@@ -1,6 +1,7 @@
 // HTTP handlers for /v1/subscriptions: create, list, describe, alter, pause, resume, reset offsets, delete. A
 // subscription is its group: creating one needs admin on the group of its name and read on each of its topics (and
-// write on its dead-letter topic); describing needs read on the group; changing it, admin (the route table checks).
+// write on its dead-letter topic, and read on a shared one's share group); describing needs read on the group; changing
+// it, admin (the route table checks).
 import type { IRequest } from "itty-router";
 import type { Env } from "../env";
 import { allowed } from "../auth/acl";
@@ -24,11 +25,13 @@ const optionalBody = (request: IRequest) => readJson(request, MAX_ADMIN_REQUEST_
 const name = (request: IRequest) => pathParam(request.params, "name");
 
 export async function handleCreateSubscription(request: IRequest, env: Env): Promise<Response> {
-  const input = (await body(request)) as { name?: unknown; topics?: unknown; deadLetterTopic?: unknown } | null;
+  const input = (await body(request)) as { name?: unknown; topics?: unknown; deadLetterTopic?: unknown; shareGroup?: unknown } | null;
   const principal = principalOf(request);
   if (typeof input?.name === "string") authorize(principal, "group", input.name, "admin");
   if (Array.isArray(input?.topics)) for (const t of input.topics) if (typeof t === "string") authorize(principal, "topic", t, "read");
   if (typeof input?.deadLetterTopic === "string") authorize(principal, "topic", input.deadLetterTopic, "write");
+  // A shared subscription leases from its share group as a poller does: the same group read a poll needs.
+  if (typeof input?.shareGroup === "string") authorize(principal, "group", input.shareGroup, "read");
   return json(await createSubscription(env, input), 201);
 }
 

@@ -20,7 +20,9 @@ import {
   MAX_SUBSCRIPTION_BATCH_BYTES,
   MAX_SUBSCRIPTION_BATCH_SIZE,
   MAX_SUBSCRIPTION_BATCH_WAIT_MS,
+  DEFAULT_SUBSCRIPTION_MAX_CONCURRENCY,
   MAX_SUBSCRIPTION_IN_FLIGHT,
+  MAX_SUBSCRIPTION_MAX_CONCURRENCY,
   MAX_SUBSCRIPTION_MAX_RETRIES,
   MAX_SUBSCRIPTION_RETRY_DELAY_MS,
   MAX_SUBSCRIPTION_TOPICS,
@@ -37,8 +39,12 @@ import { parseEncoding, parseIsolation } from "./request-params";
 import { checkGroupId } from "./groups";
 import { integerField, requireObject } from "./validate";
 
-const CREATE_FIELDS = ["name", "topics", "target", "startAt", "maxBatchSize", "maxBatchBytes", "maxBatchWaitMs", "maxRetries", "retryDelayMs", "deadLetterTopic", "maxInFlightPerPartition", "encoding", "isolation"];
-const ALTER_FIELDS = ["target", "maxBatchSize", "maxBatchBytes", "maxBatchWaitMs", "maxRetries", "retryDelayMs", "deadLetterTopic", "maxInFlightPerPartition"];
+const CREATE_FIELDS = ["name", "topics", "target", "startAt", "maxBatchSize", "maxBatchBytes", "maxBatchWaitMs", "maxRetries", "retryDelayMs", "deadLetterTopic", "maxInFlightPerPartition", "encoding", "isolation", "mode", "shareGroup", "maxConcurrency"];
+const ALTER_FIELDS = ["target", "maxBatchSize", "maxBatchBytes", "maxBatchWaitMs", "maxRetries", "retryDelayMs", "deadLetterTopic", "maxInFlightPerPartition", "maxConcurrency"];
+/** Settings of ordered delivery that a shared subscription's share group decides instead (where it starts, its
+ *  isolation, its delivery count limit and dead-letter topic), or that leases make meaningless (batches per partition,
+ *  a partial batch's wait: a lease is handed out as it is acquired). */
+const ORDERED_ONLY = ["maxInFlightPerPartition", "maxRetries", "deadLetterTopic", "startAt", "isolation", "maxBatchWaitMs", "maxBatchBytes"];
 
 /** A create body as a full config; `secret` is the webhook secret to show once (given or generated). */
 export function parseSubscription(env: Env, input: unknown): { config: SubscriptionConfig; secret?: string } {
@@ -52,6 +58,8 @@ export function parseSubscription(env: Env, input: unknown): { config: Subscript
   }
   const topics = [...new Set(body.topics as string[])];
   const { target, secret } = parseTarget(env, body.target);
+  const shared = parseMode(body) === "shared";
+  if (shared && target.type === "r2") throw invalid('an R2 archive names its objects by offset range, in order: mode "shared" delivers to a service or a webhook', "target");
   const archive = target.type === "r2";
   const config = settle(
     {
@@ -69,6 +77,13 @@ export function parseSubscription(env: Env, input: unknown): { config: Subscript
       maxInFlightPerPartition: integerField(body.maxInFlightPerPartition, "maxInFlightPerPartition", 1, MAX_SUBSCRIPTION_IN_FLIGHT, 1),
       encoding: parseEncoding(body.encoding),
       isolation: parseIsolation(body.isolation),
+      ...(shared
+        ? {
+            mode: "shared" as const,
+            shareGroup: parseShareGroupName(body.shareGroup, name),
+            maxConcurrency: integerField(body.maxConcurrency, "maxConcurrency", 1, MAX_SUBSCRIPTION_MAX_CONCURRENCY, DEFAULT_SUBSCRIPTION_MAX_CONCURRENCY),
+          }
+        : {}),
     },
     body,
   );
@@ -101,12 +116,23 @@ export function parseSubscriptionChange(env: Env, current: SubscriptionConfig, i
   if (body.retryDelayMs !== undefined) next.retryDelayMs = integerField(body.retryDelayMs, "retryDelayMs", 0, MAX_SUBSCRIPTION_RETRY_DELAY_MS);
   if (body.deadLetterTopic !== undefined) next.deadLetterTopic = parseDeadLetterTopic(body.deadLetterTopic, current.topics);
   if (body.maxInFlightPerPartition !== undefined) next.maxInFlightPerPartition = integerField(body.maxInFlightPerPartition, "maxInFlightPerPartition", 1, MAX_SUBSCRIPTION_IN_FLIGHT);
+  if (body.maxConcurrency !== undefined) next.maxConcurrency = integerField(body.maxConcurrency, "maxConcurrency", 1, MAX_SUBSCRIPTION_MAX_CONCURRENCY);
   return settle(next, body);
 }
 
 /** Rules between fields: an archive writes one object per batch, so its batches are its objects (sized and aged by
  *  the object bounds) and one at a time (the same offset range must give the same object name on a retry). */
 function settle(config: SubscriptionConfig, body: Record<string, unknown>): SubscriptionConfig {
+  if (config.mode === "shared") {
+    const given = ORDERED_ONLY.find((f) => body[f] !== undefined);
+    if (given !== undefined) throw invalid(`${given} is a setting of mode "ordered": a shared subscription's share group '${config.shareGroup}' decides where it starts, retries and dead-letters (${ORDERED_ONLY.join(", ")} do not apply)`, given);
+    if (config.target.type === "r2") throw invalid('an R2 archive names its objects by offset range, in order: mode "shared" delivers to a service or a webhook', "target");
+    return config;
+  }
+  if (body.maxConcurrency !== undefined || body.shareGroup !== undefined) {
+    const field = body.shareGroup !== undefined ? "shareGroup" : "maxConcurrency";
+    throw invalid(`${field} is a setting of mode "shared" (set "mode": "shared"); an ordered subscription delivers maxInFlightPerPartition batches per partition`, field);
+  }
   if (config.target.type !== "r2") return config;
   if (body.maxInFlightPerPartition !== undefined && config.maxInFlightPerPartition !== 1) {
     throw invalid("an R2 archive delivers one object at a time per partition: maxInFlightPerPartition must be 1", "maxInFlightPerPartition");
@@ -158,6 +184,20 @@ function parseTarget(env: Env, input: unknown): { target: SubscriptionTarget; se
     };
   }
   throw invalid(`target.type must be "service", "webhook" or "r2", got ${JSON.stringify(input.type)}`, "target.type");
+}
+
+function parseMode(body: Record<string, unknown>): "ordered" | "shared" {
+  const mode = body.mode;
+  if (mode === undefined || mode === null || mode === "ordered") return "ordered";
+  if (mode !== "shared") throw invalid(`mode must be "ordered" or "shared", got ${JSON.stringify(mode)}`, "mode");
+  if (body.shareGroup === undefined) throw invalid('mode "shared" needs shareGroup: the share group to lease records from (PUT /v1/share-groups/{group} first)', "shareGroup");
+  return "shared";
+}
+
+function parseShareGroupName(value: unknown, subscription: string): string {
+  const group = checkGroupId(value);
+  if (group === subscription) throw invalid("shareGroup must name a share group of its own: a subscription is a group, and one name is one group", "shareGroup");
+  return group;
 }
 
 function parseStartAt(value: unknown): StartAt {

@@ -4,7 +4,7 @@
 import type { Env } from "../env";
 import { KafkaError } from "../errors";
 import { MAX_USAGE_NAMES, PARTITION_FANOUT_CONCURRENCY } from "../limits";
-import { controllerStub, groupCoordinatorStub, partitionLogStub, sharePartitionStub, subscriptionPartitionName, subscriptionPartitionStub } from "../names";
+import { controllerStub, groupCoordinatorStub, partitionLogStub, sharedDeliveryName, sharePartitionStub, subscriptionPartitionName, subscriptionPartitionStub } from "../names";
 import { mapBounded } from "../concurrency";
 import type { UsageCounts } from "../usage";
 import { checkGroupId } from "./groups";
@@ -43,18 +43,24 @@ export async function usage(env: Env, topics: readonly string[], groups: readonl
   };
 }
 
-/** A group's coordinator, and for a subscription's group its partitions' delivery objects too, for a share group its
- *  share-partition objects (each billed). */
+/** A group's coordinator, and for a subscription's group its delivery objects too (each billed): one per partition, or
+ *  for a shared subscription one per topic and the share group's share-partitions it leases from; for a share group
+ *  its share-partition objects. */
 async function groupUsage(env: Env, groupId: string): Promise<UsageCounts[]> {
-  const { subscriptionTopics, ...coordinator } = (await groupCoordinatorStub(env, groupId).usage()) as UsageCounts & { subscriptionTopics?: string[] };
+  const { subscriptionTopics, subscriptionShareGroup: shareGroup, ...coordinator } = (await groupCoordinatorStub(env, groupId).usage()) as UsageCounts & { subscriptionTopics?: string[]; subscriptionShareGroup?: string };
   if (subscriptionTopics === undefined) return [coordinator, ...(await sharePartitionsUsage(env, groupId))];
-  const names: string[] = [];
+  const calls: (() => Promise<unknown>)[] = [];
   for (const topic of subscriptionTopics) {
     const meta = await topicMetadata(env, topic).catch(() => undefined);
-    if (meta !== undefined) for (let p = 0; p < meta.partitionCount; p++) names.push(subscriptionPartitionName(groupId, meta.topicId, p));
+    if (meta === undefined) continue;
+    if (shareGroup !== undefined) calls.push(() => subscriptionPartitionStub(env, sharedDeliveryName(groupId, meta.topicId)).usage());
+    for (let p = 0; p < meta.partitionCount; p++) {
+      if (shareGroup === undefined) calls.push(() => subscriptionPartitionStub(env, subscriptionPartitionName(groupId, meta.topicId, p)).usage());
+      else calls.push(() => sharePartitionStub(env, shareGroup, meta.topicId, p).usage());
+    }
   }
-  const partitions = await mapBounded(names.length, PARTITION_FANOUT_CONCURRENCY, (i) => (subscriptionPartitionStub(env, names[i]!).usage() as Promise<UsageCounts>).catch(() => ZERO));
-  return [coordinator, ...partitions];
+  const objects = await mapBounded(calls.length, PARTITION_FANOUT_CONCURRENCY, (i) => (calls[i]!() as Promise<UsageCounts>).catch(() => ZERO));
+  return [coordinator, ...objects];
 }
 
 /** A share group's share-partition objects (every one polled so far, as the group lists them); none for another kind

@@ -6,18 +6,20 @@
 // partition and keeps no alarm, so an idle subscription costs nothing. While delivering it keeps a watchdog alarm, so
 // an eviction mid-delivery resumes from the last commit (at least once, never a skipped record). Durable state is
 // written only when something other than progress changes (config, pause, a failure); progress is the group's
-// committed offset, written at most every SUBSCRIPTION_COMMIT_INTERVAL_MS while records flow.
+// committed offset, written at most every SUBSCRIPTION_COMMIT_INTERVAL_MS while records flow. A shared subscription's
+// object (one per topic) hosts the engine of shared-delivery.ts instead: same wake-ups, alarm, pause and removal.
 import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
 import type { Env } from "../env";
 import { ok, type Result } from "../errors";
 import { SUBSCRIPTION_COMMIT_INTERVAL_MS, SUBSCRIPTION_FAILOVER_RECHECK_MS, SUBSCRIPTION_READ_AHEAD_BYTES, SUBSCRIPTION_READ_AHEAD_RECORDS } from "../limits";
-import type { DeliveredRecord, SubscriptionConfig, SubscriptionPartitionStatus } from "../subscription-protocol";
+import type { DeliveredRecord, DeliveryObjectStatus, SubscriptionConfig } from "../subscription-protocol";
 import type { DeliveryOutcome } from "./targets/delivery-target";
 import { Usage, type UsageCounts } from "../usage";
 import { DeliveryAlarm } from "./delivery-alarm";
-import { afterAttempt, failuresOf, type Retrying } from "./delivery-state";
+import { afterAttempt, failuresOf, partitionStatus, type Retrying } from "./delivery-state";
 import { PartitionIo, type Page } from "./partition-io";
+import { SharedDelivery } from "./shared-delivery";
 import { splitBatches } from "./waves";
 import { targetFor } from "./targets/target-for";
 
@@ -71,6 +73,7 @@ export class SubscriptionPartition extends DurableObject<Env> {
   private readonly alarms: DeliveryAlarm;
   /** The fault switch (test and development only, service/replicas.ts): deliveries still to fail before the target. */
   private injectedFailures = 0;
+  private sharedEngine: SharedDelivery | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -94,6 +97,7 @@ export class SubscriptionPartition extends DurableObject<Env> {
     });
     if (reset) this.forgetPosition();
     if (init.paused) return;
+    if (this.shared() !== undefined) return this.kick(); // leases start where the share group is: no position here
     // "latest" (or a timestamp) means from now: pinned before the subscription's creation is answered, so a record
     // produced after that answer is never skipped.
     await this.position(new PartitionIo(this.env, this.record!));
@@ -152,26 +156,12 @@ export class SubscriptionPartition extends DurableObject<Env> {
     this.alarms.forget();
   }
 
-  status(): SubscriptionPartitionStatus | undefined {
+  status(): DeliveryObjectStatus | undefined {
     this.meter.request();
     const r = this.record;
     if (r === undefined) return undefined;
-    const status = r.stopped !== null ? "stopped" : r.paused ? "paused" : r.retrying ? "retrying" : this.inFlight ? "delivering" : "waiting";
-    const retrying = r.retrying;
-    return {
-      topic: r.topic,
-      partition: r.partition,
-      committedOffset: this.committed ?? null,
-      highWatermark: -1,
-      lag: null,
-      status,
-      inFlight: retrying ? { fromOffset: retrying.fromOffset, toOffset: retrying.toOffset, attempt: retrying.attempt } : this.inFlight,
-      nextAttemptMs: retrying && r.stopped === null ? retrying.nextAttemptMs : null,
-      lastError: r.stopped ?? retrying?.lastError ?? null,
-      deliveredRecords: this.delivered,
-      lastDeliveryMs: this.lastDeliveryMs,
-      deadLetteredRecords: r.deadLettered,
-    };
+    if (this.shared() !== undefined) return this.shared()!.status(r);
+    return partitionStatus(r, { committed: this.committed ?? null, inFlight: this.inFlight, delivered: this.delivered, lastDeliveryMs: this.lastDeliveryMs });
   }
 
   /** The fault switch: the next `count` deliveries fail as a failed upload or call would (false: no such partition). */
@@ -194,7 +184,14 @@ export class SubscriptionPartition extends DurableObject<Env> {
     await this.pumping;
   }
 
+  /** The shared-mode engine, when this object is a shared subscription's (its config says so). */
+  private shared(): SharedDelivery | undefined {
+    if (this.record?.config.mode !== "shared") return undefined;
+    return (this.sharedEngine ??= new SharedDelivery(this.env, this.clock, this.alarms, { record: () => this.record, injectFailure: () => this.injectedFailures > 0 && this.injectedFailures-- > 0 }));
+  }
+
   private kick(): void {
+    this.sharedEngine?.poke();
     if (this.pumping !== undefined) {
       this.again = true;
       return;
@@ -205,7 +202,7 @@ export class SubscriptionPartition extends DurableObject<Env> {
       try {
         do {
           this.again = false;
-          await this.pump();
+          await (this.shared()?.pump() ?? this.pump());
         } while (this.again);
       } catch (error) {
         // A read, a commit or the dead-letter produce failed (the target's failures are outcomes, not throws): the

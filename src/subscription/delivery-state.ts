@@ -3,7 +3,7 @@
 // with jitter, until maxRetries is spent; then they go to the dead-letter topic, or, without one, the partition stops
 // and says why. Later records wait meanwhile: a batch is never overtaken by a later one. Time and randomness come in.
 import { MAX_SUBSCRIPTION_RETRY_DELAY_MS } from "../limits";
-import type { SubscriptionConfig } from "../subscription-protocol";
+import type { SubscriptionConfig, SubscriptionPartitionStatus } from "../subscription-protocol";
 import type { DeliveryOutcome } from "./targets/delivery-target";
 
 /** Records being retried: of the wave [fromOffset, toOffset], those in `offsets` are not acknowledged yet. Durable. */
@@ -90,4 +90,28 @@ export function deadLetterHeaders(subscription: string, topic: string, partition
     { key: "edgelog.attempts", value: String(attempts) },
     { key: "edgelog.error", value: error.slice(0, 1000) },
   ];
+}
+
+/** An ordered subscription partition's describe entry from its durable state and what its instance holds in memory
+ *  (the service joins in the committed offset's lag and the high watermark). */
+export function partitionStatus(
+  r: { topic: string; partition: number; paused: boolean; stopped: string | null; retrying: Retrying | null; deadLettered: number },
+  live: { committed: number | null; inFlight: { fromOffset: number; toOffset: number; attempt: number } | null; delivered: number; lastDeliveryMs: number | null },
+): SubscriptionPartitionStatus {
+  const retrying = r.retrying;
+  const status = r.stopped !== null ? "stopped" : r.paused ? "paused" : retrying ? "retrying" : live.inFlight ? "delivering" : "waiting";
+  return {
+    topic: r.topic,
+    partition: r.partition,
+    committedOffset: live.committed,
+    highWatermark: -1,
+    lag: null,
+    status,
+    inFlight: retrying ? { fromOffset: retrying.fromOffset, toOffset: retrying.toOffset, attempt: retrying.attempt } : live.inFlight,
+    nextAttemptMs: retrying && r.stopped === null ? retrying.nextAttemptMs : null,
+    lastError: r.stopped ?? retrying?.lastError ?? null,
+    deliveredRecords: live.delivered,
+    lastDeliveryMs: live.lastDeliveryMs,
+    deadLetteredRecords: r.deadLettered,
+  };
 }

@@ -20,6 +20,7 @@ const TOKENS = {
   reader: "edl_reader_secret_token_for_tests_only",
   nothing: "edl_nothing_secret_token_for_tests_only",
   limited: "edl_limited_secret_token_for_tests_only",
+  subscriber: "edl_subscriber_secret_token_for_tests_only",
 } as const;
 type Who = keyof typeof TOKENS | "anonymous";
 
@@ -40,6 +41,11 @@ async function secret(): Promise<string> {
     ]),
     await entry("nothing", []),
     await entry("limited", [{ resource: "topic", name: "*", operations: ["read", "write"] }], { requestsPerSecond: 2 }),
+    // May create subscriptions named s-… on T, but read no share group.
+    await entry("subscriber", [
+      { resource: "topic", name: T, operations: ["read"] },
+      { resource: "group", name: "s-", patternType: "prefixed", operations: ["admin"] },
+    ]),
   ]);
 }
 
@@ -118,6 +124,8 @@ const rows = (): Row[] => [
   ["reader", "POST", `/v1/groups/${G}/offsets`, { offsets: [{ topic: T, partition: 0, offset: 1 }] }, 200],
   ["reader", "POST", `/v1/groups/${G}/offsets/reset`, { topic: T, to: "earliest" }, 403, "GROUP_AUTHORIZATION_FAILED"],
   ["admin", "POST", `/v1/groups/${G}/offsets/reset`, { topic: T, to: "earliest" }, 200],
+  // A shared subscription leases from its share group as a poll does: group read on it too.
+  ["subscriber", "POST", "/v1/subscriptions", { name: `s-${uid}`, topics: [T], mode: "shared", shareGroup: `other-${uid}`, target: { type: "service", binding: "TEST_CONSUMER" } }, 403, "GROUP_AUTHORIZATION_FAILED"],
   ["reader", "DELETE", `/v1/groups/${G}`, undefined, 403, "GROUP_AUTHORIZATION_FAILED"],
   ["reader", "GET", "/v1/tokens", undefined, 403, "CLUSTER_AUTHORIZATION_FAILED"],
   ["admin", "GET", "/v1/tokens", undefined, 200],

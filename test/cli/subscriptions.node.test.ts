@@ -82,6 +82,7 @@ function description(overrides: Partial<SubscriptionDescription> = {}): Subscrip
   return {
     name: "audit",
     state: "running",
+    mode: "ordered",
     config: {
       name: "audit",
       topics: ["orders"],
@@ -216,6 +217,29 @@ describe("subscriptions list and describe", () => {
     expect(lines[6]).toMatch(/^orders\s+2\s+-\s+0\s+-\s+waiting\s+-\s+-\s+-$/);
     expect(lines.slice(7)).toEqual(["", "Total lag: 173", ""]);
     expect(JSON.parse((await edgelog(["subscriptions", "describe", "audit", "--json"])).stdout)).toEqual(described);
+  });
+
+  it("describe a shared subscription: its delivery object per topic, then the share group's share-partitions", async () => {
+    const base = description();
+    const described = description({
+      mode: "shared",
+      config: { ...base.config, mode: "shared", shareGroup: "thumbnailers", maxConcurrency: 20 },
+      partitions: [],
+      topics: [{ topic: "orders", status: "delivering", inFlightBatches: 3, deliveredRecords: 900, releasedRecords: 2, lastDeliveryMs: null, lastError: null }],
+      shareGroup: { groupId: "thumbnailers", partitions: [{ topic: "orders", partition: 0, startOffset: 900, endOffset: 960, lag: 100, inFlight: { available: 0, acquired: 60, archiving: 0 }, deadLettered: 1 }], totalLag: 100 },
+      totalLag: 100,
+    });
+    answer = (request) => (request.path === "/v1/subscriptions/audit" ? [200, described] : notFound("?"));
+    const run = await edgelog(["subscriptions", "describe", "audit"]);
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    const lines = run.stdout.split("\n");
+    expect(lines[0]).toBe("Subscription: audit  State: running  Mode: shared  Share group: thumbnailers  Topics: orders  Target: service EXAMPLE_CONSUMER.deliver");
+    expect(lines[1]).toBe("Batch: 100 records  Concurrency: 20  Retry delay: from 1000 ms  Encoding: text");
+    expect(lines[3]).toMatch(/^TOPIC\s+STATUS\s+IN-FLIGHT\s+DELIVERED\s+RELEASED\s+LAST-ERROR$/);
+    expect(lines[4]).toMatch(/^orders\s+delivering\s+3\s+900\s+2\s+-$/);
+    expect(lines[6]).toMatch(/^TOPIC\s+PARTITION\s+START\s+END\s+LAG\s+ACQUIRED\s+AVAILABLE\s+DEAD-LETTERED$/);
+    expect(lines[7]).toMatch(/^orders\s+0\s+900\s+960\s+100\s+60\s+0\s+1$/);
+    expect(lines.slice(8)).toEqual(["", "Total lag: 100", ""]);
   });
 
   it("an unknown subscription: exit 1, edgelog's error, and where to look", async () => {
