@@ -39,8 +39,6 @@ export function parseReadRequest(params: FetchParams): ReadRequest {
   };
 }
 
-// share-request.ts still imports parseIsolation from here; new code imports request-params.ts.
-export { parseIsolation };
 
 /**
  * A fetch: records at once, or (maxWaitMs > 0) the first records to arrive within maxWaitMs, waited for outside the

@@ -39,8 +39,6 @@ export function parseAcks(value: unknown): Acks {
   throw new KafkaError("INVALID_REQUIRED_ACKS", `acks must be 0, 1, -1 or "all", got ${JSON.stringify(value)}`);
 }
 
-// share-request.ts still imports parseEncoding from here; new code imports request-params.ts.
-export { parseEncoding };
 
 /**
  * Produces `input` ({records, acks?, encoding?}) to `topic`; `pathPartition` is set for the partition-level path.

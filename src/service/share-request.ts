@@ -33,8 +33,7 @@ import type { OffsetSpec } from "../protocol";
 import type { AcknowledgeType, ShareGroupConfig } from "../share-protocol";
 import { sessionConfig, type ShareHeartbeatRequest } from "../group/share-members";
 import { parseLeaseId } from "../share/share-state";
-import { parseIsolation } from "./fetch";
-import { parseEncoding } from "./produce";
+import { parseEncoding, parseIsolation } from "./request-params";
 import { checkTopicName } from "./topics";
 import { integerField, requireObject } from "./validate";
 
