@@ -116,15 +116,16 @@ export function deliver(input: DeliveryBatch): DeliveryResponse {
   it("type-checks the consume-transform-produce example of docs/transactions.md and docs/client.md, which test/client/transactions.test.ts runs", () => {
     // After the test above: the declarations are fresh.
     const snippet = (doc: string) => {
-      const blocks = [...readFileSync(join(ROOT, doc), "utf8").matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => b.includes("producer.transaction()"));
+      const blocks = [...readFileSync(join(ROOT, doc), "utf8").matchAll(/```ts[^\n]*\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => b.includes("producer.transaction()"));
       expect(blocks, `${doc}: one ts block with producer.transaction()`).toHaveLength(1);
       return blocks[0]!;
     };
     const example = snippet("docs/transactions.md");
     expect(snippet("docs/client.md")).toBe(example);
-    // The test runs the same loop: each line of the handler, with the output topic's name passed in.
+    // The test runs the same transaction: each line from transaction() to commit(), with the output topic's name passed
+    // in (the doc's loop around it also prints and stops once caught up, which docs:check runs).
     const test = readFileSync(join(ROOT, "test/client/transactions.test.ts"), "utf8");
-    const handler = example.slice(example.indexOf("eachBatch:"), example.lastIndexOf("});"));
+    const handler = example.slice(example.indexOf("const txn = await producer.transaction();"), example.indexOf("await txn.commit();") + "await txn.commit();".length);
     for (const line of handler.split("\n").map((l) => l.trim()).filter(Boolean)) expect(test, line).toContain(line.replace('"shouted"', "names.output"));
     const dir = project({ "tsconfig.json": tsconfig.replace('"target":"es2022"', '"target":"es2022","lib":["es2023","dom"]'), "main.ts": `${example}export {};\n` });
     try {
