@@ -140,6 +140,21 @@ describe("subscriptions create", () => {
     expect(seen[0]!.body).toEqual({ name: "s2", topics: ["orders"], target: { type: "r2", prefix: "archive/", binding: "COLD" }, startAt: { timestamp: 1_796_456_000_000 } });
   });
 
+  it("shared mode: --share-group sends mode shared with the share group, --max-concurrency beside it", async () => {
+    answer = () => [201, { subscription: description({ name: "thumbs" }) }];
+    const run = await edgelog(["subscriptions", "create", "thumbs", "-t", "uploads", "--service", "THUMBNAILER", "--share-group", "thumbnailers", "--max-concurrency", "20", "--max-batch-size", "10"]);
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    expect(seen[0]!.body).toEqual({
+      name: "thumbs",
+      topics: ["uploads"],
+      target: { type: "service", binding: "THUMBNAILER" },
+      maxBatchSize: 10,
+      mode: "shared",
+      shareGroup: "thumbnailers",
+      maxConcurrency: 20,
+    });
+  });
+
   it("a webhook's secret: printed once, with the note that it is not shown again; --json carries it", async () => {
     const target = { type: "webhook" as const, url: "https://hooks.example.com/edgelog", timeoutMs: 10_000 };
     answer = () => [201, { subscription: description({ name: "hook", config: { ...description().config, name: "hook", target } }), secret: "whsec_c2VjcmV0" }];
@@ -172,6 +187,11 @@ describe("subscriptions create", () => {
     ["a batch of 0", ["--topic", "orders", "--service", "A", "--max-batch-size", "0"], /'--max-batch-size <n>' argument '0' is invalid/],
     ["a negative wait", ["--topic", "orders", "--service", "A", "--max-batch-wait-ms", "-1"], /'--max-batch-wait-ms <ms>' argument '-1' is invalid/],
     ["an unknown encoding", ["--topic", "orders", "--service", "A", "--encoding", "utf16"], /Allowed choices are text, base64/],
+    ["--max-concurrency without --share-group", ["--topic", "orders", "--service", "A", "--max-concurrency", "5"], /--max-concurrency goes with --share-group only/],
+    ["a concurrency of 0", ["--topic", "orders", "--service", "A", "--share-group", "g", "--max-concurrency", "0"], /'--max-concurrency <n>' argument '0' is invalid/],
+    ["--start-at with --share-group", ["--topic", "orders", "--service", "A", "--share-group", "g", "--start-at", "earliest"], /--start-at does not go with --share-group: the share group's config decides it/],
+    ["--max-in-flight with --share-group", ["--topic", "orders", "--service", "A", "--share-group", "g", "--max-in-flight", "2"], /--max-in-flight does not go with --share-group/],
+    ["an R2 target with --share-group", ["--topic", "orders", "--r2-prefix", "p/", "--share-group", "g"], /--r2-prefix does not go with --share-group/],
   ])("usage error, exit 2, nothing sent: %s", async (_name, args, message) => {
     const run = await edgelog(["subscriptions", "create", "audit", ...args]);
     expect(run.code).toBe(2);
