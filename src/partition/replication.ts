@@ -75,6 +75,9 @@ export class Replicator {
   kick(force = false): void {
     if (this.stopped) return;
     this.checkLag();
+    // With every in-sync follower caught up, or none left beside the leader, the append is committed now: no push
+    // answer may come to move the high watermark (a follower out of the ISR and backing off sends none).
+    this.updateHighWatermark();
     for (const f of this.followers.values()) this.run(f, force);
   }
 

@@ -89,6 +89,25 @@ describe("replication", () => {
     expect((await produceTo(t, 0, [{ value: "again" }], { acks: "all" })).status).toBe(200);
   });
 
+  it("with a follower down and out of the ISR, every later acks=all write is committed at once by the leader alone", async () => {
+    const t = uniqueTopic("alone");
+    const id = await replicatedTopic(t, { "min.insync.replicas": 1 }, 2);
+    await fault(t, 1, true);
+    expect((await produceTo(t, 0, values("a", 3), { acks: "all" })).status).toBe(200);
+    expect(await partition0(t)).toMatchObject({ isr: [0], highWatermark: 3 });
+    // The follower backs off between retries, so no push answer comes to move the high watermark: the append must.
+    for (let i = 0; i < 5; i++) {
+      const r = await produceTo(t, 0, values(`b${i}`, 2), { acks: "all" });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.results[0].offset).toBe(3 + i * 2);
+    }
+    expect(await partition0(t)).toMatchObject({ isr: [0], highWatermark: 13, logEndOffset: 13 });
+    await fault(t, 1, false);
+    await leaderAlarm(t, id);
+    expect(await partition0(t)).toMatchObject({ isr: [0, 1], highWatermark: 13 });
+    expect((await status(id, 1)).logEndOffset).toBe(13);
+  });
+
   it("thousands of acks=all writes with a leader failover in the middle: every acknowledged value once, at its offset", async () => {
     const t = uniqueTopic("failover");
     const id = await replicatedTopic(t, { "min.insync.replicas": 2 });
