@@ -132,6 +132,15 @@ export class BatchStore {
     return out;
   }
 
+  /** The producer stamps of the batches ending in [from, to], by last offset (kept with a segment tiered to R2). */
+  producersBetween(from: number, to: number): [number, ReplicatedProducerBatch][] {
+    if (!this.tables.exist) return [];
+    return this.sql
+      .exec<{ last_offset: number; producer: string }>("SELECT last_offset, producer FROM batches WHERE last_offset >= ? AND last_offset <= ? AND producer IS NOT NULL ORDER BY last_offset", from, to)
+      .toArray()
+      .map((r) => [r.last_offset, JSON.parse(r.producer) as ReplicatedProducerBatch]);
+  }
+
   /** The first local batch's base offset, if any. */
   firstBaseOffset(): number | undefined {
     if (!this.tables.exist) return undefined;

@@ -349,8 +349,9 @@ export class LocalLog {
   commitTiered(segmentBase: number, r2Key: string, storedBytes: number, batchIndex: Uint8Array): void {
     const seg = this.segments.firstFrom(segmentBase);
     assert(seg !== undefined && seg.baseOffset === segmentBase && seg.location === "local", "tiering a segment that is not local");
+    const producers = this.batches.producersBetween(seg.baseOffset, seg.lastOffset);
     const removed = this.batches.deleteRange(seg.baseOffset, seg.lastOffset);
-    this.segments.markTiered(segmentBase, r2Key, storedBytes, batchIndex);
+    this.segments.markTiered(segmentBase, r2Key, storedBytes, batchIndex, producers);
     this.forgetLocalData();
     this.writeState({ ...this.state!, batchCount: this.state!.batchCount - removed.count });
   }

@@ -93,6 +93,9 @@ export async function batchesFrom(log: LocalLog, tiered: TieredLog, offset: numb
   if (segment === undefined) return log.replicationBatches(offset, maxBytes);
   const out: ReplicatedBatch[] = [];
   let bytes = 0;
+  // The stamps the batches carried before tiering: the follower rebuilds its transactions (aborted ranges for
+  // read_committed) and producer state from them, exactly as from local rows.
+  const producers = log.segments.producersOf(segment.baseOffset);
   for (const b of await tiered.frames(segment, offset, maxBytes)) {
     if (b.lastOffset < offset) continue;
     if (out.length > 0 && bytes + b.records.length > maxBytes) break;
@@ -108,6 +111,7 @@ export async function batchesFrom(log: LocalLog, tiered: TieredLog, offset: numb
       records: b.records,
       positions: b.positions,
       ...(b.offsets === undefined ? {} : { offsets: b.offsets }),
+      ...(producers.has(b.lastOffset) ? { producer: producers.get(b.lastOffset)! } : {}),
     });
     bytes += b.records.length;
   }

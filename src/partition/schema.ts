@@ -13,7 +13,7 @@ CREATE TABLE IF NOT EXISTS ended_txns (producer_id INTEGER PRIMARY KEY, producer
 CREATE TABLE IF NOT EXISTS aborted_ranges (first_offset INTEGER PRIMARY KEY, last_offset INTEGER NOT NULL);
 `;
 
-export const PARTITION_SCHEMA_VERSION = 5;
+export const PARTITION_SCHEMA_VERSION = 6;
 
 export const PARTITION_SCHEMA = `
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -77,7 +77,10 @@ CREATE TABLE IF NOT EXISTS segments (
   stored_bytes INTEGER NOT NULL DEFAULT 0,
   batch_index BLOB,
   -- compaction has cleaned this segment against keys up to this offset (exclusive); -1 never cleaned
-  cleaned_through INTEGER NOT NULL DEFAULT -1
+  cleaned_through INTEGER NOT NULL DEFAULT -1,
+  -- a tiered segment's batches.producer values, [[lastOffset, producer], ...] (JSON; NULL when none): the R2 object
+  -- holds record bytes only, and a follower catching up from it needs them to rebuild transactions and producers
+  producers TEXT
 );
 -- An R2 PUT in flight (or interrupted): if the object died before indexing it, the next alarm deletes the object.
 CREATE TABLE IF NOT EXISTS pending_uploads (r2_key TEXT PRIMARY KEY, segment_base INTEGER NOT NULL);
@@ -107,4 +110,7 @@ ALTER TABLE batches ADD COLUMN producer TEXT;
 CREATE TABLE IF NOT EXISTS watches (watcher TEXT PRIMARY KEY, after INTEGER NOT NULL);
 `,
   5: TXN_TABLES,
+  6: `
+ALTER TABLE segments ADD COLUMN producers TEXT;
+`,
 };

@@ -3,6 +3,7 @@
 // holding an offset is a primary-key seek; a tiered segment's frame index (a blob) is loaded only for the segment a
 // read needs, never with the list.
 import type { SealedSegment } from "../log/segment-plan";
+import type { ReplicatedProducerBatch } from "../protocol";
 import type { PartitionTables } from "./log-state";
 
 export interface SegmentRow extends SealedSegment {
@@ -66,6 +67,12 @@ export class SegmentStore {
     return index === null ? undefined : { ...seg, r2Key: seg.r2Key, batchIndex: index };
   }
 
+  /** A tiered segment's producer stamps by batch last offset: only follower catch-up reads them, so not tieredFrom. */
+  producersOf(baseOffset: number): Map<number, ReplicatedProducerBatch> {
+    const row = this.sql.exec<{ producers: string | null }>("SELECT producers FROM segments WHERE base_offset = ?", baseOffset).toArray()[0];
+    return new Map(row?.producers ? (JSON.parse(row.producers) as [number, ReplicatedProducerBatch][]) : []);
+  }
+
   /**
    * The first tiered segment whose running maximum timestamp reaches T (ListOffsets by time): a binary search over the
    * segments by base offset, since max_timestamp_so_far grows with it. O(log n) key seeks.
@@ -117,8 +124,9 @@ export class SegmentStore {
   }
 
   /** After a successful PUT: the segment is tiered, its object and frame index recorded, its upload no longer pending. */
-  markTiered(baseOffset: number, r2Key: string, storedBytes: number, batchIndex: Uint8Array): void {
-    this.sql.exec("UPDATE segments SET location = 'remote', r2_key = ?, stored_bytes = ?, batch_index = ? WHERE base_offset = ?", r2Key, storedBytes, batchIndex, baseOffset);
+  markTiered(baseOffset: number, r2Key: string, storedBytes: number, batchIndex: Uint8Array, producers: readonly [number, ReplicatedProducerBatch][]): void {
+    const stamps = producers.length === 0 ? null : JSON.stringify(producers);
+    this.sql.exec("UPDATE segments SET location = 'remote', r2_key = ?, stored_bytes = ?, batch_index = ?, producers = ? WHERE base_offset = ?", r2Key, storedBytes, batchIndex, stamps, baseOffset);
     this.sql.exec("DELETE FROM pending_uploads WHERE r2_key = ?", r2Key);
   }
 
