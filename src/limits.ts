@@ -106,6 +106,9 @@ export const MAX_GROUPS = 10_000;
 export const PRODUCER_BATCHES_RETAINED = 5;
 /** Kafka's producer.id.expiration.ms: a producer silent this long is forgotten (any sequence is then accepted). */
 export const PRODUCER_ID_EXPIRATION_MS = 86_400_000;
+/** Producer ids a router isolate leases from the controller at once (KIP-730's block, also 1,000): the controller
+ *  sees one request per this many new producers; an evicted isolate's unused ids are never issued again. */
+export const PRODUCER_ID_BLOCK_SIZE = 1_000;
 /** Producer ids are int64 in Kafka; ours stay within JS's exact integers. Epochs are int16. */
 export const MAX_PRODUCER_EPOCH = 32_767;
 

@@ -10,7 +10,7 @@ import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
 import { collisionKey } from "../log/topic-name";
 import { defaultTopicConfig, type ConfigChange, type TopicConfig } from "../log/topic-config";
-import { MAX_PRODUCER_EPOCH, MAX_TOPICS, MAX_TRANSACTIONAL_IDS, PARTITION_FANOUT_CONCURRENCY } from "../limits";
+import { MAX_TOPICS, MAX_TRANSACTIONAL_IDS, PARTITION_FANOUT_CONCURRENCY } from "../limits";
 import type { Acl, Quotas } from "../auth/acl";
 import type { HashedStoredToken, StoredToken } from "../auth/stored-token";
 import { groupCoordinatorStub, partitionLogClient } from "../names";
@@ -22,6 +22,7 @@ import { loggerFor } from "../log/structured-log";
 import { CONTROLLER_SCHEMA, unversionedControllerVersion } from "./schema";
 import { TokenStore } from "./tokens";
 import { GroupRegistry, type GroupKind } from "./group-registry";
+import { ProducerIds, type ProducerIdBlock } from "./producer-ids";
 import { Usage, type UsageCounts } from "../usage";
 import { countFailures } from "../concurrency";
 
@@ -53,6 +54,7 @@ export class Controller extends DurableObject<Env> {
   private readonly meter = new Usage();
   private readonly tokens: TokenStore;
   private readonly groups: GroupRegistry;
+  private readonly producerIds: ProducerIds;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -60,6 +62,7 @@ export class Controller extends DurableObject<Env> {
     upgradeSchema(this.sql, CONTROLLER_SCHEMA, () => unversionedControllerVersion(this.sql));
     this.tokens = new TokenStore(this.sql);
     this.groups = new GroupRegistry(this.sql);
+    this.producerIds = new ProducerIds(this.sql);
   }
 
   /** Elections in progress, one per partition (they await probes of replicas). */
@@ -175,24 +178,17 @@ export class Controller extends DurableObject<Env> {
 
   /**
    * InitProducerId: a new idempotent producer id at epoch 0, or, for a known id, the next epoch (fencing the
-   * producer's older incarnation, KIP-360). Ids never repeat (AUTOINCREMENT).
+   * producer's older incarnation, KIP-360). Ids never repeat (controller/producer-ids.ts).
    */
   initProducer(producerId: number | null): Result<{ producerId: number; producerEpoch: number }> {
     this.meter.request();
-    const now = Date.now();
-    if (producerId === null) {
-      const row = this.sql.exec<{ producer_id: number }>("INSERT INTO producers (producer_epoch, updated_ms) VALUES (0, ?) RETURNING producer_id", now).one();
-      return ok({ producerId: row.producer_id, producerEpoch: 0 });
-    }
-    const row = this.sql.exec<{ producer_epoch: number }>("SELECT producer_epoch FROM producers WHERE producer_id = ?", producerId).toArray()[0];
-    if (!row) return fail("UNKNOWN_PRODUCER_ID", `producer id ${producerId} was never issued by this deployment`, { producerId });
-    if (row.producer_epoch >= MAX_PRODUCER_EPOCH) {
-      // Epoch exhausted: like Kafka, hand out a new id instead.
-      return this.initProducer(null);
-    }
-    const producerEpoch = row.producer_epoch + 1;
-    this.sql.exec("UPDATE producers SET producer_epoch = ?, updated_ms = ? WHERE producer_id = ?", producerEpoch, now, producerId);
-    return ok({ producerId, producerEpoch });
+    return this.producerIds.init(producerId, Date.now());
+  }
+
+  /** Leases a block of new producer ids (KIP-730) to a caller that hands them out itself (a router isolate). */
+  allocateProducerIds(count: number): Result<ProducerIdBlock> {
+    this.meter.request();
+    return this.producerIds.allocate(count);
   }
 
   /** Stores a token's hash (never the token) with its ACLs and quotas (controller/tokens.ts). */

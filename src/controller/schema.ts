@@ -9,6 +9,11 @@ const TRANSACTIONAL_IDS = `
 CREATE TABLE IF NOT EXISTS transactional_ids (transactional_id TEXT PRIMARY KEY, created_ms INTEGER NOT NULL);
 `;
 
+/** Producer ids in blocks (KIP-730, controller/producer-ids.ts): the next id never issued. One row. */
+const PRODUCER_ID_NEXT = `
+CREATE TABLE IF NOT EXISTS producer_id_next (id INTEGER PRIMARY KEY CHECK (id = 0), next INTEGER NOT NULL);
+`;
+
 const DDL = `
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS topics (
@@ -63,10 +68,10 @@ CREATE TABLE IF NOT EXISTS pending_drops (
   deleted_ms INTEGER NOT NULL,
   replication_factor INTEGER NOT NULL DEFAULT 1
 );
-${TRANSACTIONAL_IDS}`;
+${TRANSACTIONAL_IDS}${PRODUCER_ID_NEXT}`;
 
 export const CONTROLLER_SCHEMA: VersionedSchema = {
-  version: 4,
+  version: 5,
   ddl: DDL,
   migrations: {
     // Replication: replica placement per topic, and the replication factor of a pending drop (its replica objects).
@@ -81,6 +86,8 @@ ALTER TABLE groups ADD COLUMN topics TEXT NOT NULL DEFAULT '[]';
 `,
     // Transactions: the registry of transactional ids.
     4: TRANSACTIONAL_IDS,
+    // Producer ids in blocks: the counter (its first value follows the ids issued before, ProducerIds' constructor).
+    5: PRODUCER_ID_NEXT,
   },
 };
 
