@@ -65,7 +65,8 @@ export const SSE_MAX_DURATION_MS = 60_000;
 /** Each SSE poll waits this long for new records before sending a keep-alive comment. */
 export const SSE_POLL_WAIT_MS = 15_000;
 
-/** A router isolate re-reads the controller's token store this often: a revoked token stops working within it. */
+/** The oldest copy of the controller's token store a router isolate uses, its own or its location's (Cache API,
+ *  service/token-cache.ts): a revoked token stops working within it. */
 export const TOKEN_CACHE_MS = 5_000;
 /** Tokens in the controller's store. */
 export const MAX_STORED_TOKENS = 1_000;
