@@ -235,7 +235,7 @@ async function simulate(scale, modelName) {
         while (c.beats[m] < endMs) {
           const now = c.beats[m];
           c.beats[m] += HEARTBEAT_MS;
-          count(`group ${c.id}`, 1 / groupShare);
+          count(`group ${c.id}`, 1); // its own members: a sampled group is a whole group
           const due = policy.groupPushed ? c.stale || now - c.refreshedMs >= policy.groupRefreshMs : now - c.refreshedMs >= policy.groupRefreshMs;
           if (due) {
             c.refreshedMs = now;
@@ -264,7 +264,7 @@ async function simulate(scale, modelName) {
       callController(1, "addPartitions", () => topic.real.then(() => controller.addPartitions(topic.name, topic.partitions)));
       for (const c of watchers.get(ti) ?? []) {
         c.stale = true;
-        count(`group ${c.id}`, 1 / groupShare); // the Controller's push
+        count(`group ${c.id}`, 1); // the Controller's push
       }
     }
     // The simulated second ends when the real objects have answered.
