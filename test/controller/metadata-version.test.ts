@@ -12,6 +12,7 @@ import { GROUP_METADATA_REFRESH_MS, METADATA_MAX_AGE_MS } from "../../src/limits
 import { controllerStub, groupCoordinatorStub } from "../../src/names";
 import { metadataClock, metadataReads } from "../../src/service/metadata";
 import { api, createTopic, produceTo, uniqueTopic } from "../helpers";
+import { shareGroup } from "../share/helpers";
 
 const controller = () => controllerStub(env);
 const controllerRequests = async () => (await controller().usage()).requests;
@@ -99,5 +100,37 @@ describe("version-driven metadata", () => {
     await beat();
     expect(await controllerRequests()).toBe(told + 1);
     expect(m.assignment).toEqual([{ topic: t, partitions: [0, 1, 2] }]);
+  });
+
+  it("a share group's membership re-reads on the controller's notice too, and never on a heartbeat without one", async () => {
+    const t = uniqueTopic();
+    const g = uniqueTopic("g");
+    await createTopic(t, 2);
+    await shareGroup(g, { sessionTimeoutMs: 120_000, heartbeatIntervalMs: 5_000 });
+    const stub = groupCoordinatorStub(env, g);
+    await runInDurableObject(stub, (c: GroupCoordinator) => {
+      (c as unknown as { env: Env }).env = { ...env, GROUP_METADATA_REFRESH_MS: String(GROUP_METADATA_REFRESH_MS) };
+    });
+    const hb = (body: Record<string, unknown>) => api("POST", `/v1/share-groups/${g}/heartbeat`, body);
+    let m = (await hb({ memberEpoch: 0, subscribedTopicNames: [t] })).body;
+    const beat = async () => {
+      const r = await hb({ memberId: m.memberId, memberEpoch: m.memberEpoch });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      m = r.body;
+    };
+    await beat();
+    const before = await controllerRequests();
+    for (let i = 0; i < 5; i++) {
+      await runInDurableObject(stub, (c: GroupCoordinator) => c.clock.advance(40_000));
+      await beat();
+    }
+    expect(await controllerRequests()).toBe(before);
+    expect(m.assignment.topicPartitions).toEqual([{ topic: t, partitions: [0, 1] }]);
+    expect(await controller().addPartitions(t, 3)).toMatchObject({ ok: true });
+    const told = await controllerRequests();
+    await beat();
+    await beat();
+    expect(await controllerRequests()).toBe(told + 1);
+    expect(m.assignment.topicPartitions).toEqual([{ topic: t, partitions: [0, 1, 2] }]);
   });
 });
