@@ -65,13 +65,16 @@ export const SSE_MAX_DURATION_MS = 60_000;
 /** Each SSE poll waits this long for new records before sending a keep-alive comment. */
 export const SSE_POLL_WAIT_MS = 15_000;
 
-/** A router isolate re-reads the controller's token store this often: a revoked token stops working within it. */
+/** The oldest copy of the controller's token store a router isolate uses, its own or its location's (Cache API,
+ *  service/token-cache.ts): a revoked token stops working within it. */
 export const TOKEN_CACHE_MS = 5_000;
 /** Tokens in the controller's store. */
 export const MAX_STORED_TOKENS = 1_000;
 
-/** Router metadata cache: Kafka's metadata.max.age.ms is 5 min; stale topic ids are also detected on use. */
-export const METADATA_MAX_AGE_MS = 30_000;
+/** Router metadata cache: entries are refreshed when a partition says the topic changed (service/metadata.ts); one
+ *  older than this is read again anyway, a safety net against a lost notice rather than a schedule: 10,000 isolates
+ *  re-reading 10 topics every 30 s were 3,333 controller requests a second (docs/scale.md). */
+export const METADATA_MAX_AGE_MS = 3_600_000;
 
 /** Consumer groups (KIP-848). Session timeout: Kafka allows 45-60 s; HTTP members get a wider range (deployment vars
  *  GROUP_MIN_SESSION_TIMEOUT_MS / GROUP_MAX_SESSION_TIMEOUT_MS may narrow or widen it). */
@@ -95,10 +98,11 @@ export const MAX_COMMIT_REQUEST_BYTES = 4 * 1024 * 1024;
 export const MAX_OFFSETS_PER_COMMIT = 10_000;
 /** A member id is an opaque string the coordinator or the client makes (KIP-1082: clients make UUIDs). */
 export const MAX_MEMBER_ID_LENGTH = 64;
-/** How often a coordinator re-reads its subscribed topics' metadata, on a heartbeat (deployment var
- *  GROUP_METADATA_REFRESH_MS): added partitions reach the assignment within it. Each refresh is a controller request, so
- *  30 s (the router's METADATA_MAX_AGE_MS) rather than every heartbeat; Kafka's consumers re-read every 5 min. */
-export const GROUP_METADATA_REFRESH_MS = 30_000;
+/** A coordinator re-reads its subscribed topics' metadata when the controller says one changed (created, partitions
+ *  added, deleted: controller/topic-watches.ts), on the next heartbeat; and, as a safety net against a lost notice, on a
+ *  heartbeat this long after the last read (deployment var GROUP_METADATA_REFRESH_MS). 10,000 groups re-reading every
+ *  30 s were 333 controller requests a second (docs/scale.md). */
+export const GROUP_METADATA_REFRESH_MS = 3_600_000;
 /** Groups in one deployment (the controller's registry lists them). */
 export const MAX_GROUPS = 10_000;
 
@@ -106,6 +110,9 @@ export const MAX_GROUPS = 10_000;
 export const PRODUCER_BATCHES_RETAINED = 5;
 /** Kafka's producer.id.expiration.ms: a producer silent this long is forgotten (any sequence is then accepted). */
 export const PRODUCER_ID_EXPIRATION_MS = 86_400_000;
+/** Producer ids a router isolate leases from the controller at once (KIP-730's block, also 1,000): the controller
+ *  sees one request per this many new producers; an evicted isolate's unused ids are never issued again. */
+export const PRODUCER_ID_BLOCK_SIZE = 1_000;
 /** Producer ids are int64 in Kafka; ours stay within JS's exact integers. Epochs are int16. */
 export const MAX_PRODUCER_EPOCH = 32_767;
 

@@ -4,13 +4,15 @@
 // routers must see (a new leader included; an ISR change is the leader's business and bumps nothing). It elects
 // leaders (from the ISR only, unless unclean election is enabled) and commits the ISR changes leaders propose, fenced
 // by leader epoch (Kafka's AlterPartition). Deleting a topic removes it here first (so it disappears at once), then
-// drops every replica's storage, retried from the alarm until all are gone.
+// drops every replica's storage, retried from the alarm until all are gone. Nobody polls it (docs/scale.md): replicas
+// and the coordinators that read a topic are told of its changes (notices.ts), routers learn them from the replicas,
+// and producer ids leave in blocks (producer-ids.ts).
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
 import { collisionKey } from "../log/topic-name";
 import { defaultTopicConfig, type ConfigChange, type TopicConfig } from "../log/topic-config";
-import { MAX_PRODUCER_EPOCH, MAX_TOPICS, MAX_TRANSACTIONAL_IDS, PARTITION_FANOUT_CONCURRENCY } from "../limits";
+import { MAX_TOPICS, MAX_TRANSACTIONAL_IDS } from "../limits";
 import type { Acl, Quotas } from "../auth/acl";
 import type { HashedStoredToken, StoredToken } from "../auth/stored-token";
 import { groupCoordinatorStub, partitionLogClient } from "../names";
@@ -22,22 +24,11 @@ import { loggerFor } from "../log/structured-log";
 import { CONTROLLER_SCHEMA, unversionedControllerVersion } from "./schema";
 import { TokenStore } from "./tokens";
 import { GroupRegistry, type GroupKind } from "./group-registry";
+import { ProducerIds, type ProducerIdBlock } from "./producer-ids";
+import { TopicWatches } from "./topic-watches";
+import { DROP_RETRY_MS, Notices } from "./notices";
 import { Usage, type UsageCounts } from "../usage";
-import { countFailures } from "../concurrency";
-
-interface TopicRow extends Record<string, SqlStorageValue> {
-  name: string;
-  topic_id: string;
-  partition_count: number;
-  replication_factor: number;
-  config: string;
-  version: number;
-  created_ms: number;
-  placement: string;
-}
-
-/** How soon the alarm retries partition drops that failed. */
-const DROP_RETRY_MS = 10_000;
+import { addLeadership, leadership, topicRow, rowById, toMetadata, type TopicRow } from "./topic-rows";
 
 export interface CreateTopicRequest {
   name: string;
@@ -53,6 +44,9 @@ export class Controller extends DurableObject<Env> {
   private readonly meter = new Usage();
   private readonly tokens: TokenStore;
   private readonly groups: GroupRegistry;
+  private readonly producerIds: ProducerIds;
+  private readonly watches: TopicWatches;
+  private readonly notices: Notices;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -60,6 +54,9 @@ export class Controller extends DurableObject<Env> {
     upgradeSchema(this.sql, CONTROLLER_SCHEMA, () => unversionedControllerVersion(this.sql));
     this.tokens = new TokenStore(this.sql);
     this.groups = new GroupRegistry(this.sql);
+    this.producerIds = new ProducerIds(this.sql);
+    this.watches = new TopicWatches(this.sql);
+    this.notices = new Notices(this.sql, env, ctx.storage, this.watches);
   }
 
   /** Elections in progress, one per partition (they await probes of replicas). */
@@ -67,9 +64,9 @@ export class Controller extends DurableObject<Env> {
   /** Elections run since this instance started (election-counts.ts), for GET /metrics. */
   private readonly electionCounts = new ElectionCounts(Date.now());
 
-  createTopic(request: CreateTopicRequest): Result<TopicMetadata> {
+  async createTopic(request: CreateTopicRequest): Promise<Result<TopicMetadata>> {
     this.meter.request();
-    const existing = this.row(request.name);
+    const existing = topicRow(this.sql, request.name);
     if (existing) return fail("TOPIC_ALREADY_EXISTS", `topic '${request.name}' already exists`, { topic: request.name, topicId: existing.topic_id });
     const collision = this.sql
       .exec<{ name: string }>("SELECT name FROM topics WHERE collision_key = ?", collisionKey(request.name))
@@ -88,44 +85,46 @@ export class Controller extends DurableObject<Env> {
       request.name, collisionKey(request.name), topicId, request.partitions, request.replicationFactor, JSON.stringify({ ...defaultTopicConfig(), ...request.config }), 1, Date.now(),
       JSON.stringify(request.placement),
     );
-    this.addLeadership(topicId, 0, request.partitions, request.replicationFactor);
-    return ok(this.toMetadata(this.row(request.name)!));
+    addLeadership(this.sql, topicId, 0, request.partitions, request.replicationFactor);
+    const meta = toMetadata(this.sql, topicRow(this.sql, request.name)!);
+    await this.notices.tellWatchers(request.name);
+    return ok(meta);
   }
 
   listTopics(): TopicMetadata[] {
     this.meter.request();
-    return this.sql.exec<TopicRow>("SELECT * FROM topics ORDER BY name").toArray().map((r) => this.toMetadata(r));
+    return this.sql.exec<TopicRow>("SELECT * FROM topics ORDER BY name").toArray().map((r) => toMetadata(this.sql, r));
   }
 
   getTopic(name: string): Result<TopicMetadata> {
     this.meter.request();
-    const row = this.row(name);
-    return row ? ok(this.toMetadata(row)) : unknownTopic(name);
+    const row = topicRow(this.sql, name);
+    return row ? ok(toMetadata(this.sql, row)) : unknownTopic(name);
   }
 
   getTopicById(topicId: string): Result<TopicMetadata> {
     this.meter.request();
-    const row = this.rowById(topicId);
-    return row ? ok(this.toMetadata(row)) : fail("UNKNOWN_TOPIC_OR_PARTITION", `no topic has id ${topicId} (deleted?)`, { topicId });
+    const row = rowById(this.sql, topicId);
+    return row ? ok(toMetadata(this.sql, row)) : fail("UNKNOWN_TOPIC_OR_PARTITION", `no topic has id ${topicId} (deleted?)`, { topicId });
   }
 
   async alterConfig(name: string, change: ConfigChange): Promise<Result<TopicMetadata>> {
     this.meter.request();
-    const row = this.row(name);
+    const row = topicRow(this.sql, name);
     if (!row) return unknownTopic(name);
     const defaults = defaultTopicConfig();
     const config: TopicConfig = { ...(JSON.parse(row.config) as TopicConfig), ...change.set };
     for (const key of change.reset) config[key] = defaults[key]!;
     const version = row.version + 1;
     this.sql.exec("UPDATE topics SET config = ?, version = ? WHERE name = ?", JSON.stringify(config), version, name);
-    const meta = this.toMetadata({ ...row, config: JSON.stringify(config), version });
-    await this.announce(meta.topicId, row.partition_count, row.replication_factor, version);
+    const meta = toMetadata(this.sql, { ...row, config: JSON.stringify(config), version });
+    await this.notices.announce(meta.topicId, row.partition_count, row.replication_factor, version, Date.now());
     return ok(meta);
   }
 
   async addPartitions(name: string, count: number): Promise<Result<TopicMetadata>> {
     this.meter.request();
-    const row = this.row(name);
+    const row = topicRow(this.sql, name);
     if (!row) return unknownTopic(name);
     if (count <= row.partition_count) {
       return fail("INVALID_PARTITIONS", `topic '${name}' has ${row.partition_count} partitions; the new count must be larger, got ${count}`, {
@@ -135,21 +134,22 @@ export class Controller extends DurableObject<Env> {
     }
     const version = row.version + 1;
     this.sql.exec("UPDATE topics SET partition_count = ?, version = ? WHERE name = ?", count, version, name);
-    this.addLeadership(row.topic_id, row.partition_count, count, row.replication_factor);
-    await this.announce(row.topic_id, row.partition_count, row.replication_factor, version);
+    addLeadership(this.sql, row.topic_id, row.partition_count, count, row.replication_factor);
+    await this.notices.announce(row.topic_id, row.partition_count, row.replication_factor, version, Date.now());
+    await this.notices.tellWatchers(name);
     // Subscriptions of the topic start delivering its new partitions (an idle one would never look).
-    await Promise.all(this.groups.subscriptionsOf(name).map((g) => groupCoordinatorStub(this.env, g).subscriptionTopicsChanged(g).catch((error: unknown) => {
+    await Promise.all(this.groups.subscriptionsOf(name).map((g) => groupCoordinatorStub(this.env, g).topicsChanged(g).catch((error: unknown) => {
       console.error(`telling subscription ${g} that ${name} has ${count} partitions failed (its next describe, resume or alter starts them): ${String(error)}`);
     })));
-    return ok(this.toMetadata({ ...row, partition_count: count, version }));
+    return ok(toMetadata(this.sql, { ...row, partition_count: count, version }));
   }
 
   async deleteTopic(name: string): Promise<Result<TopicMetadata>> {
     this.meter.request();
-    const row = this.row(name);
+    const row = topicRow(this.sql, name);
     if (!row) return unknownTopic(name);
     // Both writes commit together (no await between them): the topic is gone and its drop is on record.
-    const meta = this.toMetadata(row);
+    const meta = toMetadata(this.sql, row);
     this.sql.exec("DELETE FROM topics WHERE name = ?", name);
     this.sql.exec("DELETE FROM partition_leadership WHERE topic_id = ?", row.topic_id);
     this.sql.exec("DELETE FROM pending_notifications WHERE topic_id = ?", row.topic_id);
@@ -158,16 +158,22 @@ export class Controller extends DurableObject<Env> {
       row.topic_id, row.partition_count, Date.now(), row.replication_factor,
     );
     await this.ctx.storage.setAlarm(Date.now() + DROP_RETRY_MS);
-    await this.dropPartitions(row.topic_id, row.partition_count, row.replication_factor);
+    await this.notices.dropPartitions(row.topic_id, row.partition_count, row.replication_factor);
+    await this.notices.tellWatchers(name);
     return ok(meta);
   }
 
-  /** Partition counts and ids of the named topics that exist (a group coordinator's metadata refresh). */
-  topicSnapshots(names: string[]): Record<string, { topicId: string; partitionCount: number }> {
+  /**
+   * Partition counts and ids of the named topics that exist (a group coordinator's metadata refresh). A coordinator
+   * that names itself (`watcher`, its group id) is told when one of them is created, gains partitions or is deleted
+   * (topic-watches.ts), so it reads again only then.
+   */
+  topicSnapshots(names: string[], watcher?: string): Record<string, { topicId: string; partitionCount: number }> {
     this.meter.request();
+    if (watcher !== undefined) this.watches.watch(watcher, names);
     const out: Record<string, { topicId: string; partitionCount: number }> = {};
     for (const name of names) {
-      const row = this.row(name);
+      const row = topicRow(this.sql, name);
       if (row) out[name] = { topicId: row.topic_id, partitionCount: row.partition_count };
     }
     return out;
@@ -175,24 +181,17 @@ export class Controller extends DurableObject<Env> {
 
   /**
    * InitProducerId: a new idempotent producer id at epoch 0, or, for a known id, the next epoch (fencing the
-   * producer's older incarnation, KIP-360). Ids never repeat (AUTOINCREMENT).
+   * producer's older incarnation, KIP-360). Ids never repeat (controller/producer-ids.ts).
    */
   initProducer(producerId: number | null): Result<{ producerId: number; producerEpoch: number }> {
     this.meter.request();
-    const now = Date.now();
-    if (producerId === null) {
-      const row = this.sql.exec<{ producer_id: number }>("INSERT INTO producers (producer_epoch, updated_ms) VALUES (0, ?) RETURNING producer_id", now).one();
-      return ok({ producerId: row.producer_id, producerEpoch: 0 });
-    }
-    const row = this.sql.exec<{ producer_epoch: number }>("SELECT producer_epoch FROM producers WHERE producer_id = ?", producerId).toArray()[0];
-    if (!row) return fail("UNKNOWN_PRODUCER_ID", `producer id ${producerId} was never issued by this deployment`, { producerId });
-    if (row.producer_epoch >= MAX_PRODUCER_EPOCH) {
-      // Epoch exhausted: like Kafka, hand out a new id instead.
-      return this.initProducer(null);
-    }
-    const producerEpoch = row.producer_epoch + 1;
-    this.sql.exec("UPDATE producers SET producer_epoch = ?, updated_ms = ? WHERE producer_id = ?", producerEpoch, now, producerId);
-    return ok({ producerId, producerEpoch });
+    return this.producerIds.init(producerId, Date.now());
+  }
+
+  /** Leases a block of new producer ids (KIP-730) to a caller that hands them out itself (a router isolate). */
+  allocateProducerIds(count: number): Result<ProducerIdBlock> {
+    this.meter.request();
+    return this.producerIds.allocate(count);
   }
 
   /** Stores a token's hash (never the token) with its ACLs and quotas (controller/tokens.ts). */
@@ -228,6 +227,7 @@ export class Controller extends DurableObject<Env> {
   unregisterGroup(groupId: string): void {
     this.meter.request();
     this.groups.unregister(groupId);
+    this.watches.unwatch(groupId);
   }
 
   /** Transaction coordinators register their id on first init, so GET /v1/transactions can list them. Idempotent. */
@@ -271,11 +271,7 @@ export class Controller extends DurableObject<Env> {
   /** Retries partition drops of deleted topics and leader changes not yet told to every replica. */
   override async alarm(): Promise<void> {
     this.meter.request();
-    const pending = this.sql.exec<{ topic_id: string; partition_count: number; replication_factor: number }>("SELECT * FROM pending_drops").toArray();
-    for (const p of pending) await this.dropPartitions(p.topic_id, p.partition_count, p.replication_factor);
-    const notices = this.sql.exec<{ topic_id: string; partition: number; replica: number; version: number }>("SELECT * FROM pending_notifications").toArray();
-    for (const n of notices) await this.notify(n.topic_id, n.partition, n.replica, n.version);
-    const left = this.sql.exec<{ n: number }>("SELECT (SELECT count(*) FROM pending_drops) + (SELECT count(*) FROM pending_notifications) AS n").one().n;
+    const left = await this.notices.retry();
     if (left > 0) await this.ctx.storage.setAlarm(Date.now() + DROP_RETRY_MS);
   }
 
@@ -285,8 +281,8 @@ export class Controller extends DurableObject<Env> {
    */
   alterPartition(topicId: string, partition: number, leaderId: number, leaderEpoch: number, isr: number[]): Result<ReplicaRole> {
     this.meter.request();
-    const row = this.rowById(topicId);
-    const lead = row ? this.leadership(topicId, partition) : undefined;
+    const row = rowById(this.sql, topicId);
+    const lead = row ? leadership(this.sql, topicId, partition) : undefined;
     if (!row || !lead) return fail("UNKNOWN_TOPIC_OR_PARTITION", `no replicated partition ${partition} of topic id ${topicId}`, { topicId, partition });
     if (leaderEpoch !== lead.leaderEpoch || leaderId !== lead.leader) {
       return fail("FENCED_LEADER_EPOCH", `leader epoch ${leaderEpoch} is not the current ${lead.leaderEpoch} (replica ${lead.leader} leads)`, { leader: lead.leader, leaderEpoch: lead.leaderEpoch });
@@ -313,11 +309,11 @@ export class Controller extends DurableObject<Env> {
   }
 
   private async elect(topicId: string, partition: number, type: ElectionType, seenEpoch: number): Promise<Result<TopicMetadata>> {
-    const row = this.rowById(topicId);
-    const lead = row ? this.leadership(topicId, partition) : undefined;
+    const row = rowById(this.sql, topicId);
+    const lead = row ? leadership(this.sql, topicId, partition) : undefined;
     if (!row || !lead) return fail("UNKNOWN_TOPIC_OR_PARTITION", `no replicated partition ${partition} of topic id ${topicId}`, { topicId, partition });
     // Someone already replaced the leader the caller could not reach.
-    if (type === "unavailable" && seenEpoch >= 0 && seenEpoch < lead.leaderEpoch) return ok(this.toMetadata(row));
+    if (type === "unavailable" && seenEpoch >= 0 && seenEpoch < lead.leaderEpoch) return ok(toMetadata(this.sql, row));
     // Every replica is probed (at once): chooseLeader (choose-leader.ts) decides from their answers.
     const placement = JSON.parse(row.placement) as string[];
     const statuses = await Promise.all(
@@ -342,9 +338,9 @@ export class Controller extends DurableObject<Env> {
     if (!choice.ok) return choice;
     const { leader, isr } = choice.value;
     // Probes awaited: someone may have changed the partition meanwhile.
-    const now = this.leadership(topicId, partition);
-    const current = this.rowById(topicId);
-    if (!now || !current || now.leaderEpoch !== lead.leaderEpoch) return current ? ok(this.toMetadata(current)) : fail("UNKNOWN_TOPIC_OR_PARTITION", `topic id ${topicId} was deleted`);
+    const now = leadership(this.sql, topicId, partition);
+    const current = rowById(this.sql, topicId);
+    if (!now || !current || now.leaderEpoch !== lead.leaderEpoch) return current ? ok(toMetadata(this.sql, current)) : fail("UNKNOWN_TOPIC_OR_PARTITION", `topic id ${topicId} was deleted`);
     const leaderEpoch = lead.leaderEpoch + 1;
     const version = current.version + 1;
     this.sql.exec("UPDATE partition_leadership SET leader = ?, leader_epoch = ?, isr = ? WHERE topic_id = ? AND partition = ?", leader, leaderEpoch, JSON.stringify(isr), topicId, partition);
@@ -356,78 +352,11 @@ export class Controller extends DurableObject<Env> {
     loggerFor(this.env.EDGELOG_LOG_LEVEL).write(type === "unclean" ? "warn" : "info", "leader_elected", { topic: current.name, partition, leader, leaderEpoch, electionType: type, isr });
     await this.ctx.storage.setAlarm(Date.now() + DROP_RETRY_MS);
     // The new leader first, so it starts its epoch before followers hear of it.
-    await this.notify(topicId, partition, leader, version);
-    await Promise.all(Array.from({ length: current.replication_factor }, (_, r) => r).filter((r) => r !== leader).map((r) => this.notify(topicId, partition, r, version)));
-    return ok(this.toMetadata(this.rowById(topicId)!));
+    await this.notices.notify(topicId, partition, leader, version);
+    await Promise.all(Array.from({ length: current.replication_factor }, (_, r) => r).filter((r) => r !== leader).map((r) => this.notices.notify(topicId, partition, r, version)));
+    return ok(toMetadata(this.sql, rowById(this.sql, topicId)!));
   }
 
-  /** Tells one replica its topic changed (a new leader); a replica that does not answer is told again by the alarm. */
-  private async notify(topicId: string, partition: number, replica: number, version: number): Promise<void> {
-    try {
-      await partitionLogClient(this.env, topicId, partition, replica).metadataChanged(version);
-      this.sql.exec("DELETE FROM pending_notifications WHERE topic_id = ? AND partition = ? AND replica = ? AND version <= ?", topicId, partition, replica, version);
-    } catch (error) {
-      console.error(`telling replica ${replica} of ${topicId}/${partition} about version ${version} failed (retried): ${String(error)}`);
-    }
-  }
-
-  private async dropPartitions(topicId: string, partitionCount: number, replicationFactor: number): Promise<void> {
-    const failures = await countFailures(partitionCount * replicationFactor, PARTITION_FANOUT_CONCURRENCY, "partition", (i) =>
-      partitionLogClient(this.env, topicId, Math.floor(i / replicationFactor), i % replicationFactor).drop(),
-    );
-    if (failures === 0) this.sql.exec("DELETE FROM pending_drops WHERE topic_id = ?", topicId);
-  }
-
-  /** Tells existing replicas their topic changed, so routers with older metadata are told to refresh. Best effort. */
-  private async announce(topicId: string, partitionCount: number, replicationFactor: number, version: number): Promise<void> {
-    await countFailures(partitionCount * replicationFactor, PARTITION_FANOUT_CONCURRENCY, "partition", (i) =>
-      partitionLogClient(this.env, topicId, Math.floor(i / replicationFactor), i % replicationFactor).metadataChanged(version),
-    );
-  }
-
-  /** New partitions of a replicated topic: replica 0 leads at epoch 0, every replica in sync (all are empty). */
-  private addLeadership(topicId: string, from: number, to: number, replicationFactor: number): void {
-    if (replicationFactor <= 1) return;
-    const isr = JSON.stringify(Array.from({ length: replicationFactor }, (_, i) => i));
-    for (let p = from; p < to; p++) {
-      this.sql.exec("INSERT OR IGNORE INTO partition_leadership (topic_id, partition, leader, leader_epoch, isr) VALUES (?, ?, 0, 0, ?)", topicId, p, isr);
-    }
-  }
-
-  private leadership(topicId: string, partition: number): PartitionLeadership | undefined {
-    const r = this.sql
-      .exec<{ leader: number; leader_epoch: number; isr: string }>("SELECT leader, leader_epoch, isr FROM partition_leadership WHERE topic_id = ? AND partition = ?", topicId, partition)
-      .toArray()[0];
-    return r ? { leader: r.leader, leaderEpoch: r.leader_epoch, isr: JSON.parse(r.isr) as number[] } : undefined;
-  }
-
-  private rowById(topicId: string): TopicRow | undefined {
-    return this.sql.exec<TopicRow>("SELECT * FROM topics WHERE topic_id = ?", topicId).toArray()[0];
-  }
-
-  private toMetadata(row: TopicRow): TopicMetadata {
-    const meta: TopicMetadata = {
-      name: row.name,
-      topicId: row.topic_id,
-      partitionCount: row.partition_count,
-      replicationFactor: row.replication_factor,
-      placement: JSON.parse(row.placement) as string[],
-      config: JSON.parse(row.config) as TopicConfig,
-      version: row.version,
-      createdMs: row.created_ms,
-    };
-    if (row.replication_factor > 1) {
-      meta.leadership = this.sql
-        .exec<{ leader: number; leader_epoch: number; isr: string }>("SELECT leader, leader_epoch, isr FROM partition_leadership WHERE topic_id = ? ORDER BY partition", row.topic_id)
-        .toArray()
-        .map((r) => ({ leader: r.leader, leaderEpoch: r.leader_epoch, isr: JSON.parse(r.isr) as number[] }));
-    }
-    return meta;
-  }
-
-  private row(name: string): TopicRow | undefined {
-    return this.sql.exec<TopicRow>("SELECT * FROM topics WHERE name = ?", name).toArray()[0];
-  }
 }
 
 function unknownTopic<T>(name: string): Result<T> {

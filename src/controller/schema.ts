@@ -1,12 +1,25 @@
 // The controller's SQLite schema: topics by name (with a unique topic id and replica placement), each replicated
 // partition's leader, leader epoch and ISR, the registry of consumer groups (so they can be listed), idempotent
-// producer ids, the token store, partitions of deleted topics whose storage is still being removed, and leader changes
-// not yet told to every replica (both retried from the alarm). Upgraded by the one rule in src/schema-version.ts.
+// producer ids (the next block, and the epochs of re-initialised ids), the token store, which coordinators read which
+// topics, partitions of deleted topics whose storage is still being removed, and topic changes not yet told to every
+// replica or coordinator (all retried from the alarm). Upgraded by the one rule in src/schema-version.ts.
 import type { VersionedSchema } from "../schema-version";
 
 /** Transactional ids, registered by their coordinators on first init so they can be listed (kafka-transactions list). */
 const TRANSACTIONAL_IDS = `
 CREATE TABLE IF NOT EXISTS transactional_ids (transactional_id TEXT PRIMARY KEY, created_ms INTEGER NOT NULL);
+`;
+
+/** Producer ids in blocks (KIP-730, controller/producer-ids.ts): the next id never issued. One row. */
+const PRODUCER_ID_NEXT = `
+CREATE TABLE IF NOT EXISTS producer_id_next (id INTEGER PRIMARY KEY CHECK (id = 0), next INTEGER NOT NULL);
+`;
+
+/** Which group coordinators read which topics, and the notices of a change not yet delivered (topic-watches.ts). */
+const TOPIC_WATCHES = `
+CREATE TABLE IF NOT EXISTS topic_watches (topic TEXT NOT NULL, group_id TEXT NOT NULL, PRIMARY KEY (topic, group_id));
+CREATE INDEX IF NOT EXISTS topic_watches_by_group ON topic_watches (group_id);
+CREATE TABLE IF NOT EXISTS pending_topic_notices (group_id TEXT PRIMARY KEY);
 `;
 
 const DDL = `
@@ -63,10 +76,10 @@ CREATE TABLE IF NOT EXISTS pending_drops (
   deleted_ms INTEGER NOT NULL,
   replication_factor INTEGER NOT NULL DEFAULT 1
 );
-${TRANSACTIONAL_IDS}`;
+${TRANSACTIONAL_IDS}${PRODUCER_ID_NEXT}${TOPIC_WATCHES}`;
 
 export const CONTROLLER_SCHEMA: VersionedSchema = {
-  version: 4,
+  version: 5,
   ddl: DDL,
   migrations: {
     // Replication: replica placement per topic, and the replication factor of a pending drop (its replica objects).
@@ -81,6 +94,8 @@ ALTER TABLE groups ADD COLUMN topics TEXT NOT NULL DEFAULT '[]';
 `,
     // Transactions: the registry of transactional ids.
     4: TRANSACTIONAL_IDS,
+    // Producer ids in blocks: the counter (its first value follows the ids issued before, ProducerIds' constructor).
+    5: PRODUCER_ID_NEXT + TOPIC_WATCHES,
   },
 };
 

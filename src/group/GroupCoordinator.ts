@@ -1,8 +1,8 @@
 // GroupCoordinator: one Durable Object per consumer group. Members are records here, identified by id and epoch,
 // never sessions pinned to a process: any router can serve any member. It runs the KIP-848 state machine
 // (group-state.ts), persists what each call changed in the same turn, expires members from its alarm, keeps
-// committed offsets (offsets-store.ts), and re-reads its subscribed topics' metadata from the controller every refresh
-// interval. The same object is a subscription's home (subscription-home.ts) or a share group's (share-home.ts, and its
+// committed offsets (offsets-store.ts), and re-reads its subscribed topics' metadata from the controller when the
+// controller says one changed (topicsChanged). The same object is a subscription's home (subscription-home.ts) or a share group's (share-home.ts, and its
 // optional membership in share-members.ts): one group id is one kind of group. Public methods are the RPC surface and
 // return Result<T>.
 import { DurableObject } from "cloudflare:workers";
@@ -27,6 +27,7 @@ import { TxnOffsets } from "./txn-offsets";
 import { OffsetsStore } from "./offsets-store";
 import { GroupCounters, type GroupCounts } from "./group-counters";
 import { loggerFor } from "../log/structured-log";
+import { CoordinatorAlarm } from "./coordinator-alarm";
 
 export class GroupCoordinator extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -34,7 +35,6 @@ export class GroupCoordinator extends DurableObject<Env> {
   /** Tests move it forward (session timeouts) instead of sleeping. */
   readonly clock = new Clock();
   private refreshing: Promise<void> | undefined;
-  private alarmAtMs: number | undefined;
   /** What this object consumed of the billed items (src/usage.ts). */
   private readonly meter = new Usage();
   /** Set when this group is a subscription's (edgelog consumes for it): its config, state and generation. */
@@ -46,6 +46,7 @@ export class GroupCoordinator extends DurableObject<Env> {
   private readonly offsets: OffsetsStore;
   /** Joins, leaves, expiries, rebalances, fenced commits for GET /metrics (group-counters.ts): in memory. */
   private readonly counters: GroupCounters;
+  private readonly alarms: CoordinatorAlarm;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -55,6 +56,7 @@ export class GroupCoordinator extends DurableObject<Env> {
     this.shares = new ShareHome(this.sql, env);
     this.shareMembers = new ShareMembers(this.sql, env, this.clock.now());
     this.offsets = new OffsetsStore(this.sql);
+    this.alarms = new CoordinatorAlarm(ctx.storage, this.clock);
     const loaded = loadGroup(this.sql, this.clock.now());
     if (loaded) {
       this.group = new GroupState(loaded.data, loaded.members, groupSettings(this.env));
@@ -76,7 +78,7 @@ export class GroupCoordinator extends DurableObject<Env> {
     const wanted = new Set([...group.subscribedTopicNames(), ...(request.subscribedTopics ?? [])]);
     const known = Object.keys(group.group.topics);
     const due = now - group.group.metadataRefreshedMs >= settings(this.env).groupMetadataRefreshMs;
-    if (due || [...wanted].some((t) => !known.includes(t) && !(request.subscribedTopics === null))) await this.refreshMetadata([...wanted]);
+    if (due || [...wanted].some((t) => !known.includes(t) && !(request.subscribedTopics === null))) await this.refreshMetadata(groupId, [...wanted]);
     this.expireNow(); // here rather than inside heartbeat, so expiries are counted
     const result = group.heartbeat(request, this.now());
     this.counters.heartbeat(request.memberEpoch, result);
@@ -199,7 +201,7 @@ export class GroupCoordinator extends DurableObject<Env> {
     await controllerStub(this.env).unregisterGroup(groupId);
     await this.ctx.storage.deleteAll();
     this.group = undefined;
-    this.alarmAtMs = undefined;
+    this.alarms.forget();
     return ok({ groupId });
   }
 
@@ -270,10 +272,17 @@ export class GroupCoordinator extends DurableObject<Env> {
     return this.subscriptions.pauseOrResume(groupId, "running");
   }
 
-  /** A topic of the subscription gained partitions (the controller says): start their delivery objects. */
-  async subscriptionTopicsChanged(groupId: string): Promise<void> {
+  /**
+   * The controller says a topic this group reads was created, gained partitions or was deleted (controller/
+   * topic-watches.ts): a subscription starts the new partitions' delivery objects; a consumer or share group re-reads
+   * its topics on the next heartbeat. Coordinators re-read on this notice rather than on a timer (docs/scale.md).
+   */
+  async topicsChanged(groupId: string): Promise<void> {
     this.meter.request();
     if (this.subscriptions.current?.state === "running") await this.subscriptions.startPartitions(groupId);
+    if (this.group !== undefined) this.group.metadataChanged();
+    this.persist();
+    this.shareMembers.metadataChanged();
   }
 
   /** Deletes a subscription: its partitions' objects, its offsets, and its entry in the controller's registry. */
@@ -286,7 +295,7 @@ export class GroupCoordinator extends DurableObject<Env> {
     await this.ctx.storage.deleteAll();
     this.subscriptions.forget();
     this.group = undefined;
-    this.alarmAtMs = undefined;
+    this.alarms.forget();
     return ok({ name: groupId });
   }
 
@@ -318,7 +327,7 @@ export class GroupCoordinator extends DurableObject<Env> {
    *  next deadline, if any. Idempotent. */
   override async alarm(): Promise<void> {
     this.meter.request();
-    this.alarmAtMs = undefined;
+    this.alarms.forget();
     this.expireNow();
     const share = this.shares.current;
     if (share !== undefined) this.shareMembers.expire(sessionConfig(share.config), this.now());
@@ -367,10 +376,11 @@ export class GroupCoordinator extends DurableObject<Env> {
     return ok(undefined);
   }
 
-  private async refreshMetadata(names: string[]): Promise<void> {
+  /** Reads the topics' metadata; naming the group, so the controller tells it when one of them changes. */
+  private async refreshMetadata(groupId: string, names: string[]): Promise<void> {
     this.refreshing ??= (async () => {
       try {
-        const topics = (await controllerStub(this.env).topicSnapshots(names)) as Record<string, TopicSnapshot>;
+        const topics = (await controllerStub(this.env).topicSnapshots(names, groupId)) as Record<string, TopicSnapshot>;
         this.group?.applyMetadata(topics, this.now());
       } finally {
         this.refreshing = undefined;
@@ -385,21 +395,9 @@ export class GroupCoordinator extends DurableObject<Env> {
     this.counters.observe(this.group.group.assignmentEpoch, this.group.group.groupEpoch, this.group.members.size);
   }
 
-  /** One alarm: at the earliest deadline. Heartbeats only push deadlines later, so set it only when it must move
-   *  earlier; with no deadline (no members) there is none: an idle group never wakes. */
   private async scheduleAlarm(): Promise<void> {
     const share = this.shares.current;
-    const deadlines = [this.group?.nextDeadlineMs(), share === undefined ? undefined : this.shareMembers.nextDeadlineMs(sessionConfig(share.config))].filter((d) => d !== undefined);
-    if (deadlines.length === 0) {
-      if (this.alarmAtMs !== undefined) await this.ctx.storage.deleteAlarm();
-      this.alarmAtMs = undefined;
-      return;
-    }
-    const next = Math.min(...deadlines);
-    const at = this.clock.toReal(next); // the alarm runs on the real clock
-    if (this.alarmAtMs !== undefined && this.alarmAtMs <= at) return;
-    this.alarmAtMs = at;
-    await this.ctx.storage.setAlarm(at);
+    await this.alarms.schedule([this.group?.nextDeadlineMs(), share === undefined ? undefined : this.shareMembers.nextDeadlineMs(sessionConfig(share.config))]);
   }
 
   private now(): number {

@@ -118,6 +118,12 @@ export class GroupState {
     return [...names].sort();
   }
 
+  /** The controller says a subscribed topic changed: the next heartbeat re-reads the topics. */
+  metadataChanged(): void {
+    this.group = { ...this.group, metadataRefreshedMs: 0 };
+    this.groupDirty = true;
+  }
+
   /** New topic metadata: a changed partition count, a topic created or deleted, bumps the group epoch. */
   applyMetadata(topics: Record<string, TopicSnapshot>, now: number): void {
     const before = this.group.topics;

@@ -157,7 +157,7 @@ export class ShareMembers {
       changed = true;
     }
     // One new epoch for whatever this heartbeat changed: the membership, a subscription, or the topics' partitions.
-    if ((await this.refresh(nowMs, refreshIntervalMs)) || changed) this.bumpEpoch();
+    if ((await this.refresh(groupId, nowMs, refreshIntervalMs)) || changed) this.bumpEpoch();
     // Another call may have removed the member while the controller was asked (a leave, an expiry).
     if (this.members.get(member.memberId) !== member) return unknown(groupId, member.memberId);
     if (member.memberEpoch !== this.membership.groupEpoch) {
@@ -219,12 +219,20 @@ export class ShareMembers {
     return topicPartitionsOf(this.assignment.get(memberId));
   }
 
-  /** Re-reads the subscribed topics' partition counts when one is new or the interval passed; true if any changed. */
-  private async refresh(nowMs: number, intervalMs: number): Promise<boolean> {
+  /** The controller says a subscribed topic changed: the next heartbeat re-reads the partition counts. */
+  metadataChanged(): void {
+    if (this.membership.refreshedMs === 0) return;
+    this.membership = { ...this.membership, refreshedMs: 0 };
+    this.saveMembership();
+  }
+
+  /** Re-reads the subscribed topics' partition counts when one is new, the controller said one changed, or the
+   *  interval passed; true if any changed. Naming the group, so the controller tells it of a change. */
+  private async refresh(groupId: string, nowMs: number, intervalMs: number): Promise<boolean> {
     const names = [...new Set([...this.members.values()].flatMap((m) => m.subscribedTopicNames))].sort();
     const counts = this.membership.partitionCounts;
     if (names.every((n) => n in counts) && nowMs - this.membership.refreshedMs < intervalMs) return false;
-    const snapshots = (await controllerStub(this.env).topicSnapshots(names)) as Record<string, { partitionCount: number }>;
+    const snapshots = (await controllerStub(this.env).topicSnapshots(names, groupId)) as Record<string, { partitionCount: number }>;
     const next = Object.fromEntries(names.map((n) => [n, snapshots[n]?.partitionCount ?? 0]));
     const changed = JSON.stringify(next) !== JSON.stringify(Object.fromEntries(names.map((n) => [n, counts[n] ?? -1])));
     this.membership = { ...this.membership, partitionCounts: next, refreshedMs: nowMs };

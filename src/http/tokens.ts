@@ -9,7 +9,7 @@ import { json } from "./respond";
 
 export async function handleCreateToken(request: IRequest, env: Env): Promise<Response> {
   const created = await createToken(env, await readJson(request, MAX_ADMIN_REQUEST_BYTES, "REQUEST_TOO_LARGE"));
-  forgetStoreTokens();
+  await forgetStoreTokens();
   return json(created, 201);
 }
 
@@ -19,6 +19,6 @@ export async function handleListTokens(_request: IRequest, env: Env): Promise<Re
 
 export async function handleRevokeToken(request: IRequest, env: Env): Promise<Response> {
   const revoked = await revokeToken(env, pathParam(request.params, "id"));
-  forgetStoreTokens();
+  await forgetStoreTokens();
   return json(revoked);
 }

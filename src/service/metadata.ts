@@ -1,18 +1,37 @@
-// The router's topic metadata cache, in isolate memory. Entries live METADATA_MAX_AGE_MS; a partition object that
-// sees a request routed with an older metadata version (or a deleted topic id) says so, and the caller refreshes
-// here and retries once. The controller is thereby off the hot path.
+// The router's topic metadata cache, in isolate memory. An entry is refreshed when something says the topic changed,
+// not on a timer: a partition object that sees a request routed with an older metadata version (or a deleted topic
+// id, or an old leader epoch) says so, and the caller refreshes here and retries once. Every replica hears of a change
+// from the controller (retried until delivered, controller/notices.ts), so the first call after it is told. A request
+// the router refuses from the topic's config without calling a partition asks once more (refusalRecheck). Entries
+// older than METADATA_MAX_AGE_MS (an hour) are read again in case a notice was lost to a bug: a safety net, not a
+// refresh schedule. The controller is thereby off the hot path (docs/scale.md).
 import type { Env } from "../env";
 import { errorBody, KafkaError, type ErrorBody, type Result } from "../errors";
+import { Clock } from "../clock";
 import { METADATA_MAX_AGE_MS } from "../limits";
 import { controllerStub } from "../names";
 import type { PartitionRef, TopicMetadata } from "../protocol";
 
-const cache = new Map<string, { meta: TopicMetadata; fetchedMs: number }>();
+/** A request refused from cached config re-reads the topic at most this often per topic and isolate: a loosened
+ *  config (a larger max.message.bytes) is honoured within it, and refused requests cannot drive the controller. */
+export const REFUSAL_RECHECK_MS = 10_000;
+
+/** The cache's clock: tests move it forward (an entry's age) instead of sleeping. */
+export const metadataClock = new Clock();
+
+const cache = new Map<string, { meta: TopicMetadata; fetchedMs: number; recheckedMs: number }>();
+
+/** Controller reads this isolate made for metadata (tests: nothing is read again without a change). */
+let reads = 0;
+export function metadataReads(): number {
+  return reads;
+}
 
 /** Metadata for a topic (cached unless `fresh`); throws UNKNOWN_TOPIC_OR_PARTITION. */
 export async function topicMetadata(env: Env, topic: string, fresh = false): Promise<TopicMetadata> {
   const hit = cache.get(topic);
-  if (!fresh && hit && Date.now() - hit.fetchedMs < METADATA_MAX_AGE_MS) return hit.meta;
+  if (!fresh && hit && metadataClock.now() - hit.fetchedMs < METADATA_MAX_AGE_MS) return hit.meta;
+  reads++;
   const result = (await controllerStub(env).getTopic(topic)) as Result<TopicMetadata>;
   if (!result.ok) {
     cache.delete(topic);
@@ -23,7 +42,20 @@ export async function topicMetadata(env: Env, topic: string, fresh = false): Pro
 }
 
 export function remember(meta: TopicMetadata): void {
-  cache.set(meta.name, { meta, fetchedMs: Date.now() });
+  const now = metadataClock.now();
+  cache.set(meta.name, { meta, fetchedMs: now, recheckedMs: now });
+}
+
+/**
+ * A request was refused from `meta`'s config: the topic's current metadata if it is newer (the caller tries again with
+ * it), else undefined. Reads the controller at most every REFUSAL_RECHECK_MS per topic.
+ */
+export async function newerMetadata(env: Env, meta: TopicMetadata): Promise<TopicMetadata | undefined> {
+  const hit = cache.get(meta.name);
+  const now = metadataClock.now();
+  if (hit !== undefined && now - hit.recheckedMs < REFUSAL_RECHECK_MS) return hit.meta.version > meta.version ? hit.meta : undefined;
+  const fresh = await topicMetadata(env, meta.name, true);
+  return fresh.version > meta.version ? fresh : undefined;
 }
 
 export function forget(topic: string): void {

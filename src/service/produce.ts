@@ -12,7 +12,7 @@ import { MAX_PRODUCER_EPOCH, MAX_RECORDS_PER_REQUEST } from "../limits";
 import { MAX_SEQUENCE, type ProducerIdentity } from "../log/producer-state";
 import { replicaClient } from "../names";
 import type { AppendRequest, AppendResult, TopicMetadata } from "../protocol";
-import { failover, isStaleMetadata, metadataWithPartition, partitionRef, topicMetadata } from "./metadata";
+import { failover, isStaleMetadata, metadataWithPartition, newerMetadata, partitionRef, topicMetadata } from "./metadata";
 import { integerField, onlyFields, requireObject } from "./validate";
 import { parseTransactionField } from "./transactions";
 import { parseEncoding } from "./request-params";
@@ -67,26 +67,18 @@ export async function produce(env: Env, topic: string, input: unknown, backgroun
   }
 
   let meta = pathPartition === undefined ? await topicMetadata(env, topic) : await metadataWithPartition(env, topic, pathPartition);
-  const parser = new RecordParser(encoding, Number(meta.config["max.message.bytes"]), Date.now());
-  const compacted = isCompacted(meta.config);
-  const parsed: ParsedRecord[] = new Array(records.length);
-  let maxExplicit = -1;
-  for (let i = 0; i < records.length; i++) {
-    const record = parser.parse(records[i], i);
-    if (isProblem(record)) throw new KafkaError(record.type, record.message, record.details);
-    if (record.key === null && compacted) {
-      throw new KafkaError("INVALID_RECORD", `Compacted topic cannot accept message without key (records[${i}])`, { index: i });
-    }
-    if (pathPartition !== undefined && record.partition !== undefined && record.partition !== pathPartition) {
-      throw new KafkaError("INVALID_REQUEST", `records[${i}].partition is ${record.partition} but the path names partition ${pathPartition}`, { index: i });
-    }
-    if (record.partition !== undefined && record.partition > maxExplicit) maxExplicit = record.partition;
-    parsed[i] = record;
+  let prepared: Prepared;
+  try {
+    prepared = await prepare(env, topic, meta, records, encoding, pathPartition);
+  } catch (error) {
+    // Refused by the topic's config as this isolate has it: a config changed since is looked up (at most every
+    // REFUSAL_RECHECK_MS per topic), since no partition was called to say the version moved.
+    const newer = error instanceof KafkaError ? await newerMetadata(env, meta) : undefined;
+    if (newer === undefined) throw error;
+    meta = newer;
+    prepared = await prepare(env, topic, meta, records, encoding, pathPartition);
   }
-  // Schema validation (docs/schemas.md): before any partition is called, so a failing record writes nothing.
-  if ((meta.config["value.schema.validation"] ?? "none") !== "none" || (meta.config["key.schema.validation"] ?? "none") !== "none") {
-    await validateRecords(env, topic, meta.config, records, encoding);
-  }
+  const { parser, parsed, maxExplicit } = prepared;
   if (maxExplicit >= meta.partitionCount) meta = await metadataWithPartition(env, topic, maxExplicit);
 
   // Partition choice: kept for retries, like the records of a Kafka producer batch.
@@ -228,4 +220,35 @@ async function appendWithRetry(
       ),
     };
   }
+}
+
+interface Prepared {
+  parser: RecordParser;
+  parsed: ParsedRecord[];
+  maxExplicit: number;
+}
+
+/** Parses and validates the records against the topic's config (size, compaction, schemas): throws the refusal. */
+async function prepare(env: Env, topic: string, meta: TopicMetadata, records: unknown[], encoding: Encoding, pathPartition: number | undefined): Promise<Prepared> {
+  const parser = new RecordParser(encoding, Number(meta.config["max.message.bytes"]), Date.now());
+  const compacted = isCompacted(meta.config);
+  const parsed: ParsedRecord[] = new Array(records.length);
+  let maxExplicit = -1;
+  for (let i = 0; i < records.length; i++) {
+    const record = parser.parse(records[i], i);
+    if (isProblem(record)) throw new KafkaError(record.type, record.message, record.details);
+    if (record.key === null && compacted) {
+      throw new KafkaError("INVALID_RECORD", `Compacted topic cannot accept message without key (records[${i}])`, { index: i });
+    }
+    if (pathPartition !== undefined && record.partition !== undefined && record.partition !== pathPartition) {
+      throw new KafkaError("INVALID_REQUEST", `records[${i}].partition is ${record.partition} but the path names partition ${pathPartition}`, { index: i });
+    }
+    if (record.partition !== undefined && record.partition > maxExplicit) maxExplicit = record.partition;
+    parsed[i] = record;
+  }
+  // Schema validation (docs/schemas.md): before any partition is called, so a failing record writes nothing.
+  if ((meta.config["value.schema.validation"] ?? "none") !== "none" || (meta.config["key.schema.validation"] ?? "none") !== "none") {
+    await validateRecords(env, topic, meta.config, records, encoding);
+  }
+  return { parser, parsed, maxExplicit };
 }

@@ -1,0 +1,136 @@
+// Version-driven metadata (issue 23): router caches and group coordinators read a topic's metadata again when it
+// changed, never on a timer. A change made through another isolate (here: straight at the controller, so this
+// isolate's cache is not updated) reaches this router through the partition's STALE_METADATA on its next call, and a
+// coordinator through the controller's notice; a notice a replica missed is retried by the controller's alarm.
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { Controller } from "../../src/controller/Controller";
+import type { Env } from "../../src/env";
+import type { GroupCoordinator } from "../../src/group/GroupCoordinator";
+import { GROUP_METADATA_REFRESH_MS, METADATA_MAX_AGE_MS } from "../../src/limits";
+import { controllerStub, groupCoordinatorStub } from "../../src/names";
+import { metadataClock, metadataReads } from "../../src/service/metadata";
+import { api, createTopic, produceTo, uniqueTopic } from "../helpers";
+import { shareGroup } from "../share/helpers";
+
+const controller = () => controllerStub(env);
+const controllerRequests = async () => (await controller().usage()).requests;
+
+describe("version-driven metadata", () => {
+  it("a router reads a topic once, keeps it however old until a partition says it changed, then reads it once", async () => {
+    const t = uniqueTopic();
+    await createTopic(t, 2);
+    expect((await produceTo(t, 0, [{ value: "a" }])).status).toBe(200);
+    const reads = metadataReads();
+    // Long past the 30 s the cache used to keep an entry: no read without a change.
+    metadataClock.advance(30 * 60_000);
+    for (const p of [0, 1, 0, 1]) expect((await produceTo(t, p, [{ value: "b" }])).status).toBe(200);
+    expect(metadataReads()).toBe(reads);
+    // Another isolate adds a partition (this one's cache is not touched): the next produce is told by the partition.
+    expect(await controller().addPartitions(t, 3)).toMatchObject({ ok: true });
+    expect((await produceTo(t, 0, [{ value: "c" }])).status).toBe(200);
+    expect(metadataReads()).toBe(reads + 1);
+    expect((await produceTo(t, 2, [{ value: "d" }])).status).toBe(200); // the new partition, known without a 404
+    expect(metadataReads()).toBe(reads + 1);
+    // The safety net: an entry older than METADATA_MAX_AGE_MS is read again once.
+    metadataClock.advance(METADATA_MAX_AGE_MS);
+    expect((await produceTo(t, 1, [{ value: "e" }])).status).toBe(200);
+    expect((await produceTo(t, 1, [{ value: "f" }])).status).toBe(200);
+    expect(metadataReads()).toBe(reads + 2);
+  });
+
+  it("a produce refused from cached config looks once more: a loosened max.message.bytes is honoured", async () => {
+    const t = uniqueTopic();
+    await createTopic(t, 1, { "max.message.bytes": 200 });
+    expect((await produceTo(t, 0, [{ value: "x" }])).status).toBe(200);
+    const big = [{ value: "y".repeat(500) }];
+    expect((await produceTo(t, 0, big)).status).toBe(413);
+    await controller().alterConfig(t, { set: { "max.message.bytes": "10000" }, reset: [] });
+    metadataClock.advance(10_000);
+    expect((await produceTo(t, 0, big)).status).toBe(200);
+  });
+
+  it("a replica that missed a change is told by the controller's alarm, and then tells the router", async () => {
+    const t = uniqueTopic();
+    await createTopic(t, 1);
+    expect((await produceTo(t, 0, [{ value: "a" }])).status).toBe(200);
+    const meta = (await api("GET", `/v1/topics/${t}`)).body;
+    expect((await api("POST", "/v1/faults", { topic: t, partition: 0, replica: 0, down: true })).status).toBe(200);
+    expect(await controller().alterConfig(t, { set: { "retention.ms": "1000000" }, reset: [] })).toMatchObject({ ok: true });
+    const pending = () => runInDurableObject(controller(), (_c: Controller, state) => state.storage.sql.exec("SELECT * FROM pending_notifications WHERE topic_id = ?", meta.topicId).toArray());
+    expect(await pending()).toHaveLength(1);
+    expect((await api("POST", "/v1/faults", { topic: t, partition: 0, replica: 0, down: false })).status).toBe(200);
+    await runDurableObjectAlarm(controller());
+    expect(await pending()).toHaveLength(0);
+    const reads = metadataReads();
+    expect((await produceTo(t, 0, [{ value: "b" }])).status).toBe(200);
+    expect(metadataReads()).toBe(reads + 1);
+  });
+
+  it("a coordinator re-reads its topics when the controller says one changed, and never on a heartbeat without a change", async () => {
+    const t = uniqueTopic();
+    const g = uniqueTopic("g");
+    await createTopic(t, 2);
+    const stub = groupCoordinatorStub(env, g);
+    const hb = (body: Record<string, unknown>) => api("POST", `/v1/groups/${g}/heartbeat`, body);
+    let m = (await hb({ memberEpoch: 0, subscribedTopics: [t], sessionTimeoutMs: 120_000 })).body;
+    // The tests' environment re-reads on every heartbeat (GROUP_METADATA_REFRESH_MS=0): this coordinator keeps the default.
+    await runInDurableObject(stub, (c: GroupCoordinator) => {
+      (c as unknown as { env: Env }).env = { ...env, GROUP_METADATA_REFRESH_MS: String(GROUP_METADATA_REFRESH_MS) };
+    });
+    const beat = async () => {
+      const r = await hb({ memberId: m.memberId, memberEpoch: m.memberEpoch, ownedPartitions: m.assignment });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      m = r.body;
+      return m;
+    };
+    await beat();
+    const before = await controllerRequests();
+    for (let i = 0; i < 5; i++) {
+      await runInDurableObject(stub, (c: GroupCoordinator) => c.clock.advance(40_000)); // past the 30 s it used to keep
+      await beat();
+    }
+    expect(await controllerRequests()).toBe(before);
+    expect(m.assignment).toEqual([{ topic: t, partitions: [0, 1] }]);
+    // Another isolate adds a partition: the controller tells the coordinator, whose next heartbeat reads once.
+    expect(await controller().addPartitions(t, 3)).toMatchObject({ ok: true });
+    const told = await controllerRequests();
+    await beat();
+    await beat();
+    expect(await controllerRequests()).toBe(told + 1);
+    expect(m.assignment).toEqual([{ topic: t, partitions: [0, 1, 2] }]);
+  });
+
+  it("a share group's membership re-reads on the controller's notice too, and never on a heartbeat without one", async () => {
+    const t = uniqueTopic();
+    const g = uniqueTopic("g");
+    await createTopic(t, 2);
+    await shareGroup(g, { sessionTimeoutMs: 120_000, heartbeatIntervalMs: 5_000 });
+    const stub = groupCoordinatorStub(env, g);
+    await runInDurableObject(stub, (c: GroupCoordinator) => {
+      (c as unknown as { env: Env }).env = { ...env, GROUP_METADATA_REFRESH_MS: String(GROUP_METADATA_REFRESH_MS) };
+    });
+    const hb = (body: Record<string, unknown>) => api("POST", `/v1/share-groups/${g}/heartbeat`, body);
+    let m = (await hb({ memberEpoch: 0, subscribedTopicNames: [t] })).body;
+    const beat = async () => {
+      const r = await hb({ memberId: m.memberId, memberEpoch: m.memberEpoch });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      m = r.body;
+    };
+    await beat();
+    const before = await controllerRequests();
+    for (let i = 0; i < 5; i++) {
+      await runInDurableObject(stub, (c: GroupCoordinator) => c.clock.advance(40_000));
+      await beat();
+    }
+    expect(await controllerRequests()).toBe(before);
+    expect(m.assignment.topicPartitions).toEqual([{ topic: t, partitions: [0, 1] }]);
+    expect(await controller().addPartitions(t, 3)).toMatchObject({ ok: true });
+    const told = await controllerRequests();
+    await beat();
+    await beat();
+    expect(await controllerRequests()).toBe(told + 1);
+    expect(m.assignment.topicPartitions).toEqual([{ topic: t, partitions: [0, 1, 2] }]);
+  });
+});
