@@ -37,6 +37,8 @@ export interface Env {
   PARTITION_MAINTENANCE_RETRY_MS?: string;
   /** How long an acks=all produce waits for the in-sync replicas before REQUEST_TIMED_OUT (ms; default 30000). */
   ACKS_ALL_TIMEOUT_MS?: string;
+  /** Bytes of newest batches a partition keeps in memory for tail reads (src/partition/tail-cache.ts); 0 turns it off. */
+  PARTITION_TAIL_CACHE_BYTES?: string;
   /** Local bytes per partition before segments go to R2 regardless of local.retention.* (default 1e9). */
   MAX_LOCAL_PARTITION_BYTES?: string;
   /** Default replica placement for new topics: comma-separated location hints (e.g. "enam,weur,apac"). */

@@ -147,9 +147,12 @@ export const MAX_REPLICATION_FACTOR = 5;
 export const REPLICA_LAG_TIME_MAX_MS = 30_000;
 /** Bytes of batches in one push to a follower: far below the 32 MiB RPC limit, and several rows' worth. */
 export const REPLICA_PUSH_MAX_BYTES = 4 * 1024 * 1024;
-/** A replicated partition keeps its newest batches in memory up to this many bytes, so a push to followers sends what
- *  was just appended without reading it back (one push's worth: a follower in sync never needs more). */
-export const REPLICA_TAIL_CACHE_BYTES = REPLICA_PUSH_MAX_BYTES;
+/** A partition keeps its newest batches in memory up to this many bytes (deployment var PARTITION_TAIL_CACHE_BYTES; 0
+ *  turns it off): a consumer at the tail is served without SQLite, and a push to followers sends what was just appended
+ *  without reading it back (one push's worth: a follower in sync never needs more). */
+export const PARTITION_TAIL_CACHE_BYTES = REPLICA_PUSH_MAX_BYTES;
+/** The most PARTITION_TAIL_CACHE_BYTES may be: objects share an isolate's 128 MB, and a busy partition fills its cache. */
+export const MAX_PARTITION_TAIL_CACHE_BYTES = 32 * 1024 * 1024;
 /** Kafka's replica.fetch.backoff.ms: after a failed push, the leader waits this long before trying that follower again
  *  (the alarm retries sooner only when the follower has fallen out of sync). */
 export const REPLICA_RETRY_BACKOFF_MS = 1_000;

@@ -7,9 +7,11 @@ import {
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   GROUP_METADATA_REFRESH_MS,
   MAX_LOCAL_PARTITION_BYTES,
+  MAX_PARTITION_TAIL_CACHE_BYTES,
   MAX_SESSION_TIMEOUT_MS,
   MIN_SESSION_TIMEOUT_MS,
   PARTITION_MAINTENANCE_RETRY_MS,
+  PARTITION_TAIL_CACHE_BYTES,
   REPLICA_LAG_TIME_MAX_MS,
 } from "./limits";
 
@@ -22,14 +24,17 @@ export interface Settings {
   maxLocalPartitionBytes: number;
   replicaLagTimeMaxMs: number;
   acksAllTimeoutMs: number;
+  partitionTailCacheBytes: number;
 }
 
-/** One variable: the default when absent or empty, else a non-negative integer (decimal digits only). */
-export function numberSetting(value: string | undefined, name: string, fallback: number): number {
+/** One variable: the default when absent or empty, else a non-negative integer (decimal digits only), at most `max`. */
+export function numberSetting(value: string | undefined, name: string, fallback: number, max = Infinity): number {
   if (value === undefined || value.trim() === "") return fallback;
   const text = value.trim();
   if (!/^\d{1,16}$/.test(text)) throw new Error(`deployment variable ${name} must be a non-negative integer, got '${value.slice(0, 40)}'`);
-  return Number(text);
+  const n = Number(text);
+  if (n > max) throw new Error(`deployment variable ${name} must be at most ${max}, got ${text}`);
+  return n;
 }
 
 const cache = new WeakMap<object, Settings>();
@@ -47,6 +52,7 @@ export function settings(env: Env): Settings {
     maxLocalPartitionBytes: numberSetting(env.MAX_LOCAL_PARTITION_BYTES, "MAX_LOCAL_PARTITION_BYTES", MAX_LOCAL_PARTITION_BYTES),
     replicaLagTimeMaxMs: numberSetting(env.REPLICA_LAG_TIME_MAX_MS, "REPLICA_LAG_TIME_MAX_MS", REPLICA_LAG_TIME_MAX_MS),
     acksAllTimeoutMs: numberSetting(env.ACKS_ALL_TIMEOUT_MS, "ACKS_ALL_TIMEOUT_MS", ACKS_ALL_TIMEOUT_MS),
+    partitionTailCacheBytes: numberSetting(env.PARTITION_TAIL_CACHE_BYTES, "PARTITION_TAIL_CACHE_BYTES", PARTITION_TAIL_CACHE_BYTES, MAX_PARTITION_TAIL_CACHE_BYTES),
   };
   cache.set(env, s);
   return s;

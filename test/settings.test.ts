@@ -25,6 +25,11 @@ describe("numberSetting", () => {
     }
   });
 
+  it("a maximum, when given: at it taken, over it refused with the bound", () => {
+    expect(numberSetting("100", "X", 1, 100)).toBe(100);
+    expect(() => numberSetting("101", "X", 1, 100)).toThrow("deployment variable X must be at most 100, got 101");
+  });
+
   it("quotes at most 40 characters of a refused value", () => {
     const long = "x".repeat(100);
     expect(() => numberSetting(long, "X", 1)).toThrow(`got '${"x".repeat(40)}'`);

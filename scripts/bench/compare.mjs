@@ -4,7 +4,7 @@
 // everysec; nats-server with JetStream file storage), each on a free 127.0.0.1 port and a temporary directory, and
 // stops and removes them at the end. A peer that is not installed is skipped with how to install it.
 //   node scripts/bench/compare.mjs [--smoke] [--records=N] [--only=edgelog,redis,nats] [--workloads=produce,read,group]
-//   env COMPARE_RECORDS (records per workload, default 500,000; --smoke: 20,000). The issue asks for 1M; at 1M a run
+//   env COMPARE_RECORDS (records per workload, default 500,000; --smoke: 20,000), BENCH_ENTRY (bench another worker entry). The issue asks for 1M; at 1M a run
 //   takes ~11 minutes on the 2-core bench box, nearly all of it NATS (its Node client publishes ~12-16k acked
 //   messages/s), so the default is half that (~5.5 minutes); COMPARE_RECORDS=1000000 runs the full size.
 // Workloads: produce 100-byte records in batches of 100 and 1000 by 1 and 8 clients (closed loop, into one
@@ -61,7 +61,8 @@ async function main() {
       await build(); // the TS client bundle, fresh from src/client (build/client.mjs)
       const { Edgelog } = await import("../../build/client.mjs");
       // A 1 s heartbeat lets the group settle quickly before the clock starts; it does not touch the data path.
-      const server = await startEdgelog({ bindings: { GROUP_HEARTBEAT_INTERVAL_MS: "1000" } });
+      // BENCH_ENTRY: another worker entry (a baseline worktree's src/index.ts), as in `npm run bench`.
+      const server = await startEdgelog({ entry: process.env.BENCH_ENTRY || undefined, bindings: { GROUP_HEARTBEAT_INTERVAL_MS: "1000" } });
       started.push(server);
       cpuSample = cpuSampler();
       systems.push(new EdgelogSystem({ url: server.url, Edgelog }));

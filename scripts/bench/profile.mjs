@@ -2,7 +2,8 @@
 // open, attaches over the Chrome DevTools protocol (Profiler domain) to every JS target, runs a produce and/or a
 // fetch load, and prints the top functions by self and total time. The raw .cpuprofile files land in
 // bench/results/ (open them in Chrome DevTools > Performance, or speedscope).
-// Usage: node scripts/bench/profile.mjs [--only=produce,fetch,noop] [--batch=1000] [--clients=8]
+// Usage: node scripts/bench/profile.mjs [--only=produce,fetch,noop] [--batch=1000] [--clients=8] [--fetch-batch=1000]
+//   [--tail=N] (fetch only the newest N records, which the partition serves from its tail cache)
 // Env: BENCH_SECONDS (per profiled workload, default 4), PROFILE_INTERVAL_US (sampling interval, default 200),
 // PROFILE_TOP (rows per table, default 25).
 
@@ -19,6 +20,8 @@ const option = (name, fallback) => argv.find((a) => a.startsWith(`--${name}=`))?
 const only = option("only", "produce,fetch").split(",");
 const batch = Number(option("batch", "1000"));
 const clients = Number(option("clients", "8"));
+const fetchBatch = Number(option("fetch-batch", "1000"));
+const tail = Number(option("tail", "0"));
 const seconds = Number(process.env.BENCH_SECONDS ?? 4);
 const intervalUs = Number(process.env.PROFILE_INTERVAL_US ?? 200);
 const top = Number(process.env.PROFILE_TOP ?? 25);
@@ -144,7 +147,7 @@ async function main() {
       workloads.push(["produce", async () => (fetchSource = await W.produce(ctx, { topic: `prof-p${batch}-${Date.now()}`, batch, concurrency: clients }))]);
     }
     if (only.includes("fetch")) {
-      workloads.push(["fetch", () => W.fetchScan(ctx, { topic: fetchSource.topic, highWatermark: fetchSource.highWatermark, concurrency: clients })]);
+      workloads.push(["fetch", () => W.fetchScan(ctx, { topic: fetchSource.topic, highWatermark: fetchSource.highWatermark, concurrency: clients, batch: fetchBatch, from: tail > 0 ? Math.max(0, fetchSource.highWatermark - tail) : 0 })]);
     }
     for (const [name, run] of workloads) {
       const profiled = name !== "produce" || only.includes("produce");

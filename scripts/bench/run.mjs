@@ -2,7 +2,8 @@
 // HTTP, prints a table and writes bench/results/bench-<timestamp>.json.
 // Usage: node scripts/bench/run.mjs [--smoke] [--only=noop,produce,fetch,offset]
 // Env: BENCH_SECONDS (per workload, default 4), BENCH_SMOKE=1, BENCH_ONLY, BENCH_RECORDS (offset-test
-// log length, default 1,000,000), BENCH_BATCHES (produce batch sizes, default 1,100,1000), BENCH_OFFSET_SAMPLES (fetches per side, default 200), BENCH_ENTRY
+// log length, default 1,000,000), BENCH_BATCHES (produce batch sizes, default 1,100,1000), BENCH_FETCH_BATCHES (records per
+// fetch, default 1000,10000), BENCH_TAIL_RECORDS (span of the "fetch tail" rows, default 16,000), BENCH_OFFSET_SAMPLES (fetches per side, default 200), BENCH_ENTRY
 // (bench another worker entry exporting the same classes instead of src/index.ts).
 
 import { execFileSync } from "node:child_process";
@@ -39,6 +40,10 @@ function settingsFrom(argv, env) {
     offsetSamples: num(env.BENCH_OFFSET_SAMPLES, smoke ? 10 : 200),
     concurrencies: [1, 8],
     produceBatches: env.BENCH_BATCHES ? env.BENCH_BATCHES.split(",").map(Number) : [1, 100, 1000],
+    // Records per fetch request: 1000, and 10,000 (the most one fetch may ask for: what a catching-up consumer asks).
+    fetchBatches: env.BENCH_FETCH_BATCHES ? env.BENCH_FETCH_BATCHES.split(",").map(Number) : [1000, 10_000],
+    // The "fetch tail" rows read only the newest this many records, which fit the partition's tail cache (4 MiB).
+    tailRecords: num(env.BENCH_TAIL_RECORDS, 16_000),
   };
 }
 
@@ -109,10 +114,20 @@ async function main() {
     }
 
     if (want("fetch")) {
+      for (const batch of settings.fetchBatches) {
+        for (const c of settings.concurrencies) {
+          await step({ group: "fetch", label: "fetch", concurrency: c, batch }, async () => {
+            if (!fetchSource) throw new Error("no data: produce b1000 c8 did not succeed");
+            return W.fetchScan(ctx, { topic: fetchSource.topic, highWatermark: fetchSource.highWatermark, concurrency: c, batch });
+          });
+        }
+      }
+      // Consumers at the tail: the newest records only, which the partition serves from memory.
       for (const c of settings.concurrencies) {
-        await step({ group: "fetch", label: "fetch", concurrency: c, batch: 1000 }, async () => {
+        await step({ group: "fetch", label: "fetch tail", concurrency: c, batch: 1000 }, async () => {
           if (!fetchSource) throw new Error("no data: produce b1000 c8 did not succeed");
-          return W.fetchScan(ctx, { topic: fetchSource.topic, highWatermark: fetchSource.highWatermark, concurrency: c });
+          const from = Math.max(0, fetchSource.highWatermark - settings.tailRecords);
+          return W.fetchScan(ctx, { topic: fetchSource.topic, highWatermark: fetchSource.highWatermark, concurrency: c, from });
         });
       }
     }

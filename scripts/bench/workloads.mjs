@@ -120,12 +120,17 @@ function checkProduceResponse(text, batch, topic) {
  * Fetches maxRecords=1000 batches. Each client scans sequentially from its own evenly spaced start
  * (like independent consumers) and wraps to the start of the log at the high watermark.
  */
-export async function fetchScan(ctx, { topic, concurrency, highWatermark }) {
-  const cursors = Array.from({ length: concurrency }, (_, c) =>
-    Math.floor((c * highWatermark) / concurrency / FETCH_BATCH) * FETCH_BATCH,
-  );
+/**
+ * Clients read the log in `batch`-record fetches, each from its own start, wrapping round at the high watermark.
+ * `from` (default 0) is where the scanned span starts: a span of the last few thousand records is what the partition
+ * still holds in memory (its tail cache), i.e. consumers reading at the tail; from 0, most fetches read SQLite.
+ */
+export async function fetchScan(ctx, { topic, concurrency, highWatermark, batch = FETCH_BATCH, from = 0 }) {
+  const start = Math.floor(from / batch) * batch;
+  const span = highWatermark - start;
+  const cursors = Array.from({ length: concurrency }, (_, c) => start + Math.floor((c * span) / concurrency / batch) * batch);
   const op = async (client, i, c) => {
-    const text = await client.fetchRecordsText(topic, 0, { offset: cursors[c], maxRecords: FETCH_BATCH, maxBytes: FETCH_MAX_BYTES });
+    const text = await client.fetchRecordsText(topic, 0, { offset: cursors[c], maxRecords: batch, maxBytes: FETCH_MAX_BYTES });
     // Parsing every ~160 KB answer costs the Node load generator ~0.85 ms, as much as the server spends: the bench
     // would measure Node. Every answer is checked by its first offset and nextOffset (cheap string reads); every
     // 16th is parsed whole and its values checked.
@@ -141,7 +146,7 @@ export async function fetchScan(ctx, { topic, concurrency, highWatermark }) {
       // A cheap end-to-end check that values come back whole and in the encoding they were sent in.
       if (data.records.length !== n || bytes !== n * VALUE_BYTES) throw new Error(`${topic}: fetched ${n} records with ${bytes} value bytes, expected ${n * VALUE_BYTES}`);
     }
-    cursors[c] = Number(next[1]) >= highWatermark ? 0 : Number(next[1]);
+    cursors[c] = Number(next[1]) >= highWatermark ? start : Number(next[1]);
     return { records: n, valueBytes: n * VALUE_BYTES };
   };
   await warmUp(ctx, concurrency, op);

@@ -14,7 +14,7 @@ export interface ReadBatch {
   records: Uint8Array;
   positions: Uint32Array;
   /** offset - baseOffset per record; undefined when contiguous. */
-  offsets: Uint32Array | undefined;
+  offsets?: Uint32Array | undefined;
 }
 
 export class ReadAccumulator {

@@ -80,7 +80,7 @@ export class PartitionLog extends DurableObject<Env> {
       canCommit: () => !this.faulted && !this.dropped && this.role.replicator !== undefined,
       waitUntil: (work) => ctx.waitUntil(work),
     });
-    this.log = new LocalLog(this.meter.sql(ctx.storage.sql));
+    this.log = new LocalLog(this.meter.sql(ctx.storage.sql), this.settings.partitionTailCacheBytes);
     this.tiered = new TieredLog(this.meter.bucket(env.SEGMENTS), {
       uploaded: (bytes) => this.counters.tiered(bytes),
       failed: (key, error) => loggerFor(env.EDGELOG_LOG_LEVEL).error("tiering_failed", { key, error: String(error) }),
@@ -219,7 +219,7 @@ export class PartitionLog extends DurableObject<Env> {
     }
     if (!this.faulted) return;
     this.faulted = false;
-    this.log = new LocalLog(this.meter.sql(this.ctx.storage.sql));
+    this.log = new LocalLog(this.meter.sql(this.ctx.storage.sql), this.settings.partitionTailCacheBytes);
     this.counters = partitionCounters(this.env.EDGELOG_COUNTERS, Date.now());
     this.role.forget();
     this.alarms.forget();
@@ -354,7 +354,7 @@ export class PartitionLog extends DurableObject<Env> {
       await this.tiered.delete(this.log.segments.allR2Keys());
       await this.ctx.storage.deleteAll();
       // Forget what memory held of the dropped storage, so a second drop (the controller retries) finds nothing.
-      this.log = new LocalLog(this.meter.sql(this.ctx.storage.sql));
+      this.log = new LocalLog(this.meter.sql(this.ctx.storage.sql), this.settings.partitionTailCacheBytes);
       this.alarms.cleared();
       return undefined;
     });

@@ -13,7 +13,8 @@ import type { CompactedBatch, StoredBatch } from "../log/compaction";
 import { recordBatch } from "../log/producer-state";
 import type { Encoding } from "../log/record";
 import { shouldRoll } from "../log/segment-plan";
-import { REPLICA_TAIL_CACHE_BYTES, TARGET_BATCH_ROW_BYTES } from "../limits";
+import { TARGET_BATCH_ROW_BYTES } from "../limits";
+import type { ReadAccumulator } from "../log/batch-reader";
 import type { ReplicaRole, ReplicatedBatch, ReplicatedProducerBatch } from "../protocol";
 import { BatchStore } from "./batch-store";
 import { checkInvariants, emptyState, PartitionTables, recoverAppends, type AdoptedMeta, type LogState } from "./log-state";
@@ -40,10 +41,12 @@ export class LocalLog {
   private stateRowWritten = false;
   /** The first offset held locally, while known (fetches ask it on every read; deletions forget it). */
   private localStart: number | undefined;
-  /** The newest batches as followers store them, so a leader pushes what it appended without reading it back. */
-  private readonly tail = new TailCache(REPLICA_TAIL_CACHE_BYTES);
+  /** The newest batches as stored: tail reads and a leader's pushes are served from memory (tail-cache.ts). */
+  private readonly tail: TailCache;
 
-  constructor(sql: SqlStorage) {
+  /** `tailCacheBytes`: the tail cache's bound (the PARTITION_TAIL_CACHE_BYTES setting; 0 turns it off). */
+  constructor(sql: SqlStorage, tailCacheBytes: number) {
+    this.tail = new TailCache(tailCacheBytes);
     this.tables = new PartitionTables(sql);
     this.batches = new BatchStore(sql, this.tables);
     this.segments = new SegmentStore(sql, this.tables);
@@ -86,7 +89,6 @@ export class LocalLog {
     if (shouldRoll(state.active, state.config, appendTimeMs, tails.bytes.length + count * MAX_STAMP_BYTES)) this.roll(appendTimeMs);
     const s = this.state!;
     const baseOffset = s.logEndOffset;
-    const keepTail = s.replication.replicationFactor > 1;
     let offset = baseOffset;
     let maxSoFar = s.maxTimestampSoFar;
     let sizeBytes = s.sizeBytes;
@@ -114,7 +116,7 @@ export class LocalLog {
         ...(producer !== undefined && to === count ? { producer: { ...producer, baseOffset } } : {}),
       };
       this.batches.insert(row);
-      if (keepTail) this.tail.push(row);
+      this.tail.push(row);
       sizeBytes += batch.bytes.length;
       batchCount++;
       active.bytes += batch.bytes.length;
@@ -183,7 +185,8 @@ export class LocalLog {
     assert(offset >= this.localStartOffset() || offset <= s.logStartOffset, "truncating into tiered segments");
     assert(!this.batches.straddles(offset), `truncation at ${offset} is not a batch boundary`);
     const removed = this.batches.deleteFrom(offset);
-    this.forgetLocalData();
+    this.localStart = undefined;
+    this.tail.dropFrom(offset);
     // Sealed segments past the point go; one that straddles it becomes the active segment again.
     this.segments.deleteLocalFrom(offset);
     let active = s.active;
@@ -227,7 +230,8 @@ export class LocalLog {
     this.epochs.deleteAll();
     this.producers.deleteAll();
     this.txns.deleteAll();
-    this.forgetLocalData();
+    this.localStart = undefined;
+    this.tail.clear();
     const s = this.state!;
     this.writeState({
       ...s,
@@ -267,6 +271,11 @@ export class LocalLog {
   /** Local batches from `offset` on, as a follower stores them, up to about maxBytes: from memory when just appended. */
   replicationBatches(offset: number, maxBytes: number): ReplicatedBatch[] {
     return this.tail.from(offset, maxBytes) ?? this.batches.replicationBatches(offset, maxBytes);
+  }
+
+  /** A read's local part served from the tail cache; false (nothing added) when it must go to SQLite. */
+  readTail(acc: ReadAccumulator): boolean {
+    return this.tail.readInto(acc, this.state!.logEndOffset);
   }
 
   /** Seals the active segment (if it holds anything) and starts a new one at the log end. */
@@ -316,7 +325,7 @@ export class LocalLog {
       this.segments.delete(seg.baseOffset);
       s = { ...s, sizeBytes: s.sizeBytes - seg.sizeBytes, logStartOffset: Math.max(s.logStartOffset, seg.lastOffset + 1) };
     }
-    this.forgetLocalData();
+    this.forgetBelow(s.logStartOffset);
     this.writeState(s);
     return keys;
   }
@@ -334,7 +343,7 @@ export class LocalLog {
     const after = this.state!;
     // Local batches wholly below the new start (in the active segment or a partly deleted sealed one).
     const removed = this.batches.deleteBelow(beforeOffset);
-    this.forgetLocalData();
+    this.forgetBelow(beforeOffset);
     const active =
       after.active.baseOffset < beforeOffset
         ? { ...after.active, bytes: Math.max(0, after.active.bytes - removed.bytes), batches: Math.max(0, after.active.batches - removed.count) }
@@ -352,7 +361,7 @@ export class LocalLog {
     const producers = this.batches.producersBetween(seg.baseOffset, seg.lastOffset);
     const removed = this.batches.deleteRange(seg.baseOffset, seg.lastOffset);
     this.segments.markTiered(segmentBase, r2Key, storedBytes, batchIndex, producers);
-    this.forgetLocalData();
+    this.forgetBelow(seg.lastOffset + 1);
     this.writeState({ ...this.state!, batchCount: this.state!.batchCount - removed.count });
   }
 
@@ -363,14 +372,15 @@ export class LocalLog {
     const removedBatches = compacted.recordCount === 0 ? 1 : 0;
     this.batches.rewrite(batch, compacted);
     this.segments.resize(segmentBase, delta, removedBatches);
-    this.forgetLocalData();
+    this.forgetBelow(batch.lastOffset + 1);
     this.writeState({ ...s, sizeBytes: s.sizeBytes + delta, batchCount: s.batchCount - removedBatches });
   }
 
-  /** Local batches were removed or rewritten: what memory holds of them is stale. */
-  private forgetLocalData(): void {
+  /** Local batches below `offset` were removed or rewritten: what memory holds of them is stale. The tail cache is a
+   *  contiguous run ending at the log end, so dropping its batches below the point is exact. */
+  private forgetBelow(offset: number): void {
     this.localStart = undefined;
-    this.tail.clear();
+    this.tail.dropBelow(offset);
   }
 
   private writeState(s: LogState): void {

@@ -15,8 +15,9 @@ export function readEnd(log: LocalLog, request: ReadRequest): number {
   return request.isolation === "read_committed" ? log.txns.lastStableOffset(state) : state.highWatermark;
 }
 
-/** The committed records from `offset` on, within the request's bounds (read_committed: stable, none aborted). */
-export async function readRecords(log: LocalLog, tiered: TieredLog, offset: number, request: ReadRequest): Promise<ReadAccumulator> {
+/** The committed records from `offset` on, within the request's bounds (read_committed: stable, none aborted).
+ *  `useTail` false reads SQLite even when the tail cache could answer (the property test compares the two). */
+export async function readRecords(log: LocalLog, tiered: TieredLog, offset: number, request: ReadRequest, useTail = true): Promise<ReadAccumulator> {
   const end = readEnd(log, request);
   const aborted = request.isolation === "read_committed" ? log.txns.abortedBetween(offset, end) : [];
   const acc = new ReadAccumulator(offset, end, request.maxRecords, request.maxBytes, request.encoding, aborted);
@@ -28,7 +29,8 @@ export async function readRecords(log: LocalLog, tiered: TieredLog, offset: numb
     await tiered.read(segment, acc, request.maxBytes);
     if (acc.nextOffset === before && !acc.done) acc.nextOffset = segment.lastOffset + 1; // an empty (compacted) tail
   }
-  log.batches.readInto(acc, request.maxRecords); // local records, after any tiered prefix
+  // Local records, after any tiered prefix: from memory when the tail cache holds them, else from SQLite.
+  if (!(useTail && log.readTail(acc))) log.batches.readInto(acc, request.maxRecords);
   return acc;
 }
 
