@@ -2,14 +2,19 @@
 // producers, written together in one synchronous step per request so a check and its write are atomic (the input gate)
 // and an answer leaves only once durable (the output gate). Expiry is checked on every call (exact, as the protocol's
 // TTL tests need) and an alarm reclaims the storage of a stream nobody touches again. Long-polls and SSE reads wait
-// here on an in-memory waiter list that appends and closes wake.
+// here on an in-memory waiter list that appends and closes wake. A fork reads the records below its fork offset from
+// its source object (fork-rules.ts); a source counts its forks and, deleted or expired while it has some, stays
+// soft-deleted (410) until the last one lets go.
 import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
 import type { Env } from "../env";
 import { DS_MAX_PRODUCERS_PER_STREAM, DS_MAX_READ_BYTES } from "../limits";
+import { durableStreamStub } from "../names";
 import { planAppend } from "./append-rules";
-import { flattenJson, jsonRowFrom } from "./json-mode";
+import { forkMeta, sameConfig } from "./fork-rules";
+import { flattenJson, sliceRow } from "./json-mode";
 import { isJsonType, sameMediaType } from "./media-type";
+import type { ParsedOffset } from "./offsets";
 import {
   refuse,
   type AppendOutcome,
@@ -17,14 +22,19 @@ import {
   type CreateOutcome,
   type CreateStreamRequest,
   type DeleteOutcome,
+  type ForkGrant,
+  type ForkOutcome,
   type HeadOutcome,
+  type RawRow,
   type ReadOutcome,
   type ReadStreamRequest,
   type StreamInfo,
+  type StreamRefusal,
 } from "./protocol";
 import { StreamStore, type StreamMeta } from "./stream-store";
 
 const NOT_FOUND = "no such stream";
+const GONE = "the stream was deleted; its forks still read it";
 
 function infoOf(meta: StreamMeta): StreamInfo {
   return {
@@ -48,36 +58,69 @@ export class DurableStream extends DurableObject<Env> {
     this.store = new StreamStore(ctx.storage.sql);
   }
 
-  create(request: CreateStreamRequest): CreateOutcome {
-    const existing = this.live();
+  async create(request: CreateStreamRequest): Promise<CreateOutcome> {
+    const existing = this.current();
+    if (existing?.softDeleted) return refuse(409, GONE);
     if (existing !== undefined) {
-      const same =
-        sameMediaType(existing.contentType, request.contentType) &&
-        existing.ttlSeconds === request.ttlSeconds &&
-        existing.expiresAtMs === request.expiresAt?.ms &&
-        existing.closed === request.closed;
-      return same ? { refused: false, created: false, info: infoOf(existing) } : refuse(409, "the stream exists with a different configuration");
+      return sameConfig(existing, request) ? { refused: false, created: false, info: infoOf(existing) } : refuse(409, "the stream exists with a different configuration");
     }
+    // The body is checked before a fork takes a reference on its source, so a refused create leaks none.
     let count = request.body.byteLength > 0 ? 1 : 0;
     let data = request.body;
-    if (count > 0 && isJsonType(request.contentType)) {
+    const json = isJsonType(request.fork !== undefined && !request.contentTypeGiven ? "" : request.contentType);
+    if (count > 0 && (json || request.fork !== undefined)) {
       const flat = flattenJson(request.body);
-      if (!flat.ok) return refuse(400, flat.message);
-      count = flat.messages.length;
-      data = new TextEncoder().encode(flat.messages.join(","));
+      if (json && !flat.ok) return refuse(400, flat.message);
+      if (json && flat.ok) {
+        count = flat.messages.length;
+        data = new TextEncoder().encode(flat.messages.join(","));
+      }
     }
-    const now = this.clock.now();
-    const meta: StreamMeta = {
+    let fields: Partial<StreamMeta> = { contentType: request.contentType, inheritEnd: 0, forkSubOffset: 0 };
+    let prefix: Uint8Array | undefined;
+    if (request.fork !== undefined) {
+      if (request.fork.source === request.self) return refuse(404, "a stream cannot fork itself");
+      const granted = await durableStreamStub(this.env, request.fork.source).forkAcquire({
+        ...(request.fork.offset === undefined ? {} : { offset: request.fork.offset }),
+        subOffset: request.fork.subOffset,
+        ...(request.contentTypeGiven ? { contentType: request.contentType } : {}),
+      });
+      if (granted.refused) return granted;
+      // The input gate opened during the call: a concurrent create may have won; let go and answer as a re-create.
+      if (this.store.meta() !== undefined) {
+        await durableStreamStub(this.env, request.fork.source).forkRelease();
+        return this.create(request);
+      }
+      fields = forkMeta(request, granted.grant);
+      prefix = granted.grant.prefix;
+      if (!request.contentTypeGiven && isJsonType(granted.grant.contentType) && count > 0) {
+        const flat = flattenJson(request.body);
+        if (!flat.ok) {
+          await durableStreamStub(this.env, request.fork.source).forkRelease();
+          return refuse(400, flat.message);
+        }
+        count = flat.messages.length;
+        data = new TextEncoder().encode(flat.messages.join(","));
+      }
+    } else {
+      fields = {
+        ...fields,
+        ...(request.ttlSeconds === undefined ? {} : { ttlSeconds: request.ttlSeconds }),
+        ...(request.expiresAt === undefined ? {} : { expiresAt: request.expiresAt.text, expiresAtMs: request.expiresAt.ms }),
+      };
+    }
+    const meta = {
+      ...fields,
       generation: crypto.randomUUID(),
-      contentType: request.contentType,
-      ...(request.ttlSeconds === undefined ? {} : { ttlSeconds: request.ttlSeconds }),
-      ...(request.expiresAt === undefined ? {} : { expiresAt: request.expiresAt.text, expiresAtMs: request.expiresAt.ms }),
       closed: request.closed,
-      tail: 0,
-      lastAccessMs: now,
-    };
+      tail: fields.inheritEnd ?? 0,
+      lastAccessMs: this.clock.now(),
+      refCount: 0,
+      softDeleted: false,
+    } as StreamMeta;
     this.ctx.storage.transactionSync(() => {
       this.store.create(meta);
+      if (prefix !== undefined) this.store.append(1, prefix);
       this.store.append(count, data);
     });
     this.armExpiry();
@@ -85,8 +128,9 @@ export class DurableStream extends DurableObject<Env> {
   }
 
   append(request: AppendStreamRequest): AppendOutcome {
-    const meta = this.live();
+    const meta = this.current();
     if (meta === undefined) return refuse(404, NOT_FOUND);
+    if (meta.softDeleted) return refuse(410, GONE);
     const producerState = request.producer === undefined ? undefined : this.store.producer(request.producer.id);
     const plan = planAppend(meta, producerState, request);
     if (plan.refused) return plan;
@@ -102,81 +146,166 @@ export class DurableStream extends DurableObject<Env> {
       this.store.touch(now);
     });
     this.wake();
-    const after = this.store.meta()!;
     return {
       refused: false,
-      info: infoOf(after),
+      info: infoOf(this.store.meta()!),
       status: plan.status,
       ...(plan.producer === undefined ? {} : { producer: { epoch: plan.producer.epoch, seq: plan.producer.seq } }),
     };
   }
 
   async read(request: ReadStreamRequest): Promise<ReadOutcome> {
-    let meta = this.live();
-    if (meta === undefined || (request.generation !== undefined && meta.generation !== request.generation)) return refuse(404, NOT_FOUND);
-    this.touch(meta);
+    let meta = this.current();
+    const refused = this.unreadable(meta, request.generation);
+    if (refused !== undefined) return refused;
+    this.touch(meta!);
     const from = request.from;
-    const start = from.kind === "start" ? 0 : from.kind === "now" ? meta.tail : Math.min(from.offset, meta.tail);
+    const start = from.kind === "start" ? 0 : from.kind === "now" ? meta!.tail : Math.min(from.offset, meta!.tail);
     const deadline = Date.now() + request.waitMs;
     let timedOut = false;
-    while (start >= meta.tail && !meta.closed && request.waitMs > 0) {
+    // Waits only on this stream's own appends: a fork's inherited records are all there from the start.
+    while (start >= meta!.tail && !meta!.closed && request.waitMs > 0) {
       const left = deadline - Date.now();
       if (left <= 0) {
         timedOut = true;
         break;
       }
       await this.waitForChange(left);
-      meta = this.live();
-      if (meta === undefined || (request.generation !== undefined && meta.generation !== request.generation)) return refuse(404, NOT_FOUND);
+      meta = this.current();
+      const gone = this.unreadable(meta, request.generation);
+      if (gone !== undefined) return gone;
     }
-    const batches = start < meta.tail ? this.store.batchesFrom(start, DS_MAX_READ_BYTES) : [];
-    const json = isJsonType(meta.contentType);
-    const parts: Uint8Array[] = [];
-    let next = start;
-    for (const batch of batches) {
-      const skip = start - batch.base;
-      if (json) {
-        const text = new TextDecoder().decode(batch.data);
-        parts.push(new TextEncoder().encode(skip > 0 ? jsonRowFrom(text, skip) : text));
-      } else {
-        parts.push(batch.data);
-      }
-      next = batch.base + batch.count;
-    }
-    return { refused: false, info: infoOf(meta), start, next, data: join(parts, json), upToDate: next >= meta.tail, timedOut };
+    const m = meta!;
+    const rows = start < m.tail ? await this.rows(m, start, m.tail, DS_MAX_READ_BYTES) : [];
+    const json = isJsonType(m.contentType);
+    const next = rows.length === 0 ? start : rows[rows.length - 1]!.base + rows[rows.length - 1]!.count;
+    return { refused: false, info: infoOf(m), start, next, data: join(rows.map((r) => r.data), json), upToDate: next >= m.tail, timedOut };
   }
 
   /** HEAD: never moves a sliding TTL (the suite watches expiry with it). */
   head(): HeadOutcome {
-    const meta = this.live();
-    return meta === undefined ? refuse(404, NOT_FOUND) : { refused: false, info: infoOf(meta) };
+    const meta = this.current();
+    if (meta === undefined) return refuse(404, NOT_FOUND);
+    return meta.softDeleted ? refuse(410, GONE) : { refused: false, info: infoOf(meta) };
   }
 
-  remove(): DeleteOutcome {
-    if (this.live() === undefined) return refuse(404, NOT_FOUND);
-    this.purge();
+  async remove(): Promise<DeleteOutcome> {
+    const meta = this.current();
+    if (meta === undefined) return refuse(404, NOT_FOUND);
+    if (meta.softDeleted) return refuse(410, GONE);
+    if (meta.refCount > 0) {
+      this.store.softDelete();
+      this.wake();
+      return { refused: false };
+    }
+    await this.purge(meta);
     return { refused: false };
+  }
+
+  /** A fork being created takes a reference on this stream, its source (checked in one step, so a refused fork
+   *  counts nothing). */
+  async forkAcquire(request: { offset?: ParsedOffset; subOffset: number; contentType?: string }): Promise<ForkOutcome> {
+    let meta = this.current();
+    if (meta === undefined) return refuse(404, "the fork's source does not exist");
+    if (meta.softDeleted) return refuse(409, "the fork's source was deleted");
+    if (request.contentType !== undefined && !sameMediaType(request.contentType, meta.contentType)) {
+      return refuse(409, `the fork's source has content type ${meta.contentType}`);
+    }
+    const offset = request.offset;
+    const at = offset === undefined || offset.kind === "now" ? meta.tail : offset.kind === "start" ? 0 : offset.offset;
+    if (at > meta.tail) return refuse(400, "Stream-Fork-Offset is past the source's tail");
+    const grant: ForkGrant = {
+      contentType: meta.contentType,
+      ...(meta.ttlSeconds === undefined ? {} : { ttlSeconds: meta.ttlSeconds }),
+      ...(meta.expiresAt === undefined ? {} : { expiresAt: { text: meta.expiresAt, ms: meta.expiresAtMs! } }),
+      inheritEnd: at,
+    };
+    if (request.subOffset > 0) {
+      // The sub-offset counts into the append that starts at the fork offset: bytes, or messages in JSON mode.
+      const next = at < meta.tail ? (await this.rows(meta, at, meta.tail, 1))[0] : undefined;
+      meta = this.current();
+      if (meta === undefined) return refuse(404, "the fork's source does not exist");
+      if (next === undefined) return refuse(400, "Stream-Fork-Sub-Offset is past the source's next append");
+      if (isJsonType(meta.contentType)) {
+        if (request.subOffset > next.count) return refuse(400, "Stream-Fork-Sub-Offset is past the source's next append");
+        grant.inheritEnd = at + request.subOffset;
+      } else {
+        if (request.subOffset > next.data.byteLength) return refuse(400, "Stream-Fork-Sub-Offset is past the source's next append");
+        grant.prefix = next.data.slice(0, request.subOffset);
+      }
+    }
+    this.store.addRef(1);
+    return { refused: false, grant };
+  }
+
+  /** A fork was deleted or expired: one reference fewer; a soft-deleted source with none left goes for good. */
+  async forkRelease(): Promise<void> {
+    const meta = this.store.meta();
+    if (meta === undefined) return;
+    if (this.store.addRef(-1) === 0 && meta.softDeleted) await this.purge(meta);
+  }
+
+  /** The records [from, until) as a fork reads them: no expiry check, no TTL touch (a fork's reads keep no source
+   *  alive), whatever this stream's own state. */
+  async rawRows(from: number, until: number, maxBytes: number): Promise<RawRow[]> {
+    const meta = this.store.meta();
+    return meta === undefined ? [] : this.rows(meta, from, until, maxBytes);
   }
 
   override async alarm(): Promise<void> {
     const meta = this.store.meta();
-    if (meta === undefined) return;
+    if (meta === undefined || meta.softDeleted) return;
     const expiry = StreamStore.expiryMs(meta);
     if (expiry === undefined) return;
-    if (expiry <= this.clock.now()) this.purge();
-    else await this.ctx.storage.setAlarm(this.clock.toReal(expiry));
+    if (expiry > this.clock.now()) await this.ctx.storage.setAlarm(this.clock.toReal(expiry));
+    else this.current();
   }
 
-  /** The stream's metadata, or undefined when there is none or it has expired (then it is forgotten at once). */
-  private live(): StreamMeta | undefined {
-    const meta = this.store.meta();
-    if (meta === undefined) return undefined;
-    const expiry = StreamStore.expiryMs(meta);
-    if (expiry !== undefined && expiry <= this.clock.now()) {
-      this.purge();
-      return undefined;
+  /** Records [from, until): below the fork offset from the source (recursively), then this stream's own rows, up to
+   *  `maxBytes` (at least one row). */
+  private async rows(meta: StreamMeta, from: number, until: number, maxBytes: number): Promise<RawRow[]> {
+    const json = isJsonType(meta.contentType);
+    const out: RawRow[] = [];
+    let at = from;
+    let budget = maxBytes;
+    if (at < meta.inheritEnd && meta.forkedFrom !== undefined) {
+      const inherited = await durableStreamStub(this.env, meta.forkedFrom).rawRows(at, Math.min(until, meta.inheritEnd), maxBytes);
+      for (const row of inherited) {
+        out.push(row);
+        budget -= row.data.byteLength;
+        at = row.base + row.count;
+      }
+      if (at < Math.min(until, meta.inheritEnd) || budget <= 0) return out;
     }
-    return meta;
+    for (const row of this.store.batchesFrom(at, out.length === 0 ? budget : Math.max(0, budget))) {
+      if (row.base >= until) break;
+      const part = sliceRow(row, at, until, json);
+      if (part.count > 0) out.push(part);
+    }
+    return out;
+  }
+
+  private unreadable(meta: StreamMeta | undefined, generation: string | undefined): StreamRefusal | undefined {
+    if (meta === undefined || (generation !== undefined && meta.generation !== generation)) return refuse(404, NOT_FOUND);
+    return meta.softDeleted ? refuse(410, GONE) : undefined;
+  }
+
+  /**
+   * The stream's metadata, or undefined when there is none. One that has expired is gone at once: forgotten, or, while
+   * forks read it, soft-deleted.
+   */
+  private current(): StreamMeta | undefined {
+    const meta = this.store.meta();
+    if (meta === undefined || meta.softDeleted) return meta;
+    const expiry = StreamStore.expiryMs(meta);
+    if (expiry === undefined || expiry > this.clock.now()) return meta;
+    if (meta.refCount > 0) {
+      this.store.softDelete();
+      this.wake();
+      return this.store.meta();
+    }
+    void this.purge(meta).catch(() => {});
+    return undefined;
   }
 
   /** Reads slide a TTL (P§5.1); an absolute Expires-At never moves. */
@@ -184,10 +313,12 @@ export class DurableStream extends DurableObject<Env> {
     if (meta.ttlSeconds !== undefined) this.store.touch(this.clock.now());
   }
 
-  private purge(): void {
+  /** Forgets the stream (synchronously: a create right after sees nothing), then lets go of its source. */
+  private async purge(meta: StreamMeta): Promise<void> {
     this.store.purge();
-    void this.ctx.storage.deleteAlarm();
     this.wake();
+    await this.ctx.storage.deleteAlarm();
+    if (meta.forkedFrom !== undefined) await durableStreamStub(this.env, meta.forkedFrom).forkRelease();
   }
 
   /** The alarm reclaims an expired stream's storage; a sliding TTL re-arms it from alarm() as long as it keeps moving. */

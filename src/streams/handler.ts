@@ -62,13 +62,10 @@ export async function handleStream(request: IRequest, env: Env): Promise<Respons
       authorize(principal, "topic", stream, "admin");
       const body = await readBody(request);
       if (body === "too large") return refusalResponse(TOO_LARGE);
-      if (request.headers.has("stream-forked-from") || request.headers.has("stream-fork-offset") || request.headers.has("stream-fork-sub-offset")) {
-        return request.headers.has("stream-forked-from")
-          ? refusalResponse({ status: 501, message: "forks are not supported yet (docs/durable-streams.md)" })
-          : refusalResponse({ status: 400, message: "fork offsets need Stream-Forked-From" });
-      }
-      const parsed = parseCreate(request.headers, body);
+      const parsed = parseCreate(stream, request.headers, body);
       if (!parsed.ok) return refusalResponse({ status: 400, message: parsed.message });
+      // Forking reads the source: the caller needs read on it too.
+      if (parsed.value.fork !== undefined) authorize(principal, "topic", parsed.value.fork.source, "read");
       const outcome = await createStream(env, stream, parsed.value);
       if (outcome.refused) return refusalResponse(outcome);
       return dsResponse(null, outcome.created ? 201 : 200, {
@@ -135,7 +132,7 @@ async function handleRead(request: Request, env: Env, stream: string, url: URL):
     ...(closedEnd ? { "stream-closed": "true" } : {}),
     ...liveHeaders,
   };
-  if (from.kind === "now") return dsResponse(json ? "[]" : null, 200, { ...headers, "cache-control": "no-store" });
+  if (from.kind === "now" && outcome.next === outcome.start) return dsResponse(json ? "[]" : null, 200, { ...headers, "cache-control": "no-store" });
   const etag = etagOf(info, outcome.start, outcome.next, closedEnd);
   headers.etag = etag;
   headers["cache-control"] = live === "long-poll" ? "no-store" : CATCH_UP_CACHE;

@@ -15,8 +15,14 @@ export function flattenJson(body: Uint8Array): Flattened {
   return { ok: true, messages: values.map((v) => JSON.stringify(v)) };
 }
 
-/** A stored row's text (messages joined by ","), from message `skip` on. */
-export function jsonRowFrom(row: string, skip: number): string {
-  if (skip === 0) return row;
-  return (JSON.parse(`[${row}]`) as unknown[]).slice(skip).map((v) => JSON.stringify(v)).join(",");
+/** The part of a stored row (records base..base+count) inside [from, until): JSON rows are cut at message
+ *  boundaries; byte rows hold one record, so they are inside or outside whole. */
+export function sliceRow(row: { base: number; count: number; data: Uint8Array }, from: number, until: number, json: boolean) {
+  const lo = Math.max(from, row.base);
+  const hi = Math.min(until, row.base + row.count);
+  if (lo === row.base && hi === row.base + row.count) return row;
+  if (!json) return { base: lo, count: Math.max(0, hi - lo), data: hi > lo ? row.data : new Uint8Array(0) };
+  const messages = JSON.parse(`[${new TextDecoder().decode(row.data)}]`) as unknown[];
+  const data = new TextEncoder().encode(messages.slice(lo - row.base, hi - row.base).map((v) => JSON.stringify(v)).join(","));
+  return { base: lo, count: Math.max(0, hi - lo), data };
 }

@@ -7,7 +7,19 @@ export interface ProducerTuple {
   seq: number;
 }
 
+/** A fork's parameters (P§4.2): the source stream's name, where its inherited data ends, and how far into the next
+ *  append (bytes, or messages in JSON mode). The texts are kept to compare an idempotent re-create. */
+export interface ForkSpec {
+  source: string;
+  offsetText?: string;
+  offset?: { kind: "start" } | { kind: "now" } | { kind: "at"; offset: number };
+  subOffset: number;
+}
+
 export interface CreateStreamRequest {
+  /** The stream's own name (an object cannot learn the name it was addressed by; a fork of itself is refused). */
+  self: string;
+  fork?: ForkSpec;
   contentType: string;
   /** Whether the request named a content type (a fork may inherit its source's). */
   contentTypeGiven: boolean;
@@ -47,10 +59,28 @@ export interface StreamInfo {
   tail: number;
 }
 
+/** What a fork's source answers a fork being created (it has counted the new reference). */
+export interface ForkGrant {
+  contentType: string;
+  ttlSeconds?: number;
+  expiresAt?: { text: string; ms: number };
+  /** Records below this offset are read from the source. */
+  inheritEnd: number;
+  /** A byte sub-offset's prefix of the source's next append: the fork's own first record. */
+  prefix?: Uint8Array;
+}
+
+/** Rows of a stream's log as its forks read them (no expiry check, no TTL touch). */
+export interface RawRow {
+  base: number;
+  count: number;
+  data: Uint8Array;
+}
+
 /** A refusal with the protocol's status; `headers` carry what the protocol says that status carries. */
 export interface StreamRefusal {
   refused: true;
-  status: 400 | 403 | 404 | 409 | 410 | 413;
+  status: 400 | 403 | 404 | 409 | 410 | 413 | 501;
   message: string;
   headers?: Record<string, string>;
 }
@@ -79,6 +109,7 @@ export type ReadOutcome = StreamOutcome<{
   timedOut: boolean;
 }>;
 
+export type ForkOutcome = StreamOutcome<{ grant: ForkGrant }>;
 export type HeadOutcome = StreamOutcome<{ info: StreamInfo }>;
 export type DeleteOutcome = StreamOutcome<Record<never, never>>;
 

@@ -4,7 +4,7 @@
 import { DS_MAX_TTL_SECONDS } from "../limits";
 import { DEFAULT_CONTENT_TYPE } from "./media-type";
 import { parseOffset, type ParsedOffset } from "./offsets";
-import type { AppendStreamRequest, CreateStreamRequest, ProducerTuple } from "./protocol";
+import type { AppendStreamRequest, CreateStreamRequest, ForkSpec, ProducerTuple } from "./protocol";
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -19,7 +19,39 @@ export function closedHeader(headers: Headers): boolean {
   return headers.get("stream-closed")?.trim().toLowerCase() === "true";
 }
 
-export function parseCreate(headers: Headers, body: Uint8Array): Parsed<CreateStreamRequest> {
+/** Stream-Forked-From names the source by its path (`/v1/stream/x`, the suite's form, or with the `/ds` base). */
+export function parseFork(headers: Headers): Parsed<ForkSpec | undefined> {
+  const from = headers.get("stream-forked-from");
+  const offsetText = headers.get("stream-fork-offset")?.trim();
+  const subText = headers.get("stream-fork-sub-offset")?.trim();
+  if (from === null) {
+    if (offsetText !== undefined || subText !== undefined) return bad("Stream-Fork-Offset and Stream-Fork-Sub-Offset need Stream-Forked-From");
+    return { ok: true, value: undefined };
+  }
+  let path = from.trim();
+  if (/^https?:\/\//i.test(path)) path = new URL(path).pathname;
+  if (path.startsWith("/ds/")) path = path.slice(3);
+  if (!path.startsWith("/v1/stream/") || path.length === "/v1/stream/".length) return bad("Stream-Forked-From must be a stream's path");
+  let offset: ParsedOffset | undefined;
+  if (offsetText !== undefined) {
+    offset = parseOffset(offsetText);
+    if (offset === undefined) return bad("malformed Stream-Fork-Offset");
+  }
+  let subOffset = 0;
+  if (subText !== undefined) {
+    if (!UNSIGNED.test(subText) || !Number.isSafeInteger(Number(subText))) return bad("Stream-Fork-Sub-Offset must be a non-negative integer");
+    subOffset = Number(subText);
+    if (subOffset > 0 && offset === undefined) return bad("Stream-Fork-Sub-Offset needs Stream-Fork-Offset");
+  }
+  return {
+    ok: true,
+    value: { source: path.slice("/v1/stream/".length), ...(offsetText === undefined ? {} : { offsetText }), ...(offset === undefined ? {} : { offset }), subOffset },
+  };
+}
+
+export function parseCreate(self: string, headers: Headers, body: Uint8Array): Parsed<CreateStreamRequest> {
+  const fork = parseFork(headers);
+  if (!fork.ok) return fork;
   const ttl = headers.get("stream-ttl");
   const expires = headers.get("stream-expires-at");
   if (ttl !== null && expires !== null) return bad("send Stream-TTL or Stream-Expires-At, not both");
@@ -39,6 +71,8 @@ export function parseCreate(headers: Headers, body: Uint8Array): Parsed<CreateSt
   return {
     ok: true,
     value: {
+      self,
+      ...(fork.value === undefined ? {} : { fork: fork.value }),
       contentType: contentType === undefined || contentType === "" ? DEFAULT_CONTENT_TYPE : contentType,
       contentTypeGiven: contentType !== undefined && contentType !== "",
       ...(ttlSeconds === undefined ? {} : { ttlSeconds }),

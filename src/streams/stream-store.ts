@@ -18,7 +18,16 @@ CREATE TABLE IF NOT EXISTS ds_meta (
   closed_by TEXT,
   tail INTEGER NOT NULL,
   last_stream_seq TEXT,
-  last_access_ms INTEGER NOT NULL
+  last_access_ms INTEGER NOT NULL,
+  -- a fork's source (stream name), its Stream-Fork-Offset and sub-offset as sent, and the offset below which the
+  -- source holds its records
+  forked_from TEXT,
+  fork_offset TEXT,
+  fork_sub_offset INTEGER NOT NULL DEFAULT 0,
+  inherit_end INTEGER NOT NULL DEFAULT 0,
+  -- forks reading this stream; deleted or expired while > 0, it is soft-deleted (410) and kept for them
+  ref_count INTEGER NOT NULL DEFAULT 0,
+  soft_deleted INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS ds_batches (end_offset INTEGER PRIMARY KEY, record_count INTEGER NOT NULL, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS ds_producers (producer_id TEXT PRIMARY KEY, epoch INTEGER NOT NULL, last_seq INTEGER NOT NULL, updated_ms INTEGER NOT NULL);
@@ -30,6 +39,12 @@ export interface StreamMeta extends StreamInfo {
   closedBy?: ProducerTuple;
   lastStreamSeq?: string;
   lastAccessMs: number;
+  forkedFrom?: string;
+  forkOffsetText?: string;
+  forkSubOffset: number;
+  inheritEnd: number;
+  refCount: number;
+  softDeleted: boolean;
 }
 
 export interface StoredBatch {
@@ -63,6 +78,12 @@ export class StreamStore {
       tail: row.tail as number,
       ...(row.last_stream_seq === null ? {} : { lastStreamSeq: row.last_stream_seq as string }),
       lastAccessMs: row.last_access_ms as number,
+      ...(row.forked_from === null ? {} : { forkedFrom: row.forked_from as string }),
+      ...(row.fork_offset === null ? {} : { forkOffsetText: row.fork_offset as string }),
+      forkSubOffset: row.fork_sub_offset as number,
+      inheritEnd: row.inherit_end as number,
+      refCount: row.ref_count as number,
+      softDeleted: row.soft_deleted === 1,
     };
   }
 
@@ -74,14 +95,19 @@ export class StreamStore {
 
   create(meta: StreamMeta): void {
     this.sql.exec(
-      "INSERT INTO ds_meta (id, generation, content_type, ttl_seconds, expires_at, expires_at_ms, closed, closed_by, tail, last_stream_seq, last_access_ms) VALUES (1, ?, ?, ?, ?, ?, ?, NULL, 0, NULL, ?)",
+      "INSERT INTO ds_meta (id, generation, content_type, ttl_seconds, expires_at, expires_at_ms, closed, closed_by, tail, last_stream_seq, last_access_ms, forked_from, fork_offset, fork_sub_offset, inherit_end) VALUES (1, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?, ?, ?, ?)",
       meta.generation,
       meta.contentType,
       meta.ttlSeconds ?? null,
       meta.expiresAt ?? null,
       meta.expiresAtMs ?? null,
       meta.closed ? 1 : 0,
+      meta.inheritEnd,
       meta.lastAccessMs,
+      meta.forkedFrom ?? null,
+      meta.forkOffsetText ?? null,
+      meta.forkSubOffset,
+      meta.inheritEnd,
     );
   }
 
@@ -105,7 +131,18 @@ export class StreamStore {
     this.sql.exec("UPDATE ds_meta SET last_access_ms = ? WHERE id = 1", nowMs);
   }
 
-  /** Rows from the one holding `from` on, until `maxBytes` are gathered (always at least one row). */
+  addRef(delta: number): number {
+    this.sql.exec("UPDATE ds_meta SET ref_count = MAX(0, ref_count + ?) WHERE id = 1", delta);
+    return this.sql.exec<{ n: number }>("SELECT ref_count AS n FROM ds_meta WHERE id = 1").one().n;
+  }
+
+  /** Deleted or expired while forks read it: every call but theirs answers 410 until the last fork lets go. */
+  softDelete(): void {
+    this.sql.exec("UPDATE ds_meta SET soft_deleted = 1 WHERE id = 1");
+    this.sql.exec("DELETE FROM ds_producers");
+  }
+
+  /** Local rows from the one holding `from` on, until `maxBytes` are gathered (always at least one row). */
   batchesFrom(from: number, maxBytes: number): StoredBatch[] {
     const out: StoredBatch[] = [];
     let bytes = 0;
