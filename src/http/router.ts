@@ -28,7 +28,8 @@ import {
   handleResumeSubscription,
 } from "./subscriptions";
 import { handleUsage } from "./usage";
-import { DS_STREAM_PREFIX, handleStream } from "../streams/handler";
+import { handleStream } from "../streams/handler";
+import { DS_STREAM_PREFIX } from "../streams/routes";
 import { isRegistryPath, REGISTRY_ROUTES, registryFromThrown } from "./schema-registry";
 import { REGISTRY_BASE_PATH } from "../registry/registry-error";
 import {

@@ -3,6 +3,7 @@
 // (same tokens and ACLs), calls the service layer, and answers the protocol's statuses and headers.
 import type { IRequest } from "itty-router";
 import type { Env } from "../env";
+import { KafkaError } from "../errors";
 import { authorize, principalOf } from "../http/auth";
 import { DS_LONG_POLL_MS, DS_MAX_APPEND_BYTES } from "../limits";
 import { appendStream, createStream, deleteStream, headStream, readStream } from "../service/streams";
@@ -10,11 +11,9 @@ import { dsResponse, etagOf, metadataHeaders, refusalResponse, tailHeaders } fro
 import { isJsonType } from "./media-type";
 import { formatOffset, nextCursor } from "./offsets";
 import { parseAppend, parseCreate, parseReadQuery } from "./request-headers";
+import { DS_ROUTES, DS_STREAM_PREFIX, DS_STREAM_ROUTE } from "./routes";
 import { serveSse } from "./sse-pump";
 
-/** Where the endpoint lives; DS clients are given `<origin>/ds` as their base and append /v1/stream/<name>. */
-export const DS_BASE_PATH = "/ds";
-export const DS_STREAM_PREFIX = `${DS_BASE_PATH}/v1/stream/`;
 
 /** Catch-up reads of a range are immutable apart from the tail; the reference's caching advice (P§10). */
 const CATCH_UP_CACHE = "public, max-age=60, stale-while-revalidate=300";
@@ -35,10 +34,15 @@ async function readBody(request: Request): Promise<Uint8Array | "too large"> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total <= DS_MAX_APPEND_BYTES) chunks.push(value);
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      throw new KafkaError("INVALID_REQUEST", "request body ended early: the connection closed before the whole body arrived, or its chunked encoding is broken");
+    }
+    if (chunk.done) break;
+    total += chunk.value.byteLength;
+    if (total <= DS_MAX_APPEND_BYTES) chunks.push(chunk.value);
   }
   if (total > DS_MAX_APPEND_BYTES) return "too large";
   const out = new Uint8Array(total);
@@ -55,11 +59,17 @@ const TOO_LARGE = { status: 413, message: `a stream request body is at most ${DS
 export async function handleStream(request: IRequest, env: Env): Promise<Response> {
   const url = new URL(request.url);
   const stream = url.pathname.slice(DS_STREAM_PREFIX.length);
+  // One route for every stream name (slashes included): counted in /metrics as the documented pattern.
+  request.route = DS_STREAM_ROUTE;
   if (stream === "") return refusalResponse({ status: 404, message: "no stream named" });
   const principal = principalOf(request);
+  const route = DS_ROUTES.find((r) => r.method === request.method);
+  if (route === undefined) {
+    return refusalResponse({ status: 405, message: `${request.method} is not allowed on a stream`, headers: { allow: "GET, HEAD, POST, PUT, DELETE, OPTIONS" } });
+  }
+  authorize(principal, "topic", stream, route.operation);
   switch (request.method) {
     case "PUT": {
-      authorize(principal, "topic", stream, "admin");
       const body = await readBody(request);
       if (body === "too large") return refusalResponse(TOO_LARGE);
       const parsed = parseCreate(stream, request.headers, body);
@@ -74,7 +84,6 @@ export async function handleStream(request: IRequest, env: Env): Promise<Respons
       });
     }
     case "POST": {
-      authorize(principal, "topic", stream, "write");
       const body = await readBody(request);
       if (body === "too large") return refusalResponse(TOO_LARGE);
       const parsed = parseAppend(request.headers, body);
@@ -87,21 +96,16 @@ export async function handleStream(request: IRequest, env: Env): Promise<Respons
       });
     }
     case "HEAD": {
-      authorize(principal, "topic", stream, "describe");
       const outcome = await headStream(env, stream);
       if (outcome.refused) return dsResponse(null, outcome.status, {});
       return dsResponse(null, 200, { ...metadataHeaders(outcome.info), "cache-control": "no-store" });
     }
     case "DELETE": {
-      authorize(principal, "topic", stream, "admin");
       const outcome = await deleteStream(env, stream);
       return outcome.refused ? refusalResponse(outcome) : dsResponse(null, 204, {});
     }
-    case "GET":
-      authorize(principal, "topic", stream, "read");
-      return handleRead(request, env, stream, url);
     default:
-      return refusalResponse({ status: 405, message: `${request.method} is not allowed on a stream`, headers: { allow: "GET, HEAD, POST, PUT, DELETE, OPTIONS" } });
+      return handleRead(request, env, stream, url);
   }
 }
 
