@@ -4,7 +4,8 @@
 import type { IRequest } from "itty-router";
 import type { Env } from "../env";
 import { KafkaError } from "../errors";
-import { authorize, principalOf } from "../http/auth";
+import { authorize, checkQuota, debitQuota, principalOf } from "../http/auth";
+import type { Principal } from "../auth/acl";
 import { DS_LONG_POLL_MS, DS_MAX_APPEND_BYTES } from "../limits";
 import { appendStream, createStream, deleteStream, headStream, readStream } from "../service/streams";
 import { dsResponse, etagOf, metadataHeaders, refusalResponse, tailHeaders } from "./answers";
@@ -84,8 +85,11 @@ export async function handleStream(request: IRequest, env: Env): Promise<Respons
       });
     }
     case "POST": {
+      // Appends and reads are charged to the token's byte quotas, as produce and fetch are.
+      checkQuota(principal, "produce");
       const body = await readBody(request);
       if (body === "too large") return refusalResponse(TOO_LARGE);
+      debitQuota(principal, "produce", body.byteLength);
       const parsed = parseAppend(request.headers, body);
       if (!parsed.ok) return refusalResponse({ status: 400, message: parsed.message });
       const outcome = await appendStream(env, stream, parsed.value);
@@ -105,17 +109,19 @@ export async function handleStream(request: IRequest, env: Env): Promise<Respons
       return outcome.refused ? refusalResponse(outcome) : dsResponse(null, 204, {});
     }
     default:
-      return handleRead(request, env, stream, url);
+      checkQuota(principal, "fetch");
+      return handleRead(request, env, stream, url, principal);
   }
 }
 
-async function handleRead(request: Request, env: Env, stream: string, url: URL): Promise<Response> {
+async function handleRead(request: Request, env: Env, stream: string, url: URL, principal: Principal): Promise<Response> {
   const query = parseReadQuery(url.searchParams);
   if (!query.ok) return refusalResponse({ status: 400, message: query.message });
   const { from, live, cursor } = query.value;
-  if (live === "sse") return serveSse(env, stream, from, cursor, longPollMs(env));
+  if (live === "sse") return serveSse(env, stream, from, cursor, longPollMs(env), (bytes) => debitQuota(principal, "fetch", bytes));
   const outcome = await readStream(env, stream, { from, waitMs: live === "long-poll" ? longPollMs(env) : 0 });
   if (outcome.refused) return refusalResponse(outcome);
+  debitQuota(principal, "fetch", outcome.data.byteLength);
   const { info } = outcome;
   const closedEnd = info.closed && outcome.upToDate;
   const liveHeaders: Record<string, string> = live === "long-poll" && !info.closed ? { "stream-cursor": nextCursor(Date.now(), cursor) } : {};

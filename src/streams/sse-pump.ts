@@ -35,7 +35,8 @@ function eventsOf(read: Read, cursor: string | null): string {
   return data + controlEvent(control);
 }
 
-export async function serveSse(env: Env, stream: string, from: ParsedOffset, cursor: string | null, waitMs: number): Promise<Response> {
+/** `charge` debits each range's bytes to the reader's fetch quota. */
+export async function serveSse(env: Env, stream: string, from: ParsedOffset, cursor: string | null, waitMs: number, charge: (bytes: number) => void): Promise<Response> {
   const first = await readStream(env, stream, { from, waitMs: 0 });
   if (first.refused) return refusalResponse(first);
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
@@ -46,6 +47,7 @@ export async function serveSse(env: Env, stream: string, from: ParsedOffset, cur
   const pump = async () => {
     let read: Read = first;
     for (;;) {
+      charge(read.data.byteLength);
       await writer.write(encoder.encode(eventsOf(read, cursor)));
       if (read.info.closed && read.upToDate) return;
       const left = endAt - Date.now();

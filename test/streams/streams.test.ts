@@ -7,7 +7,7 @@ import { createExecutionContext, runDurableObjectAlarm, runInDurableObject } fro
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import type { Env } from "../../src/env";
-import { DS_MAX_APPEND_BYTES, DS_MAX_TTL_SECONDS } from "../../src/limits";
+import { DS_MAX_APPEND_BYTES, DS_MAX_READ_BYTES, DS_MAX_TTL_SECONDS } from "../../src/limits";
 import { durableStreamStub } from "../../src/names";
 import type { DurableStream } from "../../src/streams/DurableStream";
 import { uniqueTopic } from "../helpers";
@@ -210,5 +210,22 @@ describe("forks", () => {
     expect((await ds("GET", fork)).text).toBe("abcde!");
     expect((await ds("DELETE", fork)).status).toBe(204);
     expect((await ds("HEAD", source)).status).toBe(404);
+  });
+});
+
+describe("read budget", () => {
+  it("a read answers at most DS_MAX_READ_BYTES (whole appends), without Stream-Up-To-Date until the tail", async () => {
+    const name = uniqueTopic("ds-budget");
+    const octets = { "content-type": "application/octet-stream" };
+    await ds("PUT", name, { headers: octets });
+    const perAppend = DS_MAX_READ_BYTES / 4;
+    for (let i = 0; i < 5; i++) expect((await ds("POST", name, { headers: octets, body: new Uint8Array(perAppend).fill(i) })).status).toBe(204);
+    const first = await exports.default.fetch(new Request(`http://edgelog.test/ds/v1/stream/${name}?offset=-1`));
+    const bytes = new Uint8Array(await first.arrayBuffer());
+    expect(bytes.byteLength).toBe(DS_MAX_READ_BYTES); // four appends: exactly the budget
+    expect([first.headers.get("stream-next-offset"), first.headers.get("stream-up-to-date")]).toEqual([offset(4), null]);
+    const rest = await exports.default.fetch(new Request(`http://edgelog.test/ds/v1/stream/${name}?offset=${offset(4)}`));
+    expect((await rest.arrayBuffer()).byteLength).toBe(perAppend);
+    expect(rest.headers.get("stream-up-to-date")).toBe("true");
   });
 });
