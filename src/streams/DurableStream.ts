@@ -141,7 +141,7 @@ export class DurableStream extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       this.store.append(plan.count, plan.data);
       if (plan.close) this.store.close(plan.producer);
-      if (plan.producer !== undefined) this.store.setProducer(plan.producer, now, DS_MAX_PRODUCERS_PER_STREAM);
+      if (plan.producer !== undefined) this.store.setProducer(plan.producer, now, DS_MAX_PRODUCERS_PER_STREAM, producerState === undefined);
       if (plan.streamSeq !== undefined) this.store.setStreamSeq(plan.streamSeq);
       this.store.touch(now);
     });

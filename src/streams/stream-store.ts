@@ -160,9 +160,11 @@ export class StreamStore {
     return row === undefined ? undefined : { epoch: row.epoch as number, lastSeq: row.last_seq as number };
   }
 
-  /** Records a producer's accepted append; beyond `maxProducers` the least recently used one is forgotten. */
-  setProducer(p: ProducerTuple, nowMs: number, maxProducers: number): void {
+  /** Records a producer's accepted append; a new one beyond `maxProducers` makes the least recently used forgotten
+   *  (counted only when one is added, so a known producer's append costs no scan). */
+  setProducer(p: ProducerTuple, nowMs: number, maxProducers: number, isNew: boolean): void {
     this.sql.exec("INSERT OR REPLACE INTO ds_producers (producer_id, epoch, last_seq, updated_ms) VALUES (?, ?, ?, ?)", p.id, p.epoch, p.seq, nowMs);
+    if (!isNew) return;
     const count = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM ds_producers").one().n;
     if (count > maxProducers) {
       this.sql.exec("DELETE FROM ds_producers WHERE producer_id IN (SELECT producer_id FROM ds_producers ORDER BY updated_ms LIMIT ?)", count - maxProducers);

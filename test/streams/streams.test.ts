@@ -7,7 +7,7 @@ import { createExecutionContext, runDurableObjectAlarm, runInDurableObject } fro
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import type { Env } from "../../src/env";
-import { DS_MAX_APPEND_BYTES, DS_MAX_READ_BYTES, DS_MAX_TTL_SECONDS } from "../../src/limits";
+import { DS_MAX_APPEND_BYTES, DS_MAX_PRODUCERS_PER_STREAM, DS_MAX_READ_BYTES, DS_MAX_TTL_SECONDS } from "../../src/limits";
 import { durableStreamStub } from "../../src/names";
 import type { DurableStream } from "../../src/streams/DurableStream";
 import { uniqueTopic } from "../helpers";
@@ -227,5 +227,30 @@ describe("read budget", () => {
     const rest = await exports.default.fetch(new Request(`http://edgelog.test/ds/v1/stream/${name}?offset=${offset(4)}`));
     expect((await rest.arrayBuffer()).byteLength).toBe(perAppend);
     expect(rest.headers.get("stream-up-to-date")).toBe("true");
+  });
+});
+
+describe("producer state bound", () => {
+  it("remembers DS_MAX_PRODUCERS_PER_STREAM producers; one more makes the least recently used forgotten", async () => {
+    const name = uniqueTopic("ds-producers");
+    await ds("PUT", name, { headers: text });
+    const stub = durableStreamStub(env as unknown as Env, name);
+    const x = new TextEncoder().encode("x");
+    const knownAfter = await runInDurableObject(stub, (o: DurableStream) => {
+      for (let i = 0; i < DS_MAX_PRODUCERS_PER_STREAM; i++) {
+        o.clock.advance(1);
+        expect(o.append({ contentType: "text/plain", body: x, close: false, producer: { id: `p${i}`, epoch: 0, seq: 0 } })).toMatchObject({ refused: false, status: 200 });
+      }
+      // At the bound, the first is still known: its retry is a duplicate.
+      return o.append({ contentType: "text/plain", body: x, close: false, producer: { id: "p0", epoch: 0, seq: 0 } });
+    });
+    expect(knownAfter).toMatchObject({ refused: false, status: 204 });
+    const forgotten = await runInDurableObject(stub, (o: DurableStream) => {
+      o.clock.advance(1);
+      o.append({ contentType: "text/plain", body: x, close: false, producer: { id: "one-more", epoch: 0, seq: 0 } });
+      // p0 was the least recently used: forgotten, so only sequence 0 is accepted from it again.
+      return o.append({ contentType: "text/plain", body: x, close: false, producer: { id: "p0", epoch: 0, seq: 1 } });
+    });
+    expect(forgotten).toMatchObject({ refused: true, status: 409 });
   });
 });
