@@ -12,7 +12,7 @@ import { DS_MAX_PRODUCERS_PER_STREAM, DS_MAX_READ_BYTES } from "../limits";
 import { durableStreamStub } from "../names";
 import { planAppend } from "./append-rules";
 import { forkMeta, sameConfig } from "./fork-rules";
-import { flattenJson, sliceRow } from "./json-mode";
+import { recordsOf, sliceRow } from "./json-mode";
 import { isJsonType, sameMediaType } from "./media-type";
 import type { ParsedOffset } from "./offsets";
 import {
@@ -64,23 +64,23 @@ export class DurableStream extends DurableObject<Env> {
     if (existing !== undefined) {
       return sameConfig(existing, request) ? { refused: false, created: false, info: infoOf(existing) } : refuse(409, "the stream exists with a different configuration");
     }
-    // The body is checked before a fork takes a reference on its source, so a refused create leaks none.
-    let count = request.body.byteLength > 0 ? 1 : 0;
-    let data = request.body;
-    const json = isJsonType(request.fork !== undefined && !request.contentTypeGiven ? "" : request.contentType);
-    if (count > 0 && (json || request.fork !== undefined)) {
-      const flat = flattenJson(request.body);
-      if (json && !flat.ok) return refuse(400, flat.message);
-      if (json && flat.ok) {
-        count = flat.messages.length;
-        data = new TextEncoder().encode(flat.messages.join(","));
-      }
-    }
-    let fields: Partial<StreamMeta> = { contentType: request.contentType, inheritEnd: 0, forkSubOffset: 0 };
+    // The body is checked before a fork takes a reference on its source, so a refused create leaks none; a fork that
+    // names no content type takes its source's, known only from the grant, and checks its body then.
+    const ownType = request.fork === undefined || request.contentTypeGiven;
+    let records = ownType ? recordsOf(isJsonType(request.contentType), request.body) : undefined;
+    if (records !== undefined && !records.ok) return refuse(400, records.message);
+    let fields: Partial<StreamMeta> = {
+      contentType: request.contentType,
+      inheritEnd: 0,
+      forkSubOffset: 0,
+      ...(request.ttlSeconds === undefined ? {} : { ttlSeconds: request.ttlSeconds }),
+      ...(request.expiresAt === undefined ? {} : { expiresAt: request.expiresAt.text, expiresAtMs: request.expiresAt.ms }),
+    };
     let prefix: Uint8Array | undefined;
     if (request.fork !== undefined) {
       if (request.fork.source === request.self) return refuse(404, "a stream cannot fork itself");
-      const granted = await durableStreamStub(this.env, request.fork.source).forkAcquire({
+      const source = durableStreamStub(this.env, request.fork.source);
+      const granted = await source.forkAcquire({
         ...(request.fork.offset === undefined ? {} : { offset: request.fork.offset }),
         subOffset: request.fork.subOffset,
         ...(request.contentTypeGiven ? { contentType: request.contentType } : {}),
@@ -88,27 +88,18 @@ export class DurableStream extends DurableObject<Env> {
       if (granted.refused) return granted;
       // The input gate opened during the call: a concurrent create may have won; let go and answer as a re-create.
       if (this.store.meta() !== undefined) {
-        await durableStreamStub(this.env, request.fork.source).forkRelease();
+        await source.forkRelease();
         return this.create(request);
+      }
+      records ??= recordsOf(isJsonType(granted.grant.contentType), request.body);
+      if (!records.ok) {
+        await source.forkRelease();
+        return refuse(400, records.message);
       }
       fields = forkMeta(request, granted.grant);
       prefix = granted.grant.prefix;
-      if (!request.contentTypeGiven && isJsonType(granted.grant.contentType) && count > 0) {
-        const flat = flattenJson(request.body);
-        if (!flat.ok) {
-          await durableStreamStub(this.env, request.fork.source).forkRelease();
-          return refuse(400, flat.message);
-        }
-        count = flat.messages.length;
-        data = new TextEncoder().encode(flat.messages.join(","));
-      }
-    } else {
-      fields = {
-        ...fields,
-        ...(request.ttlSeconds === undefined ? {} : { ttlSeconds: request.ttlSeconds }),
-        ...(request.expiresAt === undefined ? {} : { expiresAt: request.expiresAt.text, expiresAtMs: request.expiresAt.ms }),
-      };
     }
+    const { count, data } = records!;
     const meta = {
       ...fields,
       generation: crypto.randomUUID(),

@@ -2,7 +2,7 @@
 // closed (409) → content type (409) → idempotent producer (403/409/400, or a 204 duplicate) → Stream-Seq (409) → JSON
 // body (400). Producers go before Stream-Seq, so a duplicate carrying both is still a duplicate. A leaf: pure.
 import { formatOffset } from "./offsets";
-import { flattenJson } from "./json-mode";
+import { recordsOf } from "./json-mode";
 import { isJsonType, sameMediaType } from "./media-type";
 import { refuse, type AppendStreamRequest, type ProducerTuple, type StreamRefusal } from "./protocol";
 import { seqAfter } from "./seq";
@@ -57,21 +57,15 @@ export function planAppend(meta: StreamMeta, producerState: ProducerState | unde
   if (request.streamSeq !== undefined && meta.lastStreamSeq !== undefined && !seqAfter(request.streamSeq, meta.lastStreamSeq)) {
     return refuse(409, `Stream-Seq ${request.streamSeq} is not after ${meta.lastStreamSeq}`);
   }
-  let count = hasBody ? 1 : 0;
-  let data = request.body;
-  if (hasBody && isJsonType(meta.contentType)) {
-    const flat = flattenJson(request.body);
-    if (!flat.ok) return refuse(400, flat.message);
-    if (flat.messages.length === 0) return refuse(400, "an append of [] carries no messages");
-    count = flat.messages.length;
-    data = new TextEncoder().encode(flat.messages.join(","));
-  }
+  const records = recordsOf(isJsonType(meta.contentType), request.body);
+  if (!records.ok) return refuse(400, records.message);
+  if (hasBody && records.count === 0) return refuse(400, "an append of [] carries no messages");
   return {
     refused: false,
     write: true,
     status: p !== undefined && hasBody ? 200 : 204,
-    count,
-    data,
+    count: records.count,
+    data: records.data,
     close: request.close,
     ...(p === undefined ? {} : { producer: p }),
     ...(request.streamSeq === undefined ? {} : { streamSeq: request.streamSeq }),

@@ -15,6 +15,17 @@ export function flattenJson(body: Uint8Array): Flattened {
   return { ok: true, messages: values.map((v) => JSON.stringify(v)) };
 }
 
+export type Records = { ok: true; count: number; data: Uint8Array } | { ok: false; message: string };
+
+/** What a body stores: in JSON mode one record per flattened message (their texts joined by ","), else the body as one
+ *  record (none when empty). */
+export function recordsOf(isJson: boolean, body: Uint8Array): Records {
+  if (body.byteLength === 0) return { ok: true, count: 0, data: body };
+  if (!isJson) return { ok: true, count: 1, data: body };
+  const flat = flattenJson(body);
+  return flat.ok ? { ok: true, count: flat.messages.length, data: new TextEncoder().encode(flat.messages.join(",")) } : flat;
+}
+
 /** The part of a stored row (records base..base+count) inside [from, until): JSON rows are cut at message
  *  boundaries; byte rows hold one record, so they are inside or outside whole. */
 export function sliceRow(row: { base: number; count: number; data: Uint8Array }, from: number, until: number, json: boolean) {

@@ -252,5 +252,5 @@ describe("producer state bound", () => {
       return o.append({ contentType: "text/plain", body: x, close: false, producer: { id: "p0", epoch: 0, seq: 1 } });
     });
     expect(forgotten).toMatchObject({ refused: true, status: 409 });
-  });
+  }, 60_000); // ten thousand appends: about a second on a quiet machine
 });
