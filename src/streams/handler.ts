@@ -4,6 +4,7 @@
 import type { IRequest } from "itty-router";
 import type { Env } from "../env";
 import { KafkaError } from "../errors";
+import { numberSetting } from "../settings";
 import { authorize, checkQuota, debitQuota, principalOf } from "../http/auth";
 import type { Principal } from "../auth/acl";
 import { DS_LONG_POLL_MS, DS_MAX_APPEND_BYTES } from "../limits";
@@ -23,9 +24,9 @@ export function isStreamPath(pathname: string): boolean {
   return pathname.startsWith(DS_STREAM_PREFIX);
 }
 
+/** The deployment's DS long-poll wait (src/settings.ts's rule: a malformed value fails loudly, not silently). */
 export function longPollMs(env: Env): number {
-  const configured = Number(env.DS_LONG_POLL_MS);
-  return Number.isFinite(configured) && configured > 0 ? configured : DS_LONG_POLL_MS;
+  return numberSetting(env.DS_LONG_POLL_MS, "DS_LONG_POLL_MS", DS_LONG_POLL_MS);
 }
 
 /** Reads the whole body; past the limit it keeps draining (answering mid-upload would reset the client's connection). */
