@@ -6,6 +6,7 @@ import type { SubscriptionPartition } from "./subscription/SubscriptionPartition
 import type { TransactionCoordinator } from "./transaction/TransactionCoordinator";
 import type { SchemaRegistry } from "./registry/SchemaRegistry";
 import type { SharePartition } from "./share/SharePartition";
+import type { DurableStream } from "./streams/DurableStream";
 
 export interface Env {
   PARTITION_LOG: DurableObjectNamespace<PartitionLog>;
@@ -19,6 +20,8 @@ export interface Env {
   SCHEMA_REGISTRY: DurableObjectNamespace<SchemaRegistry>;
   /** One object per share-partition (share group, topic, partition): leases, delivery counts, dead letters (src/share/). */
   SHARE_PARTITION: DurableObjectNamespace<SharePartition>;
+  /** One object per Durable Stream: the DS protocol's streams (src/streams/, docs/durable-streams.md). */
+  DURABLE_STREAM: DurableObjectNamespace<DurableStream>;
   /** Tiered storage for sealed segments. */
   SEGMENTS: R2Bucket;
   /** Subscriptions' R2 archive target's default bucket (an ArchiveTarget may name another bucket binding). Optional:
@@ -53,6 +56,8 @@ export interface Env {
   EDGELOG_CORS_ORIGINS?: string;
   /** Lowest structured-log level written: debug, info (default), warn or error (src/log/structured-log.ts). */
   EDGELOG_LOG_LEVEL?: string;
+  /** A DS long-poll's wait before 204, in ms (default DS_LONG_POLL_MS, 2000); tests shorten it. */
+  DS_LONG_POLL_MS?: string;
   /** "off" stops partitions counting traffic (their /metrics counters stay 0): for `npm run bench:counting`'s A/B only. */
   EDGELOG_COUNTERS?: string;
 }

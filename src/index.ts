@@ -10,6 +10,7 @@ export { SubscriptionPartition } from "./subscription/SubscriptionPartition";
 export { TransactionCoordinator } from "./transaction/TransactionCoordinator";
 export { SchemaRegistry } from "./registry/SchemaRegistry";
 export { SharePartition } from "./share/SharePartition";
+export { DurableStream } from "./streams/DurableStream";
 export { EdgelogRpc } from "./rpc";
 
 export default {

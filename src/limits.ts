@@ -347,3 +347,18 @@ export const SHARE_GROUP_CONFIG_CACHE_MS = 5_000;
 export const SHARE_DEAD_LETTER_BATCH = 500;
 /** A failed dead-letter write is tried again by alarm this much later (Kafka's DLQ producer backs off from 1 s). */
 export const SHARE_DEAD_LETTER_RETRY_MS = 1_000;
+
+/** Durable Streams (src/streams/): one append is one stored row, so its body stays under the 1 MB row size edgelog's
+ *  batches aim for (SQLite's limit is 2 MB); larger bodies are 413, which the protocol allows. */
+export const DS_MAX_APPEND_BYTES = 1_048_576;
+/** Bytes of records one DS read answers (at least one append): bounds the Worker's and the object's memory per read. */
+export const DS_MAX_READ_BYTES = 4 * 1024 * 1024;
+/** Stream-TTL at most 100 years (the reference Cloudflare server's bound): further out is a typo, not a lifetime. */
+export const DS_MAX_TTL_SECONDS = 100 * 365 * 24 * 3600;
+/** How long a DS long-poll waits for an append before 204; under the conformance suite's 5 s per-test limit (its 204
+ *  tests wait one full timeout) and the same as the reference Cloudflare server's. */
+export const DS_LONG_POLL_MS = 2_000;
+/** An SSE connection ends after this long; the client reconnects from the last control event's offset (P§5.8). */
+export const DS_SSE_CONNECTION_MS = 60_000;
+/** Producer state of a DS stream is kept per producer id; bound how many a stream remembers (oldest forgotten). */
+export const DS_MAX_PRODUCERS_PER_STREAM = 10_000;

@@ -4,6 +4,7 @@
 // the name a partition had before replication existed, replica i > 0 is "<topicId>/<partition>/replica/<i>".
 import type { Env } from "./env";
 import type { PartitionLog } from "./partition/PartitionLog";
+import type { DurableStream } from "./streams/DurableStream";
 import type { PartitionRef } from "./protocol";
 import { isUnavailable, ObjectUnavailable, type Unavailable } from "./unavailable";
 
@@ -112,4 +113,14 @@ export function sharePartitionName(groupId: string, topicId: string, partition: 
 
 export function sharePartitionStub(env: Env, groupId: string, topicId: string, partition: number) {
   return env.SHARE_PARTITION.get(env.SHARE_PARTITION.idFromName(sharePartitionName(groupId, topicId, partition)));
+}
+
+/** One object per Durable Stream (src/streams/): `ds/<stream name>`. The prefix keeps DS names apart from every other
+ *  object name; the stream name is the URL path after /ds/v1/stream/, as sent. */
+export function durableStreamName(stream: string): string {
+  return `ds/${stream}`;
+}
+
+export function durableStreamStub(env: Env, stream: string): DurableObjectStub<DurableStream> {
+  return env.DURABLE_STREAM.get(env.DURABLE_STREAM.idFromName(durableStreamName(stream)));
 }

@@ -28,6 +28,7 @@ const WORKER = {
     TRANSACTION_COORDINATOR: { className: "TransactionCoordinator", useSQLite: true },
     SCHEMA_REGISTRY: { className: "SchemaRegistry", useSQLite: true },
     SHARE_PARTITION: { className: "SharePartition", useSQLite: true },
+    DURABLE_STREAM: { className: "DurableStream", useSQLite: true },
   },
   r2Buckets: ["SEGMENTS", "ARCHIVE"],
 };

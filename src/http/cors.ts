@@ -17,8 +17,10 @@ export function preflight(request: Request, env: Env): Response {
     status: 204,
     headers: {
       "access-control-allow-origin": origin,
-      "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
-      "access-control-allow-headers": "authorization, content-type, last-event-id",
+      "access-control-allow-methods": "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
+      // Durable Streams' request headers (src/streams/) besides the API's own.
+      "access-control-allow-headers":
+        "authorization, content-type, last-event-id, if-none-match, if-match, stream-ttl, stream-expires-at, stream-closed, stream-seq, stream-forked-from, stream-fork-offset, stream-fork-sub-offset, producer-id, producer-epoch, producer-seq",
       "access-control-max-age": "600",
       vary: "Origin",
     },
@@ -30,7 +32,11 @@ export function withCors(response: Response, request: Request, env: Env): Respon
   if (origin === undefined) return response;
   const out = new Response(response.body, response);
   out.headers.set("access-control-allow-origin", origin);
-  out.headers.set("access-control-expose-headers", "retry-after, www-authenticate");
+  out.headers.set(
+    "access-control-expose-headers",
+    // Durable Streams' answers carry their state in headers (src/streams/answers.ts).
+    "retry-after, www-authenticate, etag, location, stream-next-offset, stream-up-to-date, stream-closed, stream-cursor, stream-ttl, stream-expires-at, stream-sse-data-encoding, producer-epoch, producer-seq, producer-expected-seq, producer-received-seq",
+  );
   out.headers.append("vary", "Origin");
   return out;
 }

@@ -28,6 +28,8 @@ import {
   handleResumeSubscription,
 } from "./subscriptions";
 import { handleUsage } from "./usage";
+import { handleStream } from "../streams/handler";
+import { DS_STREAM_PREFIX } from "../streams/routes";
 import { isRegistryPath, REGISTRY_ROUTES, registryFromThrown } from "./schema-registry";
 import { REGISTRY_BASE_PATH } from "../registry/registry-error";
 import {
@@ -191,6 +193,10 @@ export function matchesPattern(pattern: string, path: string): boolean {
   const got = path.replace(/(.)\/+$/, "$1").split("/");
   return want.length === got.length && want.every((segment, i) => (segment.startsWith(":") ? got[i] !== "" : segment === got[i]));
 }
+
+// Durable Streams (docs/durable-streams.md): a protocol of its own under /ds, every method on one path pattern; the
+// handler authorizes each method on the stream as a topic resource.
+router.all(`${DS_STREAM_PREFIX}*`, handleStream);
 
 // The schema registry's routes: a separate API with its own table (docs/schemas.md), under /schema-registry.
 for (const route of REGISTRY_ROUTES) {

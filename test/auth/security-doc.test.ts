@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import securityDoc from "../../docs/security.md?raw";
 import worker from "../../src/index";
 import { ROUTES } from "../../src/http/router";
+import { DS_ROUTES } from "../../src/streams/routes";
 import { sha256Hex } from "../../src/auth/tokens";
 import type { Acl, Operation, Requirement, ResourceType } from "../../src/auth/acl";
 import { Edgelog } from "../../src/client/edgelog";
@@ -46,7 +47,7 @@ function permissionTable(doc: string): Endpoint[] {
   if (rows.length === 0) throw new Error("docs/security.md: the permission table has no rows");
   return rows.flatMap((row) => {
     const [endpoints, needsText] = row.split("|").slice(1, -1).map((cell) => cell.trim());
-    const found = [...endpoints!.matchAll(/`(GET|POST|PATCH|PUT|DELETE|OPTIONS)(?: (\/[^`]*))?`/g)];
+    const found = [...endpoints!.matchAll(/`(GET|HEAD|POST|PATCH|PUT|DELETE|OPTIONS)(?: (\/[^`]*))?`/g)];
     if (found.length === 0) throw new Error(`docs/security.md permission table: no endpoint in "${endpoints}"`);
     const needs: Endpoint["needs"] =
       needsText === "nothing (no token)" ? "nothing" : needsText === "any valid token" ? "token" : needsText!.split(" + ").map((clause) => clause.split(", or ").map(parseGrant));
@@ -84,6 +85,8 @@ const REQUESTS: Record<
     subscription?: "create" | "exists" | "paused";
     /** The endpoint's group is a share group: "create" leaves it to the call, "exists" creates it. */
     share?: "create" | "exists";
+    /** The endpoint's stream (Durable Streams, named like its topic) exists before the calls, in JSON mode. */
+    stream?: boolean;
     /** What an admin undoes after each permitted call, so the next holder's call can succeed too. */
     undo?: (r: Resources) => [string, string];
   }
@@ -136,12 +139,18 @@ const REQUESTS: Record<
   "POST /v1/transactions/{transactionalId}/commit": { body: () => ({ producerId: 0, producerEpoch: 0 }), permitted: [404, "TRANSACTIONAL_ID_NOT_FOUND"] },
   "POST /v1/transactions/{transactionalId}/abort": { body: () => ({ producerId: 0, producerEpoch: 0 }), permitted: [404, "TRANSACTIONAL_ID_NOT_FOUND"] },
   "GET /v1/transactions/{transactionalId}": { permitted: [404, "TRANSACTIONAL_ID_NOT_FOUND"] },
+  // Durable Streams: the first holder creates the stream (201), the others re-create it alike (200).
+  "PUT /ds/v1/stream/{stream}": { body: () => [] },
+  "POST /ds/v1/stream/{stream}": { body: () => ({ a: 1 }), stream: true },
+  "GET /ds/v1/stream/{stream}": { query: "?offset=-1", stream: true },
+  "HEAD /ds/v1/stream/{stream}": { stream: true },
+  "DELETE /ds/v1/stream/{stream}": { stream: true, undo: (r) => ["PUT", `/ds/v1/stream/${r.topic}`] },
 };
 
 const resources = new Map<string, Resources>(TABLE.map((e, i) => [key(e), { topic: `doc-${i}-${uid}`, group: `doc-g-${i}-${uid}`, txn: `doc-x-${i}-${uid}`, tokenId: "" }]));
 
 function urlOf(e: Endpoint, r: Resources): string {
-  const path = e.path === "*" ? "/v1/topics" : e.path.replace("{topic}", r.topic).replace("{p}", "0").replace("{group}", r.group).replace("{name}", r.group).replace("{transactionalId}", r.txn).replace("{id}", r.tokenId);
+  const path = e.path === "*" ? "/v1/topics" : e.path.replace("{topic}", r.topic).replace("{p}", "0").replace("{group}", r.group).replace("{name}", r.group).replace("{transactionalId}", r.txn).replace("{id}", r.tokenId).replace("{stream}", r.topic);
   return path + (REQUESTS[key(e)]?.query ?? "");
 }
 
@@ -266,6 +275,7 @@ beforeAll(async () => {
       await asAdmin("POST", "/v1/subscriptions", { name: r.group, topics: [r.topic], target: { type: "service", binding: "TEST_CONSUMER" } });
       if (request.subscription === "paused") await asAdmin("POST", `/v1/subscriptions/${r.group}/pause`);
     }
+    if (request?.stream) await asAdmin("PUT", `/ds/v1/stream/${r.topic}`, []);
     if (endpoint.path.includes("{id}")) r.tokenId = (await asAdmin("POST", "/v1/tokens", { name: `doc-victim-${uid}`, acls: [] })).id;
   }
 });
@@ -274,7 +284,7 @@ describe("docs/security.md's permission table", () => {
   it("lists every route of the router, and only those", () => {
     const toRoute = (path: string) => path.replace("{p}", ":partition").replace(/\{(\w+)\}/g, ":$1");
     const documented = TABLE.filter((e) => e.method !== "OPTIONS").map((e) => `${e.method} ${toRoute(e.path)}`);
-    const routed = ROUTES.map((r) => `${r.method} ${r.path}`);
+    const routed = [...ROUTES, ...DS_ROUTES].map((r) => `${r.method} ${r.path}`);
     expect(documented.sort()).toEqual(routed.sort());
     expect(TABLE.some((e) => e.method === "OPTIONS")).toBe(true);
   });

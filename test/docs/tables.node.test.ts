@@ -61,7 +61,10 @@ describe("docs/api.md and README.md agree with the code", () => {
     // sources, which need the Workers types; vitest resolves it at run time like any import.
     const module = "../../src/http/router";
     const { ROUTES } = (await import(module)) as { ROUTES: readonly Route[] };
-    routes = ROUTES.map((route) => routeKey(route.method, route.path)).sort();
+    // Durable Streams' routes (one handler for every method of the stream path) are listed beside the router's.
+    const streams = "../../src/streams/routes";
+    const { DS_ROUTES } = (await import(streams)) as { DS_ROUTES: readonly Route[] };
+    routes = [...ROUTES, ...DS_ROUTES].map((route) => routeKey(route.method, route.path)).sort();
     expect(routes.length).toBeGreaterThan(20);
   });
 
@@ -89,7 +92,7 @@ describe("docs/api.md and README.md agree with the code", () => {
   it("docs/api.md's route table lists exactly the router's routes", () => {
     const rows = tableAfter(read("docs/api.md"), "# edgelog HTTP API v1");
     const documented = rows.map(([cell]) => {
-      const match = /^\[`(GET|POST|PUT|PATCH|DELETE) ([^`]+)`\]\(#[^)]+\)$/.exec(cell!);
+      const match = /^\[`(GET|HEAD|POST|PUT|PATCH|DELETE) ([^`]+)`\]\(#[^)]+\)$/.exec(cell!);
       expect(match, `route table cell ${cell}`).not.toBeNull();
       return routeKey(match![1]!, match![2]!);
     });
@@ -113,7 +116,7 @@ describe("docs/api.md and README.md agree with the code", () => {
   it("the README's API overview lists exactly the router's routes", () => {
     const rows = tableAfter(read("README.md"), "## API overview");
     const documented = new Set<string>();
-    for (const [cell] of rows) for (const match of cell!.matchAll(/`(GET|POST|PUT|PATCH|DELETE) (\/[^\s`?]*)/g)) documented.add(routeKey(match[1]!, match[2]!));
+    for (const [cell] of rows) for (const match of cell!.matchAll(/`(GET|HEAD|POST|PUT|PATCH|DELETE) (\/[^\s`?]*)/g)) documented.add(routeKey(match[1]!, match[2]!));
     expect([...documented].sort()).toEqual(routes);
   });
 });

@@ -31,4 +31,7 @@ export const BODY_ROUTES: readonly (readonly ["POST" | "PATCH" | "PUT", string])
   ["POST", "/v1/transactions/:transactionalId/offsets"],
   ["POST", "/v1/transactions/:transactionalId/commit"],
   ["POST", "/v1/transactions/:transactionalId/abort"],
+  // Durable Streams (src/streams/routes.ts): a create's optional initial data and an append.
+  ["PUT", "/ds/v1/stream/:stream"],
+  ["POST", "/ds/v1/stream/:stream"],
 ];
