@@ -69,18 +69,29 @@ export class SharePartition extends DurableObject<Env> {
     this.state = loaded?.state;
   }
 
-  /** A poll: leases up to maxRecords records (expired leases and due releases first, then new records). */
-  async acquire(call: ShareCall, maxRecords: number, encoding: Encoding): Promise<Result<AcquireResult>> {
+  /**
+   * A poll: leases up to maxRecords records (expired leases and due releases first, then new records). `acks` are
+   * the poll's acknowledgements for this share-partition (Kafka's ShareFetch carries them): applied first, all or
+   * nothing, in the same step, so the room they free goes to this poll rather than to a poll woken meanwhile (with
+   * more pollers than the windows hold, a consumer whose own accepts were handed to a waiter had to wait in turn).
+   */
+  async acquire(call: ShareCall, maxRecords: number, encoding: Encoding, acks: PartitionAck[] = []): Promise<Result<AcquireResult>> {
     this.meter.request();
     // The log is read before the one-at-a-time section (acknowledgements and other polls do not wait behind the
     // read); what was read is checked again under it, against where the window ends then.
     const [meta0, s0] = [this.meta, this.state];
-    if (meta0 !== undefined && s0 !== undefined && meta0.generation === call.generation && s0.nextOffset - s0.spso < meta0.config.maxRecordLocks) {
+    if (meta0 !== undefined && s0 !== undefined && meta0.generation === call.generation && (acks.length > 0 || s0.nextOffset - s0.spso < meta0.config.maxRecordLocks)) {
       await this.ahead.prefetch(this.io(), s0.nextOffset, maxRecords, encoding, call.config.isolation);
     }
     return this.serial(async () => {
       const ready = await this.ensure(call, true);
       if (!ready.ok) return ready;
+      let acknowledgements: AckOutcome[] | undefined;
+      if (acks.length > 0) {
+        const out = acknowledge(this.state!, this.clock.now(), this.rules(), acks, zero());
+        if (out.applied) this.save(out.done);
+        acknowledgements = out.outcomes;
+      }
       const [meta, s] = [this.meta!, this.state!];
       const io = this.io();
       const rules = this.rules();
@@ -122,7 +133,7 @@ export class SharePartition extends DurableObject<Env> {
       });
       const room = s.nextOffset - s.spso < rules.maxRecordLocks;
       this.wakeWaiters();
-      return ok({ records, waitOffset: room ? s.nextOffset : -1, nextDueMs: nextDueMs(s, this.clock.now()) });
+      return ok({ records, waitOffset: room ? s.nextOffset : -1, nextDueMs: nextDueMs(s, this.clock.now()), ...(acknowledgements === undefined ? {} : { acknowledgements }) });
     });
   }
 
@@ -347,7 +358,8 @@ export class SharePartition extends DurableObject<Env> {
 
   /** Wakes the longest-waiting poll when something can be acquired. One at a time: an acknowledgement frees about
    *  one poll's worth, and waking every waiter would send them all to acquire for it (a herd that showed in the
-   *  bench with 16 consumers); the woken poll's acquire wakes the next while room is left. */
+   *  bench with 16 consumers); the woken poll's acquire wakes the next while room is left. Acknowledgements that ride
+   *  on a poll (acquire's `acks`) wake nobody before that poll has taken what it freed. */
   private wakeWaiters(): void {
     if (this.roomWaiters.size === 0 || !this.canGive()) return;
     this.roomWaiters.wakeOne();

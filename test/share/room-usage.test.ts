@@ -44,6 +44,34 @@ describe("share groups: room and usage", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  it("acknowledgements riding on a poll free room for that poll first, in the same share-partition call", async () => {
+    const t = uniqueTopic("room");
+    const g = uniqueTopic("g");
+    await createTopic(t, 2);
+    await produceTo(t, 0, records(150));
+    await shareGroup(g, { maxRecordLocks: 100 });
+    const held = (await poll(g, { topics: [t], maxRecords: 100 })).records;
+    expect(held.map((r: any) => r.partition)).toEqual(new Array(100).fill(0));
+    // Another poller parks on the full window (its acquire finds partition 0 full and partition 1 empty).
+    const waiting = api("POST", `/v1/share-groups/${g}/poll`, { topics: [t], maxRecords: 10, maxWaitMs: 1_000 });
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5));
+    const stub = await shareStub(g, t, 0);
+    const before = (await stub.usage()).requests;
+    // The holder accepts its ten oldest records with its next poll: the room they free is its own.
+    const next = await poll(g, { topics: [t], maxRecords: 10, acknowledgements: held.slice(0, 10).map((r: any) => accept(r.leaseId)) });
+    expect(next.acknowledgements.map((a: any) => a.ok)).toEqual(new Array(10).fill(true));
+    expect(next.records.map((r: any) => r.offset)).toEqual([100, 101, 102, 103, 104, 105, 106, 107, 108, 109]);
+    // One call to partition 0's share-partition took the acknowledgements and leased the records.
+    expect((await stub.usage()).requests - before).toBe(1);
+    const r = await waiting;
+    expect(r.status).toBe(200);
+    expect(r.body.records).toEqual([]);
+    // A refused one rides the same way: answered per item, and the poll still leases.
+    const again = await poll(g, { topics: [t], maxRecords: 5, acknowledgements: [accept(held[0].leaseId)] });
+    expect(again.acknowledgements[0].error.type).toBe("INVALID_RECORD_STATE");
+    expect(again.records).toEqual([]); // the window is still full (offsets 10 to 109 are leased)
+  });
+
   it("GET /v1/usage counts the share-partition objects with their group", async () => {
     const t = uniqueTopic("usage");
     const g = uniqueTopic("g");
