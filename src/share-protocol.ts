@@ -72,6 +72,8 @@ export interface AcquireResult {
   waitOffset: number;
   /** When a lease ends or a delayed release becomes available (a long-poll looks again then); null: none. */
   nextDueMs: number | null;
+  /** The outcomes of the acknowledgements that rode on the acquire, in order. */
+  acknowledgements?: AckOutcome[];
 }
 
 /** One acknowledgement's outcome. */

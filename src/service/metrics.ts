@@ -1,7 +1,8 @@
-// GET /metrics' cluster gauges, gathered from the objects that keep the facts: each partition's leader (describe) and
-// each group's coordinator (committed offsets, lag status). Fan-out is bounded (PARTITION_FANOUT_CONCURRENCY at a
-// time) and answers are cached per isolate for METRICS_CACHE_MS per query, so a scrape of N partitions costs at most
-// N partition calls (plus, per group, its coordinator and its topics' partitions' high watermarks) per cache period.
+// GET /metrics' cluster gauges, gathered from the objects that keep the facts: each partition's leader (describe),
+// each group's coordinator (committed offsets, lag status), each subscription's partition objects and each share
+// group's share-partitions. Fan-out is bounded (PARTITION_FANOUT_CONCURRENCY at a time) and answers are cached per
+// isolate for METRICS_CACHE_MS per query, so a scrape of N partitions costs at most N partition calls (plus, per
+// group, its coordinator and its topics' partitions' high watermarks) per cache period.
 // docs/observability.md lists each metric with its Kafka JMX counterpart.
 import type { Env } from "../env";
 import { MAX_USAGE_NAMES, METRICS_CACHE_ENTRIES, METRICS_CACHE_MS, PARTITION_FANOUT_CONCURRENCY } from "../limits";
@@ -16,6 +17,7 @@ import { listTopics, checkTopicName } from "./topics";
 import { checkGroupId, groupOffsets, listGroups } from "./groups";
 import { electionFamilies, groupCounterFamilies, partitionCounterFamilies, type CountedGroup, type CountedPartition } from "./counter-families";
 import { subscriptionFamilies } from "./subscription-families";
+import { shareGroupFamilies } from "./share-families";
 import type { ElectionCount } from "../controller/election-counts";
 
 const LAG_STATUSES: readonly PartitionLagStatus[] = ["OK", "WARNING", "STOPPED", "STALL", "REWIND"];
@@ -48,13 +50,15 @@ async function gather(env: Env, topics: readonly string[], groups: readonly stri
   const summaries = everything || groups.length > 0 ? await listGroups(env) : [];
   const groupIds = everything ? summaries.map((g) => g.groupId) : groups;
   const members = new Map(summaries.map((g) => [g.groupId, g.members]));
-  const [partitions, groupFamilies, elections, subscriptions] = await Promise.all([
+  const ofType = (type: string) => summaries.filter((g) => g.type === type && groupIds.includes(g.groupId)).map((g) => g.groupId);
+  const [partitions, groupFamilies, elections, subscriptions, shareGroups] = await Promise.all([
     partitionFamilies(env, topicNames),
     groupFamiliesOf(env, groupIds, members),
     topicNames.length === 0 ? [] : electionFamiliesOf(env, everything ? [] : [...topicNames]),
-    subscriptionFamilies(env, summaries.filter((g) => g.type === "subscription" && groupIds.includes(g.groupId)).map((g) => g.groupId)),
+    subscriptionFamilies(env, ofType("subscription")),
+    shareGroupFamilies(env, ofType("share")),
   ]);
-  return [...partitions, ...groupFamilies, ...elections, ...subscriptions];
+  return [...partitions, ...groupFamilies, ...elections, ...subscriptions, ...shareGroups];
 }
 
 async function electionFamiliesOf(env: Env, topics: string[]): Promise<Family[]> {

@@ -98,6 +98,14 @@ export async function alterShareGroup(env: Env, group: string, input: unknown): 
 }
 
 export async function describeShareGroup(env: Env, group: string): Promise<ShareGroupDescription> {
+  const { stored, partitions } = await sharePartitionStatuses(env, group);
+  const members = await membership<ShareMemberDescription[]>(env, group, { op: "members" });
+  return { groupId: group, config: stored.config, createdMs: stored.createdMs, members, partitions, totalLag: partitions.reduce((n, s) => n + s.lag, 0) };
+}
+
+/** Every share-partition the group has polled, as describe shows it (GET /metrics reads these too): the
+ *  coordinator once, then each share-partition, which asks its partition for the high watermark. */
+export async function sharePartitionStatuses(env: Env, group: string): Promise<{ stored: StoredShareGroup; partitions: SharePartitionStatus[] }> {
   checkGroupId(group);
   const stored = await shareGroup(env, group, true);
   const statuses = await mapBounded(stored.partitions.length, PARTITION_FANOUT_CONCURRENCY, (i) => {
@@ -105,8 +113,7 @@ export async function describeShareGroup(env: Env, group: string): Promise<Share
     return callSharePartition<SharePartitionStatus>(env, group, p.topic, p.topicId, p.partition, (c) => sharePartitionStub(env, group, p.topicId, p.partition).status(c));
   });
   statuses.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
-  const members = await membership<ShareMemberDescription[]>(env, group, { op: "members" });
-  return { groupId: group, config: stored.config, createdMs: stored.createdMs, members, partitions: statuses, totalLag: statuses.reduce((n, s) => n + s.lag, 0) };
+  return { stored, partitions: statuses };
 }
 
 export async function listShareGroups(env: Env): Promise<string[]> {

@@ -1,16 +1,17 @@
 // SharePartition: one Durable Object per share-partition (share group, topic id, partition), KIP-932's SharePartition
 // with its own persister. It leases records of its partition to any number of pollers (share-state.ts is the state
 // machine), persists every acquisition and acknowledgement before answering (share-store.ts), reads the partition
-// through its leader as any consumer does (share-io.ts), and writes dead letters with its own idempotent producer. It
-// keeps an alarm only while something is outstanding: a lease or a delayed release to end, or a dead letter to write;
-// an idle share-partition keeps none and costs nothing. Calls run one at a time (a chain), so an acquisition's log
-// read and its state change are one step, and two pollers can never be handed the same record.
+// through its leader as any consumer does (share-io.ts), and writes dead letters with its own idempotent producer
+// (share-dead-letters.ts). It keeps an alarm only while something is outstanding: a lease or a delayed release to
+// end, or a dead letter to write; an idle share-partition keeps none and costs nothing. Calls run one at a time (a
+// chain), so an acquisition's log read and its state change are one step, and two pollers can never be handed the
+// same record.
 import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
 import type { Env } from "../env";
 import { errorBody, fail, KafkaError, ok, type Result } from "../errors";
 import type { Encoding } from "../log/record";
-import { MAX_SHARE_LEASE_MS, SHARE_DEAD_LETTER_BATCH, SHARE_DEAD_LETTER_RETRY_MS } from "../limits";
+import { MAX_SHARE_LEASE_MS, SHARE_DEAD_LETTER_RETRY_MS } from "../limits";
 import type { OffsetSpec } from "../protocol";
 import type { AckOutcome, AcquireResult, PartitionAck, ShareGroupConfig, SharePartitionStatus } from "../share-protocol";
 import { Usage, type UsageCounts } from "../usage";
@@ -18,12 +19,11 @@ import { ShareIo, type LogRecord } from "./share-io";
 import { ReadAhead } from "./share-read-ahead";
 import { ShareStore, type ShareMeta } from "./share-store";
 import { RoomWaiters } from "./share-waiters";
+import { writeDeadLetters } from "./share-dead-letters";
 import {
   acknowledge,
   acquire,
   applyLogStart,
-  archivingOffsets,
-  completeArchiving,
   counts,
   emptyState,
   expireLocks,
@@ -69,18 +69,30 @@ export class SharePartition extends DurableObject<Env> {
     this.state = loaded?.state;
   }
 
-  /** A poll: leases up to maxRecords records (expired leases and due releases first, then new records). */
-  async acquire(call: ShareCall, maxRecords: number, encoding: Encoding): Promise<Result<AcquireResult>> {
+  /**
+   * A poll: leases up to maxRecords records (expired leases and due releases first, then new records). `acks` are
+   * the poll's acknowledgements for this share-partition (Kafka's ShareFetch carries them): applied first, all or
+   * nothing, in the same step, so the room they free goes to this poll rather than to a poll woken meanwhile (with
+   * more pollers than the windows hold, a consumer whose own accepts were handed to a waiter had to wait in turn).
+   */
+  async acquire(call: ShareCall, maxRecords: number, encoding: Encoding, acks: PartitionAck[] = []): Promise<Result<AcquireResult>> {
     this.meter.request();
     // The log is read before the one-at-a-time section (acknowledgements and other polls do not wait behind the
     // read); what was read is checked again under it, against where the window ends then.
     const [meta0, s0] = [this.meta, this.state];
-    if (meta0 !== undefined && s0 !== undefined && meta0.generation === call.generation && s0.nextOffset - s0.spso < meta0.config.maxRecordLocks) {
+    if (meta0 !== undefined && s0 !== undefined && meta0.generation === call.generation && (acks.length > 0 || s0.nextOffset - s0.spso < meta0.config.maxRecordLocks)) {
       await this.ahead.prefetch(this.io(), s0.nextOffset, maxRecords, encoding, call.config.isolation);
     }
     return this.serial(async () => {
+      this.roomWaiters.claimed();
       const ready = await this.ensure(call, true);
       if (!ready.ok) return ready;
+      let acknowledgements: AckOutcome[] | undefined;
+      if (acks.length > 0) {
+        const out = acknowledge(this.state!, this.clock.now(), this.rules(), acks, zero());
+        if (out.applied) this.save(out.done);
+        acknowledgements = out.outcomes;
+      }
       const [meta, s] = [this.meta!, this.state!];
       const io = this.io();
       const rules = this.rules();
@@ -122,7 +134,7 @@ export class SharePartition extends DurableObject<Env> {
       });
       const room = s.nextOffset - s.spso < rules.maxRecordLocks;
       this.wakeWaiters();
-      return ok({ records, waitOffset: room ? s.nextOffset : -1, nextDueMs: nextDueMs(s, this.clock.now()) });
+      return ok({ records, waitOffset: room ? s.nextOffset : -1, nextDueMs: nextDueMs(s, this.clock.now()), ...(acknowledgements === undefined ? {} : { acknowledgements }) });
     });
   }
 
@@ -268,57 +280,16 @@ export class SharePartition extends DurableObject<Env> {
     return ok(undefined);
   }
 
-  /**
-   * Writes the records in ARCHIVING to the dead-letter topic, a batch at a time. The batch and its sequence are
-   * persisted before the write: an eviction between the two sends the same batch again, which the dead-letter
-   * partition drops as a duplicate of the first (exactly once). The SPSO waits for them (they stay kept until done).
-   */
+  /** Writes the records in ARCHIVING to the dead-letter topic (share-dead-letters.ts). */
   private async writeDeadLetters(): Promise<void> {
-    const meta = this.meta!;
-    const s = this.state!;
-    const topic = meta.config.deadLetterTopic;
-    if (topic === null && meta.deadLetter?.pending == null) {
-      // The dead-letter topic was removed from the config: what waited for it is archived.
-      const done = zero();
-      completeArchiving(s, archivingOffsets(s, Number.MAX_SAFE_INTEGER), done);
-      this.save(done);
-      return;
-    }
-    const io = this.io();
-    try {
-      for (;;) {
-        let dl = this.meta!.deadLetter;
-        if (dl === null) {
-          dl = { ...(await io.newProducer()), nextSequence: 0, pending: null };
-          this.meta = { ...this.meta!, deadLetter: dl };
-          this.save(zero());
-        }
-        if (dl.pending === null) {
-          const offsets = archivingOffsets(s, SHARE_DEAD_LETTER_BATCH);
-          if (offsets.length === 0 || topic === null) return;
-          dl = { ...dl, pending: { topic, partition: await io.deadLetterPartition(topic), baseSequence: dl.nextSequence, offsets } };
-          this.meta = { ...this.meta!, deadLetter: dl };
-          this.save(zero());
-        }
-        const pending = dl.pending!;
-        const copy = this.meta!.config.deadLetterCopyRecord;
-        const found = copy ? await io.readOffsets(pending.offsets, "base64", "read_uncommitted") : { records: [] };
-        const byOffset = new Map(found.records.map((r) => [r.offset, r]));
-        const letters = pending.offsets.map((offset) => {
-          const r = s.records.get(offset);
-          return { offset, deliveryCount: r?.deliveryCount ?? 0, reason: r?.reason ?? "archived", record: byOffset.get(offset) };
-        });
-        await io.writeDeadLetters(pending.topic, pending.partition, { producerId: dl.producerId, producerEpoch: dl.producerEpoch, baseSequence: pending.baseSequence }, letters, copy);
-        const done = zero();
-        completeArchiving(s, pending.offsets, done);
-        this.meta = { ...this.meta!, deadLettered: this.meta!.deadLettered + pending.offsets.length, deadLetter: { ...dl, nextSequence: pending.baseSequence + pending.offsets.length, pending: null } };
-        this.save(done);
-        this.deadLetterFailed = false;
-      }
-    } catch (error) {
-      this.deadLetterFailed = true;
-      console.error(`share group ${meta.group} ${meta.topic}/${meta.partition}: dead-letter write failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    const written = await writeDeadLetters({
+      meta: () => this.meta!,
+      setMeta: (meta) => (this.meta = meta),
+      state: this.state!,
+      io: this.io(),
+      save: (done) => this.save(done),
+    });
+    if (written !== undefined) this.deadLetterFailed = !written;
   }
 
   /** One alarm: now while dead letters wait (later after a failure), else when the next lease or delay ends, else none. */
@@ -345,12 +316,10 @@ export class SharePartition extends DurableObject<Env> {
     return planAcquire(s, now, this.rules(), 1).redeliveries.length > 0;
   }
 
-  /** Wakes the longest-waiting poll when something can be acquired. One at a time: an acknowledgement frees about
-   *  one poll's worth, and waking every waiter would send them all to acquire for it (a herd that showed in the
-   *  bench with 16 consumers); the woken poll's acquire wakes the next while room is left. */
+  /** Wakes a poll waiting for room when something can be acquired (share-waiters.ts). Acknowledgements that ride
+   *  on a poll (acquire's `acks`) wake nobody before that poll has taken what it freed. */
   private wakeWaiters(): void {
-    if (this.roomWaiters.size === 0 || !this.canGive()) return;
-    this.roomWaiters.wakeOne();
+    this.roomWaiters.wake(() => this.canGive());
   }
 
   private expired(s: ShareState): ShareState {

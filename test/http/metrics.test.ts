@@ -2,6 +2,7 @@
 // object requests bounded (counted by the objects themselves through /v1/usage) and cached.
 import { describe, expect, it } from "vitest";
 import { api, createTopic, produceTo, records, uniqueTopic } from "../helpers";
+import { accept, ack, poll, shareGroup, shareStub } from "../share/helpers";
 
 /** `name{labels}` → value, from Prometheus text. */
 function parse(text: string): Map<string, number> {
@@ -59,6 +60,48 @@ describe("GET /metrics cluster gauges", () => {
     expect(topicOnly.get(`edgelog_partition_high_watermark{topic="${other}",partition="0"}`)).toBe(0);
     expect([...topicOnly.keys()].some((k) => k.startsWith("edgelog_group_"))).toBe(false);
     expect((await api("GET", "/metrics?nope=1")).status).toBe(400);
+  });
+
+  it("share-partition gauges equal describe's figures; a scrape asks each polled share-partition once, none while cached", async () => {
+    const [t, g, idle] = [uniqueTopic("share"), uniqueTopic("sg"), uniqueTopic("sg")];
+    await createTopic(t, 2);
+    await produceTo(t, 0, records(5));
+    await produceTo(t, 1, records(3));
+    await shareGroup(g);
+    await shareGroup(idle); // never polled: no share-partition to ask, no samples
+    const got = (await poll(g, { topics: [t], maxRecords: 10 })).records;
+    expect(got).toHaveLength(8);
+    const p0 = got.filter((r: any) => r.partition === 0);
+    const p1 = got.filter((r: any) => r.partition === 1);
+    // Partition 0: two accepted, one released (available), two still leased. Partition 1: one rejected (archived: no
+    // dead-letter topic), two leased.
+    const acks = [accept(p0[0].leaseId), accept(p0[1].leaseId), { leaseId: p0[2].leaseId, type: "release" }, { leaseId: p1[0].leaseId, type: "reject" }];
+    expect((await ack(g, acks)).status).toBe(200);
+    const stubs = [await shareStub(g, t, 0), await shareStub(g, t, 1)];
+    const requests = async () => (await Promise.all(stubs.map((s) => s.usage()))).reduce((n, u) => n + u.requests, 0);
+    const before = await requests();
+    const m = await scrape(`?group=${g}&group=${idle}`);
+    expect((await requests()) - before).toBe(2); // one status per share-partition
+    const described = (await api("GET", `/v1/share-groups/${g}`)).body;
+    for (const d of described.partitions) {
+      const l = `{group="${g}",topic="${t}",partition="${d.partition}"}`;
+      expect(m.get(`edgelog_share_group_lag${l}`)).toBe(d.lag);
+      expect(m.get(`edgelog_share_group_start_offset${l}`)).toBe(d.startOffset);
+      expect(m.get(`edgelog_share_group_acquired_records${l}`)).toBe(d.inFlight.acquired);
+      expect(m.get(`edgelog_share_group_available_records${l}`)).toBe(d.inFlight.available);
+      expect(m.get(`edgelog_share_group_dead_letters_pending${l}`)).toBe(d.deadLettersPending);
+      expect(m.get(`edgelog_share_group_acknowledged_records_total${l}`)).toBe(d.acknowledged);
+      expect(m.get(`edgelog_share_group_archived_records_total${l}`)).toBe(d.archived);
+      expect(m.get(`edgelog_share_group_dead_lettered_records_total${l}`)).toBe(d.deadLettered);
+    }
+    const l0 = `{group="${g}",topic="${t}",partition="0"}`;
+    const l1 = `{group="${g}",topic="${t}",partition="1"}`;
+    expect([m.get(`edgelog_share_group_lag${l0}`), m.get(`edgelog_share_group_start_offset${l0}`), m.get(`edgelog_share_group_acquired_records${l0}`), m.get(`edgelog_share_group_available_records${l0}`), m.get(`edgelog_share_group_acknowledged_records_total${l0}`)]).toEqual([3, 2, 2, 1, 2]);
+    expect([m.get(`edgelog_share_group_lag${l1}`), m.get(`edgelog_share_group_start_offset${l1}`), m.get(`edgelog_share_group_acquired_records${l1}`), m.get(`edgelog_share_group_archived_records_total${l1}`)]).toEqual([2, 1, 2, 1]);
+    expect([...m.keys()].some((k) => k.startsWith("edgelog_share_group_") && k.includes(idle))).toBe(false);
+    const after = await requests();
+    await scrape(`?group=${g}&group=${idle}`);
+    expect(await requests()).toBe(after); // the isolate's cache answered
   });
 
   it("a scrape of N partitions makes N partition requests, and none while cached", async () => {
