@@ -91,7 +91,8 @@ async function partitionStub(topic: string) {
 /** Waits until the partition's tails have nothing more they may be sent (the pump is idle). */
 async function untilPumped(stub: DurableObjectStub): Promise<void> {
   for (let i = 0; i < 5_000; i++) {
-    if (!(await runInDurableObject(stub, (instance: any) => instance.tails.pumping as boolean))) return;
+    const pumping: boolean = await runInDurableObject(stub, (instance: unknown) => (instance as { tails: { pumping: boolean } }).tails.pumping);
+    if (!pumping) return;
   }
   throw new Error("the tail pump never went idle");
 }
@@ -232,7 +233,7 @@ describe("WebSocket live tails", () => {
     const tl = await tail(t, { offset: 0 });
     await produceTo(t, 0, records(1));
     await tl.next();
-    await runInDurableObject(stub, (instance: any) => instance.clock.advance(TAIL_ACK_TIMEOUT_MS + 1));
+    await runInDurableObject(stub, (instance: unknown) => (instance as { clock: { advance(ms: number): void } }).clock.advance(TAIL_ACK_TIMEOUT_MS + 1));
     // Checked when the object next wakes for its tails: here, an append.
     await produceTo(t, 0, records(1));
     expect(await tl.closing()).toEqual({ code: TAIL_CLOSE_ACK_TIMEOUT, reason: "REQUEST_TIMED_OUT" });
