@@ -39,9 +39,9 @@ import { newReplicator } from "./replication-host";
 import { LogWaiters } from "./log-waiters";
 import { takeReplicated } from "./follower";
 import { TieredLog } from "./tiered-log";
-import { serveSocketRequest, tailsHost } from "./socket-requests";
-import { Tails } from "./tails";
-import { TAIL_PING, TAIL_PONG, TAIL_TAG } from "../tail";
+import { newTails, serveSocketRequest } from "./socket-requests";
+import type { Tails } from "./tails";
+import { TAIL_TAG } from "../tail";
 import { verifyTxnWrite, writeMarker } from "./txn-append";
 import { appendAlone, type AloneParts } from "./append-alone";
 import { describePartition } from "./describe-partition";
@@ -84,9 +84,7 @@ export class PartitionLog extends DurableObject<Env> {
       waitUntil: (work) => ctx.waitUntil(work),
       moved: () => this.tails.wake(),
     });
-    this.tails = new Tails(ctx, tailsHost(() => this.log, () => this.clock.now(), (ref, read) => this.readChecked(ref, read)));
-    // A tail's keep-alive is answered without waking the object.
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(TAIL_PING, TAIL_PONG));
+    this.tails = newTails(ctx, { log: () => this.log, now: () => this.clock.now(), readChecked: (ref, read) => this.readChecked(ref, read), meter: this.meter });
     this.log = new LocalLog(this.meter.sql(ctx.storage.sql));
     this.tiered = new TieredLog(this.meter.bucket(env.SEGMENTS), {
       uploaded: (bytes) => this.counters.tiered(bytes),

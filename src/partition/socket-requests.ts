@@ -2,10 +2,11 @@
 // (src/watch.ts) parks the router's internal socket until the next append; a tail (src/tail.ts) is a client's own
 // socket the object sends records on. Anything else is 404.
 import { isUnavailable, type Unavailable } from "../unavailable";
-import { TAIL_ERROR_HEADER, TAIL_REQUEST_HEADER, TAIL_URL, type TailRequest } from "../tail";
+import { TAIL_ERROR_HEADER, TAIL_PING, TAIL_PONG, TAIL_REQUEST_HEADER, TAIL_URL, type TailRequest } from "../tail";
 import { readEnd, responseBody } from "./read-path";
 import type { LocalLog } from "./local-log";
-import type { Tails, TailsHost } from "./tails";
+import { Tails, type TailsHost } from "./tails";
+import type { Usage } from "../usage";
 import { serveWatch, watchRequestOf, type WatchHost } from "./watch-handler";
 import { watchAnswer } from "./watchers";
 
@@ -35,11 +36,29 @@ function tailRequestOf(request: Request): TailRequest | undefined {
   return tail;
 }
 
+export interface TailsParts {
+  log(): LocalLog;
+  now(): number;
+  readChecked: WatchHost["readChecked"];
+  meter: Usage;
+}
+
+/** The object's tails, and the keep-alive it answers for them without waking (setWebSocketAutoResponse). */
+export function newTails(ctx: DurableObjectState, parts: TailsParts): Tails {
+  ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(TAIL_PING, TAIL_PONG));
+  return new Tails(ctx, tailsHost(parts));
+}
+
 /** What a tail needs of the log: a checked read as one frame of text, and where reads end now. */
-export function tailsHost(log: () => LocalLog, now: () => number, readChecked: WatchHost["readChecked"]): TailsHost {
+function tailsHost({ log, now, readChecked, meter }: TailsParts): TailsHost {
   const decoder = new TextDecoder();
   return {
     now,
+    // The pump outlives the append that woke it: active time, not a request of its own.
+    busy: async (work) => {
+      meter.busy();
+      await work().finally(() => meter.end());
+    },
     end: (request) => (log().current === undefined ? undefined : readEnd(log(), request)),
     read: async (ref, request) => {
       const slice = await readChecked(ref, request);

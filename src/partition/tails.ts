@@ -38,6 +38,8 @@ export interface TailsHost {
   read(ref: PartitionRef, request: ReadRequest): Promise<Result<TailFrame>>;
   /** Where a read with these bounds ends now (undefined before the log is loaded): sockets there are skipped. */
   end(request: ReadRequest): number | undefined;
+  /** Counts the pump's work as the object's active time (it runs after the append that woke it has answered). */
+  busy(work: () => Promise<void>): Promise<void>;
 }
 
 export class Tails {
@@ -75,7 +77,7 @@ export class Tails {
     this.again = true;
     if (this.pumping) return;
     this.pumping = true;
-    void this.pump().finally(() => (this.pumping = false));
+    void this.host.busy(() => this.pump()).finally(() => (this.pumping = false));
   }
 
   /** A client's message: an ack gives credit; anything else closes the socket (4400). */
