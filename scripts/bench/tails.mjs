@@ -135,7 +135,8 @@ async function run(mode, count) {
 async function idle(mode) {
   const topic = await newTopic(`idle-${mode}`);
   await produce(topic, 10);
-  const tails = Array.from({ length: IDLE_TAILS }, () => openTail(mode, topic, 0));
+  // "none": no tails, to measure what the sampling itself costs the partition (subtracted from the others).
+  const tails = mode === "none" ? [] : Array.from({ length: IDLE_TAILS }, () => openTail(mode, topic, 0));
   await Promise.all(tails.map((t) => t.until(10)));
   await sleep(1_000); // parked
   const usage = async () => {
@@ -145,28 +146,43 @@ async function idle(mode) {
     for (const line of metrics.split("\n")) if (line.startsWith("edgelog_http_requests_total{") && line.includes("/records")) routerRequests += Number(line.slice(line.lastIndexOf(" ") + 1));
     return { ...u.topics[0].partitions[0], routerRequests };
   };
-  const before = await usage();
+  // The object's counters are its instance's: they start from zero when workerd evicts the idle object (its
+  // hibernated sockets stay). Sampled every 5 s (a usage call is neither a request nor active time in the meter), the
+  // increments add up across restarts.
+  const totals = { activeMs: 0, requests: 0 };
+  let last = await usage();
+  const first = last;
   const t0 = Date.now();
-  await sleep(IDLE_SECONDS * 1000);
-  const after = await usage();
-  const tailHours = (IDLE_TAILS * (Date.now() - t0)) / 3_600_000;
-  // The object's counters start from zero when it restarts (workerd evicts an idle object; its hibernated sockets stay).
-  const delta = (a, b) => (b >= a ? b - a : b);
+  while (Date.now() - t0 < IDLE_SECONDS * 1000) {
+    await sleep(Math.min(5_000, IDLE_SECONDS * 1000 - (Date.now() - t0)));
+    const now = await usage();
+    for (const k of Object.keys(totals)) totals[k] += now[k] >= last[k] ? now[k] - last[k] : now[k];
+    last = now;
+  }
+  const before = { ...first, activeMs: 0, requests: 0 };
+  const after = { ...last, ...totals };
+  const hours = (Date.now() - t0) / 3_600_000;
+  const tailHours = IDLE_TAILS * hours;
+  const delta = (a, b) => b - a;
   // Every tail must still be live after the idle time: one record reaches them all.
   const sentAt = performance.now();
   await produce(topic, 1);
   await Promise.all(tails.map((t) => t.until(11)));
+  if (mode === "none") await sleep(0);
   const wakeMs = performance.now() - sentAt;
   for (const t of tails) t.close();
+  const sampling = baseline ?? { activeMsPerHour: 0, requestsPerHour: 0 };
+  if (mode === "none") return { mode, activeMsPerHour: delta(before.activeMs, after.activeMs) / hours, requestsPerHour: delta(before.requests, after.requests) / hours };
   return {
     mode,
     wakeMs,
-    objectSecondsPerTailHour: delta(before.activeMs, after.activeMs) / 1000 / tailHours,
-    objectRequestsPerTailHour: delta(before.requests, after.requests) / tailHours,
+    objectSecondsPerTailHour: (delta(before.activeMs, after.activeMs) - sampling.activeMsPerHour * hours) / 1000 / tailHours,
+    objectRequestsPerTailHour: (delta(before.requests, after.requests) - sampling.requestsPerHour * hours) / tailHours,
     routerRequestsPerTailHour: (after.routerRequests - before.routerRequests) / tailHours,
   };
 }
 
+let baseline;
 const f = (n, d = 1) => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
 try {
   const results = [];
@@ -180,6 +196,8 @@ try {
     }
   }
   const idles = [];
+  baseline = await idle("none");
+  console.log(`sampling alone (no tails): ${f(baseline.requestsPerHour, 0)} partition requests, ${f(baseline.activeMsPerHour / 1000, 3)} object-seconds per hour (subtracted below)`);
   for (const mode of ["sse", "ws"]) {
     const r = await idle(mode);
     idles.push(r);
