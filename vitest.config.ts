@@ -52,8 +52,8 @@ const workers = (bindings: Record<string, string> = {}) =>
     },
   })];
 
-// Four projects: "workers" runs inside workerd (unit, Durable Object, HTTP end to end); "fuzz" runs the hostile-input
-// fuzz in a workerd process of its own (it touches thousands of Durable Objects, each an open SQLite file, and one
+// Five projects: "workers" runs inside workerd (unit, Durable Object, HTTP end to end); "fuzz" runs the hostile-input
+// fuzz in a workerd process of its own, "ws-tail-cap" the 1,000 WebSocket tails of one partition (it touches thousands of Durable Objects, each an open SQLite file, and one
 // process has a bounded number of file descriptors); "acks-timeout" runs the one test that waits out an acks=all
 // produce's timeout, with ACKS_ALL_TIMEOUT_MS at 1 s instead of 30 s (the wait is the partition object's real timer:
 // vitest's fake timers would run its callback in the test's I/O context, which workerd refuses, and a small timeout for
@@ -67,7 +67,11 @@ export default defineConfig({
     projects: [
       {
         plugins: workers(),
-        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/**/*.node.test.ts", "test/http/fuzz.test.ts", "test/http/acks-timeout.test.ts", "**/node_modules/**"] },
+        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/**/*.node.test.ts", "test/http/fuzz.test.ts", "test/http/acks-timeout.test.ts", "test/http/ws-tail-cap.test.ts", "**/node_modules/**"] },
+      },
+      {
+        plugins: workers(),
+        test: { name: "ws-tail-cap", include: ["test/http/ws-tail-cap.test.ts"] },
       },
       {
         plugins: workers({ ACKS_ALL_TIMEOUT_MS: "1000" }),

@@ -65,6 +65,18 @@ export const SSE_MAX_DURATION_MS = 60_000;
 /** Each SSE poll waits this long for new records before sending a keep-alive comment. */
 export const SSE_POLL_WAIT_MS = 15_000;
 
+/** WebSocket live tails per partition object (src/tail.ts): each is a hibernated socket in the object (workerd allows
+ *  32k); every append reads once per distinct tail position, so bound the fan-out as the parked long-polls are. */
+export const MAX_TAILS_PER_PARTITION = 1_000;
+/** Unacknowledged bytes in flight per WebSocket tail: with no bufferedAmount in workerd, the client's acks are the
+ *  only backpressure. 4 MiB is four default fetch answers in flight, enough to keep a reader across an ocean busy. */
+export const MAX_TAIL_UNACKED_BYTES = 4 * 1024 * 1024;
+/** ...and unacknowledged frames: keeps the socket's attachment (each frame an entry) under workerd's 2 KiB. */
+export const MAX_TAIL_UNACKED_FRAMES = 16;
+/** A tail holding unacknowledged frames this long without an ack is closed (4408), checked when the object next
+ *  wakes for it (an append, an ack, a new tail): a stalled reader then costs a socket, never an alarm. */
+export const TAIL_ACK_TIMEOUT_MS = 60_000;
+
 /** The oldest copy of the controller's token store a router isolate uses, its own or its location's (Cache API,
  *  service/token-cache.ts): a revoked token stops working within it. */
 export const TOKEN_CACHE_MS = 5_000;

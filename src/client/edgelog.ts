@@ -9,6 +9,8 @@ import { Producer, type ProducerConfig } from "./producer";
 import { RpcTransport, type EdgelogBinding } from "./rpc-transport";
 import { ShareConsumer, type ShareConsumerConfig } from "./share-consumer";
 import type { Transport } from "./transport";
+import { tailPartition, type TailEndpoint, type TailOptions } from "./tail";
+import type { FetchResponse } from "./wire";
 
 export interface EdgelogConfig {
   /** Base URL of edgelog over HTTP, e.g. http://127.0.0.1:8787. */
@@ -27,8 +29,13 @@ export interface EdgelogConfig {
 
 export class Edgelog {
   readonly transport: Transport;
+  /** Where a WebSocket tail connects (HTTP only). */
+  private readonly endpoint: TailEndpoint | undefined;
 
   constructor(config: EdgelogConfig) {
+    if (config.url && !config.transport && !config.binding) {
+      this.endpoint = { url: config.url, ...(config.token === undefined ? {} : { token: config.token }), ...(config.fetch === undefined ? {} : { fetch: config.fetch }) };
+    }
     if (config.transport) this.transport = config.transport;
     else if (config.binding) this.transport = new RpcTransport(config.binding);
     else if (config.url) {
@@ -57,6 +64,12 @@ export class Edgelog {
   admin(config?: AdminConfig): Admin {
     return new Admin(this.transport, config);
   }
+
+  /** A live tail of one partition from `offset` (default: the log start): fetch answers as records arrive, over a
+   *  WebSocket where the runtime allows (src/client/tail.ts), else long-polls. Reads never move a group's position. */
+  tail(topic: string, partition: number, options?: TailOptions): AsyncGenerator<FetchResponse> {
+    return tailPartition(this.transport, this.endpoint, topic, partition, options);
+  }
 }
 
 export { Admin, type AdminConfig } from "./admin";
@@ -82,3 +95,4 @@ export type { Transport, CallOptions } from "./transport";
 export { ERRORS, type ErrorType } from "../errors";
 export type * from "./wire";
 export type * from "./subscription-wire";
+export type { TailOptions } from "./tail";

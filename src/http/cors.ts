@@ -29,7 +29,8 @@ export function preflight(request: Request, env: Env): Response {
 
 export function withCors(response: Response, request: Request, env: Env): Response {
   const origin = allowedOrigin(request, env);
-  if (origin === undefined) return response;
+  // A WebSocket tail's 101 goes back untouched: browsers apply no CORS to WebSockets.
+  if (origin === undefined || response.webSocket !== null) return response;
   const out = new Response(response.body, response);
   out.headers.set("access-control-allow-origin", origin);
   out.headers.set(

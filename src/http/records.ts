@@ -1,11 +1,13 @@
-// HTTP handlers for records: produce (topic-level and partition-level), fetch (JSON, long-poll) and the SSE live
-// tail (Accept: text/event-stream), which resumes from Last-Event-ID: the next offset to read.
+// HTTP handlers for records: produce (topic-level and partition-level), fetch (JSON, long-poll), the SSE live
+// tail (Accept: text/event-stream), which resumes from Last-Event-ID: the next offset to read, and the WebSocket
+// tail (Upgrade: websocket, src/tail.ts), which resumes from ?offset=<nextOffset>.
 import type { IRequest } from "itty-router";
 import type { Env } from "../env";
 import { KafkaError } from "../errors";
 import { MAX_PRODUCE_REQUEST_BYTES, SSE_MAX_DURATION_MS, SSE_POLL_WAIT_MS } from "../limits";
 import { fetchRecords, parseReadRequest, tailRecords } from "../service/fetch";
 import { parsePartition } from "../service/request-params";
+import { openTail } from "../service/tail-client";
 import { produce, type ProduceResult } from "../service/produce";
 import { checkTopicName } from "../service/topics";
 import type { ReadRequest } from "../protocol";
@@ -67,6 +69,8 @@ export async function handleFetch(request: IRequest, env: Env, ctx: ExecutionCon
   });
   const principal = principalOf(request);
   checkQuota(principal, "fetch");
+  // A WebSocket tail (src/tail.ts): the partition object takes the socket; errors before the upgrade are plain HTTP.
+  if ((request.headers.get("upgrade") ?? "").toLowerCase() === "websocket") return openTail(env, topic, partition, read);
   if ((request.headers.get("accept") ?? "").includes("text/event-stream")) {
     const lastEventId = request.headers.get("last-event-id");
     if (lastEventId !== null) read.offset = parseReadRequest({ offset: lastEventId }).offset;

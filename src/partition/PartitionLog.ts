@@ -7,7 +7,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
 import type { Env } from "../env";
-import { fail, ok, type Result } from "../errors";
+import { errorBody, fail, ok, type Result } from "../errors";
 import { controllerStub } from "../names";
 import type {
   AppendRequest,
@@ -26,7 +26,7 @@ import type {
   TxnMarker,
 } from "../protocol";
 import { settings, type Settings } from "../settings";
-import { isUnavailable, UNAVAILABLE, UNAVAILABLE_MESSAGE, type Unavailable } from "../unavailable";
+import { UNAVAILABLE, UNAVAILABLE_MESSAGE, type Unavailable } from "../unavailable";
 import type { ReadAccumulator } from "../log/batch-reader";
 import { Usage, type UsageCounts } from "../usage";
 import { AlarmSchedule } from "./alarm-schedule";
@@ -39,8 +39,9 @@ import { newReplicator } from "./replication-host";
 import { LogWaiters } from "./log-waiters";
 import { takeReplicated } from "./follower";
 import { TieredLog } from "./tiered-log";
-import { watchAnswer } from "./watchers";
-import { serveWatch, watchRequestOf } from "./watch-handler";
+import { newTails, serveSocketRequest } from "./socket-requests";
+import type { Tails } from "./tails";
+import { TAIL_TAG } from "../tail";
 import { verifyTxnWrite, writeMarker } from "./txn-append";
 import { appendAlone, type AloneParts } from "./append-alone";
 import { describePartition } from "./describe-partition";
@@ -61,6 +62,8 @@ export class PartitionLog extends DurableObject<Env> {
   private readonly groupCommit: GroupCommit;
   /** acks=all produces, parked readers and durable watches, told when the log moves (log-waiters.ts). */
   private readonly waiters: LogWaiters;
+  /** Clients' WebSocket live tails (tails.ts), hibernated between appends. */
+  private readonly tails: Tails;
   /** The alarm, set for when maintenance next falls due. */
   private readonly alarms: AlarmSchedule;
   /** The fault switch (test and development configurations only): while set, every call answers UNAVAILABLE. */
@@ -79,7 +82,9 @@ export class PartitionLog extends DurableObject<Env> {
       acksAllTimeoutMs: () => this.settings.acksAllTimeoutMs,
       canCommit: () => !this.faulted && !this.dropped && this.role.replicator !== undefined,
       waitUntil: (work) => ctx.waitUntil(work),
+      moved: () => this.tails.wake(),
     });
+    this.tails = newTails(ctx, { log: () => this.log, now: () => this.clock.now(), readChecked: (ref, read) => this.readChecked(ref, read), meter: this.meter });
     this.log = new LocalLog(this.meter.sql(ctx.storage.sql), this.settings.partitionTailCacheBytes);
     this.tiered = new TieredLog(this.meter.bucket(env.SEGMENTS), {
       uploaded: (bytes) => this.counters.tiered(bytes),
@@ -215,6 +220,7 @@ export class PartitionLog extends DurableObject<Env> {
       this.role.stopLeading();
       this.waiters.changed();
       this.waiters.watchers.closeAll("unavailable");
+      this.tails.closeAll(errorBody("KAFKA_STORAGE_ERROR", "the partition is unavailable; reconnect"));
       return;
     }
     if (!this.faulted) return;
@@ -244,14 +250,16 @@ export class PartitionLog extends DurableObject<Env> {
     });
   }
 
-  /** A reader that will wait for records (src/watch.ts, watch-handler.ts). */
+  /** A reader that will wait for records (src/watch.ts), or a client's WebSocket tail (src/tail.ts). */
   override async fetch(request: Request): Promise<Response> {
-    const watch = watchRequestOf(request);
-    if (watch === undefined) return new Response("not found", { status: 404 });
-    this.counters.fetchRequest(undefined);
-    const host = { log: this.log, watchers: this.waiters.watchers, readChecked: (ref: PartitionRef, read: ReadRequest) => this.readChecked(ref, read) };
-    const answered = await this.serve(() => serveWatch(host, watch, request.headers.get("upgrade") === "websocket"));
-    return isUnavailable(answered) ? watchAnswer({ kind: "unavailable", message: answered.edgelogUnavailable }) : answered;
+    const readChecked = (ref: PartitionRef, read: ReadRequest) => this.readChecked(ref, read);
+    return serveSocketRequest({ log: this.log, watchers: this.waiters.watchers, tails: this.tails, readChecked, serve: (work) => this.serve(work), fetched: () => this.counters.fetchRequest(undefined) }, request);
+  }
+
+  /** A tail's ack (watch sockets never speak). No close handler: a socket that goes away must not wake the object. */
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (!this.ctx.getTags(ws).includes(TAIL_TAG)) return;
+    await this.serve(async () => this.tails.message(ws, message));
   }
 
   /** An object (a subscription partition that caught up) asks to be woken past `after` (log-waiters.ts). */
@@ -351,6 +359,7 @@ export class PartitionLog extends DurableObject<Env> {
       this.role.stopLeading();
       this.waiters.changed();
       this.waiters.watchers.closeAll("topic deleted");
+      this.tails.closeAll(errorBody("UNKNOWN_TOPIC_OR_PARTITION", "the topic was deleted"));
       await this.tiered.delete(this.log.segments.allR2Keys());
       await this.ctx.storage.deleteAll();
       // Forget what memory held of the dropped storage, so a second drop (the controller retries) finds nothing.

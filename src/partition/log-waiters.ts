@@ -20,6 +20,8 @@ export interface WaitersHost {
   canCommit(): boolean;
   /** Work that outlives the request that caused it (ctx.waitUntil). */
   waitUntil(work: Promise<unknown>): void;
+  /** The high watermark may have moved: clients' WebSocket tails look again (tails.ts). */
+  moved?(): void;
 }
 
 export class LogWaiters {
@@ -68,6 +70,7 @@ export class LogWaiters {
     const s = log.current;
     if (s === undefined) return;
     this.watchers.wake(s.highWatermark);
+    this.host.moved?.();
     // waitUntil: the calls outlive the request that appended (its I/O context would end with its answer).
     if (log.watches.size > 0) this.host.waitUntil(wakeObjects(log, this.host.env, this.host.alarms(), s.highWatermark));
   }
