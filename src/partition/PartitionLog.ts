@@ -8,7 +8,6 @@ import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
 import type { Env } from "../env";
 import { errorBody, fail, ok, type Result } from "../errors";
-import { controllerStub } from "../names";
 import type {
   AppendRequest,
   AppendResult,
@@ -22,7 +21,6 @@ import type {
   ReplicaStatus,
   ReplicateRequest,
   ReplicateResponse,
-  TopicMetadata,
   TxnMarker,
 } from "../protocol";
 import { settings, type Settings } from "../settings";
@@ -33,9 +31,9 @@ import { AlarmSchedule } from "./alarm-schedule";
 import { GroupCommit } from "./group-commit";
 import { LocalLog, type LogState } from "./local-log";
 import { deleteTieredObjects, runAlarm } from "./partition-alarm";
-import { PartitionRole, refuseAppend } from "./partition-role";
+import { refuseAppend, type PartitionRole } from "./partition-role";
 import { offsetForTime, readInRange, responseBody } from "./read-path";
-import { newReplicator } from "./replication-host";
+import { newPartitionRole } from "./replication-host";
 import { LogWaiters } from "./log-waiters";
 import { takeReplicated } from "./follower";
 import { TieredLog } from "./tiered-log";
@@ -100,7 +98,7 @@ export class PartitionLog extends DurableObject<Env> {
       retryMs: () => this.settings.partitionMaintenanceRetryMs,
       followersNeedAttention: () => this.role.replicator?.needsAttention() ?? false,
     });
-    this.role = new PartitionRole({
+    this.role = newPartitionRole({
       get log() {
         return self.log;
       },
@@ -110,27 +108,13 @@ export class PartitionLog extends DurableObject<Env> {
       get faulted() {
         return self.faulted;
       },
+      get counters() {
+        return self.counters;
+      },
+      tiered: this.tiered,
+      env,
       now: () => this.clock.now(),
-      topicById: (topicId) => controllerStub(this.env).getTopicById(topicId) as Promise<Result<TopicMetadata>>,
-      newReplicator: () =>
-        newReplicator({
-          get log() {
-            return self.log;
-          },
-          tiered: this.tiered,
-          env: this.env,
-          now: () => this.clock.now(),
-          lagTimeMaxMs: () => this.settings.replicaLagTimeMaxMs,
-          changed: () => this.waiters.changed(),
-          get counters() {
-            return self.counters;
-          },
-          logger: loggerFor(env.EDGELOG_LOG_LEVEL),
-          fenced: () => {
-            const s = this.log.current!;
-            void this.role.refresh(s.topic, s.topicId, s.partition, s.replication.replicaId);
-          },
-        }),
+      lagTimeMaxMs: () => this.settings.replicaLagTimeMaxMs,
       changed: () => this.waiters.changed(),
     });
     this.groupCommit = new GroupCommit({

@@ -3,13 +3,14 @@
 import { fail, ok, type Result } from "../errors";
 import type { Env } from "../env";
 import { controllerStub, partitionLogClient } from "../names";
-import type { PartitionRef } from "../protocol";
+import type { PartitionRef, TopicMetadata } from "../protocol";
 import type { LocalLog, ReplicaRole } from "./local-log";
 import { batchesFrom } from "./read-path";
 import { Replicator } from "./replication";
 import type { TieredLog } from "./tiered-log";
 import type { PartitionCounters } from "./partition-counters";
-import type { Logger } from "../log/structured-log";
+import { loggerFor, type Logger } from "../log/structured-log";
+import { PartitionRole } from "./partition-role";
 
 export interface LeaderParts {
   readonly log: LocalLog;
@@ -23,6 +24,54 @@ export interface LeaderParts {
   readonly logger: Logger;
   /** A follower knows a newer leader epoch: re-read the metadata (this replica steps down). */
   fenced(): void;
+}
+
+/** What the partition object lends its role: its log and flags as they change, and the leader's parts. */
+export interface RoleParts extends Omit<LeaderParts, "logger" | "fenced"> {
+  readonly dropped: boolean;
+  readonly faulted: boolean;
+}
+
+/**
+ * The partition's role (partition-role.ts) wired to this object: the controller answers what it is, and as leader it
+ * gets a Replicator; a follower reporting a newer leader epoch makes it re-read its role (it steps down).
+ */
+export function newPartitionRole(p: RoleParts): PartitionRole {
+  const logger = loggerFor(p.env.EDGELOG_LOG_LEVEL);
+  const role: PartitionRole = new PartitionRole({
+    get log() {
+      return p.log;
+    },
+    get dropped() {
+      return p.dropped;
+    },
+    get faulted() {
+      return p.faulted;
+    },
+    now: () => p.now(),
+    topicById: (topicId) => controllerStub(p.env).getTopicById(topicId) as Promise<Result<TopicMetadata>>,
+    newReplicator: () =>
+      newReplicator({
+        get log() {
+          return p.log;
+        },
+        tiered: p.tiered,
+        env: p.env,
+        now: () => p.now(),
+        lagTimeMaxMs: () => p.lagTimeMaxMs(),
+        changed: () => p.changed(),
+        get counters() {
+          return p.counters;
+        },
+        logger,
+        fenced: () => {
+          const s = p.log.current!;
+          void role.refresh(s.topic, s.topicId, s.partition, s.replication.replicaId);
+        },
+      }),
+    changed: () => p.changed(),
+  });
+  return role;
 }
 
 export function newReplicator(p: LeaderParts): Replicator {
