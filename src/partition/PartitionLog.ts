@@ -327,7 +327,12 @@ export class PartitionLog extends DurableObject<Env> {
     return this.serve(async () => {
       const state = this.log.current;
       if (state === undefined || version <= state.metadataVersion) return undefined;
-      await this.role.refresh(state.topic, state.topicId, state.partition, state.replication.replicaId);
+      // A refresh already under way may have read the controller before this version existed: refresh again until
+      // the version is ours, else throw so the controller keeps the notice and retries it (it deletes it on success).
+      for (let i = 0; i < 2 && this.log.current!.metadataVersion < version; i++) {
+        await this.role.refresh(state.topic, state.topicId, state.partition, state.replication.replicaId);
+      }
+      if (this.log.current!.metadataVersion < version) throw new Error(`metadata version ${version} not taken yet (have ${this.log.current!.metadataVersion})`);
       // A new config may change what falls due when.
       this.alarms.invalidate();
       if (this.log.current!.logEndOffset > 0) await this.alarms.keepDue(undefined);
