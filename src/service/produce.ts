@@ -201,6 +201,9 @@ async function appendWithRetry(
       // A recreated topic has a new id: like Kafka's producer, send to the topic by name, same partition.
       const fresh = await topicMetadata(env, meta.name, true);
       if (partition >= fresh.partitionCount) return result;
+      // The records were checked against the old config (max.message.bytes, schema validation): if those changed they
+      // must be checked again, so the producer retries the request (retriable, and the cache is fresh now).
+      if (!sameConfig(fresh.config, meta.config)) return result;
       const freshRef = partitionRef(fresh, partition);
       result = await replicaClient(env, freshRef).append(freshRef, request);
     }
@@ -220,6 +223,14 @@ async function appendWithRetry(
       ),
     };
   }
+}
+
+/** Whether two configs agree on everything the router checks records against before they reach the partition. */
+function sameConfig(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const checked = (k: string) => k === "max.message.bytes" || /^(key|value)\.(schema\.|subject\.)/.test(k);
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)].filter(checked));
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 interface Prepared {

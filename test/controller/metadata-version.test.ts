@@ -51,6 +51,21 @@ describe("version-driven metadata", () => {
     expect((await produceTo(t, 0, big)).status).toBe(200);
   });
 
+  it("a tightened max.message.bytes from another isolate: the stale-config produce is refused retriably, its retry is checked under the new config", async () => {
+    const t = uniqueTopic();
+    await createTopic(t, 1, { "max.message.bytes": 10_000 });
+    expect((await produceTo(t, 0, [{ value: "x" }])).status).toBe(200);
+    // Straight at the controller: this isolate's cache keeps the old config until a partition says it changed.
+    expect(await controller().alterConfig(t, { set: { "max.message.bytes": "200" }, reset: [] })).toMatchObject({ ok: true });
+    const big = [{ value: "y".repeat(500) }];
+    const first = await produceTo(t, 0, big);
+    expect(first.status, JSON.stringify(first.body)).toBe(503);
+    expect(first.body.error).toMatchObject({ type: "STALE_METADATA", retriable: true });
+    const retry = await produceTo(t, 0, big);
+    expect(retry.status, JSON.stringify(retry.body)).toBe(413);
+    expect((await api("GET", `/v1/topics/${t}/partitions/0/records?offset=0`)).body.records.map((r: { value: string }) => r.value)).toEqual(["x"]);
+  });
+
   it("a replica that missed a change is told by the controller's alarm, and then tells the router", async () => {
     const t = uniqueTopic();
     await createTopic(t, 1);
