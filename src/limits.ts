@@ -76,6 +76,10 @@ export const MAX_TAIL_UNACKED_FRAMES = 16;
 /** A tail holding unacknowledged frames this long without an ack is closed (4408), checked when the object next
  *  wakes for it (an append, an ack, a new tail): a stalled reader then costs a socket, never an alarm. */
 export const TAIL_ACK_TIMEOUT_MS = 60_000;
+/** A tail's session: past this it is closed (4504) the next time it would be sent something, and the client
+ *  reconnects, so the token and ACLs are checked again, as an SSE tail's are every SSE_MAX_DURATION_MS. A tail with
+ *  nothing to send is not woken for it (an idle tail delivers nothing, so a revoked token gains nothing). */
+export const TAIL_MAX_SESSION_MS = 60_000;
 
 /** The oldest copy of the controller's token store a router isolate uses, its own or its location's (Cache API,
  *  service/token-cache.ts): a revoked token stops working within it. */

@@ -5,7 +5,7 @@
 // MAX_TAIL_UNACKED_BYTES / MAX_TAIL_UNACKED_FRAMES unacknowledged per socket: flow control by credit, since workerd
 // exposes no bufferedAmount. A leaf: plain data, the close codes, and the credit rules.
 import { ERRORS, type ErrorBody } from "./errors";
-import { MAX_TAIL_UNACKED_BYTES, MAX_TAIL_UNACKED_FRAMES, TAIL_ACK_TIMEOUT_MS } from "./limits";
+import { MAX_TAIL_UNACKED_BYTES, MAX_TAIL_UNACKED_FRAMES, TAIL_ACK_TIMEOUT_MS, TAIL_MAX_SESSION_MS } from "./limits";
 import type { PartitionRef, ReadRequest } from "./protocol";
 
 export const TAIL_URL = "https://partition.internal/tail";
@@ -49,6 +49,8 @@ export interface TailAttachment {
   unacked: [number, number][];
   /** On the object's clock: when the client last made progress (an ack, or the first unacked frame). */
   sinceMs: number;
+  /** On the object's clock: when the socket was opened (its token and ACLs were checked then). */
+  openedMs: number;
 }
 
 export function unackedBytes(a: TailAttachment): number {
@@ -67,6 +69,11 @@ export function mayFollow(a: TailAttachment, bytes: number): boolean {
 /** Whether the socket has room for any frame at all (the cheapest check, before reading). */
 export function hasCredit(a: TailAttachment): boolean {
   return a.unacked.length < MAX_TAIL_UNACKED_FRAMES && unackedBytes(a) < MAX_TAIL_UNACKED_BYTES;
+}
+
+/** The socket's session is over: it was opened (and authorized) more than TAIL_MAX_SESSION_MS ago. */
+export function sessionOver(a: TailAttachment, nowMs: number): boolean {
+  return nowMs - (a.openedMs ?? a.sinceMs) > TAIL_MAX_SESSION_MS;
 }
 
 /** The client held unacknowledged frames longer than TAIL_ACK_TIMEOUT_MS. */

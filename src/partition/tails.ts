@@ -9,6 +9,7 @@ import { MAX_TAILS_PER_PARTITION } from "../limits";
 import type { PartitionRef, ReadRequest } from "../protocol";
 import {
   ackOverdue,
+  sessionOver,
   acked,
   hasCredit,
   mayFollow,
@@ -65,7 +66,7 @@ export class Tails {
     if (!first.ok) return refusal(first.error);
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server, [TAIL_TAG]);
-    const start: TailAttachment = { ref: request.ref, read: { ...read, offset: undefined }, position: first.value.nextOffset, unacked: [], sinceMs: this.host.now() };
+    const start: TailAttachment = { ref: request.ref, read: { ...read, offset: undefined }, position: first.value.nextOffset, unacked: [], sinceMs: this.host.now(), openedMs: this.host.now() };
     server.serializeAttachment(first.value.recordCount > 0 ? this.send(server, start, first.value) : start);
     // Appends that landed during the read, and what did not fit one frame.
     this.wake();
@@ -113,6 +114,10 @@ export class Tails {
         }
         const end = this.host.end(a.read);
         if (!hasCredit(a) || (end !== undefined && a.position >= end)) continue;
+        if (sessionOver(a, now)) {
+          closeWith(ws, { error: errorBody("REQUEST_TIMED_OUT", `the tail's session ended after ${now - a.openedMs} ms: reconnect from nextOffset ${a.position} (the token is checked again)`) }, tailCloseCode(errorBody("REQUEST_TIMED_OUT", "")));
+          continue;
+        }
         const key = JSON.stringify([a.ref, a.read, a.position]);
         const group = groups.get(key) ?? { ref: a.ref, read: a.read, position: a.position, sockets: [] };
         group.sockets.push(ws);

@@ -5,7 +5,7 @@
 // proven by a ping whose pong the object queues after every frame it sent before.
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { MAX_TAIL_UNACKED_BYTES, MAX_TAIL_UNACKED_FRAMES, TAIL_ACK_TIMEOUT_MS } from "../../src/limits";
+import { MAX_TAIL_UNACKED_BYTES, MAX_TAIL_UNACKED_FRAMES, TAIL_ACK_TIMEOUT_MS, TAIL_MAX_SESSION_MS } from "../../src/limits";
 import { TAIL_CLOSE_ACK_TIMEOUT, TAIL_CLOSE_BAD_MESSAGE } from "../../src/tail";
 import { api, createTopic, produceTo, records, uniqueTopic } from "../helpers";
 import { partitionStub, tail, upgrade, type TestTail } from "./ws-tail-helpers";
@@ -159,6 +159,21 @@ describe("WebSocket live tails", () => {
     await produceTo(t, 0, records(1));
     expect(await tl.closing()).toEqual({ code: TAIL_CLOSE_ACK_TIMEOUT, reason: "REQUEST_TIMED_OUT" });
     expect(tl.frames.at(-1)).toMatchObject({ error: { type: "REQUEST_TIMED_OUT" } });
+  });
+
+  it(`ends a tail's session after ${TAIL_MAX_SESSION_MS} ms when it next has records to send (4504): the reconnect checks the token again`, async () => {
+    const t = uniqueTopic("wssession");
+    await createTopic(t);
+    const stub = await partitionStub(t);
+    const tl = await tail(t, { offset: 0 });
+    await runInDurableObject(stub, (instance: unknown) => (instance as { clock: { advance(ms: number): void } }).clock.advance(TAIL_MAX_SESSION_MS + 1));
+    await produceTo(t, 0, records(1));
+    expect(await tl.closing()).toEqual({ code: 4504, reason: "REQUEST_TIMED_OUT" });
+    expect(tl.frames).toEqual([{ error: expect.objectContaining({ type: "REQUEST_TIMED_OUT", retriable: true }) }]);
+    // The reconnect from the position it was given reads the record it had not been sent.
+    const again = await tail(t, { offset: 0 });
+    expect((await again.next()).records.map((r: { offset: number }) => r.offset)).toEqual([0]);
+    again.ws.close(1000);
   });
 
   it(`closes on a message that is not an ack with ${TAIL_CLOSE_BAD_MESSAGE}`, async () => {

@@ -1,8 +1,8 @@
 // The WebSocket tail's credit rules (src/tail.ts), pure: the unacknowledged bounds at and over their limits, acks,
 // and the ack timeout at and past its limit.
 import { describe, expect, it } from "vitest";
-import { MAX_TAIL_UNACKED_BYTES, MAX_TAIL_UNACKED_FRAMES, TAIL_ACK_TIMEOUT_MS } from "../../src/limits";
-import { ackOverdue, acked, hasCredit, mayFollow, sent, tailCloseCode, type TailAttachment } from "../../src/tail";
+import { MAX_TAIL_UNACKED_BYTES, MAX_TAIL_UNACKED_FRAMES, TAIL_ACK_TIMEOUT_MS, TAIL_MAX_SESSION_MS } from "../../src/limits";
+import { ackOverdue, acked, sessionOver, hasCredit, mayFollow, sent, tailCloseCode, type TailAttachment } from "../../src/tail";
 import { errorBody } from "../../src/errors";
 
 const start: TailAttachment = {
@@ -11,6 +11,7 @@ const start: TailAttachment = {
   position: 0,
   unacked: [],
   sinceMs: 0,
+  openedMs: 0,
 };
 
 function withFrames(count: number, bytes: number): TailAttachment {
@@ -54,5 +55,12 @@ describe("tail credit", () => {
     expect(tailCloseCode(errorBody("UNKNOWN_TOPIC_OR_PARTITION", "x"))).toBe(4404);
     expect(tailCloseCode(errorBody("OFFSET_OUT_OF_RANGE", "x"))).toBe(4416);
     expect(tailCloseCode(errorBody("NOT_LEADER_OR_FOLLOWER", "x"))).toBe(4503);
+  });
+
+  it(`a session is over past TAIL_MAX_SESSION_MS from its opening (at the limit: not yet), whatever its acks`, () => {
+    expect(sessionOver(start, TAIL_MAX_SESSION_MS)).toBe(false);
+    expect(sessionOver(start, TAIL_MAX_SESSION_MS + 1)).toBe(true);
+    const busy = acked(withFrames(3, 10), '{"ack":3}', TAIL_MAX_SESSION_MS)!;
+    expect(sessionOver(busy, TAIL_MAX_SESSION_MS + 1)).toBe(true);
   });
 });
