@@ -35,6 +35,8 @@ export class GroupCoordinator extends DurableObject<Env> {
   /** Tests move it forward (session timeouts) instead of sleeping. */
   readonly clock = new Clock();
   private refreshing: Promise<void> | undefined;
+  /** Topic-change notices received (topicsChanged): a read that overlapped one does not count as fresh. */
+  private notices = 0;
   /** What this object consumed of the billed items (src/usage.ts). */
   private readonly meter = new Usage();
   /** Set when this group is a subscription's (edgelog consumes for it): its config, state and generation. */
@@ -280,6 +282,7 @@ export class GroupCoordinator extends DurableObject<Env> {
   async topicsChanged(groupId: string): Promise<void> {
     this.meter.request();
     if (this.subscriptions.current?.state === "running") await this.subscriptions.startPartitions(groupId);
+    this.notices++;
     if (this.group !== undefined) this.group.metadataChanged();
     this.persist();
     this.shareMembers.metadataChanged();
@@ -379,9 +382,11 @@ export class GroupCoordinator extends DurableObject<Env> {
   /** Reads the topics' metadata; naming the group, so the controller tells it when one of them changes. */
   private async refreshMetadata(groupId: string, names: string[]): Promise<void> {
     this.refreshing ??= (async () => {
+      const notices = this.notices;
       try {
         const topics = (await controllerStub(this.env).topicSnapshots(names, groupId)) as Record<string, TopicSnapshot>;
-        this.group?.applyMetadata(topics, this.now());
+        // A notice that came while the controller was read may be newer than this answer: keep the refresh due.
+        this.group?.applyMetadata(topics, this.notices === notices ? this.now() : 0);
       } finally {
         this.refreshing = undefined;
       }
