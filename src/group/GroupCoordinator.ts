@@ -19,7 +19,7 @@ import { sessionConfig, ShareMembers, type ShareMembershipRequest } from "./shar
 import type { StoredShareGroup } from "../share-protocol";
 import type { DeliveryObjectStatus, SubscriptionConfig } from "../subscription-protocol";
 import { tpKey } from "./assignment";
-import { GroupState, groupNotFound as notFound, nonEmptyGroup as nonEmpty, type HeartbeatRequest, type HeartbeatResponse, type TopicSnapshot } from "./group-state";
+import { GroupState, groupNotFound as notFound, nonEmptyGroup as nonEmpty, type HeartbeatRequest, type HeartbeatResponse } from "./group-state";
 import { groupSettings, loadGroup, persistGroup } from "./group-store";
 import { GROUP_SCHEMA } from "./schema";
 import { Usage, type UsageCounts } from "../usage";
@@ -28,15 +28,14 @@ import { OffsetsStore } from "./offsets-store";
 import { GroupCounters, type GroupCounts } from "./group-counters";
 import { loggerFor } from "../log/structured-log";
 import { CoordinatorAlarm } from "./coordinator-alarm";
+import { TopicReads } from "./topic-reads";
 
 export class GroupCoordinator extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private group: GroupState | undefined;
   /** Tests move it forward (session timeouts) instead of sleeping. */
   readonly clock = new Clock();
-  private refreshing: Promise<void> | undefined;
-  /** Topic-change notices received (topicsChanged): a read that overlapped one does not count as fresh. */
-  private notices = 0;
+  private readonly topicReads = new TopicReads(this.env, () => this.now());
   /** What this object consumed of the billed items (src/usage.ts). */
   private readonly meter = new Usage();
   /** Set when this group is a subscription's (edgelog consumes for it): its config, state and generation. */
@@ -282,7 +281,7 @@ export class GroupCoordinator extends DurableObject<Env> {
   async topicsChanged(groupId: string): Promise<void> {
     this.meter.request();
     if (this.subscriptions.current?.state === "running") await this.subscriptions.startPartitions(groupId);
-    this.notices++;
+    this.topicReads.noticed();
     if (this.group !== undefined) this.group.metadataChanged();
     this.persist();
     this.shareMembers.metadataChanged();
@@ -380,18 +379,8 @@ export class GroupCoordinator extends DurableObject<Env> {
   }
 
   /** Reads the topics' metadata; naming the group, so the controller tells it when one of them changes. */
-  private async refreshMetadata(groupId: string, names: string[]): Promise<void> {
-    this.refreshing ??= (async () => {
-      const notices = this.notices;
-      try {
-        const topics = (await controllerStub(this.env).topicSnapshots(names, groupId)) as Record<string, TopicSnapshot>;
-        // A notice that came while the controller was read may be newer than this answer: keep the refresh due.
-        this.group?.applyMetadata(topics, this.notices === notices ? this.now() : 0);
-      } finally {
-        this.refreshing = undefined;
-      }
-    })();
-    await this.refreshing;
+  private refreshMetadata(groupId: string, names: string[]): Promise<void> {
+    return this.topicReads.read(groupId, names, (topics, refreshedMs) => this.group?.applyMetadata(topics, refreshedMs));
   }
 
   private persist(): void {

@@ -86,6 +86,8 @@ export class ShareMembers {
   private readonly members = new Map<string, StoredMember & { lastHeartbeatMs: number }>();
   private membership: Membership = { groupEpoch: 0, partitionCounts: {}, refreshedMs: 0 };
   private assignment: ShareAssignment = new Map();
+  /** Change notices received: a read of the topics that overlapped one does not count as fresh. */
+  private notices = 0;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -221,6 +223,7 @@ export class ShareMembers {
 
   /** The controller says a subscribed topic changed: the next heartbeat re-reads the partition counts. */
   metadataChanged(): void {
+    this.notices++;
     if (this.membership.refreshedMs === 0) return;
     this.membership = { ...this.membership, refreshedMs: 0 };
     this.saveMembership();
@@ -232,10 +235,12 @@ export class ShareMembers {
     const names = [...new Set([...this.members.values()].flatMap((m) => m.subscribedTopicNames))].sort();
     const counts = this.membership.partitionCounts;
     if (names.every((n) => n in counts) && nowMs - this.membership.refreshedMs < intervalMs) return false;
+    const notices = this.notices;
     const snapshots = (await controllerStub(this.env).topicSnapshots(names, groupId)) as Record<string, { partitionCount: number }>;
     const next = Object.fromEntries(names.map((n) => [n, snapshots[n]?.partitionCount ?? 0]));
     const changed = JSON.stringify(next) !== JSON.stringify(Object.fromEntries(names.map((n) => [n, counts[n] ?? -1])));
-    this.membership = { ...this.membership, partitionCounts: next, refreshedMs: nowMs };
+    // A notice that came while the controller was read may be newer than this answer: the refresh stays due.
+    this.membership = { ...this.membership, partitionCounts: next, refreshedMs: this.notices === notices ? nowMs : 0 };
     this.saveMembership();
     return changed;
   }
