@@ -144,7 +144,8 @@ export interface PartitionDescription {
   /** The partition object's whole SQLite database on disk (bounded by tiering; the platform's limit is 10 GB). */
   databaseBytes: number;
   tieredSegments: number;
-  /** Long-polls and live tails parked on this partition, waiting for its next append (outside its billed time). */
+  /** Long-polls and SSE tails parked on this partition, plus its WebSocket tails: readers waiting for its next append
+   *  (outside its billed time). */
   waitingReaders: number;
 }
 

@@ -312,7 +312,7 @@ export class PartitionLog extends DurableObject<Env> {
     return this.serve(async () => {
       const checked = await this.role.check(ref);
       if (!checked.ok) return checked;
-      const d = describePartition(this.log, this.role.replicator, this.ctx.storage.sql.databaseSize, this.waiters.watchers.size);
+      const d = describePartition(this.log, this.role.replicator, this.ctx.storage.sql.databaseSize, this.waiters.watchers.size + this.tails.size);
       return ok(counters ? { ...d, counters: this.counters.snapshot() } : d);
     });
   }

@@ -58,12 +58,12 @@ export class Tails {
 
   /** A client asks to tail: refused with an error answer (no upgrade), or accepted with the records already there. */
   async open(request: TailRequest): Promise<Response> {
-    if (this.size >= MAX_TAILS_PER_PARTITION) {
-      return refusal(errorBody("THROTTLING_QUOTA_EXCEEDED", `partition ${request.ref.topic}/${request.ref.partition} has ${MAX_TAILS_PER_PARTITION} WebSocket tails, the most it serves; retry later or use a long-poll`, { maxTails: MAX_TAILS_PER_PARTITION }));
-    }
+    if (this.size >= MAX_TAILS_PER_PARTITION) return refusal(tooMany(request.ref));
     const read = { ...request.read, maxWaitMs: 0 };
     const first = await this.host.read(request.ref, read);
     if (!first.ok) return refusal(first.error);
+    // Other opens may have been accepted while this one read (a tiered read waits on R2): count again.
+    if (this.size >= MAX_TAILS_PER_PARTITION) return refusal(tooMany(request.ref));
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server, [TAIL_TAG]);
     const start: TailAttachment = { ref: request.ref, read: { ...read, offset: undefined }, position: first.value.nextOffset, unacked: [], sinceMs: this.host.now(), openedMs: this.host.now() };
@@ -160,6 +160,10 @@ export class Tails {
     }
     return sent(a, frame.nextOffset, frame.bytes, this.host.now());
   }
+}
+
+function tooMany(ref: PartitionRef): ErrorBody {
+  return errorBody("THROTTLING_QUOTA_EXCEEDED", `partition ${ref.topic}/${ref.partition} has ${MAX_TAILS_PER_PARTITION} WebSocket tails, the most it serves; retry later or use a long-poll`, { maxTails: MAX_TAILS_PER_PARTITION });
 }
 
 function refusal(error: ErrorBody): Response {

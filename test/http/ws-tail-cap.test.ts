@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { MAX_TAILS_PER_PARTITION } from "../../src/limits";
 import { TAIL_TAG } from "../../src/tail";
 import { api, createTopic, uniqueTopic } from "../helpers";
-import { partitionStub, tail, upgrade, type TestTail } from "./ws-tail-helpers";
+import { partitionStub, tail, TestTail, upgrade } from "./ws-tail-helpers";
 
 const tailCount = (stub: DurableObjectStub) => runInDurableObject(stub, (_i: unknown, state: DurableObjectState) => state.getWebSockets(TAIL_TAG).length);
 
@@ -16,7 +16,15 @@ describe("WebSocket tails per partition", () => {
     await createTopic(t);
     const stub = await partitionStub(t);
     const open: TestTail[] = [];
-    for (let i = 0; i < MAX_TAILS_PER_PARTITION; i += 50) open.push(...(await Promise.all(Array.from({ length: Math.min(50, MAX_TAILS_PER_PARTITION - i) }, () => tail(t, { offset: 0 })))));
+    const first = MAX_TAILS_PER_PARTITION - 5;
+    for (let i = 0; i < first; i += 50) open.push(...(await Promise.all(Array.from({ length: Math.min(50, first - i) }, () => tail(t, { offset: 0 })))));
+    // Ten opens at once for the last five places: each counts again after its first read, so exactly five get in.
+    const racing = await Promise.all(Array.from({ length: 10 }, () => upgrade(t, { offset: 0 })));
+    expect(racing.map((r) => r.status).sort()).toEqual([...Array(5).fill(101), ...Array(5).fill(429)]);
+    for (const r of racing) {
+      if (r.status === 101) open.push(new TestTail(r.webSocket!));
+      else await r.body?.cancel();
+    }
     expect(await tailCount(stub)).toBe(MAX_TAILS_PER_PARTITION);
     const over = await upgrade(t, { offset: 0 });
     expect(over.status).toBe(429);

@@ -26,6 +26,8 @@ describe("WebSocket live tails", () => {
     await createTopic(t);
     await produceTo(t, 0, records(3));
     const tl = await tail(t, { offset: 1 });
+    // An open tail is a reader waiting for the next append, as describe counts them.
+    expect((await api("GET", `/v1/topics/${t}`)).body.partitions[0].waitingReaders).toBe(1);
     const first = await tl.next();
     expect(first).toEqual({
       records: [expect.objectContaining({ offset: 1, value: "v1", key: null, headers: [] }), expect.objectContaining({ offset: 2, value: "v2" })],
