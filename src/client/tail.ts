@@ -1,14 +1,15 @@
 // A live tail of one partition (`edgelog.tail(topic, partition)`): an async iterator of fetch answers as records
 // arrive. Over HTTP it uses a WebSocket tail (docs/api.md, "WebSocket live tail") where the runtime can open one with
-// the token: Workers (fetch with Upgrade: websocket) and Node 22 (its WebSocket takes headers); each frame is acked once
-// the caller took it, so a slow caller holds the server back instead of piling frames up. A closed socket reconnects
-// from the last nextOffset (no gap, no duplicate); a non-retriable error (topic deleted, offset out of range) ends the
-// iterator by throwing it. Elsewhere (a browser with a token, the RPC binding) the same iterator long-polls.
+// the token: Workers (fetch with Upgrade: websocket), Node 22 (its WebSocket takes headers) and browsers (the token as a
+// subprotocol, src/tail.ts); each frame is acked once the caller took it, so a slow caller holds the server back
+// instead of piling frames up. A closed socket reconnects from the last nextOffset (no gap, no duplicate); a
+// non-retriable error (topic deleted, offset out of range) ends the iterator by throwing it. Elsewhere (the RPC binding, a runtime without WebSocket) the same iterator long-polls.
 import { DEFAULT_CONSUMER_MAX_WAIT_MS } from "../limits";
 import { EdgelogError } from "./edgelog-error";
 import type { FetchFunction } from "./http-transport";
 import type { Transport } from "./transport";
 import type { ErrorBody } from "../errors";
+import { tailProtocols } from "../tail";
 import type { FetchParams, FetchResponse } from "./wire";
 
 export interface TailOptions extends Omit<FetchParams, "maxWaitMs"> {
@@ -83,15 +84,16 @@ async function connect(endpoint: TailEndpoint, topic: string, partition: number,
     (ws as WebSocket & { accept(): void }).accept();
     return ws;
   }
-  if (typeof WebSocket !== "function") return undefined;
-  const node = typeof process !== "undefined" && typeof process.versions?.node === "string";
-  if (endpoint.token !== undefined && !node) {
-    if (required) throw new Error("a browser WebSocket cannot send the Authorization header: use via: 'long-poll'");
+  if (typeof WebSocket !== "function") {
+    if (required) throw new Error("this runtime has no WebSocket: use via: 'long-poll'");
     return undefined;
   }
+  const node = typeof process !== "undefined" && typeof process.versions?.node === "string";
   const wsUrl = url.replace(/^http/, "ws");
-  // Node's WebSocket (undici) takes headers in its second argument; a browser's takes protocols.
-  return endpoint.token === undefined ? new WebSocket(wsUrl) : new (WebSocket as unknown as new (url: string, init: object) => WebSocket)(wsUrl, { headers: auth });
+  if (endpoint.token === undefined) return new WebSocket(wsUrl);
+  // Node's WebSocket (undici) takes headers in its second argument; a browser's cannot send one, so its token goes as
+  // a subprotocol (src/tail.ts) and the server selects the tail's.
+  return node ? new (WebSocket as unknown as new (url: string, init: object) => WebSocket)(wsUrl, { headers: auth }) : new WebSocket(wsUrl, tailProtocols(endpoint.token));
 }
 
 type Frame = FetchResponse | { error: ErrorBody };

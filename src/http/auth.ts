@@ -10,6 +10,7 @@ import { findToken, sha256Hex } from "../auth/tokens";
 import type { Env } from "../env";
 import { KafkaError } from "../errors";
 import { REGISTRY_BASE_PATH } from "../registry/registry-error";
+import { offeredTailProtocols } from "../tail";
 import { secretTokens, STORE_MISS_REFRESH_MS, storeTokens } from "../service/token-cache";
 
 /** Environments where EDGELOG_AUTH=off is honoured: never production. */
@@ -35,7 +36,7 @@ export async function authenticate(request: Request, env: Env): Promise<Principa
   }
   const header = request.headers.get("authorization");
   // The scheme name is case-insensitive (RFC 9110).
-  const match = header === null ? null : (/^Bearer ([\x21-\x7e]{1,512})$/i.exec(header.trim()) ?? registryBasicAuth(request, header));
+  const match = header === null ? tailProtocolAuth(request) : (/^Bearer ([\x21-\x7e]{1,512})$/i.exec(header.trim()) ?? registryBasicAuth(request, header));
   const secret = secretTokens(env);
   let store = await storeTokens(env);
   if (secret.length === 0 && store.length === 0) {
@@ -51,6 +52,13 @@ export async function authenticate(request: Request, env: Env): Promise<Principa
   }
   if (!record) throw unauthenticated("the token is not valid (unknown or revoked)");
   return { name: record.name, acls: record.acls, quotas: record.quotas, all: false };
+}
+
+/** A browser's WebSocket tail carries its token as a subprotocol (src/tail.ts), since it cannot send the header. */
+function tailProtocolAuth(request: Request): [string, string] | null {
+  if ((request.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") return null;
+  const { token } = offeredTailProtocols(request.headers.get("sec-websocket-protocol"));
+  return token !== undefined && /^[\x21-\x7e]{1,512}$/.test(token) ? ["", token] : null;
 }
 
 /**

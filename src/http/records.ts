@@ -11,6 +11,7 @@ import { openTail } from "../service/tail-client";
 import { produce, type ProduceResult } from "../service/produce";
 import { checkTopicName } from "../service/topics";
 import type { ReadRequest } from "../protocol";
+import { offeredTailProtocols, TAIL_SUBPROTOCOL } from "../tail";
 import { authorize, checkQuota, debitQuota, principalOf } from "./auth";
 import { pathParam, queryParam, readJsonSized } from "./parse";
 import { errorResponse, JSON_HEADERS, jsonBytes } from "./respond";
@@ -70,7 +71,12 @@ export async function handleFetch(request: IRequest, env: Env, ctx: ExecutionCon
   const principal = principalOf(request);
   checkQuota(principal, "fetch");
   // A WebSocket tail (src/tail.ts): the partition object takes the socket; errors before the upgrade are plain HTTP.
-  if ((request.headers.get("upgrade") ?? "").toLowerCase() === "websocket") return openTail(env, topic, partition, read);
+  if ((request.headers.get("upgrade") ?? "").toLowerCase() === "websocket") {
+    const opened = await openTail(env, topic, partition, read);
+    // A browser that offered the tail's subprotocol (src/tail.ts) fails the handshake unless the answer selects it.
+    if (!offeredTailProtocols(request.headers.get("sec-websocket-protocol")).tail) return opened;
+    return new Response(null, { status: 101, webSocket: opened.webSocket, headers: { "sec-websocket-protocol": TAIL_SUBPROTOCOL } });
+  }
   if ((request.headers.get("accept") ?? "").includes("text/event-stream")) {
     const lastEventId = request.headers.get("last-event-id");
     if (lastEventId !== null) read.offset = parseReadRequest({ offset: lastEventId }).offset;

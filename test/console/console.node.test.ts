@@ -192,6 +192,9 @@ describe.skipIf(!RUN_BROWSER_TESTS)("the console in Chromium", () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     await api("POST", `/v1/topics/${topic}/partitions/0/records`, { records: [{ key: "live", value: "tail me" }] });
     await expect.poll(() => page.locator("tbody tr td.value").first().textContent(), { timeout: 15_000 }).toBe("tail me");
+    // A WebSocket tail from the browser: its token went as a subprotocol (auth is on here), and Chromium accepted the
+    // handshake only because the 101 selected edgelog.tail.
+    expect(await page.locator("[role=status]").first().textContent()).toContain("over WebSocket");
     await page.getByRole("button", { name: "Pause" }).click();
     await api("POST", `/v1/topics/${topic}/partitions/1/records`, { records: [{ key: "while-paused", value: "kept" }] });
     await page.getByRole("button", { name: "Resume" }).click();
