@@ -357,8 +357,10 @@ export const MIN_SHARE_HEARTBEAT_INTERVAL_MS = 500;
 export const MAX_SHARE_HEARTBEAT_INTERVAL_MS = 5 * 60_000;
 /** Kafka's group.share.max.size: every heartbeat that changes membership recomputes the assignment over all members. */
 export const MAX_SHARE_GROUP_MEMBERS = 200;
-/** A router isolate keeps a share group's config this long: a PATCH reaches other isolates' polls within it. */
-export const SHARE_GROUP_CONFIG_CACHE_MS = 5_000;
+/** A router isolate re-reads a share group's config from its coordinator after this long: a safety net. A change
+ *  reaches routers through the share-partitions (told by the coordinator, they answer an older configVersion with
+ *  STALE_SHARE_GROUP and the new config); only a share-partition that missed that notice waits for this timer. */
+export const SHARE_GROUP_CONFIG_CACHE_MS = 5 * 60_000;
 /** Dead letters written per produce by a share-partition (one idempotent batch, one sequence range). */
 export const SHARE_DEAD_LETTER_BATCH = 500;
 /** A failed dead-letter write is tried again by alarm this much later (Kafka's DLQ producer backs off from 1 s). */
