@@ -240,8 +240,9 @@ export const MAX_SUBSCRIPTION_MAX_CONCURRENCY = 100;
 export const SHARED_PUMP_SLICE_MS = 5_000;
 /** Topics one subscription delivers: each partition of each is an object of its own. */
 export const MAX_SUBSCRIPTION_TOPICS = 20;
-/** While deliveries flow, a partition commits its group offset at most this often (and always when it catches up or
- *  pauses): a row written per batch would cost more than the delivery; a crash redelivers at most this much. */
+/** While deliveries flow, a partition's delivery object commits its offset (in its own storage: the coordinator asks
+ *  for it on describe) at most this often, and always when it catches up or pauses: a row written per batch would
+ *  cost more than the delivery; a crash redelivers at most this much. */
 export const SUBSCRIPTION_COMMIT_INTERVAL_MS = 1_000;
 /** A delivering partition keeps an alarm this far ahead, so an eviction mid-delivery resumes within it. An idle one
  *  (waiting on its partition's wake-up) keeps none. */
