@@ -29,6 +29,9 @@ export class PartitionRole {
   /** Set while this replica leads a replicated partition. */
   replicator: Replicator | undefined;
   private replicatorEpoch = -1;
+  /** The topic's metadata as this instance last read it from the controller (memory only): a STALE_METADATA answer
+   *  carries it, so the router refreshes from it rather than from the controller (docs/scale.md). */
+  private latest: TopicMetadata | undefined;
 
   constructor(private readonly host: RoleHost) {}
 
@@ -58,13 +61,13 @@ export class PartitionRole {
       if (!role.ok) return role;
     }
     if (state !== undefined && ref.version === state.metadataVersion) return ok(state);
-    if (state !== undefined && ref.version < state.metadataVersion) return staleMetadata(ref, state.metadataVersion);
+    if (state !== undefined && ref.version < state.metadataVersion) return staleMetadata(ref, state.metadataVersion, this.latest);
     const refreshed = await this.refresh(ref.topic, ref.topicId, ref.partition, ref.replica);
     if (!refreshed.ok) return refreshed;
     if (this.host.dropped) return deleted(ref.topic);
     const role = checkRole(refreshed.value.replication, ref);
     if (!role.ok) return role;
-    if (ref.version < refreshed.value.metadataVersion) return staleMetadata(ref, refreshed.value.metadataVersion);
+    if (ref.version < refreshed.value.metadataVersion) return staleMetadata(ref, refreshed.value.metadataVersion, this.latest);
     return refreshed;
   }
 
@@ -75,7 +78,7 @@ export class PartitionRole {
     if (state === undefined || state.topicId !== ref.topicId) return fail("UNKNOWN_TOPIC_ID", `partition object no longer belongs to topic id ${ref.topicId}`);
     const role = checkRole(state.replication, ref);
     if (!role.ok) return role;
-    if (ref.version < state.metadataVersion) return staleMetadata(ref, state.metadataVersion);
+    if (ref.version < state.metadataVersion) return staleMetadata(ref, state.metadataVersion, this.latest);
     return ok(state);
   }
 
@@ -86,6 +89,7 @@ export class PartitionRole {
         const meta = await this.host.topicById(topicId);
         if (!meta.ok) return meta;
         const m = meta.value;
+        if (this.latest === undefined || m.version >= this.latest.version) this.latest = m;
         if (partition >= m.partitionCount) {
           return fail<LogState>("UNKNOWN_TOPIC_OR_PARTITION", `topic '${topic}' has ${m.partitionCount} partitions, there is no partition ${partition}`);
         }
@@ -153,8 +157,10 @@ export function deleted<T>(topic: string): Result<T> {
   return fail("UNKNOWN_TOPIC_OR_PARTITION", `topic '${topic}' was deleted`, { topic });
 }
 
-function staleMetadata<T>(ref: PartitionRef, version: number): Result<T> {
-  return fail("STALE_METADATA", `topic '${ref.topic}' changed (metadata version ${version}, request routed with ${ref.version})`, { version });
+/** `latest`: the metadata of `version` when this instance holds it, for the router to take instead of reading it. */
+function staleMetadata<T>(ref: PartitionRef, version: number, latest: TopicMetadata | undefined): Result<T> {
+  const metadata = latest !== undefined && latest.version === version && latest.topicId === ref.topicId ? { metadata: latest } : {};
+  return fail("STALE_METADATA", `topic '${ref.topic}' changed (metadata version ${version}, request routed with ${ref.version})`, { version, ...metadata });
 }
 
 /** What no append may do whatever its kind: null keys on a compacted topic; acks=all below min.insync.replicas. */
