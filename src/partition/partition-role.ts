@@ -58,7 +58,7 @@ export class PartitionRole {
     }
     if (state !== undefined) {
       const role = checkRole(state.replication, ref);
-      if (!role.ok) return role;
+      if (!role.ok) return this.withLatest(role, ref, state.metadataVersion);
     }
     if (state !== undefined && ref.version === state.metadataVersion) return ok(state);
     if (state !== undefined && ref.version < state.metadataVersion) return staleMetadata(ref, state.metadataVersion, this.latest);
@@ -66,7 +66,7 @@ export class PartitionRole {
     if (!refreshed.ok) return refreshed;
     if (this.host.dropped) return deleted(ref.topic);
     const role = checkRole(refreshed.value.replication, ref);
-    if (!role.ok) return role;
+    if (!role.ok) return this.withLatest(role, ref, refreshed.value.metadataVersion);
     if (ref.version < refreshed.value.metadataVersion) return staleMetadata(ref, refreshed.value.metadataVersion, this.latest);
     return refreshed;
   }
@@ -77,7 +77,7 @@ export class PartitionRole {
     const state = this.host.log.current;
     if (state === undefined || state.topicId !== ref.topicId) return fail("UNKNOWN_TOPIC_ID", `partition object no longer belongs to topic id ${ref.topicId}`);
     const role = checkRole(state.replication, ref);
-    if (!role.ok) return role;
+    if (!role.ok) return this.withLatest(role, ref, state.metadataVersion);
     if (ref.version < state.metadataVersion) return staleMetadata(ref, state.metadataVersion, this.latest);
     return ok(state);
   }
@@ -122,6 +122,14 @@ export class PartitionRole {
       }
     })();
     return this.refreshing;
+  }
+
+  /** A refusal of a call routed with older metadata (a new leader: NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH)
+   *  carries the metadata this instance holds, as STALE_METADATA does, so the router need not read the controller. */
+  private withLatest<T>(refusal: Result<T>, ref: PartitionRef, version: number): Result<T> {
+    const latest = this.latest;
+    if (refusal.ok || ref.version >= version || latest === undefined || latest.version !== version || latest.topicId !== ref.topicId) return refusal;
+    return { ok: false, error: { ...refusal.error, details: { ...refusal.error.details, metadata: latest } } };
   }
 
   /** Starts or stops leading after a role change: a new leader probes its followers; a replaced one stops at once. */

@@ -61,11 +61,12 @@ export async function newerMetadata(env: Env, meta: TopicMetadata): Promise<Topi
 }
 
 /**
- * The metadata to retry with after `error` refused a call routed with `meta`: the newer metadata a replica's
- * STALE_METADATA carried (partition-role.ts), else the controller's.
+ * The metadata to retry with after `error` refused a call routed with `meta`: the newer metadata a replica's refusal
+ * carried (STALE_METADATA, or a new leader's NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH: partition-role.ts), else
+ * the controller's.
  */
 export async function metadataAfter(env: Env, error: ErrorBody, meta: TopicMetadata): Promise<TopicMetadata> {
-  const carried = error.type === "STALE_METADATA" ? (error.details?.metadata as TopicMetadata | undefined) : undefined;
+  const carried = isStaleMetadata(error) ? (error.details?.metadata as TopicMetadata | undefined) : undefined;
   if (carried === undefined || carried.topicId !== meta.topicId || carried.name !== meta.name || carried.version <= meta.version) return topicMetadata(env, meta.name, true);
   const hit = cache.get(meta.name);
   if (hit !== undefined && hit.meta.topicId === carried.topicId && hit.meta.version >= carried.version) return hit.meta;

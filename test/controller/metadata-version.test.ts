@@ -50,6 +50,28 @@ describe("version-driven metadata", () => {
     expect(metadataReads()).toBe(reads + 1);
   });
 
+  it("a leader elected elsewhere: the old leader's refusal carries the new metadata, and the router's retry reaches the new leader without a controller read", async () => {
+    const t = uniqueTopic();
+    const created = await api("POST", "/v1/topics", { name: t, partitions: 1, replicationFactor: 3 });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const topicId = created.body.topicId as string;
+    expect((await produceTo(t, 0, [{ value: "a" }], { acks: "all" })).status).toBe(200);
+    // Another isolate's failover: replica 0 is down, the controller elects another (this router's cache still says 0).
+    expect((await api("POST", "/v1/faults", { topic: t, partition: 0, replica: 0, down: true })).status).toBe(200);
+    const elected = await controller().electLeader(topicId, 0, "unavailable", 0);
+    expect(elected.ok, JSON.stringify(elected)).toBe(true);
+    // Replica 0 comes back and is told (the controller's alarm retries the notice it missed).
+    expect((await api("POST", "/v1/faults", { topic: t, partition: 0, replica: 0, down: false })).status).toBe(200);
+    await runDurableObjectAlarm(controller());
+    const reads = metadataReads();
+    const requests = await controllerRequests();
+    const produced = await produceTo(t, 0, [{ value: "b" }], { acks: 1 });
+    expect(produced.status, JSON.stringify(produced.body)).toBe(200);
+    expect(produced.body.results[0].offset).toBe(1);
+    expect(metadataReads()).toBe(reads);
+    expect(await controllerRequests()).toBe(requests);
+  });
+
   it("a produce refused from cached config looks once more: a loosened max.message.bytes is honoured", async () => {
     const t = uniqueTopic();
     await createTopic(t, 1, { "max.message.bytes": 200 });
