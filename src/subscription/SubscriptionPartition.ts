@@ -6,9 +6,8 @@
 // partition and keeps no alarm, so an idle subscription costs nothing. While delivering it keeps a watchdog alarm, so
 // an eviction mid-delivery resumes from the last commit (at least once, never a skipped record). Progress is the
 // partition's committed offset, kept in this object (local-offset.ts: it is the only writer) at most every
-// SUBSCRIPTION_COMMIT_INTERVAL_MS while records flow, and reported to the group's coordinator only when it asks or the
-// subscription pauses. A shared subscription's
-// object (one per topic) hosts the engine of shared-delivery.ts instead: same wake-ups, alarm, pause and removal.
+// SUBSCRIPTION_COMMIT_INTERVAL_MS while records flow, reported to the group's coordinator only when it asks or the
+// subscription pauses. A shared subscription's object (one per topic) hosts the engine of shared-delivery.ts instead.
 import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
 import type { Env } from "../env";
@@ -130,7 +129,8 @@ export class SubscriptionPartition extends DurableObject<Env> {
     await this.pumping;
     await this.commit(true);
     // A reset needs a pause first: the coordinator has every partition's offset before it moves them.
-    await this.report();
+    const r = this.record;
+    if (r !== undefined) await this.commits.report(r, () => this.save({ ...r, paused: true }));
     await this.alarms.clear();
   }
 
@@ -385,16 +385,6 @@ export class SubscriptionPartition extends DurableObject<Env> {
   /** Commits here: durable before the pump goes on, so a restart resumes from it (at least once). */
   private async commitAt(offset: number): Promise<void> {
     if (this.record !== undefined) this.commits.commit(this.record, offset, this.clock.now());
-  }
-
-  /** Tells the coordinator the committed offset (a pause, before a reset), fenced by the generation. */
-  private async report(): Promise<void> {
-    const r = this.record;
-    const committed = r === undefined ? undefined : await this.commits.report(r);
-    if (committed === undefined || committed.ok) return;
-    // A reset (newer generation) or a deleted subscription: stop; the coordinator restarts or removes this object.
-    this.save({ ...r!, paused: true });
-    throw new Error(`commit refused: ${committed.error.type} ${committed.error.message}`);
   }
 
   private forgetPosition(): void {

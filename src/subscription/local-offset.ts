@@ -5,7 +5,6 @@
 // SUBSCRIPTION_COMMIT_INTERVAL_MS. The row names the subscription's generation and the topic's id: after a reset (a
 // new generation) or a topic created again, it no longer applies and the coordinator's offset is read instead.
 import type { Env } from "../env";
-import type { Result } from "../errors";
 import { SUBSCRIPTION_COMMIT_INTERVAL_MS } from "../limits";
 import { PartitionIo } from "./partition-io";
 import type { SubscriptionPartitionRecord } from "./SubscriptionPartition";
@@ -51,13 +50,18 @@ export class PartitionCommits {
     this.committed = offset;
   }
 
-  /** Tells the coordinator the committed offset (fenced by the generation); undefined when it already has it. */
-  async report(r: SubscriptionPartitionRecord): Promise<Result<void> | undefined> {
+  /** Tells the coordinator the committed offset, fenced by the generation. Refused (a reset since, or the subscription
+   *  deleted): `stop` pauses the object and this throws; the coordinator restarts or removes it. */
+  async report(r: SubscriptionPartitionRecord, stop: () => void): Promise<void> {
     const offset = this.known(r);
-    if (offset === undefined || offset === this.reported) return undefined;
+    if (offset === undefined || offset === this.reported) return;
     const answer = await new PartitionIo(this.env, r).commit(offset);
-    if (answer.ok) this.reported = offset;
-    return answer;
+    if (answer.ok) {
+      this.reported = offset;
+      return;
+    }
+    stop();
+    throw new Error(`commit refused: ${answer.error.type} ${answer.error.message}`);
   }
 
   /** The position is read again (a reset, a resume, a restart with a new config). */
