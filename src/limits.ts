@@ -240,8 +240,9 @@ export const MAX_SUBSCRIPTION_MAX_CONCURRENCY = 100;
 export const SHARED_PUMP_SLICE_MS = 5_000;
 /** Topics one subscription delivers: each partition of each is an object of its own. */
 export const MAX_SUBSCRIPTION_TOPICS = 20;
-/** While deliveries flow, a partition commits its group offset at most this often (and always when it catches up or
- *  pauses): a row written per batch would cost more than the delivery; a crash redelivers at most this much. */
+/** While deliveries flow, a partition's delivery object commits its offset (in its own storage: the coordinator asks
+ *  for it on describe) at most this often, and always when it catches up or pauses: a row written per batch would
+ *  cost more than the delivery; a crash redelivers at most this much. */
 export const SUBSCRIPTION_COMMIT_INTERVAL_MS = 1_000;
 /** A delivering partition keeps an alarm this far ahead, so an eviction mid-delivery resumes within it. An idle one
  *  (waiting on its partition's wake-up) keeps none. */
@@ -357,8 +358,10 @@ export const MIN_SHARE_HEARTBEAT_INTERVAL_MS = 500;
 export const MAX_SHARE_HEARTBEAT_INTERVAL_MS = 5 * 60_000;
 /** Kafka's group.share.max.size: every heartbeat that changes membership recomputes the assignment over all members. */
 export const MAX_SHARE_GROUP_MEMBERS = 200;
-/** A router isolate keeps a share group's config this long: a PATCH reaches other isolates' polls within it. */
-export const SHARE_GROUP_CONFIG_CACHE_MS = 5_000;
+/** A router isolate re-reads a share group's config from its coordinator after this long: a safety net. A change
+ *  reaches routers through the share-partitions (told by the coordinator, they answer an older configVersion with
+ *  STALE_SHARE_GROUP and the new config); only a share-partition that missed that notice waits for this timer. */
+export const SHARE_GROUP_CONFIG_CACHE_MS = 5 * 60_000;
 /** Dead letters written per produce by a share-partition (one idempotent batch, one sequence range). */
 export const SHARE_DEAD_LETTER_BATCH = 500;
 /** A failed dead-letter write is tried again by alarm this much later (Kafka's DLQ producer backs off from 1 s). */

@@ -31,6 +31,9 @@ export interface ShareGroupConfig {
 export interface StoredShareGroup {
   config: ShareGroupConfig;
   generation: number;
+  /** Bumped by every config change (PUT or PATCH) of this generation: share-partitions and routers keep the newest
+   *  (absent in groups stored before it: 0). */
+  configVersion?: number;
   createdMs: number;
   /** Every share-partition polled so far (describe, reset and delete reach them through this list). */
   partitions: { topic: string; topicId: string; partition: number }[];

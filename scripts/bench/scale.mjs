@@ -8,8 +8,14 @@
 //   before: the policy as of 5fdb617 (metadata re-read every 30 s per isolate and topic, every token re-read every
 //           5 s per isolate, a coordinator re-reads its topics every 30 s, one Controller request per producer id);
 //   after:  the policy of the current src/ (limits read from src/limits.ts): metadata refreshed when a partition says
-//           the version moved, coordinators told of their topics' changes, producer ids from leased blocks, the token
-//           store read through a copy per location (--isolates-per-location isolates share one).
+//           the version moved (its STALE_METADATA carries the new metadata: no Controller read), coordinators told of
+//           their topics' changes, producer ids from leased blocks, the token store read through a copy per location
+//           (--isolates-per-location isolates share one).
+// Two per-key hot spots run beside them (hotSpotPolicy, counted, not sent): one share group polled from every isolate
+// (its coordinator: a config read per isolate per SHARE_GROUP_CONFIG_CACHE_MS, 5 s before; after, only the safety net
+// and cold isolates) and one subscription of --subscription-partitions partitions each appended to
+// --subscription-appends-per-s times a second (its coordinator: a commit per caught-up delivery before; after, the
+// delivery objects keep their offsets and the coordinator collects them once per --describe-interval).
 // Scales: fractions of the target of docs/scale.md (10,000 isolates, 10,000 topics, 100,000 partitions, 10,000 groups
 // of 10 members, 1,000,000 producer ids a day, 1,000,000 records/s). Where a fraction has more isolates or groups than
 // --max-actors, a random sample of them is simulated and every count is divided by the sample's share (actors are
@@ -33,6 +39,9 @@ const { values } = parseArgs({
     "topic-changes-per-minute": { type: "string", default: "2" },
     "stored-tokens": { type: "string", default: "200" },
     "isolates-per-location": { type: "string", default: "33" },
+    "subscription-partitions": { type: "string", default: "1024" },
+    "subscription-appends-per-s": { type: "string", default: "1" },
+    "describe-interval": { type: "string", default: "60" },
     seed: { type: "string", default: "23" },
     smoke: { type: "boolean", default: false },
   },
@@ -53,6 +62,9 @@ const storedTokens = values.smoke ? 20 : Number(values["stored-tokens"]);
 // Cloudflare runs ~300 locations: 10,000 isolates are ~33 a location. Simulated isolates fill whole locations, so the
 // location tier's sharing is what a full location sees (sampling takes locations, not isolates).
 const isolatesPerLocation = Number(values["isolates-per-location"]);
+const subscriptionPartitions = Number(values["subscription-partitions"]);
+const subscriptionAppendsPerS = Number(values["subscription-appends-per-s"]);
+const describeIntervalS = Number(values["describe-interval"]);
 
 /** A constant of src/limits.ts, read from the source (so the after model follows the code). */
 function limit(name) {
@@ -75,6 +87,40 @@ const POLICY = {
   },
 };
 const HEARTBEAT_MS = limit("DEFAULT_HEARTBEAT_INTERVAL_MS");
+
+/** The hot spots' policy (issue 23's per-key rows): before, the constants of 26ab04d; after, today's src/limits.ts. */
+function hotSpotPolicy(modelName) {
+  if (modelName === "before") return { shareConfigMs: 5_000, staleCarriesMetadata: false, subscriptionLocalOffsets: false };
+  return { shareConfigMs: limit("SHARE_GROUP_CONFIG_CACHE_MS"), staleCarriesMetadata: true, subscriptionLocalOffsets: true };
+}
+
+/** A router polling the share group: its coordinator is read when the isolate's copy of the config is older than the
+ *  cache period (a change reaches it through the share-partitions' answers after issue 23: no coordinator read). */
+function pollShareGroup(hot, iso, now, weight, count) {
+  if (now - iso.shareConfigMs < hot.shareConfigMs) return;
+  iso.shareConfigMs = now;
+  count("share group coordinator", weight);
+}
+
+const hotSpotKeys = ["share group coordinator", "subscription coordinator"];
+
+/** One second of the subscription: each partition's appends wake its delivery object, which delivers and catches up.
+ *  Before, every catch-up committed to the coordinator; after, it commits in its own storage, and the coordinator
+ *  asks every delivery object once per describe (GET /metrics, a dashboard). */
+function subscriptionSecond(hot, sub, endMs, count) {
+  for (let p = 0; p < sub.nextAppendMs.length; p++) {
+    while (sub.nextAppendMs[p] < endMs) {
+      sub.nextAppendMs[p] += exp(sub.random, subscriptionAppendsPerS);
+      count(`subscription delivery object ${p}`, 1);
+      if (!hot.subscriptionLocalOffsets) count("subscription coordinator", 1);
+    }
+  }
+  while (sub.nextDescribeMs < endMs) {
+    sub.nextDescribeMs += describeIntervalS * 1000;
+    count("subscription coordinator", 1);
+    if (hot.subscriptionLocalOffsets) for (let p = 0; p < sub.nextAppendMs.length; p++) count(`subscription delivery object ${p}`, 1);
+  }
+}
 
 // A seeded generator, so runs of the two models see the same actors and events.
 function rng(seed) {
@@ -114,6 +160,7 @@ dispose(tokenAnswer);
 
 async function simulate(scale, modelName) {
   const policy = POLICY[modelName];
+  const hot = hotSpotPolicy(modelName);
   const random = rng(Number(values.seed) + Math.round(scale * 1e6));
   const run = `r${++runNo}`;
   const isolates = Math.max(1, Math.round(TARGET.isolates * scale));
@@ -168,6 +215,7 @@ async function simulate(scale, modelName) {
     working: Array.from({ length: W }, pickTopic),
     metadata: new Map(), // topic index -> { version, fetchedMs }
     tokensMs: -Infinity,
+    shareConfigMs: -Infinity,
     block: { next: 0, end: 0 },
   });
   const routers = Array.from({ length: simIsolates }, () => newIsolate(-random() * lifetimeS * 1000));
@@ -182,6 +230,8 @@ async function simulate(scale, modelName) {
     beats: Array.from({ length: membersPerGroup }, () => random() * HEARTBEAT_MS),
   }));
   const watchers = new Map(); // topic index -> coordinators that read it (the after model's push)
+  const subRandom = rng(Number(values.seed) + 7);
+  const subscription = { random: subRandom, nextAppendMs: Array.from({ length: subscriptionPartitions }, () => exp(subRandom, subscriptionAppendsPerS)), nextDescribeMs: subRandom() * describeIntervalS * 1000 };
   let nextProducerMs = exp(random, producerIdsPerS);
   let nextChangeMs = changesPerMinute > 0 ? exp(random, changesPerMinute / 60) : Infinity;
 
@@ -197,6 +247,7 @@ async function simulate(scale, modelName) {
           continue;
         }
         iso.nextRequestMs = now + exp(random, requestsPerIsolatePerS);
+        pollShareGroup(hot, iso, now, 1 / isolateShare, count);
         if (now - iso.tokensMs >= policy.tokenMaxAgeMs) {
           const location = Math.floor(r / isolatesPerLocation);
           const copyMs = locationTokensMs.get(location) ?? -Infinity;
@@ -217,10 +268,10 @@ async function simulate(scale, modelName) {
           iso.metadata.set(ti, { version: topic.version, fetchedMs: now });
           callController(1 / isolateShare, "getTopic", () => topic.real.then(() => controller.getTopic(topic.name)));
         } else if (policy.versioned && cached.version < topic.version) {
-          // The partition answers STALE_METADATA: refresh, and the request goes again.
+          // The partition answers STALE_METADATA: refresh (from its answer after issue 23), and the request goes again.
           count(partitionKey, 1 / isolateShare);
           iso.metadata.set(ti, { version: topic.version, fetchedMs: now });
-          callController(1 / isolateShare, "getTopic", () => controller.getTopic(topic.name));
+          if (!hot.staleCarriesMetadata) callController(1 / isolateShare, "getTopic", () => controller.getTopic(topic.name));
         }
         count(partitionKey, 1 / isolateShare);
       }
@@ -261,6 +312,7 @@ async function simulate(scale, modelName) {
         }
       }
     }
+    subscriptionSecond(hot, subscription, endMs, count);
     // Admin topic changes: a partition is added to a used topic (every cache must see it: a new count and version).
     while (nextChangeMs < endMs) {
       nextChangeMs += exp(random, changesPerMinute / 60);
@@ -316,6 +368,7 @@ for (const scale of scales) {
     console.log("|---|---|---|---|");
     for (const row of r.rows.slice(0, 5)) console.log(`| ${row.key} | ${fmt(row.mean)} | ${fmt(row.peak)} | ${row.mean > BUDGET ? "yes" : "no"} |`);
     console.log(`Controller by method (requests/s): ${Object.entries(r.byMethod).map(([m, n]) => `${m} ${fmt(n)}`).join(", ")}`);
+    console.log(`Hot spots (requests/s): ${hotSpotKeys.map((k) => `${k} ${fmt(r.rows.find((x) => x.key === k)?.mean ?? 0)}`).join(", ")}`);
     const sent = r.realControllerCalls + r.created;
     if (seen < sent || seen > sent + r.changes + previousChanges) throw new Error(`the Controller counted ${seen} requests, the simulation sent ${sent} (and made ${r.changes} topic changes)`);
     previousChanges = r.changes;

@@ -15,7 +15,7 @@ import { defaultTopicConfig, type ConfigChange, type TopicConfig } from "../log/
 import { MAX_TOPICS, MAX_TRANSACTIONAL_IDS } from "../limits";
 import type { Acl, Quotas } from "../auth/acl";
 import type { HashedStoredToken, StoredToken } from "../auth/stored-token";
-import { groupCoordinatorStub, partitionLogClient } from "../names";
+import { partitionLogClient } from "../names";
 import type { PartitionLeadership, ReplicaRole, ReplicaStatus, TopicMetadata } from "../protocol";
 import { upgradeSchema } from "../schema-version";
 import { chooseLeader, type ElectionType } from "./choose-leader";
@@ -136,11 +136,9 @@ export class Controller extends DurableObject<Env> {
     this.sql.exec("UPDATE topics SET partition_count = ?, version = ? WHERE name = ?", count, version, name);
     addLeadership(this.sql, row.topic_id, row.partition_count, count, row.replication_factor);
     await this.notices.announce(row.topic_id, row.partition_count, row.replication_factor, version, Date.now());
-    await this.notices.tellWatchers(name);
-    // Subscriptions of the topic start delivering its new partitions (an idle one would never look).
-    await Promise.all(this.groups.subscriptionsOf(name).map((g) => groupCoordinatorStub(this.env, g).topicsChanged(g).catch((error: unknown) => {
-      console.error(`telling subscription ${g} that ${name} has ${count} partitions failed (its next describe, resume or alter starts them): ${String(error)}`);
-    })));
+    // Subscriptions of the topic start delivering its new partitions (an idle one would never look): told as the
+    // watching groups are, on record until delivered.
+    await this.notices.tellWatchers(name, this.groups.subscriptionsOf(name));
     return ok(toMetadata(this.sql, { ...row, partition_count: count, version }));
   }
 

@@ -63,9 +63,10 @@ export class Notices {
     await mapBounded(partitionCount * replicationFactor, PARTITION_FANOUT_CONCURRENCY, (i) => this.notify(topicId, Math.floor(i / replicationFactor), i % replicationFactor, version));
   }
 
-  /** Tells the coordinators that read `topic` that it changed (on record until delivered; the alarm retries). */
-  async tellWatchers(topic: string): Promise<void> {
-    const groups = this.watches.changed(topic);
+  /** Tells the coordinators that read `topic`, and `also` (its subscriptions), that it changed (on record until
+   *  delivered; the alarm retries). */
+  async tellWatchers(topic: string, also: readonly string[] = []): Promise<void> {
+    const groups = this.watches.changed(topic, also);
     if (groups.length === 0) return;
     await this.storage.setAlarm(Date.now() + DROP_RETRY_MS);
     await mapBounded(groups.length, PARTITION_FANOUT_CONCURRENCY, (i) => this.noticeGroup(groups[i]!));

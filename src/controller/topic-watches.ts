@@ -22,8 +22,9 @@ export class TopicWatches {
   }
 
   /** Records that the watchers of `topic` must be told, and answers them. */
-  changed(topic: string): string[] {
-    const groups = this.sql.exec<{ group_id: string }>("SELECT group_id FROM topic_watches WHERE topic = ? ORDER BY group_id", topic).toArray().map((r) => r.group_id);
+  changed(topic: string, also: readonly string[] = []): string[] {
+    const watching = this.sql.exec<{ group_id: string }>("SELECT group_id FROM topic_watches WHERE topic = ? ORDER BY group_id", topic).toArray().map((r) => r.group_id);
+    const groups = [...new Set([...watching, ...also])];
     for (const g of groups) this.sql.exec("INSERT OR IGNORE INTO pending_topic_notices (group_id) VALUES (?)", g);
     return groups;
   }

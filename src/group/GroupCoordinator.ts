@@ -125,9 +125,11 @@ export class GroupCoordinator extends DurableObject<Env> {
     return ok({ groupId, lagStoppedAfterMs: config.lagStoppedAfterMs });
   }
 
-  committedOffsets(groupId: string): Result<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: GroupStateName; nowMs: number; lagStoppedAfterMs: number; groupEpoch: number; assignmentEpoch: number; counters: GroupCounts }> {
+  async committedOffsets(groupId: string): Promise<Result<{ offsets: CommittedOffset[]; subscribedTopics: string[]; state: GroupStateName; nowMs: number; lagStoppedAfterMs: number; groupEpoch: number; assignmentEpoch: number; counters: GroupCounts }>> {
     this.meter.request();
     if (this.group === undefined) return notFound(groupId);
+    // A subscription's delivery objects keep their offsets (subscription/local-offset.ts): asked now, not told per second.
+    await this.subscriptions.collectOffsets(groupId, (t, id, p, o) => this.offsets.committed(t, id, p) !== o && this.offsets.reset(t, id, [{ partition: p, offset: o }], this.now()));
     this.expireNow();
     const g = this.group.group;
     return ok({

@@ -1,7 +1,10 @@
 // A share group's home in its group's coordinator (Kafka keeps share groups on the group coordinator too): its config,
 // its generation (a group deleted and created again gets a higher one, so the share-partitions of the old group start
 // over), and the list of its share-partitions, which attach themselves the first time they are polled. It is never on
-// the poll path: routers cache the config (SHARE_GROUP_CONFIG_CACHE_MS) and call the share-partitions directly. One
+// the poll path: routers cache the config and call the share-partitions directly. A config change bumps configVersion
+// and is told to every attached share-partition before the change is answered; a share-partition answers a call made
+// with an older version STALE_SHARE_GROUP carrying the new config, so routers refresh from it and never poll this
+// coordinator on a timer (SHARE_GROUP_CONFIG_CACHE_MS is a long safety net). One
 // group id is one type of group: the controller's registry refuses a share group named after a consumer group or a
 // subscription, and the reverse.
 import type { Env } from "../env";
@@ -52,9 +55,11 @@ export class ShareHome {
           if (!registered.ok) return registered;
           if (this.stored !== undefined) return this.handle(groupId, request, nowMs, otherKind); // created meanwhile
           // Higher than any generation of an earlier incarnation (made from the clock, and never below one).
-          return ok(this.save({ config: request.config, generation: nowMs, createdMs: nowMs, partitions: [] }));
+          return ok(this.save({ config: request.config, generation: nowMs, configVersion: 1, createdMs: nowMs, partitions: [] }));
         }
-        return ok(this.save({ ...s, config: request.config }));
+        const saved = this.save({ ...s, config: request.config, configVersion: (s.configVersion ?? 0) + 1 });
+        await this.tellPartitions(groupId, saved);
+        return ok(saved);
       }
       case "delete": {
         if (s === undefined) return missing();
@@ -76,6 +81,19 @@ export class ShareHome {
         return ok(this.save({ ...s, partitions: [...s.partitions.filter((p) => p.topic !== topic || p.topicId === topicId), { topic, topicId, partition }] }));
       }
     }
+  }
+
+  /** Tells each attached share-partition the new config. One it cannot reach keeps the old config until a router
+   *  that read the new one calls it (the call's newer configVersion wins) or routers' safety net re-reads it. */
+  private async tellPartitions(groupId: string, s: StoredShareGroup): Promise<void> {
+    await mapBounded(s.partitions.length, PARTITION_FANOUT_CONCURRENCY, async (i) => {
+      const p = s.partitions[i]!;
+      try {
+        await sharePartitionStub(this.env, groupId, p.topicId, p.partition).configure(s.generation, s.configVersion ?? 0, s.config);
+      } catch (error) {
+        console.warn(`share group ${groupId}: share-partition ${p.topic}/${p.partition} not told of config version ${s.configVersion}: ${String(error)}`);
+      }
+    });
   }
 
   private save(s: StoredShareGroup): StoredShareGroup {

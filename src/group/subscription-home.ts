@@ -1,8 +1,9 @@
 // A subscription's home in its group's coordinator: the subscription's config, state (running or paused) and
 // generation (bumped by every reset of its offsets, so a commit from before the reset is refused), and the fan-out
 // that starts, pauses, resumes, reconfigures and removes its partitions' delivery objects
-// (src/subscription/SubscriptionPartition.ts). The group's committed offsets stay in the coordinator's offsets table,
-// so groups describe, lag and reset work on a subscription unchanged.
+// (src/subscription/SubscriptionPartition.ts). Each ordered delivery object keeps its partition's committed offset
+// itself (subscription/local-offset.ts); the coordinator collects them into its offsets table when they are read
+// (collectOffsets) and a pause reports them, so groups describe, lag and reset work on a subscription unchanged.
 import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
 import { mapBounded } from "../concurrency";
@@ -122,6 +123,17 @@ export class SubscriptionHome {
       // A partition added while paused has no object yet: start it.
       if ((await stub.status()) === undefined) await stub.start(init);
       else await stub.resume(generation);
+    });
+  }
+
+  /** Writes each ordered delivery object's committed offset of the current generation through `write` (describe,
+   *  lag, GET /metrics read the offsets table next). One that cannot answer keeps its last reported offset there. */
+  async collectOffsets(groupId: string, write: (topic: string, topicId: string, partition: number, offset: number) => void): Promise<void> {
+    const s = this.stored;
+    if (s === undefined || s.config.mode === "shared") return;
+    await this.eachPartition(groupId, async (init) => {
+      const c = await deliveryStub(this.env, init).committedOffset().catch((error: unknown) => console.error(`subscription ${groupId} ${init.topic}/${init.partition}: offset not collected: ${String(error)}`));
+      if (c && c.generation === this.stored?.generation && c.topicId === init.topicId) write(init.topic, init.topicId, init.partition, c.offset);
     });
   }
 

@@ -29,6 +29,9 @@ export class PartitionRole {
   /** Set while this replica leads a replicated partition. */
   replicator: Replicator | undefined;
   private replicatorEpoch = -1;
+  /** The topic's metadata as this instance last read it from the controller (memory only): a STALE_METADATA answer
+   *  carries it, so the router refreshes from it rather than from the controller (docs/scale.md). */
+  private latest: TopicMetadata | undefined;
 
   constructor(private readonly host: RoleHost) {}
 
@@ -55,16 +58,16 @@ export class PartitionRole {
     }
     if (state !== undefined) {
       const role = checkRole(state.replication, ref);
-      if (!role.ok) return role;
+      if (!role.ok) return this.withLatest(role, ref, state.metadataVersion);
     }
     if (state !== undefined && ref.version === state.metadataVersion) return ok(state);
-    if (state !== undefined && ref.version < state.metadataVersion) return staleMetadata(ref, state.metadataVersion);
+    if (state !== undefined && ref.version < state.metadataVersion) return staleMetadata(ref, state.metadataVersion, this.latest);
     const refreshed = await this.refresh(ref.topic, ref.topicId, ref.partition, ref.replica);
     if (!refreshed.ok) return refreshed;
     if (this.host.dropped) return deleted(ref.topic);
     const role = checkRole(refreshed.value.replication, ref);
-    if (!role.ok) return role;
-    if (ref.version < refreshed.value.metadataVersion) return staleMetadata(ref, refreshed.value.metadataVersion);
+    if (!role.ok) return this.withLatest(role, ref, refreshed.value.metadataVersion);
+    if (ref.version < refreshed.value.metadataVersion) return staleMetadata(ref, refreshed.value.metadataVersion, this.latest);
     return refreshed;
   }
 
@@ -74,8 +77,8 @@ export class PartitionRole {
     const state = this.host.log.current;
     if (state === undefined || state.topicId !== ref.topicId) return fail("UNKNOWN_TOPIC_ID", `partition object no longer belongs to topic id ${ref.topicId}`);
     const role = checkRole(state.replication, ref);
-    if (!role.ok) return role;
-    if (ref.version < state.metadataVersion) return staleMetadata(ref, state.metadataVersion);
+    if (!role.ok) return this.withLatest(role, ref, state.metadataVersion);
+    if (ref.version < state.metadataVersion) return staleMetadata(ref, state.metadataVersion, this.latest);
     return ok(state);
   }
 
@@ -86,6 +89,7 @@ export class PartitionRole {
         const meta = await this.host.topicById(topicId);
         if (!meta.ok) return meta;
         const m = meta.value;
+        if (this.latest === undefined || m.version >= this.latest.version) this.latest = m;
         if (partition >= m.partitionCount) {
           return fail<LogState>("UNKNOWN_TOPIC_OR_PARTITION", `topic '${topic}' has ${m.partitionCount} partitions, there is no partition ${partition}`);
         }
@@ -118,6 +122,14 @@ export class PartitionRole {
       }
     })();
     return this.refreshing;
+  }
+
+  /** A refusal of a call routed with older metadata (a new leader: NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH)
+   *  carries the metadata this instance holds, as STALE_METADATA does, so the router need not read the controller. */
+  private withLatest<T>(refusal: Result<T>, ref: PartitionRef, version: number): Result<T> {
+    const latest = this.latest;
+    if (refusal.ok || ref.version >= version || latest === undefined || latest.version !== version || latest.topicId !== ref.topicId) return refusal;
+    return { ok: false, error: { ...refusal.error, details: { ...refusal.error.details, metadata: latest } } };
   }
 
   /** Starts or stops leading after a role change: a new leader probes its followers; a replaced one stops at once. */
@@ -153,8 +165,10 @@ export function deleted<T>(topic: string): Result<T> {
   return fail("UNKNOWN_TOPIC_OR_PARTITION", `topic '${topic}' was deleted`, { topic });
 }
 
-function staleMetadata<T>(ref: PartitionRef, version: number): Result<T> {
-  return fail("STALE_METADATA", `topic '${ref.topic}' changed (metadata version ${version}, request routed with ${ref.version})`, { version });
+/** `latest`: the metadata of `version` when this instance holds it, for the router to take instead of reading it. */
+function staleMetadata<T>(ref: PartitionRef, version: number, latest: TopicMetadata | undefined): Result<T> {
+  const metadata = latest !== undefined && latest.version === version && latest.topicId === ref.topicId ? { metadata: latest } : {};
+  return fail("STALE_METADATA", `topic '${ref.topic}' changed (metadata version ${version}, request routed with ${ref.version})`, { version, ...metadata });
 }
 
 /** What no append may do whatever its kind: null keys on a compacted topic; acks=all below min.insync.replicas. */

@@ -2,7 +2,9 @@
 // not on a timer: a partition object that sees a request routed with an older metadata version (or a deleted topic
 // id, or an old leader epoch) says so, and the caller refreshes here and retries once. Every replica hears of a change
 // from the controller (retried until delivered, controller/notices.ts), so the first call after it is told. A request
-// the router refuses from the topic's config without calling a partition asks once more (refusalRecheck). Entries
+// the router refuses from the topic's config without calling a partition asks once more (refusalRecheck). A replica's
+// STALE_METADATA carries the metadata it read when told of the change (metadataAfter): the router takes it from there,
+// so a change to a topic every isolate uses costs the controller no read per isolate. Entries
 // older than METADATA_MAX_AGE_MS (an hour) are read again in case a notice was lost to a bug: a safety net, not a
 // refresh schedule. The controller is thereby off the hot path (docs/scale.md).
 import type { Env } from "../env";
@@ -56,6 +58,27 @@ export async function newerMetadata(env: Env, meta: TopicMetadata): Promise<Topi
   if (hit !== undefined && now - hit.recheckedMs < REFUSAL_RECHECK_MS) return hit.meta.version > meta.version ? hit.meta : undefined;
   const fresh = await topicMetadata(env, meta.name, true);
   return fresh.version > meta.version ? fresh : undefined;
+}
+
+/**
+ * The metadata to retry with after `error` refused a call routed with `meta`: the newer metadata a replica's refusal
+ * carried (STALE_METADATA, or a new leader's NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH: partition-role.ts), else
+ * the controller's.
+ */
+export async function metadataAfter(env: Env, error: ErrorBody, meta: TopicMetadata): Promise<TopicMetadata> {
+  const carried = isStaleMetadata(error) ? (error.details?.metadata as TopicMetadata | undefined) : undefined;
+  if (carried === undefined || carried.topicId !== meta.topicId || carried.name !== meta.name || carried.version <= meta.version) return topicMetadata(env, meta.name, true);
+  const hit = cache.get(meta.name);
+  if (hit !== undefined && hit.meta.topicId === carried.topicId && hit.meta.version >= carried.version) return hit.meta;
+  remember(carried);
+  return carried;
+}
+
+/** An error as the client sees it: without the metadata a STALE_METADATA carried for the router. */
+export function clientError(error: ErrorBody): ErrorBody {
+  if (error.details?.metadata === undefined) return error;
+  const { metadata: _metadata, ...details } = error.details;
+  return { ...error, details };
 }
 
 export function forget(topic: string): void {
@@ -143,11 +166,11 @@ export async function callPartition<T>(env: Env, topic: string, partition: numbe
     const next = await failover(env, meta, partition);
     if (next !== undefined) result = await objectCall(() => call(partitionRef(next, partition)), "KAFKA_STORAGE_ERROR", `partition ${topic}/${partition}`);
   } else if (!result.ok && isStaleMetadata(result.error)) {
-    meta = await topicMetadata(env, topic, true);
-    if (partition >= meta.partitionCount) throw KafkaError.from(result.error);
+    meta = await metadataAfter(env, result.error, meta);
+    if (partition >= meta.partitionCount) throw KafkaError.from(clientError(result.error));
     result = await objectCall(() => call(partitionRef(meta, partition)), "KAFKA_STORAGE_ERROR", `partition ${topic}/${partition}`);
   }
-  if (!result.ok) throw KafkaError.from(result.error);
+  if (!result.ok) throw KafkaError.from(clientError(result.error));
   return result.value;
 }
 

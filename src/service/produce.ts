@@ -12,7 +12,7 @@ import { MAX_PRODUCER_EPOCH, MAX_RECORDS_PER_REQUEST } from "../limits";
 import { MAX_SEQUENCE, type ProducerIdentity } from "../log/producer-state";
 import { replicaClient } from "../names";
 import type { AppendRequest, AppendResult, TopicMetadata } from "../protocol";
-import { failover, isStaleMetadata, metadataWithPartition, newerMetadata, partitionRef, topicMetadata } from "./metadata";
+import { clientError, failover, isStaleMetadata, metadataAfter, metadataWithPartition, newerMetadata, partitionRef, topicMetadata } from "./metadata";
 import { integerField, onlyFields, requireObject } from "./validate";
 import { parseTransactionField } from "./transactions";
 import { parseEncoding } from "./request-params";
@@ -199,15 +199,15 @@ async function appendWithRetry(
     let result = await replicaClient(env, ref).append(ref, request);
     if (!result.ok && isStaleMetadata(result.error)) {
       // A recreated topic has a new id: like Kafka's producer, send to the topic by name, same partition.
-      const fresh = await topicMetadata(env, meta.name, true);
-      if (partition >= fresh.partitionCount) return result;
+      const fresh = await metadataAfter(env, result.error, meta);
       // The records were checked against the old config (max.message.bytes, schema validation): if those changed they
       // must be checked again, so the producer retries the request (retriable, and the cache is fresh now).
-      if (!sameConfig(fresh.config, meta.config)) return result;
-      const freshRef = partitionRef(fresh, partition);
-      result = await replicaClient(env, freshRef).append(freshRef, request);
+      if (partition < fresh.partitionCount && sameConfig(fresh.config, meta.config)) {
+        const freshRef = partitionRef(fresh, partition);
+        result = await replicaClient(env, freshRef).append(freshRef, request);
+      }
     }
-    return result;
+    return result.ok ? result : { ok: false, error: clientError(result.error) };
   } catch (error) {
     if (error instanceof KafkaError) return { ok: false, error: error.body };
     // The object may or may not have written before failing: retriable, and possibly a duplicate on retry.

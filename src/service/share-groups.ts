@@ -1,10 +1,13 @@
 // Share groups over HTTP and RPC: create or replace (PUT), alter (PATCH), describe, delete, and reset offsets. The
-// config lives in the group's coordinator (group/share-home.ts); routers keep it SHARE_GROUP_CONFIG_CACHE_MS, so the
-// poll path never calls the coordinator. Describe and reset fan out to the share-partitions (src/share/).
+// config lives in the group's coordinator (group/share-home.ts); routers keep it until a share-partition answers that
+// it changed (STALE_SHARE_GROUP carrying the new config, which the router caches without asking the coordinator), so
+// the poll path never calls the coordinator; SHARE_GROUP_CONFIG_CACHE_MS is only a safety net. Describe and reset fan
+// out to the share-partitions (src/share/).
 import type { Env } from "../env";
 import { KafkaError, unwrap, type Result } from "../errors";
 import { mapBounded } from "../concurrency";
 import { PARTITION_FANOUT_CONCURRENCY, SHARE_GROUP_CONFIG_CACHE_MS } from "../limits";
+import { Clock } from "../clock";
 import { controllerStub, groupCoordinatorStub, sharePartitionStub } from "../names";
 import type { ShareGroupConfig, SharePartitionStatus, StoredShareGroup } from "../share-protocol";
 import type { ShareCall } from "../share/SharePartition";
@@ -15,18 +18,24 @@ import { objectCall, topicMetadata } from "./metadata";
 import { parseResetTarget, parseShareGroupConfig, parseShareHeartbeat } from "./share-request";
 
 const cache = new Map<string, { stored: StoredShareGroup; fetchedMs: number }>();
+/** The cache's clock: tests move it forward (an entry's age) instead of sleeping. */
+export const shareGroupClock = new Clock();
+let coordinatorReads = 0;
+/** How many times this isolate read a share group's config from its coordinator (tests count them). */
+export const shareGroupReads = (): number => coordinatorReads;
 
 async function home(env: Env, group: string, request: ShareHomeRequest): Promise<StoredShareGroup> {
+  if (request.op === "get") coordinatorReads++;
   const stored = unwrap(await objectCall(() => groupCoordinatorStub(env, group).share(group, request) as Promise<Result<StoredShareGroup>>, "COORDINATOR_NOT_AVAILABLE", `share group ${group}'s coordinator`));
   if (request.op === "delete") cache.delete(group);
-  else cache.set(group, { stored, fetchedMs: Date.now() });
+  else cache.set(group, { stored, fetchedMs: shareGroupClock.now() });
   return stored;
 }
 
 /** The group's config (cached unless `fresh`); GROUP_ID_NOT_FOUND when there is no such share group. */
 export async function shareGroup(env: Env, group: string, fresh = false): Promise<StoredShareGroup> {
   const hit = cache.get(group);
-  if (!fresh && hit !== undefined && Date.now() - hit.fetchedMs < SHARE_GROUP_CONFIG_CACHE_MS) return hit.stored;
+  if (!fresh && hit !== undefined && shareGroupClock.now() - hit.fetchedMs < SHARE_GROUP_CONFIG_CACHE_MS) return hit.stored;
   try {
     return await home(env, group, { op: "get" });
   } catch (error) {
@@ -35,17 +44,32 @@ export async function shareGroup(env: Env, group: string, fresh = false): Promis
   }
 }
 
-/** A call to a share-partition with the group's config; a STALE_SHARE_GROUP answer re-reads the config and tries once more. */
+/**
+ * A call to a share-partition with the group's config. A STALE_SHARE_GROUP answer either carries the newer config of
+ * the same incarnation (the share-partition was told of a change: cached from the answer, no coordinator read) or
+ * means the group was created again (read from the coordinator); either way the call goes once more.
+ */
 export async function callSharePartition<T>(env: Env, group: string, topic: string, topicId: string, partition: number, call: (c: ShareCall) => Promise<unknown>): Promise<T> {
   let stored = await shareGroup(env, group);
-  const make = (s: StoredShareGroup): ShareCall => ({ group, topic, topicId, partition, generation: s.generation, config: s.config });
+  const make = (s: StoredShareGroup): ShareCall => ({ group, topic, topicId, partition, generation: s.generation, configVersion: s.configVersion ?? 0, config: s.config });
   const what = `share-partition ${group} ${topic}/${partition}`;
   let result = await objectCall(() => call(make(stored)) as Promise<Result<T>>, "KAFKA_STORAGE_ERROR", what);
   if (!result.ok && result.error.type === "STALE_SHARE_GROUP") {
-    stored = await shareGroup(env, group, true);
+    stored = newerConfig(group, stored, result.error.details) ?? (await shareGroup(env, group, true));
     result = await objectCall(() => call(make(stored)) as Promise<Result<T>>, "KAFKA_STORAGE_ERROR", what);
   }
   return unwrap(result);
+}
+
+/** The config a share-partition's STALE_SHARE_GROUP carried, when it is of the cached incarnation and newer. */
+function newerConfig(group: string, stored: StoredShareGroup, details: Record<string, unknown> | undefined): StoredShareGroup | undefined {
+  const d = details as { generation?: number; configVersion?: number; config?: ShareGroupConfig } | undefined;
+  if (d?.config === undefined || d.generation !== stored.generation || (d.configVersion ?? 0) <= (stored.configVersion ?? 0)) return undefined;
+  const hit = cache.get(group);
+  const next: StoredShareGroup = { ...(hit?.stored ?? stored), config: d.config, configVersion: d.configVersion };
+  // The entry keeps its age: the safety net still re-reads the coordinator on its schedule.
+  if (hit === undefined || hit.stored.generation !== stored.generation || (hit.stored.configVersion ?? 0) < (d.configVersion ?? 0)) cache.set(group, { stored: next, fetchedMs: hit?.fetchedMs ?? shareGroupClock.now() });
+  return next;
 }
 
 /** The coordinator's membership RPC (share-members.ts); never on the poll path of a poll that names no member. */
@@ -63,7 +87,7 @@ export async function shareHeartbeat(env: Env, group: string, input: unknown): P
  *  group's config comes along, refreshing the router's cache. */
 export async function memberAssignment(env: Env, group: string, memberId: string, memberEpoch: number | null): Promise<TopicPartitionList[]> {
   const answer = await membership<MemberAssignment>(env, group, { op: "assignment", memberId, memberEpoch });
-  cache.set(group, { stored: answer.group, fetchedMs: Date.now() });
+  cache.set(group, { stored: answer.group, fetchedMs: shareGroupClock.now() });
   return answer.topicPartitions;
 }
 

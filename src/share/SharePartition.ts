@@ -42,6 +42,8 @@ export interface ShareCall {
   topicId: string;
   partition: number;
   generation: number;
+  /** The config's version (StoredShareGroup.configVersion): the newer of the call's and this object's wins. */
+  configVersion: number;
   config: ShareGroupConfig;
 }
 
@@ -177,7 +179,7 @@ export class SharePartition extends DurableObject<Env> {
       if (!ready.ok) return ready;
       const meta = this.meta;
       const s = this.state ?? emptyState(0);
-      const highWatermark = await new ShareIo(this.env, call).highWatermark(call.config.isolation);
+      const highWatermark = await new ShareIo(this.env, call).highWatermark((meta?.config ?? call.config).isolation);
       const inFlight = counts(s);
       const doneInWindow = s.nextOffset - s.spso - s.records.size;
       return ok({
@@ -221,6 +223,20 @@ export class SharePartition extends DurableObject<Env> {
     });
   }
 
+  /** The coordinator's notice of a config change (share-home.ts): later calls made with an older configVersion are
+   *  answered STALE_SHARE_GROUP with this config, which the router caches. */
+  configure(generation: number, configVersion: number, config: ShareGroupConfig): Promise<void> {
+    this.meter.request();
+    return this.serial(async () => {
+      const meta = this.meta;
+      if (meta === undefined || meta.generation !== generation || configVersion <= (meta.configVersion ?? 0)) return;
+      this.meta = { ...meta, config, configVersion };
+      this.save(zero());
+      this.wakeWaiters(); // a larger maxRecordLocks makes room
+      await this.schedule();
+    });
+  }
+
   /** The group is deleted: drop everything. */
   async remove(): Promise<void> {
     this.meter.request();
@@ -261,7 +277,14 @@ export class SharePartition extends DurableObject<Env> {
       return fail("STALE_SHARE_GROUP", `share group '${call.group}' was created again since this config was read`, { generation: meta.generation });
     }
     if (meta !== undefined && call.generation === meta.generation) {
-      if (JSON.stringify(meta.config) !== JSON.stringify(call.config)) this.meta = { ...meta, config: call.config };
+      const held = meta.configVersion ?? 0;
+      if (call.configVersion < held) {
+        // The router's config is older than the one the coordinator told this object: it refreshes from this answer
+        // (service/share-groups.ts), without asking the coordinator, and calls again.
+        return fail("STALE_SHARE_GROUP", `share group '${call.group}' changed its config (version ${held}) since this router read it`, { generation: meta.generation, configVersion: held, config: meta.config });
+      }
+      // A newer version from the call: this object missed the coordinator's notice.
+      if (call.configVersion > held) this.meta = { ...meta, config: call.config, configVersion: call.configVersion };
       return ok(undefined);
     }
     if (!create && meta === undefined) return ok(undefined);
@@ -269,9 +292,12 @@ export class SharePartition extends DurableObject<Env> {
     const io = new ShareIo(this.env, call);
     const attached = await io.attach(call.generation);
     if (!attached.ok) return attached;
-    const start = await io.startOffset(call.config);
+    // The coordinator's answer holds the newest config (a router may carry an older one).
+    const newer = (attached.value.configVersion ?? 0) > call.configVersion;
+    const [config, configVersion] = newer ? [attached.value.config, attached.value.configVersion ?? 0] : [call.config, call.configVersion];
+    const start = await io.startOffset(config);
     this.meta = {
-      group: call.group, topic: call.topic, topicId: call.topicId, partition: call.partition, generation: call.generation, config: call.config,
+      group: call.group, topic: call.topic, topicId: call.topicId, partition: call.partition, generation: call.generation, config, configVersion,
       spso: start, nextOffset: start, acquisitionSeq: meta?.acquisitionSeq ?? 0, acknowledged: 0, archived: 0, deadLettered: 0, deadLetter: meta?.deadLetter ?? null,
     };
     this.state = emptyState(start);

@@ -28,8 +28,10 @@ export interface ShareMeta {
   topicId: string;
   partition: number;
   generation: number;
-  /** The group's config as the last call carried it (the alarm has no call to read it from). */
+  /** The group's newest config this object knows, from the coordinator's notice or a call (the alarm has no call). */
   config: ShareGroupConfig;
+  /** Its version (StoredShareGroup.configVersion; absent in state stored before it: 0). */
+  configVersion?: number;
   spso: number;
   nextOffset: number;
   acquisitionSeq: number;

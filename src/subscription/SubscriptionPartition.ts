@@ -4,10 +4,10 @@
 // records that exhaust their retries to the dead-letter topic. It is driven by its partition's wake-up on append
 // (partition/durable-watches.ts) and by its own alarm, never by polling: caught up, it registers a wait with the
 // partition and keeps no alarm, so an idle subscription costs nothing. While delivering it keeps a watchdog alarm, so
-// an eviction mid-delivery resumes from the last commit (at least once, never a skipped record). Durable state is
-// written only when something other than progress changes (config, pause, a failure); progress is the group's
-// committed offset, written at most every SUBSCRIPTION_COMMIT_INTERVAL_MS while records flow. A shared subscription's
-// object (one per topic) hosts the engine of shared-delivery.ts instead: same wake-ups, alarm, pause and removal.
+// an eviction mid-delivery resumes from the last commit (at least once, never a skipped record). Progress is the
+// partition's committed offset, kept in this object (local-offset.ts: it is the only writer) at most every
+// SUBSCRIPTION_COMMIT_INTERVAL_MS while records flow, reported to the group's coordinator only when it asks or the
+// subscription pauses. A shared subscription's object (one per topic) hosts the engine of shared-delivery.ts instead.
 import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
 import type { Env } from "../env";
@@ -18,6 +18,7 @@ import type { DeliveryOutcome } from "./targets/delivery-target";
 import { Usage, type UsageCounts } from "../usage";
 import { DeliveryAlarm } from "./delivery-alarm";
 import { afterAttempt, failuresOf, partitionStatus, type Retrying } from "./delivery-state";
+import { PartitionCommits, type LocalCommit } from "./local-offset";
 import { PartitionIo, type Page } from "./partition-io";
 import { SharedDelivery } from "./shared-delivery";
 import { splitBatches } from "./waves";
@@ -60,8 +61,7 @@ export class SubscriptionPartition extends DurableObject<Env> {
   private record: SubscriptionPartitionRecord | undefined;
   /** The next offset to deliver, once known (the committed offset, then past each acknowledged batch). Memory only. */
   private cursor: number | undefined;
-  private committed: number | undefined;
-  private lastCommitMs = 0;
+  private readonly commits: PartitionCommits;
   /** When the first record of a partial batch was seen (it may wait maxBatchWaitMs for more). */
   private partialSinceMs: number | undefined;
   private inFlight: { fromOffset: number; toOffset: number; attempt: number } | null = null;
@@ -80,6 +80,7 @@ export class SubscriptionPartition extends DurableObject<Env> {
     this.alarms = new DeliveryAlarm(ctx.storage, this.clock);
     this.sql = this.meter.sql(ctx.storage.sql);
     this.sql.exec(TABLE);
+    this.commits = new PartitionCommits(this.sql, env);
     const row = this.sql.exec<{ data: string }>("SELECT data FROM subscription_partition WHERE id = 0").toArray()[0];
     this.record = row ? (JSON.parse(row.data) as SubscriptionPartitionRecord) : undefined;
   }
@@ -111,9 +112,11 @@ export class SubscriptionPartition extends DurableObject<Env> {
    */
   private async position(io: PartitionIo): Promise<number> {
     if (this.cursor !== undefined) return this.cursor;
+    const here = this.commits.known(this.record);
+    if (here !== undefined) return (this.cursor = this.commits.committed = here);
     const start = await io.startOffset();
     this.cursor = start.offset;
-    this.committed = start.committed ? start.offset : undefined;
+    this.commits.committed = start.committed ? start.offset : undefined;
     if (!start.committed) await this.commitAt(start.offset);
     return start.offset;
   }
@@ -125,7 +128,18 @@ export class SubscriptionPartition extends DurableObject<Env> {
     this.save({ ...this.record, paused: true, generation });
     await this.pumping;
     await this.commit(true);
+    // A reset needs a pause first: the coordinator has every partition's offset before it moves them.
+    const r = this.record;
+    if (r !== undefined) await this.commits.report(r, () => this.save({ ...r, paused: true }));
     await this.alarms.clear();
+  }
+
+  /** The offset committed here (for the coordinator's describe, lag and metrics: SubscriptionHome.collectOffsets). */
+  committedOffset(): LocalCommit | null {
+    this.meter.request();
+    const r = this.record;
+    const offset = this.commits.known(r);
+    return r === undefined || offset === undefined || r.partition < 0 ? null : { generation: r.generation, topicId: r.topicId, offset };
   }
 
   /** Resumes: a stopped partition tries its stuck records again; after a reset it starts from the committed offset. */
@@ -153,6 +167,7 @@ export class SubscriptionPartition extends DurableObject<Env> {
     await this.pumping;
     this.record = undefined;
     await this.ctx.storage.deleteAll();
+    this.commits.dropped();
     this.alarms.forget();
   }
 
@@ -161,7 +176,7 @@ export class SubscriptionPartition extends DurableObject<Env> {
     const r = this.record;
     if (r === undefined) return undefined;
     if (this.shared() !== undefined) return this.shared()!.status(r);
-    return partitionStatus(r, { committed: this.committed ?? null, inFlight: this.inFlight, delivered: this.delivered, lastDeliveryMs: this.lastDeliveryMs });
+    return partitionStatus(r, { committed: this.commits.known(r) ?? null, inFlight: this.inFlight, delivered: this.delivered, lastDeliveryMs: this.lastDeliveryMs });
   }
 
   /** The fault switch: the next `count` deliveries fail as a failed upload or call would (false: no such partition). */
@@ -363,27 +378,18 @@ export class SubscriptionPartition extends DurableObject<Env> {
   /** Commits the cursor when due (forced: caught up or pausing); throttled while records flow. */
   private async commit(force: boolean): Promise<void> {
     if (this.cursor === undefined) return;
-    if (!force && this.clock.now() - this.lastCommitMs < SUBSCRIPTION_COMMIT_INTERVAL_MS) return;
+    if (!force && !this.commits.due(this.clock.now())) return;
     await this.commitAt(this.cursor);
   }
 
+  /** Commits here: durable before the pump goes on, so a restart resumes from it (at least once). */
   private async commitAt(offset: number): Promise<void> {
-    const r = this.record;
-    if (r === undefined || offset === this.committed) return;
-    const committed = await new PartitionIo(this.env, r).commit(offset);
-    this.lastCommitMs = this.clock.now();
-    if (committed.ok) {
-      this.committed = offset;
-      return;
-    }
-    // A reset (newer generation) or a deleted subscription: stop; the coordinator restarts or removes this object.
-    this.save({ ...r, paused: true });
-    throw new Error(`commit refused: ${committed.error.type} ${committed.error.message}`);
+    if (this.record !== undefined) this.commits.commit(this.record, offset, this.clock.now());
   }
 
   private forgetPosition(): void {
     this.cursor = undefined;
-    this.committed = undefined;
+    this.commits.forget();
     this.partialSinceMs = undefined;
   }
 

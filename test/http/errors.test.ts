@@ -513,7 +513,7 @@ const NOT_PROVOKABLE: Record<string, { reason: string }> = {
   GROUP_MAX_SIZE_REACHED: { reason: "only at MAX_MEMBERS_PER_GROUP (1,000 joins): provoked in limits.test.ts" },
   UNKNOWN_TOPIC_ID: { reason: "internal: the router refreshes its metadata and retries; never reaches a client" },
   STALE_METADATA: { reason: "internal: the router refreshes its metadata and retries; never reaches a client" },
-  STALE_SHARE_GROUP: { reason: "internal: a share group deleted and created again; the router re-reads its config and retries" },
+  STALE_SHARE_GROUP: { reason: "internal: a share group's config changed or it was created again; the router takes the new config and retries" },
   // This suite runs with auth off (the test config's explicit setting); test/auth/permissions.test.ts turns it on.
   SASL_AUTHENTICATION_FAILED: { reason: "auth is off in this suite: provoked in test/auth/permissions.test.ts" },
   TOPIC_AUTHORIZATION_FAILED: { reason: "auth is off in this suite: provoked in test/auth/permissions.test.ts" },
