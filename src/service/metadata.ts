@@ -62,6 +62,11 @@ export function forget(topic: string): void {
   cache.delete(topic);
 }
 
+/** Drops every cached topic `match` picks (a schema change made through this isolate: schema-validation.ts). */
+export function forgetMatching(match: (meta: TopicMetadata) => boolean): void {
+  for (const [name, entry] of cache) if (match(entry.meta)) cache.delete(name);
+}
+
 /** The ref of a partition's leader, as this metadata has it. */
 export function partitionRef(meta: TopicMetadata, partition: number): PartitionRef {
   const lead = meta.leadership?.[partition];
