@@ -14,6 +14,7 @@ import type { SchemaRegistry } from "../../src/registry/SchemaRegistry";
 import { SubjectNotices } from "../../src/registry/subject-notices";
 import { validationUsesSubject } from "../../src/registry/subject-name";
 import { schemaRegistryReads } from "../../src/service/schema-validation";
+import { metadataClock, REFUSAL_RECHECK_MS } from "../../src/service/metadata";
 import { bytesToBase64 } from "../../src/log/base64";
 import { wireHeader } from "../../src/registry/wire-format";
 import { createTopic, produceTo, readAll, uniqueTopic } from "../helpers";
@@ -79,6 +80,18 @@ describe("schema changes through the topic's version", () => {
     const version = (await topicMeta(topic)).version;
     expect(await registry().deleteSubject(subject, true)).toMatchObject({ ok: true });
     expect((await topicMeta(topic)).version).toBe(version);
+  });
+
+  it("a first schema registered through another isolate is accepted within REFUSAL_RECHECK_MS", async () => {
+    const topic = uniqueTopic();
+    await createTopic(topic, 1, { "value.schema.validation": "json" });
+    const record = [{ value: '{"a":"x"}' }];
+    expect((await produceTo(topic, 0, record)).body.error.type).toBe("INVALID_RECORD"); // no schema yet
+    expect(await registry().register(`${topic}-value`, { schemaType: "JSON", schema: JSON.stringify(OPEN), references: [] })).toMatchObject({ ok: true });
+    // Refused from this isolate's cache: no partition was called to say the version moved, and the recheck is not due.
+    expect((await produceTo(topic, 0, record)).body.error.type).toBe("INVALID_RECORD");
+    metadataClock.advance(REFUSAL_RECHECK_MS);
+    expect((await produceTo(topic, 0, record)).status).toBe(200);
   });
 
   it("a change the controller was not told of is told by the registry's alarm; a late, older notice moves nothing back", async () => {
