@@ -203,7 +203,10 @@ async function appendWithRetry(
       if (partition >= fresh.partitionCount) return result;
       // The records were checked against the old config (max.message.bytes, schema validation): if those changed they
       // must be checked again, so the producer retries the request (retriable, and the cache is fresh now).
-      if (!sameChecks(fresh, meta)) return result;
+      // (The partition's own answer may be a topic id it no longer knows, a recreated topic: not retriable as such.)
+      if (!sameChecks(fresh, meta)) {
+        return { ok: false, error: errorBody("STALE_METADATA", `topic '${meta.name}' changed what its records are checked against: retry, and they are checked again`, { topic: meta.name, partition }) };
+      }
       const freshRef = partitionRef(fresh, partition);
       result = await replicaClient(env, freshRef).append(freshRef, request);
     }

@@ -113,6 +113,23 @@ describe("schema changes through the topic's version", () => {
     expect((await topicMeta(topic)).version).toBe(told.version);
   });
 
+  it("a topic created after a change it missed starts from the registry's generation: older cached answers are not used", async () => {
+    const topic = uniqueTopic();
+    const subject = `${topic}-value`;
+    await createTopic(topic, 1, { "value.schema.validation": "json" });
+    await registerOk(subject, JSON.stringify(OPEN), "JSON");
+    await sr("PUT", `/config/${subject}`, { compatibility: "NONE" });
+    const withB = [{ value: JSON.stringify({ a: "x", b: 1 }) }];
+    expect((await produceTo(topic, 0, withB)).status).toBe(200); // this isolate caches version 1's validator
+    // Another isolate deletes the topic, registers a stricter version (no topic to tell), and recreates the topic.
+    expect(await controller().deleteTopic(topic)).toMatchObject({ ok: true });
+    expect(await registry().register(subject, { schemaType: "JSON", schema: JSON.stringify(CLOSED), references: [] })).toMatchObject({ ok: true });
+    expect(await controller().createTopic({ name: topic, partitions: 1, replicationFactor: 1, placement: [], config: { "value.schema.validation": "json" } })).toMatchObject({ ok: true });
+    // Routed to the old topic id: the partition's answer is passed on (retriable), the metadata refreshed.
+    expect((await produceTo(topic, 0, withB)).body.error).toMatchObject({ retriable: true });
+    expect((await produceTo(topic, 0, withB)).body.error).toMatchObject({ type: "INVALID_RECORD", details: { subject, version: 2 } });
+  });
+
   it("bumps only topics whose validation may use the subject", async () => {
     const plain = uniqueTopic();
     const other = uniqueTopic();
