@@ -7,9 +7,12 @@
 // subject gives every topic validating against it a new version (controller/schema-changes.ts), so the registry is
 // asked again once per change that matters, never on a timer, and stays off the produce path (docs/scale.md). This
 // isolate's registry routes also drop a subject's entries at once when they change it (forgetSubject).
+// Between the isolates and the registry sits one copy per location (Cache API), keyed by the generation the topic
+// asks for: an answer given at that generation or later stays right for every request asking for it, so a change to
+// a subject every isolate uses costs the registry about one read per location, not one per isolate.
 import type { Env } from "../env";
 import { KafkaError } from "../errors";
-import { MAX_CACHED_SCHEMAS } from "../limits";
+import { MAX_CACHED_SCHEMAS, METADATA_MAX_AGE_MS } from "../limits";
 import { base64ToBytes } from "../log/base64";
 import type { Encoding } from "../log/record";
 import type { TopicConfig } from "../log/topic-config";
@@ -39,10 +42,44 @@ const jsonValidators = new Map<string, Cached<JsonEntry>>();
 const schemaIds = new Map<number, Cached<IdEntry>>();
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
+/** The location copies' cache and key prefix (names of our own: no route serves them). */
+const LOCATION_CACHE = "edgelog-schemas";
+const LOCATION_PREFIX = "https://edgelog.internal/schemas";
+
 /** Registry reads this isolate made (tests: none without a change). */
 let registryReads = 0;
 export function schemaRegistryReads(): number {
   return registryReads;
+}
+
+/** Forgets this isolate's entries only, as a new isolate starts (tests: another isolate at the same location). */
+export function forgetIsolateSchemas(): void {
+  jsonValidators.clear();
+  schemaIds.clear();
+}
+
+/**
+ * The registry's answer for `what`, good for topics at `generation`: this location's copy if it has one, else the
+ * registry's (left for the location's other isolates). An unusable Cache API costs a registry read, nothing more.
+ */
+async function registryAnswer<T>(what: string, generation: number, read: () => Promise<{ generation: number; answer: T }>): Promise<{ generation: number; answer: T }> {
+  const url = `${LOCATION_PREFIX}/${encodeURIComponent(what)}/${generation}`;
+  try {
+    const hit = await (await caches.open(LOCATION_CACHE)).match(url);
+    if (hit !== undefined) return (await hit.json()) as { generation: number; answer: T };
+  } catch (error) {
+    console.error(`schema validation: the location copy could not be read: ${String(error)}`);
+  }
+  registryReads++;
+  const result = await read();
+  try {
+    // Kept as long as metadata naming this generation may be (its safety net): the answer cannot go stale before.
+    const maxAgeS = Math.ceil(METADATA_MAX_AGE_MS / 1000);
+    await (await caches.open(LOCATION_CACHE)).put(url, new Response(JSON.stringify(result), { headers: { "content-type": "application/json", "cache-control": `max-age=${maxAgeS}` } }));
+  } catch (error) {
+    console.error(`schema validation: the location copy could not be written: ${String(error)}`);
+  }
+  return result;
 }
 
 /**
@@ -127,8 +164,7 @@ async function jsonEntry(env: Env, subject: string, version: number, generation:
   const key = `${subject}\n${version}`;
   const hit = current(jsonValidators, key, generation);
   if (hit !== undefined) return hit;
-  registryReads++;
-  const result = await schemaRegistryStub(env).validationSchema(subject, version);
+  const result = await registryAnswer(`json/${key}`, generation, async () => await schemaRegistryStub(env).validationSchema(subject, version));
   const found = result.answer as RegistryResult<{ id: number; version: number; schemaType: string; schema: string; references: { name: string; schemaType: "AVRO" | "JSON"; schema: string }[] }>;
   let entry: JsonEntry;
   if (!found.ok) entry = { missing: `no schema to validate against: ${found.error.message}` };
@@ -172,8 +208,7 @@ async function validateWire(env: Env, topic: string, part: RecordPart, strategy:
 async function idEntry(env: Env, id: number, generation: number): Promise<IdEntry> {
   const hit = current(schemaIds, id, generation);
   if (hit !== undefined) return hit;
-  registryReads++;
-  const result = await schemaRegistryStub(env).schemaSubjects(id);
+  const result = await registryAnswer(`id/${id}`, generation, async () => await schemaRegistryStub(env).schemaSubjects(id));
   const found = result.answer as RegistryResult<{ subjects: string[]; recordName: string | null }>;
   return remember(schemaIds, id, found.ok ? found.value : { missing: `unknown schema id ${id}` }, result.generation);
 }

@@ -13,7 +13,7 @@ import { controllerStub, schemaRegistryStub } from "../../src/names";
 import type { SchemaRegistry } from "../../src/registry/SchemaRegistry";
 import { SubjectNotices } from "../../src/registry/subject-notices";
 import { validationUsesSubject } from "../../src/registry/subject-name";
-import { schemaRegistryReads } from "../../src/service/schema-validation";
+import { forgetIsolateSchemas, schemaRegistryReads } from "../../src/service/schema-validation";
 import { metadataClock, REFUSAL_RECHECK_MS } from "../../src/service/metadata";
 import { bytesToBase64 } from "../../src/log/base64";
 import { wireHeader } from "../../src/registry/wire-format";
@@ -40,6 +40,30 @@ describe("schema changes through the topic's version", () => {
     const reads = schemaRegistryReads();
     for (let i = 0; i < 5; i++) expect((await produceTo(topic, 0, [{ value: `{"a":"${i}"}` }])).status).toBe(200);
     expect(schemaRegistryReads()).toBe(reads);
+  });
+
+  it("a new isolate at the same location takes the location's answer; a change costs the location one registry read", async () => {
+    const topic = uniqueTopic();
+    await createTopic(topic, 1, { "value.schema.validation": "json" });
+    const subject = `${topic}-value`;
+    await registerOk(subject, JSON.stringify(OPEN), "JSON");
+    await sr("PUT", `/config/${subject}`, { compatibility: "NONE" });
+    expect((await produceTo(topic, 0, [{ value: '{"a":"x"}' }])).status).toBe(200);
+    let reads = schemaRegistryReads();
+    for (let i = 0; i < 3; i++) {
+      forgetIsolateSchemas();
+      expect((await produceTo(topic, 0, [{ value: '{"a":"y"}' }])).status).toBe(200);
+    }
+    expect(schemaRegistryReads()).toBe(reads);
+    // A change (through another isolate): the first isolate to produce reads the registry, the next ones the location.
+    expect(await registry().register(subject, { schemaType: "JSON", schema: JSON.stringify(CLOSED), references: [] })).toMatchObject({ ok: true });
+    expect((await produceTo(topic, 0, [{ value: '{"a":"z"}' }])).body.error.type).toBe("STALE_METADATA");
+    reads = schemaRegistryReads();
+    for (let i = 0; i < 3; i++) {
+      forgetIsolateSchemas();
+      expect((await produceTo(topic, 0, [{ value: '{"a":"z","b":1}' }])).body.error).toMatchObject({ type: "INVALID_RECORD", details: { version: 2 } });
+    }
+    expect(schemaRegistryReads()).toBe(reads + 1);
   });
 
   it("a version registered through another isolate: the next produce is refused retriably, its retry is checked against it, nothing appended", async () => {
