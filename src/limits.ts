@@ -310,10 +310,6 @@ export const MAX_SUBJECT_NAME_LENGTH = 255;
 export const MAX_SCHEMA_REFERENCES = 64;
 /** How deep references may nest (a reference's references...): bounds resolution work and recursion. */
 export const MAX_SCHEMA_REFERENCE_DEPTH = 16;
-/** How long a router isolate trusts what it cached from the registry (a subject's latest schema, an id's subjects):
- *  the registry stays off the produce path, and a change made through another isolate takes effect within this time
- *  (through the same isolate, at once: its registry routes drop the subject's entries). */
-export const SCHEMA_CACHE_TTL_MS = 1_000;
 /** Entries the router's validator caches hold, and parsed schemas the registry object keeps (oldest dropped first):
  *  bounds the isolate's memory. */
 export const MAX_CACHED_SCHEMAS = 256;

@@ -20,6 +20,9 @@ export interface TopicMetadata {
   config: TopicConfig;
   version: number;
   createdMs: number;
+  /** The schema registry generation this topic's validation must have seen (controller/schema-changes.ts; absent: 0):
+   *  a router re-reads what it cached from the registry before that generation. */
+  schemaGeneration?: number;
   /** Per partition, when replicationFactor > 1 (absent: replica 0 leads at epoch 0 with ISR [0]). */
   leadership?: PartitionLeadership[];
 }

@@ -20,6 +20,11 @@
 // of 10 members, 1,000,000 producer ids a day, 1,000,000 records/s). Where a fraction has more isolates or groups than
 // --max-actors, a random sample of them is simulated and every count is divided by the sample's share (actors are
 // independent and alike, so the expected counts are exact; the table says which scales were sampled).
+// Schema validation (validatedProduces): every isolate also produces --validated-per-isolate requests/s to one topic
+// validated against the registry (json mode), the "validated topic in use everywhere" of docs/scale.md. before: the
+// 1 s SCHEMA_CACHE_TTL_MS of 289f381^; after: the registry is asked when the topic's schemaGeneration moved past what
+// the isolate cached and its location's copy has. --schema-change-at S registers a new version (for real) at simulated second S: its burst. The
+// topic has --validated-partitions (100), so its partitions stay under the budget with every isolate producing to it.
 //   npm run bench:scale [-- --scales 0.01,0.1,1 --models before,after --seconds 100 --warmup 40 --max-actors 100]
 //   (--smoke: a few seconds at 0.1 %; checks the cross-count, does not judge the targets)
 import { readFileSync } from "node:fs";
@@ -43,6 +48,9 @@ const { values } = parseArgs({
     "subscription-appends-per-s": { type: "string", default: "1" },
     "describe-interval": { type: "string", default: "60" },
     seed: { type: "string", default: "23" },
+    "validated-per-isolate": { type: "string", default: "1" },
+    "validated-partitions": { type: "string", default: "100" },
+    "schema-change-at": { type: "string", default: "-1" },
     smoke: { type: "boolean", default: false },
   },
 });
@@ -135,9 +143,66 @@ function rng(seed) {
 }
 const exp = (random, ratePerS) => (ratePerS <= 0 ? Infinity : (-Math.log(1 - random()) / ratePerS) * 1000);
 
+// ---- schema validation (issue 23): the registry's load from router isolates validating one topic everywhere ----------
+
+const SCHEMA_POLICY = { before: { registryMaxAgeMs: 1_000, versioned: false }, after: { registryMaxAgeMs: Infinity, versioned: true } };
+
+/** Creates the validated topic and its subject for real; answers the state validatedProduces keeps. */
+async function validatedTopic(run, partitions) {
+  const name = `${run}-validated`;
+  const subject = `${name}-value`;
+  dispose(await registry.setCompatibility(subject, "NONE"));
+  dispose(await registry.register(subject, { schemaType: "JSON", schema: JSON.stringify({ type: "object" }), references: [] }));
+  dispose(await controller.createTopic({ name, partitions, replicationFactor: 1, placement: [], config: { "value.schema.validation": "json" } }));
+  return { name, subject, partitions, version: 1, generation: 0, isolates: new WeakMap(), locations: new Map() };
+}
+
+/**
+ * One isolate's produces to the validated topic up to endMs: its metadata as for any topic (a cold read, or the
+ * partition's STALE_METADATA after a change), and the registry read whenever the policy says its copy is too old.
+ */
+function validatedProduces(v, sim, iso, location, nowMs, endMs) {
+  const policy = SCHEMA_POLICY[sim.model];
+  let state = v.isolates.get(iso);
+  if (!state) v.isolates.set(iso, (state = { nextMs: nowMs + exp(sim.random, sim.ratePerS), schemaMs: -Infinity, generation: -1 }));
+  while (state.nextMs < endMs) {
+    const now = state.nextMs;
+    state.nextMs += exp(sim.random, sim.ratePerS);
+    const key = `partition ${v.name}/${Math.floor(sim.random() * v.partitions)}`;
+    const cached = iso.metadata.get("validated");
+    if (cached === undefined || (policy.versioned && cached.version < v.version)) {
+      if (cached !== undefined) sim.count(key, sim.weight, undefined, 2); // STALE_METADATA, and the producer's retry
+      iso.metadata.set("validated", { version: v.version, fetchedMs: now });
+      sim.callController(sim.weight, "getTopic", () => controller.getTopic(v.name));
+    }
+    const stale = policy.versioned ? state.generation < v.generation : now - state.schemaMs >= policy.registryMaxAgeMs;
+    if (stale) {
+      state.schemaMs = now;
+      state.generation = v.generation;
+      // after: the location's copy for this generation, if an isolate there read it (service/schema-validation.ts).
+      if (!policy.versioned || !(v.locations.get(location) >= v.generation)) {
+        v.locations.set(location, v.generation);
+        sim.count("schema registry", sim.weight);
+        sim.pending.push(registry.validationSchema(v.subject, -1).then(dispose));
+      }
+    }
+    sim.count(key, sim.weight);
+  }
+}
+
+/** A new version of the validated subject, registered for real (the registry tells the Controller: one request). */
+function schemaChange(v, sim) {
+  v.version++;
+  v.generation++;
+  sim.count("controller", 1, "schemaChanged");
+  sim.pending.push(registry.register(v.subject, { schemaType: "JSON", schema: JSON.stringify({ type: "object", description: `v${v.version}` }), references: [] }).then(dispose));
+}
+
 const server = await startEdgelog({ bindings: { EDGELOG_ENV: "bench", EDGELOG_AUTH: "off", EDGELOG_LOG_LEVEL: "error" } });
 const controllers = await server.mf.getDurableObjectNamespace("CONTROLLER");
 const controller = controllers.get(controllers.idFromName("controller"));
+const registries = await server.mf.getDurableObjectNamespace("SCHEMA_REGISTRY");
+const registry = registries.get(registries.idFromName("schema-registry"));
 let runNo = 0;
 /** Answers through Miniflare's proxy are plain data; disposing them tells the proxy so (it warns otherwise). */
 const dispose = (answer) => answer?.[Symbol.dispose]?.();
@@ -195,10 +260,10 @@ async function simulate(scale, modelName) {
   let realControllerCalls = 0;
   let changes = 0;
   let second = 0;
-  const count = (key, weight, method) => {
+  const count = (key, weight, method, times = 1) => {
     let c = counts.get(key);
     if (!c) counts.set(key, (c = new Float64Array(seconds)));
-    c[second] += weight;
+    c[second] += weight * times;
     if (method) methods.set(method, (methods.get(method) ?? 0) + (second >= warmup ? weight : 0));
   };
   const pending = [];
@@ -234,6 +299,9 @@ async function simulate(scale, modelName) {
   const subscription = { random: subRandom, nextAppendMs: Array.from({ length: subscriptionPartitions }, () => exp(subRandom, subscriptionAppendsPerS)), nextDescribeMs: subRandom() * describeIntervalS * 1000 };
   let nextProducerMs = exp(random, producerIdsPerS);
   let nextChangeMs = changesPerMinute > 0 ? exp(random, changesPerMinute / 60) : Infinity;
+  const validated = await validatedTopic(run, Number(values["validated-partitions"]));
+  realControllerCalls++; // registering its subject told the Controller (no topic used it yet)
+  const sim = { model: modelName, random, ratePerS: Number(values["validated-per-isolate"]), weight: 1 / isolateShare, count, pending, callController };
 
   for (second = 0; second < seconds; second++) {
     const endMs = (second + 1) * 1000;
@@ -275,6 +343,12 @@ async function simulate(scale, modelName) {
         }
         count(partitionKey, 1 / isolateShare);
       }
+      validatedProduces(validated, sim, routers[r], Math.floor(r / isolatesPerLocation), second * 1000, endMs);
+    }
+    if (second === Number(values["schema-change-at"])) {
+      schemaChange(validated, sim);
+      realControllerCalls++;
+      changes++;
     }
     // New producer ids: an isolate picked at random serves each.
     while (nextProducerMs < endMs) {
@@ -344,7 +418,21 @@ async function simulate(scale, modelName) {
   });
   rows.sort((a, b) => b.mean - a.mean);
   const byMethod = Object.fromEntries([...methods.entries()].map(([m, n]) => [m, n / measured]));
-  return { scale, model: modelName, isolates, simIsolates, groups, simGroups, rows, byMethod, realControllerCalls, created: topics.size, changes };
+  return { scale, model: modelName, isolates, simIsolates, groups, simGroups, rows, byMethod, realControllerCalls, created: topics.size + 1, changes };
+}
+
+/** The schema registry's requests/s (mean, peak second) per scale and model. */
+function printRegistry(results) {
+  console.log("\n== schema registry (singleton): requests/s, mean (peak second)");
+  console.log(`| scale | ${models.join(" | ")} |`);
+  console.log(`|---|${models.map(() => "---").join("|")}|`);
+  for (const scale of scales) {
+    const cells = models.map((m) => {
+      const row = results.find((x) => x.scale === scale && x.model === m).rows.find((x) => x.key === "schema registry");
+      return row === undefined ? "0" : `${fmt(row.mean)} (${fmt(row.peak)})`;
+    });
+    console.log(`| ${scale * 100}% | ${cells.join(" | ")} |`);
+  }
 }
 
 const fmt = (n) => (n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toFixed(1));
@@ -387,5 +475,6 @@ for (const scale of scales) {
   });
   console.log(`| ${scale * 100}% | ${cells.join(" | ")} |`);
 }
+printRegistry(results);
 console.log(`(token store answer: ${tokenAnswerBytes.toLocaleString("en-US")} bytes for ${storedTokens} tokens, ~${Math.round(tokenAnswerBytes / storedTokens)} bytes a token)`);
 await server.stop();

@@ -27,6 +27,7 @@ import { GroupRegistry, type GroupKind } from "./group-registry";
 import { ProducerIds, type ProducerIdBlock } from "./producer-ids";
 import { TopicWatches } from "./topic-watches";
 import { DROP_RETRY_MS, Notices } from "./notices";
+import { SchemaChanges } from "./schema-changes";
 import { Usage, type UsageCounts } from "../usage";
 import { addLeadership, leadership, topicRow, rowById, toMetadata, type TopicRow } from "./topic-rows";
 
@@ -47,6 +48,7 @@ export class Controller extends DurableObject<Env> {
   private readonly producerIds: ProducerIds;
   private readonly watches: TopicWatches;
   private readonly notices: Notices;
+  private readonly schemaChanges: SchemaChanges;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -57,6 +59,7 @@ export class Controller extends DurableObject<Env> {
     this.producerIds = new ProducerIds(this.sql);
     this.watches = new TopicWatches(this.sql);
     this.notices = new Notices(this.sql, env, ctx.storage, this.watches);
+    this.schemaChanges = new SchemaChanges(this.sql, this.notices);
   }
 
   /** Elections in progress, one per partition (they await probes of replicas). */
@@ -81,9 +84,9 @@ export class Controller extends DurableObject<Env> {
     if (count >= MAX_TOPICS) return fail("POLICY_VIOLATION", `this deployment already has ${count} topics, the maximum is ${MAX_TOPICS}`, { maxTopics: MAX_TOPICS });
     const topicId = crypto.randomUUID();
     this.sql.exec(
-      "INSERT INTO topics (name, collision_key, topic_id, partition_count, replication_factor, config, version, created_ms, placement) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO topics (name, collision_key, topic_id, partition_count, replication_factor, config, version, created_ms, placement, schema_generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       request.name, collisionKey(request.name), topicId, request.partitions, request.replicationFactor, JSON.stringify({ ...defaultTopicConfig(), ...request.config }), 1, Date.now(),
-      JSON.stringify(request.placement),
+      JSON.stringify(request.placement), this.schemaChanges.known(),
     );
     addLeadership(this.sql, topicId, 0, request.partitions, request.replicationFactor);
     const meta = toMetadata(this.sql, topicRow(this.sql, request.name)!);
@@ -116,8 +119,10 @@ export class Controller extends DurableObject<Env> {
     const config: TopicConfig = { ...(JSON.parse(row.config) as TopicConfig), ...change.set };
     for (const key of change.reset) config[key] = defaults[key]!;
     const version = row.version + 1;
-    this.sql.exec("UPDATE topics SET config = ?, version = ? WHERE name = ?", JSON.stringify(config), version, name);
-    const meta = toMetadata(this.sql, { ...row, config: JSON.stringify(config), version });
+    // The registry generation known now: a router's registry answers older than it may predate the validation set here.
+    const schemaGeneration = this.schemaChanges.known();
+    this.sql.exec("UPDATE topics SET config = ?, version = ?, schema_generation = ? WHERE name = ?", JSON.stringify(config), version, schemaGeneration, name);
+    const meta = toMetadata(this.sql, { ...row, config: JSON.stringify(config), version, schema_generation: schemaGeneration });
     await this.notices.announce(meta.topicId, row.partition_count, row.replication_factor, version, Date.now());
     return ok(meta);
   }
@@ -259,6 +264,15 @@ export class Controller extends DurableObject<Env> {
   leaderElections(topics: string[]): { sinceMs: number; elections: ElectionCount[] } {
     this.meter.request();
     return { sinceMs: this.electionCounts.sinceMs, elections: this.electionCounts.list(topics) };
+  }
+
+  /**
+   * The schema registry changed `subject` at `generation` (registry/subject-notices.ts, retried until answered): every
+   * topic whose validation may use it gets a new version, told to its replicas (schema-changes.ts).
+   */
+  async schemaChanged(subject: string, generation: number): Promise<number> {
+    this.meter.request();
+    return await this.schemaChanges.changed(subject, generation);
   }
 
   /** Billed items this instance consumed (not counted as a request itself). */

@@ -54,13 +54,18 @@ export class Notices {
    * the alarm retries the rest, so every replica learns the version within DROP_RETRY_MS of a failure.
    */
   async announce(topicId: string, partitionCount: number, replicationFactor: number, version: number, nowMs: number): Promise<void> {
+    this.record(topicId, partitionCount, replicationFactor, version);
+    await this.storage.setAlarm(nowMs + DROP_RETRY_MS);
+    await mapBounded(partitionCount * replicationFactor, PARTITION_FANOUT_CONCURRENCY, (i) => this.notify(topicId, Math.floor(i / replicationFactor), i % replicationFactor, version));
+  }
+
+  /** Puts a version's notices on record (announce sends them; several topics' can be recorded before any is sent). */
+  record(topicId: string, partitionCount: number, replicationFactor: number, version: number): void {
     for (let p = 0; p < partitionCount; p++) {
       for (let r = 0; r < replicationFactor; r++) {
         this.sql.exec("INSERT OR REPLACE INTO pending_notifications (topic_id, partition, replica, version) VALUES (?, ?, ?, ?)", topicId, p, r, version);
       }
     }
-    await this.storage.setAlarm(nowMs + DROP_RETRY_MS);
-    await mapBounded(partitionCount * replicationFactor, PARTITION_FANOUT_CONCURRENCY, (i) => this.notify(topicId, Math.floor(i / replicationFactor), i % replicationFactor, version));
   }
 
   /** Tells the coordinators that read `topic`, and `also` (its subscriptions), that it changed (on record until

@@ -22,6 +22,11 @@ CREATE INDEX IF NOT EXISTS topic_watches_by_group ON topic_watches (group_id);
 CREATE TABLE IF NOT EXISTS pending_topic_notices (group_id TEXT PRIMARY KEY);
 `;
 
+/** Schema registry changes (schema-changes.ts): the registry's latest generation the controller heard of. One row. */
+const REGISTRY_GENERATION = `
+CREATE TABLE IF NOT EXISTS registry_generation (id INTEGER PRIMARY KEY CHECK (id = 0), generation INTEGER NOT NULL);
+`;
+
 const DDL = `
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS topics (
@@ -33,7 +38,9 @@ CREATE TABLE IF NOT EXISTS topics (
   config TEXT NOT NULL,
   version INTEGER NOT NULL,
   created_ms INTEGER NOT NULL,
-  placement TEXT NOT NULL DEFAULT '[]'
+  placement TEXT NOT NULL DEFAULT '[]',
+  -- the registry generation the topic's validation must have seen (schema-changes.ts)
+  schema_generation INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS partition_leadership (
   topic_id TEXT NOT NULL,
@@ -76,10 +83,10 @@ CREATE TABLE IF NOT EXISTS pending_drops (
   deleted_ms INTEGER NOT NULL,
   replication_factor INTEGER NOT NULL DEFAULT 1
 );
-${TRANSACTIONAL_IDS}${PRODUCER_ID_NEXT}${TOPIC_WATCHES}`;
+${TRANSACTIONAL_IDS}${PRODUCER_ID_NEXT}${TOPIC_WATCHES}${REGISTRY_GENERATION}`;
 
 export const CONTROLLER_SCHEMA: VersionedSchema = {
-  version: 5,
+  version: 6,
   ddl: DDL,
   migrations: {
     // Replication: replica placement per topic, and the replication factor of a pending drop (its replica objects).
@@ -96,6 +103,8 @@ ALTER TABLE groups ADD COLUMN topics TEXT NOT NULL DEFAULT '[]';
     4: TRANSACTIONAL_IDS,
     // Producer ids in blocks: the counter (its first value follows the ids issued before, ProducerIds' constructor).
     5: PRODUCER_ID_NEXT + TOPIC_WATCHES,
+    // Schema registry changes reach topics through their version: the generation each topic's validation has seen.
+    6: `ALTER TABLE topics ADD COLUMN schema_generation INTEGER NOT NULL DEFAULT 0;\n` + REGISTRY_GENERATION,
   },
 };
 

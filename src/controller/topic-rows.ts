@@ -12,6 +12,7 @@ export interface TopicRow extends Record<string, SqlStorageValue> {
   version: number;
   created_ms: number;
   placement: string;
+  schema_generation: number;
 }
 
 /** New partitions of a replicated topic: replica 0 leads at epoch 0, every replica in sync (all are empty). */
@@ -45,6 +46,7 @@ export function toMetadata(sql: SqlStorage, row: TopicRow): TopicMetadata {
     version: row.version,
     createdMs: row.created_ms,
   };
+  if (row.schema_generation > 0) meta.schemaGeneration = row.schema_generation;
   if (row.replication_factor > 1) {
     meta.leadership = sql
       .exec<{ leader: number; leader_epoch: number; isr: string }>("SELECT leader, leader_epoch, isr FROM partition_leadership WHERE topic_id = ? ORDER BY partition", row.topic_id)

@@ -12,7 +12,7 @@ import { COMPATIBILITY_LEVELS } from "../registry/compatibility";
 import { SCHEMA_TYPES } from "../registry/parsed-schema";
 import { REGISTRY_BASE_PATH, REGISTRY_ERRORS, RegistryError, registryErrorBody, type RegistryFailure, type RegistryResult } from "../registry/registry-error";
 import { checkSubject, flag, parseSchemaBody, parseSchemaId, parseVersion } from "../registry/registry-request";
-import { forgetAllSchemas, forgetSubject } from "../service/schema-validation";
+import { forgetSubject } from "../service/schema-validation";
 import { principalOf } from "./auth";
 import { pathParam, readJson } from "./parse";
 
@@ -170,9 +170,8 @@ async function putConfig(request: IRequest, env: Env): Promise<Response> {
   if (subject === undefined) needClusterAdmin(request);
   else need(request, subject, "admin");
   const level = await compatibilityLevel(await readJson(request, MAX_REGISTRY_REQUEST_BYTES, "REQUEST_TOO_LARGE"));
+  // A compatibility level decides what may be registered, not what validation accepts: no cache to drop.
   const set = value(await registry(env).setCompatibility(subject, level));
-  if (subject === undefined) forgetAllSchemas();
-  else forgetSubject(subject);
   return answer({ compatibility: set });
 }
 

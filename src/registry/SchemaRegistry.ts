@@ -10,6 +10,7 @@ import { checkCompatibility, DEFAULT_COMPATIBILITY, isCompatibilityLevel, type C
 import { InvalidSchemaError, parseSchema, type ParsedSchema, type ResolvedReference, type SchemaReference, type SchemaType } from "./parsed-schema";
 import { registryFail, registryOk, type RegistryResult } from "./registry-error";
 import { RegistryStore, schemaIdentity, type StoredSchema, type StoredVersion } from "./registry-store";
+import { SubjectNotices, SUBJECT_NOTICE_RETRY_MS } from "./subject-notices";
 
 /** A schema as a request carries it (already shape-checked by the HTTP layer). */
 export interface SchemaInput {
@@ -43,14 +44,30 @@ export class SchemaRegistry extends DurableObject<Env> {
   private readonly store: RegistryStore;
   /** Parsed schemas by id (at most MAX_CACHED_SCHEMAS): schemas never change, so this cache is never stale. */
   private readonly parsed = new Map<number, ParsedSchema>();
+  private readonly notices: SubjectNotices;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new RegistryStore(ctx.storage.sql);
+    this.notices = new SubjectNotices(ctx.storage.sql, env, ctx.storage);
+  }
+
+  /** Tells the controller of changes it could not be told at once (subject-notices.ts). */
+  override async alarm(): Promise<void> {
+    const left = await this.notices.retry();
+    if (left > 0) await this.ctx.storage.setAlarm(Date.now() + SUBJECT_NOTICE_RETRY_MS);
+  }
+
+  /** Numbers a change to `subject` (in the caller's turn, so it commits with the change) and tells the controller,
+   *  which tells the topics validating against it, before the change is answered. */
+  private async changed<T>(subject: string, answer: RegistryResult<T>): Promise<RegistryResult<T>> {
+    if (!answer.ok) return answer;
+    await this.notices.tell(subject, this.notices.changed(subject));
+    return answer;
   }
 
   /** POST /subjects/{subject}/versions: the id of the schema under the subject, registering a version if new. */
-  register(subject: string, input: SchemaInput): RegistryResult<{ id: number; version: number }> {
+  async register(subject: string, input: SchemaInput): Promise<RegistryResult<{ id: number; version: number }>> {
     const candidate = this.prepare(input);
     if (!candidate.ok) return candidate;
     const { parsed, identity, references } = candidate.value;
@@ -73,7 +90,7 @@ export class SchemaRegistry extends DurableObject<Env> {
     const id = existing?.id ?? this.store.insertSchema(parsed.schemaType, parsed.canonical, references, parsed.recordName, identity);
     const version = this.store.nextVersion(subject);
     this.store.insertVersion(subject, version, id);
-    return registryOk({ id, version });
+    return await this.changed(subject, registryOk({ id, version }));
   }
 
   /** POST /subjects/{subject}: the version of the subject holding this schema. */
@@ -114,7 +131,7 @@ export class SchemaRegistry extends DurableObject<Env> {
   }
 
   /** DELETE /subjects/{subject}: soft first, then (permanent) remove the rows; answers the versions deleted. */
-  deleteSubject(subject: string, permanent: boolean): RegistryResult<number[]> {
+  async deleteSubject(subject: string, permanent: boolean): Promise<RegistryResult<number[]>> {
     const all = this.store.versions(subject, true);
     if (all.length === 0) return registryFail("SUBJECT_NOT_FOUND", `Subject '${subject}' not found.`);
     const live = all.filter((v) => !v.deleted);
@@ -126,11 +143,13 @@ export class SchemaRegistry extends DurableObject<Env> {
     }
     if (permanent) this.store.hardDelete(subject);
     else this.store.softDelete(subject);
-    return registryOk((permanent ? all : live).map((v) => v.version));
+    // A permanent delete removes what a soft delete already took out of validation: nothing to tell.
+    const answer = registryOk((permanent ? all : live).map((v) => v.version));
+    return permanent ? answer : await this.changed(subject, answer);
   }
 
   /** DELETE /subjects/{subject}/versions/{version}. */
-  deleteVersion(subject: string, version: VersionRef, permanent: boolean): RegistryResult<number> {
+  async deleteVersion(subject: string, version: VersionRef, permanent: boolean): Promise<RegistryResult<number>> {
     // A numbered version is found soft-deleted or not, so deleting it twice is 40406, not 40402; "latest" is the live one.
     const found = this.findVersion(subject, version, permanent || version !== -1);
     if (!found.ok) return found;
@@ -141,7 +160,7 @@ export class SchemaRegistry extends DurableObject<Env> {
     if (!permanent && referrers.length > 0) return registryFail("REFERENCE_EXISTS", `One or more references exist to the schema {subject=${subject},version=${v.version}}: schema ids ${referrers.join(", ")}`);
     if (permanent) this.store.hardDelete(subject, v.version);
     else this.store.softDelete(subject, v.version);
-    return registryOk(v.version);
+    return permanent ? registryOk(v.version) : await this.changed(subject, registryOk(v.version));
   }
 
   /** GET /config[/{subject}]: the subject's own level (40408 if none, unless defaultToGlobal), or the global one. */
@@ -174,8 +193,13 @@ export class SchemaRegistry extends DurableObject<Env> {
     return registryOk({ compatible: messages.length === 0, messages });
   }
 
-  /** For produce validation (mode json): a subject's latest (or pinned) version with references resolved. */
-  validationSchema(subject: string, version: VersionRef): RegistryResult<ValidationSchema> {
+  /** For produce validation (mode json): a subject's latest (or pinned) version with references resolved, and the
+   *  registry's change number it is current as of (subject-notices.ts): the router keeps it until the topic moves on. */
+  validationSchema(subject: string, version: VersionRef): { generation: number; answer: RegistryResult<ValidationSchema> } {
+    return { generation: this.notices.current(), answer: this.validationAnswer(subject, version) };
+  }
+
+  private validationAnswer(subject: string, version: VersionRef): RegistryResult<ValidationSchema> {
     const found = this.findVersion(subject, version, false);
     if (!found.ok) return found;
     const schema = this.store.schemaById(found.value.schemaId)!;
@@ -185,10 +209,11 @@ export class SchemaRegistry extends DurableObject<Env> {
   }
 
   /** For produce validation (mode registry): the live subjects an id is registered under, and its record name. */
-  schemaSubjects(id: number): RegistryResult<{ subjects: string[]; recordName: string | null }> {
+  schemaSubjects(id: number): { generation: number; answer: RegistryResult<{ subjects: string[]; recordName: string | null }> } {
     const schema = this.store.schemaById(id);
-    if (schema === undefined) return registryFail("SCHEMA_NOT_FOUND", `Schema ${id} not found`);
-    return registryOk({ subjects: [...new Set(this.store.versionsOfSchema(id, false).map((v) => v.subject))], recordName: schema.recordName });
+    const generation = this.notices.current();
+    if (schema === undefined) return { generation, answer: registryFail("SCHEMA_NOT_FOUND", `Schema ${id} not found`) };
+    return { generation, answer: registryOk({ subjects: [...new Set(this.store.versionsOfSchema(id, false).map((v) => v.subject))], recordName: schema.recordName }) };
   }
 
   // ---- internals ---------------------------------------------------------------------------------------------------

@@ -43,6 +43,22 @@ export async function topicMetadata(env: Env, topic: string, fresh = false): Pro
   return result.value;
 }
 
+/**
+ * Reads a topic this isolate has not cached, while the caller authenticates the request that names it (the router
+ * starts it only when authentication itself must wait on a read of the token store): a cold isolate's first request
+ * then waits on one round trip, not two in a row (docs/scale.md). It only fills the cache, which the request's
+ * handler reads once authenticated; a failure is left for that read to report. The promise is the request's own
+ * (never shared with another request, whose end would cancel it).
+ */
+export async function prefetchTopic(env: Env, topic: string): Promise<void> {
+  if (cache.has(topic)) return;
+  try {
+    await topicMetadata(env, topic);
+  } catch {
+    // Unknown topic, or the controller did not answer: the handler's own read says so, if the request gets that far.
+  }
+}
+
 export function remember(meta: TopicMetadata): void {
   const now = metadataClock.now();
   cache.set(meta.name, { meta, fetchedMs: now, recheckedMs: now });
@@ -83,6 +99,11 @@ export function clientError(error: ErrorBody): ErrorBody {
 
 export function forget(topic: string): void {
   cache.delete(topic);
+}
+
+/** Drops every cached topic `match` picks (a schema change made through this isolate: schema-validation.ts). */
+export function forgetMatching(match: (meta: TopicMetadata) => boolean): void {
+  for (const [name, entry] of cache) if (match(entry.meta)) cache.delete(name);
 }
 
 /** The ref of a partition's leader, as this metadata has it. */

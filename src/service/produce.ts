@@ -202,10 +202,13 @@ async function appendWithRetry(
       const fresh = await metadataAfter(env, result.error, meta);
       // The records were checked against the old config (max.message.bytes, schema validation): if those changed they
       // must be checked again, so the producer retries the request (retriable, and the cache is fresh now).
-      if (partition < fresh.partitionCount && sameConfig(fresh.config, meta.config)) {
-        const freshRef = partitionRef(fresh, partition);
-        result = await replicaClient(env, freshRef).append(freshRef, request);
+      // (The partition's own answer may be a topic id it no longer knows, a recreated topic: not retriable as such.)
+      if (partition >= fresh.partitionCount) return { ok: false, error: clientError(result.error) };
+      if (!sameChecks(fresh, meta)) {
+        return { ok: false, error: errorBody("STALE_METADATA", `topic '${meta.name}' changed what its records are checked against: retry, and they are checked again`, { topic: meta.name, partition }) };
       }
+      const freshRef = partitionRef(fresh, partition);
+      result = await replicaClient(env, freshRef).append(freshRef, request);
     }
     return result.ok ? result : { ok: false, error: clientError(result.error) };
   } catch (error) {
@@ -225,12 +228,14 @@ async function appendWithRetry(
   }
 }
 
-/** Whether two configs agree on everything the router checks records against before they reach the partition. */
-function sameConfig(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+/** Whether two metadata agree on everything the router checks records against before they reach the partition: the
+ *  config's checks, and for a validating topic the registry generation its schemas must be read at. */
+function sameChecks(a: TopicMetadata, b: TopicMetadata): boolean {
   const checked = (k: string) => k === "max.message.bytes" || /^(key|value)\.(schema\.|subject\.)/.test(k);
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)].filter(checked));
-  for (const k of keys) if (a[k] !== b[k]) return false;
-  return true;
+  const keys = new Set([...Object.keys(a.config), ...Object.keys(b.config)].filter(checked));
+  for (const k of keys) if (a.config[k] !== b.config[k]) return false;
+  const validates = (k: string) => (a.config[k] ?? "none") !== "none";
+  return (!validates("key.schema.validation") && !validates("value.schema.validation")) || (a.schemaGeneration ?? 0) === (b.schemaGeneration ?? 0);
 }
 
 interface Prepared {
@@ -259,7 +264,7 @@ async function prepare(env: Env, topic: string, meta: TopicMetadata, records: un
   }
   // Schema validation (docs/schemas.md): before any partition is called, so a failing record writes nothing.
   if ((meta.config["value.schema.validation"] ?? "none") !== "none" || (meta.config["key.schema.validation"] ?? "none") !== "none") {
-    await validateRecords(env, topic, meta.config, records, encoding);
+    await validateRecords(env, topic, meta.config, meta.schemaGeneration ?? 0, records, encoding);
   }
   return { parser, parsed, maxExplicit };
 }

@@ -68,6 +68,11 @@ export async function storeTokens(env: Env, maxAgeMs = TOKEN_CACHE_MS): Promise<
   return storeCache!.records;
 }
 
+/** Whether authenticating with the store must wait on a read (this isolate's copy is missing or too old). */
+export function storeTokensStale(maxAgeMs = TOKEN_CACHE_MS): boolean {
+  return storeCache === undefined || tokenClock.now() - storeCache.fetchedMs >= maxAgeMs;
+}
+
 /** Forget the cached token store, here and at this location (after this isolate created or revoked a token). */
 export async function forgetStoreTokens(): Promise<void> {
   storeCache = undefined;

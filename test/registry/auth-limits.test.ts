@@ -65,10 +65,10 @@ describe("registry limits", () => {
   it(`MAX_VERSIONS_PER_SUBJECT: ${MAX_VERSIONS_PER_SUBJECT} versions register, one more is refused (42900)`, async () => {
     const subject = uniqueSubject("many");
     await sr("PUT", `/config/${subject}`, { compatibility: "NONE" });
-    const last = await runInDurableObject(schemaRegistryStub(env as Env), (registry: SchemaRegistry) => {
+    const last = await runInDurableObject(schemaRegistryStub(env as Env), async (registry: SchemaRegistry) => {
       let result;
       for (let v = 1; v <= MAX_VERSIONS_PER_SUBJECT; v++) {
-        result = registry.register(subject, { schemaType: "JSON", schema: JSON.stringify({ type: "integer", maximum: v }), references: [] });
+        result = await registry.register(subject, { schemaType: "JSON", schema: JSON.stringify({ type: "integer", maximum: v }), references: [] });
         if (!result.ok) return result;
       }
       return result;

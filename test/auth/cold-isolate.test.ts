@@ -1,0 +1,64 @@
+// A cold isolate's first request (issue 23): authentication must read the token store (its location's copy, or the
+// controller), and the request needs its topic's metadata from the controller. The router starts the metadata read
+// while authentication reads the store, so the two overlap: one round trip in a row, not two. Shown here by what the
+// reads leave behind: a request refused by authentication has still read its topic (the read began before the refusal
+// was known), the authenticated request that follows reads nothing more, and a warm isolate's refused requests read
+// nothing (an unauthenticated flood drives no metadata reads beyond the token store reads it already causes).
+import { env } from "cloudflare:workers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import worker from "../../src/index";
+import { sha256Hex } from "../../src/auth/tokens";
+import type { Env } from "../../src/env";
+import { forget, metadataReads } from "../../src/service/metadata";
+import { forgetIsolateTokens, tokenClock, tokenStoreReads } from "../../src/service/token-cache";
+import { TOKEN_CACHE_MS } from "../../src/limits";
+
+const ADMIN = "edl_admin_token_for_the_cold_isolate_test";
+
+async function authEnv(): Promise<Env> {
+  const admin = { name: "cold-admin", sha256: await sha256Hex(ADMIN), acls: [{ resource: "cluster", name: "cluster", operations: ["admin"] }, { resource: "topic", name: "*", operations: ["admin"] }] };
+  return { ...(env as unknown as Env), EDGELOG_ENV: "production", EDGELOG_AUTH: undefined, EDGELOG_TOKENS: JSON.stringify([admin]) };
+}
+
+async function call(e: Env, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(new Request(`http://edgelog.test${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }) as Request<unknown, IncomingRequestCfProperties>, e, ctx);
+  await waitOnExecutionContext(ctx);
+  return { status: response.status, body: await response.json() };
+}
+
+describe("a cold isolate's first request", () => {
+  it("reads its topic while authenticating: one round trip in a row", async () => {
+    const e = await authEnv();
+    const topic = `cold-${crypto.randomUUID().slice(0, 8)}`;
+    expect((await call(e, ADMIN, "POST", "/v1/topics", { name: topic, partitions: 1 })).status).toBe(201);
+    const produce = (token: string) => call(e, token, "POST", `/v1/topics/${topic}/partitions/0/records`, { records: [{ value: "v" }] });
+
+    // Cold: no token copy, no metadata. Refused by authentication, yet its topic was read meanwhile.
+    forgetIsolateTokens();
+    forget(topic);
+    tokenClock.advance(TOKEN_CACHE_MS); // this location's copy is too old too
+    let reads = metadataReads();
+    const tokenReads = tokenStoreReads();
+    expect((await produce("edl_not_a_token_anyone_has")).status).toBe(401);
+    expect(metadataReads()).toBe(reads + 1);
+    expect(tokenStoreReads()).toBeGreaterThan(tokenReads);
+
+    // Cold again, with a valid token: the request reads its topic once, in parallel with the store, and succeeds.
+    forgetIsolateTokens();
+    forget(topic);
+    tokenClock.advance(TOKEN_CACHE_MS);
+    reads = metadataReads();
+    expect((await produce(ADMIN)).status).toBe(200);
+    expect(metadataReads()).toBe(reads + 1);
+
+    // Warm (a young token copy): refused requests for a topic not cached read nothing.
+    forget(topic);
+    reads = metadataReads();
+    for (let i = 0; i < 3; i++) expect((await produce(`edl_flood_${i}_not_a_token`)).status).toBe(401);
+    expect(metadataReads()).toBe(reads);
+  });
+});
