@@ -4,7 +4,7 @@
 // "no barrel files" is about imports inside the project).
 import { Admin, type AdminConfig } from "./admin";
 import { Consumer, type ConsumerConfig } from "./consumer";
-import { HttpTransport, type FetchFunction } from "./http-transport";
+import { HttpTransport, type FetchFormat, type FetchFunction } from "./http-transport";
 import { Producer, type ProducerConfig } from "./producer";
 import { RpcTransport, type EdgelogBinding } from "./rpc-transport";
 import { ShareConsumer, type ShareConsumerConfig } from "./share-consumer";
@@ -23,6 +23,9 @@ export interface EdgelogConfig {
   binding?: EdgelogBinding;
   /** HTTP only: bound on each request, a long-poll's wait excluded. Default 30000. */
   requestTimeoutMs?: number;
+  /** HTTP only: "binary" (the default) fetches records in the record frame (docs/api.md), whose records build their
+   *  strings on first read; "json" asks for JSON. */
+  fetchFormat?: FetchFormat;
   /** Any other Transport. */
   transport?: Transport;
 }
@@ -44,6 +47,7 @@ export class Edgelog {
         ...(config.token === undefined ? {} : { token: config.token }),
         ...(config.fetch === undefined ? {} : { fetch: config.fetch }),
         ...(config.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: config.requestTimeoutMs }),
+        ...(config.fetchFormat === undefined ? {} : { fetchFormat: config.fetchFormat }),
       });
     } else throw new Error("new Edgelog({ url }) or new Edgelog({ binding }): say how to reach edgelog");
   }
@@ -78,7 +82,7 @@ export type { ConsumedBatch, ConsumedRecord } from "./consumed-record";
 export { deliveryBatch, type Delivery, type DeliveryRecord, type RetryOptions } from "./delivery";
 export { withDeadLetter, DLQ_HEADERS, type DeadLetterConfig, type RecordHandler } from "./dead-letter";
 export { EdgelogError, CLIENT_ERRORS, isRetriable, type ClientErrorType } from "./edgelog-error";
-export { HttpTransport, type FetchFunction, type HttpTransportConfig } from "./http-transport";
+export { HttpTransport, type FetchFormat, type FetchFunction, type HttpTransportConfig } from "./http-transport";
 export { Producer, type ProducerConfig } from "./producer";
 export { Transaction, type ConsumerGroupMetadata, type TransactionOffsets } from "./transaction";
 export type { ProducerRecord, RecordMetadata } from "./producer-record";
