@@ -23,7 +23,7 @@ export interface EdgelogConfig {
   binding?: EdgelogBinding;
   /** HTTP only: bound on each request, a long-poll's wait excluded. Default 30000. */
   requestTimeoutMs?: number;
-  /** HTTP only: "binary" (the default) fetches records in the record frame (docs/api.md), whose records build their
+  /** "binary" (the default): fetches take the record frame (docs/api.md, over HTTP or RPC), whose records build their
    *  strings on first read; "json" asks for JSON. */
   fetchFormat?: FetchFormat;
   /** Any other Transport. */
@@ -40,7 +40,7 @@ export class Edgelog {
       this.endpoint = { url: config.url, ...(config.token === undefined ? {} : { token: config.token }), ...(config.fetch === undefined ? {} : { fetch: config.fetch }) };
     }
     if (config.transport) this.transport = config.transport;
-    else if (config.binding) this.transport = new RpcTransport(config.binding);
+    else if (config.binding) this.transport = new RpcTransport(config.binding, config.fetchFormat);
     else if (config.url) {
       this.transport = new HttpTransport({
         url: config.url,
