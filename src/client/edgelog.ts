@@ -97,6 +97,7 @@ export {
 } from "./share-consumer";
 export type { Transport, CallOptions } from "./transport";
 export { ERRORS, type ErrorType } from "../errors";
+export { decodeRecordFrame, FrameRecord, RecordFrameError, RECORDS_MEDIA_TYPE, type DecodedFrame } from "../log/record-frame";
 export type * from "./wire";
 export type * from "./subscription-wire";
 export type { TailOptions } from "./tail";
