@@ -55,20 +55,19 @@ export function encodeRecordFrame(pieces: readonly FramePiece[], meta: FrameMeta
   view.setFloat64(24, meta.logStartOffset, true);
   view.setFloat64(32, meta.lastStableOffset ?? -1, true);
   view.setUint32(40, recordCount, true);
-  let entry = FRAME_HEADER_BYTES;
+  // The table is 4-byte aligned in a fresh buffer; lengths are little-endian as stored positions are (log/batch.ts).
+  const table = new Uint32Array(out.buffer, FRAME_HEADER_BYTES, recordCount);
+  let entry = 0;
   let pos = tableEnd;
-  pieces.forEach((p, k) => {
-    const base = p.positions[p.first]!;
-    for (let j = 0; j < p.count; j++) {
-      const start = p.positions[p.first + j]! - base;
-      const end = j + 1 < p.count ? p.positions[p.first + j + 1]! - base - 1 : p.bytes.length;
-      view.setUint32(entry, end - start, true);
-      entry += 4;
-    }
+  for (let k = 0; k < pieces.length; k++) {
+    const { bytes, positions, first, count } = pieces[k]!;
+    const last = first + count - 1;
+    for (let i = first; i < last; i++) table[entry++] = positions[i + 1]! - positions[i]! - 1;
+    table[entry++] = bytes.length - (positions[last]! - positions[first]!);
     if (k > 0) out[pos++] = COMMA;
-    out.set(p.bytes, pos);
-    pos += p.bytes.length;
-  });
+    out.set(bytes, pos);
+    pos += bytes.length;
+  }
   return out;
 }
 
@@ -113,6 +112,7 @@ export function decodeRecordFrame(input: Uint8Array | ArrayBuffer): DecodedFrame
   const tableEnd = FRAME_HEADER_BYTES + 4 * count;
   if (tableEnd > bytes.length) throw new RecordFrameError(`record frame is truncated: ${count} records need a ${4 * count}-byte length table, ${bytes.length - FRAME_HEADER_BYTES} bytes follow the header`);
   const records = new Array<FrameRecord>(count);
+  const source = new FrameSource(bytes, tableEnd);
   let pos = tableEnd;
   for (let i = 0; i < count; i++) {
     if (i > 0) {
@@ -123,7 +123,7 @@ export function decodeRecordFrame(input: Uint8Array | ArrayBuffer): DecodedFrame
     const end = pos + length;
     if (end > bytes.length) throw new RecordFrameError(`record frame is truncated: record ${i} needs ${length} bytes at ${pos}, the frame ends at ${bytes.length}`);
     if (length < 2 || bytes[pos] !== OPEN_BRACE || bytes[end - 1] !== CLOSE_BRACE) throw new RecordFrameError(`record frame's record ${i} (bytes ${pos}-${end}) is not a JSON object`);
-    records[i] = new FrameRecord(bytes, pos, end);
+    records[i] = new FrameRecord(source, pos, end);
     pos = end;
   }
   if (pos !== bytes.length) throw new RecordFrameError(`record frame has ${bytes.length - pos} bytes after its ${count} records`);
@@ -137,70 +137,135 @@ const KEY_PREFIX = bytesOf(',"key":');
 const VALUE_PREFIX = bytesOf(',"value":');
 const HEADERS_PREFIX = bytesOf(',"headers":');
 const NULL = bytesOf("null");
-const EMPTY_ARRAY = bytesOf("[]");
 
 function bytesOf(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }
 
-/** Where a record's fields lie in the frame, found by one scan of the record (no strings built). */
+/**
+ * What the records of one answer share: their bytes, and, from the first string read on, the records section decoded
+ * once. A field is then a slice of that text when the section is ASCII (byte positions are character positions), which
+ * costs far less than a UTF-8 decode per field; and when the section has no backslash at all, no field needs JSON's
+ * unescaping. (A slice keeps the answer's text alive as long as the field is.)
+ */
+class FrameSource {
+  #text: string | undefined;
+  /** Whether the records section is all ASCII, and whether it holds any backslash; known once text() ran. */
+  ascii = false;
+  escapes = true;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    /** Where the records section starts. */
+    readonly base: number,
+  ) {}
+
+  text(): string {
+    if (this.#text === undefined) {
+      const section = this.bytes.subarray(this.base);
+      try {
+        this.#text = utf8.decode(section);
+      } catch (error) {
+        throw new RecordFrameError(`record frame's records are not valid UTF-8: ${(error as Error).message}`);
+      }
+      this.ascii = this.#text.length === section.length;
+      this.escapes = section.indexOf(BACKSLASH) !== -1;
+    }
+    return this.#text;
+  }
+
+  /** The JSON string or null at bytes [s, e). */
+  string(s: number, e: number, what: string): string | null {
+    if (this.bytes[s] !== QUOTE) return null; // the scan accepted only a string or null
+    const text = this.text();
+    if (this.escapes && this.bytes.subarray(s, e).indexOf(BACKSLASH) !== -1) return this.json(s, e, what) as string;
+    if (this.ascii) return text.slice(s + 1 - this.base, e - 1 - this.base);
+    return utf8.decode(this.bytes.subarray(s + 1, e - 1)); // valid: the whole section decoded
+  }
+
+  json(s: number, e: number, what: string): unknown {
+    try {
+      return JSON.parse(utf8.decode(this.bytes.subarray(s, e)));
+    } catch (error) {
+      throw new RecordFrameError(`record frame's ${what} at bytes ${s}-${e} is not valid UTF-8 JSON: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** Where a record's key, value and headers lie in the frame: [start, end) of the key's and value's JSON (a string
+ *  with its quotes, or null), and of the headers array. */
 interface Layout {
+  key: number;
+  keyEnd: number;
+  value: number;
+  valueEnd: number;
+  headers: number;
+}
+
+interface PlainRecord {
   offset: number;
   timestamp: number;
-  /** [start, end) of the key's and value's JSON (a string with its quotes, or null), and of the headers array. */
-  key: [number, number];
-  value: [number, number];
-  headers: [number, number];
+  key: string | null;
+  value: string | null;
+  headers: Header[];
 }
 
 /**
- * One record of a binary fetch answer. Offset and timestamp come from one scan of the record's bytes, done at the first
- * read of any field; key, value and headers become strings at their own first read (a string without escapes is one
- * UTF-8 decode of its bytes, no JSON parse). A record the scan does not recognize (a layout this reader does not know)
- * is parsed as the JSON it is. toJSON() gives the plain record.
+ * One record of a binary fetch answer. Offset and timestamp are read from the record's first bytes at their first read;
+ * key, value and headers become strings at their own first read (see FrameSource). A record the scan does not recognize
+ * (a layout this reader does not know) is parsed as the JSON it is. toJSON() gives the plain record.
  */
 export class FrameRecord {
   // Private (#) so that a spread or Object.keys sees only what a caller added (a consumer adds topic and partition).
-  readonly #bytes: Uint8Array;
+  readonly #source: FrameSource;
   readonly #start: number;
   readonly #end: number;
+  #offset = -1;
+  #timestamp = -1;
+  /** Where the timestamp's digits end (0: not read yet). */
+  #stampEnd = 0;
   #layout: Layout | undefined;
   #parsed: PlainRecord | undefined;
   #key: string | null | undefined;
   #value: string | null | undefined;
   #headers: Header[] | undefined;
 
-  constructor(bytes: Uint8Array, start: number, end: number) {
-    this.#bytes = bytes;
+  constructor(source: FrameSource, start: number, end: number) {
+    this.#source = source;
     this.#start = start;
     this.#end = end;
   }
 
   get offset(): number {
-    return this.#parsed?.offset ?? this.#scan().offset;
+    if (this.#stampEnd === 0) this.#stamp();
+    return this.#offset;
   }
   get timestamp(): number {
-    return this.#parsed?.timestamp ?? this.#scan().timestamp;
+    if (this.#stampEnd === 0) this.#stamp();
+    return this.#timestamp;
   }
   get key(): string | null {
     if (this.#key === undefined) {
       const layout = this.#scan();
-      this.#key = this.#parsed ? this.#parsed.key : this.#stringAt(layout.key, "key");
+      this.#key = this.#parsed ? this.#parsed.key : this.#source.string(layout.key, layout.keyEnd, "key");
     }
     return this.#key;
   }
   get value(): string | null {
     if (this.#value === undefined) {
       const layout = this.#scan();
-      this.#value = this.#parsed ? this.#parsed.value : this.#stringAt(layout.value, "value");
+      this.#value = this.#parsed ? this.#parsed.value : this.#source.string(layout.value, layout.valueEnd, "value");
     }
     return this.#value;
   }
   get headers(): Header[] {
     if (this.#headers === undefined) {
-      const [s, e] = this.#scan().headers;
+      const layout = this.#scan();
+      const bytes = this.#source.bytes;
+      const s = layout.headers;
       if (this.#parsed) this.#headers = this.#parsed.headers;
-      else this.#headers = e === s + 2 && matches(this.#bytes, s, EMPTY_ARRAY) ? [] : (this.#json(s, e, "headers") as Header[]);
+      else if (bytes[s + 1] === 0x5d && s + 3 === this.#end) this.#headers = []; // "[]}"
+      else this.#headers = this.#source.json(s, this.#end - 1, "headers") as Header[];
     }
     return this.#headers;
   }
@@ -210,43 +275,43 @@ export class FrameRecord {
     return { ...(this as unknown as Record<string, unknown>), offset: this.offset, timestamp: this.timestamp, key: this.key, value: this.value, headers: this.headers };
   }
 
+  /** `{"offset":D,"timestamp":D` as stored; anything else is read as JSON. */
+  #stamp(): void {
+    const bytes = this.#source.bytes;
+    const end = this.#end;
+    let pos = this.#start + OFFSET_PREFIX.length;
+    const offsetEnd = matches(bytes, this.#start, OFFSET_PREFIX) ? digitsEnd(bytes, pos, end) : pos;
+    const offset = digitsValue(bytes, pos, offsetEnd);
+    pos = offsetEnd + TIMESTAMP_PREFIX.length;
+    const tsEnd = matches(bytes, offsetEnd, TIMESTAMP_PREFIX) ? digitsEnd(bytes, pos, end) : pos;
+    const timestamp = digitsValue(bytes, pos, tsEnd);
+    if (Number.isSafeInteger(offset) && Number.isSafeInteger(timestamp) && matches(bytes, tsEnd, KEY_PREFIX)) {
+      this.#offset = offset;
+      this.#timestamp = timestamp;
+      this.#stampEnd = tsEnd;
+      return;
+    }
+    const parsed = this.#parse();
+    this.#offset = parsed.offset;
+    this.#timestamp = parsed.timestamp;
+    this.#stampEnd = -1;
+  }
+
   #scan(): Layout {
     if (this.#layout) return this.#layout;
-    if (this.#parsed) return { offset: this.#parsed.offset, timestamp: this.#parsed.timestamp, key: [0, 0], value: [0, 0], headers: [0, 0] };
-    const layout = scanRecord(this.#bytes, this.#start, this.#end);
-    if (layout !== undefined) return (this.#layout = layout);
-    // Not the stored layout: read it as plain JSON (and check it is a record).
-    const record = this.#json(this.#start, this.#end, "record") as Record<string, unknown>;
+    if (this.#stampEnd === 0) this.#stamp();
+    const layout = this.#stampEnd > 0 ? scanFields(this.#source.bytes, this.#stampEnd + KEY_PREFIX.length, this.#end) : undefined;
+    if (layout === undefined) this.#parse();
+    return (this.#layout = layout ?? { key: 0, keyEnd: 0, value: 0, valueEnd: 0, headers: 0 });
+  }
+
+  /** Not the stored layout: the record read as plain JSON (and checked to be a record). */
+  #parse(): PlainRecord {
+    if (this.#parsed) return this.#parsed;
+    const record = this.#source.json(this.#start, this.#end, "record");
     if (!isRecord(record)) throw new RecordFrameError(`record frame has a record that is not {offset, timestamp, key, value, headers} at byte ${this.#start}`);
-    this.#parsed = record;
-    return { offset: record.offset, timestamp: record.timestamp, key: [0, 0], value: [0, 0], headers: [0, 0] };
+    return (this.#parsed = record);
   }
-
-  #stringAt([s, e]: [number, number], what: string): string | null {
-    if (this.#bytes[s] !== QUOTE) return null; // the scan accepted only a string or null
-    for (let i = s + 1; i < e - 1; i++) if (this.#bytes[i] === BACKSLASH) return this.#json(s, e, what) as string;
-    try {
-      return utf8.decode(this.#bytes.subarray(s + 1, e - 1));
-    } catch (error) {
-      throw new RecordFrameError(`record frame's ${what} at bytes ${s}-${e} is not valid UTF-8: ${(error as Error).message}`);
-    }
-  }
-
-  #json(s: number, e: number, what: string): unknown {
-    try {
-      return JSON.parse(utf8.decode(this.#bytes.subarray(s, e)));
-    } catch (error) {
-      throw new RecordFrameError(`record frame's ${what} at bytes ${s}-${e} is not valid UTF-8 JSON: ${(error as Error).message}`);
-    }
-  }
-}
-
-interface PlainRecord {
-  offset: number;
-  timestamp: number;
-  key: string | null;
-  value: string | null;
-  headers: Header[];
 }
 
 function isRecord(r: unknown): r is PlainRecord {
@@ -262,54 +327,42 @@ function matches(bytes: Uint8Array, at: number, literal: Uint8Array): boolean {
   return true;
 }
 
-/** `{"offset":D,"timestamp":D,"key":S,"value":S,"headers":[...]}` exactly as stored, or undefined. */
-function scanRecord(bytes: Uint8Array, start: number, end: number): Layout | undefined {
-  if (!matches(bytes, start, OFFSET_PREFIX)) return undefined;
-  let pos = start + OFFSET_PREFIX.length;
-  const offsetEnd = digitsEnd(bytes, pos, end);
-  if (offsetEnd === pos || offsetEnd - pos > 16) return undefined;
-  const offset = digitsValue(bytes, pos, offsetEnd);
-  if (!matches(bytes, offsetEnd, TIMESTAMP_PREFIX)) return undefined;
-  pos = offsetEnd + TIMESTAMP_PREFIX.length;
-  const tsEnd = digitsEnd(bytes, pos, end);
-  if (tsEnd === pos || tsEnd - pos > 16) return undefined;
-  const timestamp = digitsValue(bytes, pos, tsEnd);
-  if (!matches(bytes, tsEnd, KEY_PREFIX)) return undefined;
-  pos = tsEnd + KEY_PREFIX.length;
+/** `S,"value":S,"headers":[...]}` from `pos` (just after `"key":`) as stored, or undefined. */
+function scanFields(bytes: Uint8Array, pos: number, end: number): Layout | undefined {
   const keyEnd = stringOrNullEnd(bytes, pos, end);
   if (keyEnd === undefined || !matches(bytes, keyEnd, VALUE_PREFIX)) return undefined;
-  const key: [number, number] = [pos, keyEnd];
-  pos = keyEnd + VALUE_PREFIX.length;
-  const valueEnd = stringOrNullEnd(bytes, pos, end);
+  const value = keyEnd + VALUE_PREFIX.length;
+  const valueEnd = stringOrNullEnd(bytes, value, end);
   if (valueEnd === undefined || !matches(bytes, valueEnd, HEADERS_PREFIX)) return undefined;
-  const value: [number, number] = [pos, valueEnd];
-  pos = valueEnd + HEADERS_PREFIX.length;
+  const headers = valueEnd + HEADERS_PREFIX.length;
   // The headers array runs to the record's closing brace.
-  if (bytes[pos] !== 0x5b || bytes[end - 2] !== 0x5d) return undefined;
-  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(timestamp)) return undefined;
-  return { offset, timestamp, key, value, headers: [pos, end - 1] };
+  if (bytes[headers] !== 0x5b || bytes[end - 2] !== 0x5d) return undefined;
+  return { key: pos, keyEnd, value, valueEnd, headers };
 }
 
 function digitsEnd(bytes: Uint8Array, pos: number, end: number): number {
-  while (pos < end && bytes[pos]! >= 48 && bytes[pos]! <= 57) pos++;
+  const stop = Math.min(end, pos + 17); // 16 digits at most: a longer run is not a safe integer
+  while (pos < stop && bytes[pos]! >= 48 && bytes[pos]! <= 57) pos++;
   return pos;
 }
 
 function digitsValue(bytes: Uint8Array, from: number, to: number): number {
-  if (to - from > 1 && bytes[from] === 48) return NaN; // JSON has no leading zeros
+  if (to === from || to - from > 16 || (to - from > 1 && bytes[from] === 48)) return NaN; // JSON has no leading zeros
   let n = 0;
   for (let i = from; i < to; i++) n = n * 10 + (bytes[i]! - 48);
   return n;
 }
 
-/** End (exclusive) of the JSON string or null starting at `pos`, or undefined. */
+/** End (exclusive) of the JSON string or null starting at `pos`, or undefined. Quotes are found natively (indexOf);
+ *  a quote after an odd run of backslashes is escaped. */
 function stringOrNullEnd(bytes: Uint8Array, pos: number, end: number): number | undefined {
-  if (matches(bytes, pos, NULL)) return pos + 4 <= end ? pos + 4 : undefined;
+  if (bytes[pos] === 0x6e) return matches(bytes, pos, NULL) && pos + 4 <= end ? pos + 4 : undefined;
   if (bytes[pos] !== QUOTE) return undefined;
-  for (let i = pos + 1; i < end; i++) {
-    const b = bytes[i];
-    if (b === BACKSLASH) i++;
-    else if (b === QUOTE) return i + 1;
+  for (let i = pos + 1; ; i++) {
+    i = bytes.indexOf(QUOTE, i);
+    if (i === -1 || i >= end) return undefined;
+    let backslashes = 0;
+    while (bytes[i - 1 - backslashes] === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return i + 1;
   }
-  return undefined;
 }
