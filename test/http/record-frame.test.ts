@@ -3,7 +3,8 @@
 // answers an empty frame; SSE stays text.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { decodeRecordFrame, RECORDS_MEDIA_TYPE } from "../../src/log/record-frame";
+import { Edgelog } from "../../src/client/edgelog";
+import { decodeRecordFrame, FrameRecord, RECORDS_MEDIA_TYPE } from "../../src/log/record-frame";
 import { createTopic, produceTo, uniqueTopic } from "../helpers";
 
 function get(path: string, accept?: string): Promise<Response> {
@@ -84,5 +85,38 @@ describe("fetch content negotiation", () => {
     expect(frame.lastStableOffset).toBe(json.lastStableOffset);
     expect(frame.records.map((x) => x.toJSON())).toEqual(json.records);
     expect(frame.records[0]!.value).toBe(btoa("v0"));
+  });
+
+  it("the TS client fetches the frame by default, JSON when asked, and reads a JSON answer to its binary Accept", async () => {
+    const t = await topicWithRecords();
+    const accepts: (string | null)[] = [];
+    const client = (fetchFormat: "binary" | "json" | undefined, rewrite: (h: Headers) => void = () => {}) =>
+      new Edgelog({
+        url: "http://edgelog.test",
+        ...(fetchFormat ? { fetchFormat } : {}),
+        fetch: (input, init) => {
+          const request = new Request(input, init);
+          accepts.push(request.headers.get("accept"));
+          const headers = new Headers(request.headers);
+          rewrite(headers);
+          return exports.default.fetch(new Request(request, { headers }));
+        },
+      });
+    const plain = (records: { offset: number; timestamp: number; key: string | null; value: string | null; headers: unknown }[]) =>
+      records.map((r) => ({ offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers }));
+    const binary = await client(undefined).transport.fetchRecords(t, 0, { offset: 0 });
+    expect(accepts.at(-1)).toContain(RECORDS_MEDIA_TYPE);
+    expect(binary.records[0]).toBeInstanceOf(FrameRecord);
+    const json = await client("json").transport.fetchRecords(t, 0, { offset: 0 });
+    expect(accepts.at(-1)).toBe("application/json");
+    expect(json.records[0]).not.toBeInstanceOf(FrameRecord);
+    expect(plain(binary.records)).toEqual(plain(json.records));
+    const { records: _b, ...binaryOffsets } = binary;
+    const { records: _j, ...jsonOffsets } = json;
+    expect(binaryOffsets).toEqual(jsonOffsets);
+    // A server (or proxy) that drops the Accept answers JSON: the client reads it as JSON.
+    const fallback = await client("binary", (h) => h.delete("accept")).transport.fetchRecords(t, 0, { offset: 0 });
+    expect(fallback.records[0]).not.toBeInstanceOf(FrameRecord);
+    expect(plain(fallback.records)).toEqual(plain(json.records));
   });
 });
