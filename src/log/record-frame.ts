@@ -169,7 +169,7 @@ class FrameSource {
         throw new RecordFrameError(`record frame's records are not valid UTF-8: ${(error as Error).message}`);
       }
       this.ascii = this.#text.length === section.length;
-      this.escapes = section.indexOf(BACKSLASH) !== -1;
+      this.escapes = this.#text.indexOf("\\") !== -1;
     }
     return this.#text;
   }
