@@ -95,12 +95,16 @@ export interface ReadRequest {
   /** read_uncommitted (the default, as Kafka's): up to the high watermark. read_committed: below the last stable
    *  offset, without aborted transactions' records. Control records are never returned. */
   isolation?: IsolationLevel;
+  /** "binary": the answer's body is log/record-frame.ts's layout instead of JSON (plain fetches only: SSE and
+   *  WebSocket tails send JSON). */
+  format?: "binary";
 }
 
 export type IsolationLevel = "read_uncommitted" | "read_committed";
 
 export interface ReadResult {
-  /** The whole fetch response as UTF-8 JSON: {records, nextOffset, highWatermark, logStartOffset}. */
+  /** The whole fetch response as UTF-8 JSON: {records, nextOffset, highWatermark, logStartOffset}; or with the
+   *  request's format "binary", the record frame (log/record-frame.ts). */
   body: Uint8Array;
   recordCount: number;
   nextOffset: number;

@@ -85,6 +85,17 @@ export class EdgelogRpc extends WorkerEntrypoint<Env> {
     });
   }
 
+  /**
+   * fetchRecords' answer as the binary record frame (log/record-frame.ts, docs/api.md): one byte array crosses RPC
+   * instead of an object per record, nothing is parsed here, and the caller builds a record's strings when it reads them.
+   */
+  fetchRecordFrame(topic: string, partition: number, params: FetchParams = {}): Promise<Result<Uint8Array>> {
+    return attempt(async () => {
+      const result = await fetchRecords(this.env, checkTopicName(topic), parsePartition(partition), { ...parseReadRequest(params), format: "binary" });
+      return result.body;
+    });
+  }
+
   /** isolation: "read_uncommitted" (the default) or "read_committed" (latest is then the last stable offset). */
   listOffsets(topic: string, partition: number, at: string | number, isolation?: string): Promise<Result<ListedOffset>> {
     return attempt(() => listOffsets(this.env, checkTopicName(topic), parsePartition(partition), parseOffsetSpec(at), isolation === undefined ? undefined : parseIsolation(isolation)));

@@ -1,6 +1,7 @@
 // The RPC entrypoint another Worker reaches through a service binding: same operations as HTTP, Result-shaped.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { decodeRecordFrame } from "../src/log/record-frame";
 import { api, uniqueTopic } from "./helpers";
 
 describe("EdgelogRpc", () => {
@@ -26,6 +27,20 @@ describe("EdgelogRpc", () => {
     expect((await rpc.addPartitions(t, { count: 3 })).value.partitionCount).toBe(3);
     expect((await rpc.listTopics()).value.some((x: any) => x.name === t)).toBe(true);
     expect((await rpc.deleteTopic(t)).ok).toBe(true);
+  });
+
+  it("fetchRecordFrame: the fetch as the binary record frame, same records and offsets", async () => {
+    const t = uniqueTopic("rpc-frame");
+    expect((await rpc.createTopic({ name: t, partitions: 1 })).ok).toBe(true);
+    await rpc.produce(t, { records: [{ key: "k", value: "caf\u00e9", headers: [{ key: "h", value: null }] }, { value: null }] });
+    const json = await rpc.fetchRecords(t, 0, { offset: 0, encoding: "base64" });
+    const frame = await rpc.fetchRecordFrame(t, 0, { offset: 0, encoding: "base64" });
+    expect(frame.ok).toBe(true);
+    const { records, encoding, ...offsets } = decodeRecordFrame(frame.value);
+    expect(encoding).toBe("base64");
+    expect(records.map((r) => r.toJSON())).toEqual(json.value.records);
+    expect(offsets).toEqual({ nextOffset: 2, highWatermark: 2, logStartOffset: 0 });
+    expect(await rpc.fetchRecordFrame("no-such-topic", 0, {})).toMatchObject({ ok: false, error: { type: "UNKNOWN_TOPIC_OR_PARTITION" } });
   });
 
   it("returns the HTTP API's error bodies", async () => {

@@ -4,6 +4,9 @@
 
 import { Pool } from "undici";
 
+/** The binary fetch answer's media type (src/log/record-frame.ts). */
+export const RECORDS_MEDIA_TYPE = "application/vnd.edgelog.records.v1";
+
 export class HttpError extends Error {
   constructor(method, path, status, body) {
     super(`${method} ${path} -> ${status}: ${body.slice(0, 300)}`);
@@ -67,6 +70,16 @@ export class EdgelogClient {
 
   async fetchRecords(topic, partition, options) {
     return JSON.parse(await this.fetchRecordsText(topic, partition, options));
+  }
+
+  /** The fetch response as the binary record frame's bytes (docs/api.md), undecoded. */
+  async fetchRecordsFrame(topic, partition, { offset, maxRecords = 1000, maxBytes = 8 * 1024 * 1024, maxWaitMs = 0 }) {
+    const query = new URLSearchParams({ offset: String(offset), maxRecords: String(maxRecords), maxBytes: String(maxBytes), maxWaitMs: String(maxWaitMs) });
+    const path = `${recordsPath(topic, partition)}?${query}`;
+    const res = await this.pool.request({ method: "GET", path, headers: { accept: RECORDS_MEDIA_TYPE } });
+    const bytes = new Uint8Array(await res.body.arrayBuffer());
+    if (res.statusCode !== 200) throw new HttpError("GET", path, res.statusCode, new TextDecoder().decode(bytes));
+    return bytes;
   }
 
   /** The fetch response as text, unparsed (the scan bench parses only a sample, so the client is not the bottleneck). */

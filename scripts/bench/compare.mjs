@@ -3,7 +3,7 @@
 // objects, GET /v1/usage). Starts everything it measures (edgelog in workerd via Miniflare; redis-server with AOF
 // everysec; nats-server with JetStream file storage), each on a free 127.0.0.1 port and a temporary directory, and
 // stops and removes them at the end. A peer that is not installed is skipped with how to install it.
-//   node scripts/bench/compare.mjs [--smoke] [--records=N] [--only=edgelog,redis,nats] [--workloads=produce,read,group]
+//   node scripts/bench/compare.mjs [--smoke] [--records=N] [--only=edgelog,redis,nats] [--workloads=produce,read,group] [--read-format=json|binary]
 //   env COMPARE_RECORDS (records per workload, default 500,000; --smoke: 20,000), BENCH_ENTRY (bench another worker entry). The issue asks for 1M; at 1M a run
 //   takes ~11 minutes on the 2-core bench box, nearly all of it NATS (its Node client publishes ~12-16k acked
 //   messages/s), so the default is half that (~5.5 minutes); COMPARE_RECORDS=1000000 runs the full size.
@@ -31,6 +31,9 @@ const records = Number(option("records") ?? process.env.COMPARE_RECORDS ?? (smok
 if (!(Number.isInteger(records) && records >= 1000)) throw new Error(`records must be an integer >= 1000, got ${records}`);
 const only = (option("only") ?? "edgelog,redis,nats").split(",");
 const kinds = (option("workloads") ?? "produce,read,group").split(",");
+// edgelog's read back in JSON (the default) or in the binary record frame (docs/api.md); A/B them with two runs.
+const readFormat = option("read-format") ?? process.env.COMPARE_READ_FORMAT ?? "json";
+if (readFormat !== "json" && readFormat !== "binary") throw new Error(`--read-format must be json or binary, got ${readFormat}`);
 const PARTITIONS = 6;
 const CONSUMERS = 3;
 const runId = Date.now().toString(36);
@@ -59,13 +62,14 @@ async function main() {
   try {
     if (only.includes("edgelog")) {
       await build(); // the TS client bundle, fresh from src/client (build/client.mjs)
-      const { Edgelog } = await import("../../build/client.mjs");
+      const { Edgelog, decodeRecordFrame } = await import("../../build/client.mjs");
       // A 1 s heartbeat lets the group settle quickly before the clock starts; it does not touch the data path.
       // BENCH_ENTRY: another worker entry (a baseline worktree's src/index.ts), as in `npm run bench`.
       const server = await startEdgelog({ entry: process.env.BENCH_ENTRY || undefined, bindings: { GROUP_HEARTBEAT_INTERVAL_MS: "1000" } });
       started.push(server);
       cpuSample = cpuSampler();
-      systems.push(new EdgelogSystem({ url: server.url, Edgelog }));
+      systems.push(new EdgelogSystem({ url: server.url, Edgelog, readFormat, decodeRecordFrame }));
+      if (kinds.includes("read")) notes.push(`edgelog read back: ${readFormat === "binary" ? "binary record frame, every value read" : "JSON, every answer parsed"}`);
       console.error(`edgelog at ${server.url.href}`);
     }
     for (const [name, start, System] of [["redis", startRedis, RedisSystem], ["nats", startNats, NatsSystem]]) {

@@ -3,7 +3,7 @@
 // Usage: node scripts/bench/run.mjs [--smoke] [--only=noop,produce,fetch,offset]
 // Env: BENCH_SECONDS (per workload, default 4), BENCH_SMOKE=1, BENCH_ONLY, BENCH_RECORDS (offset-test
 // log length, default 1,000,000), BENCH_BATCHES (produce batch sizes, default 1,100,1000), BENCH_FETCH_BATCHES (records per
-// fetch, default 1000,10000), BENCH_TAIL_RECORDS (span of the "fetch tail" rows, default 16,000), BENCH_OFFSET_SAMPLES (fetches per side, default 200), BENCH_ENTRY
+// fetch, default 1000,10000), BENCH_FETCH_FORMATS (json,binary: the fetch rows in JSON and in the binary record frame), BENCH_TAIL_RECORDS (span of the "fetch tail" rows, default 16,000), BENCH_OFFSET_SAMPLES (fetches per side, default 200), BENCH_ENTRY
 // (bench another worker entry exporting the same classes instead of src/index.ts).
 
 import { execFileSync } from "node:child_process";
@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { arch, availableParallelism, cpus, platform } from "node:os";
 import { join, relative } from "node:path";
+import { build } from "../build.mjs";
 import { EdgelogClient } from "./client.mjs";
 import { cpuSampler } from "./cpu.mjs";
 import { REPO_ROOT, startEdgelog } from "./edgelog-server.mjs";
@@ -44,6 +45,11 @@ function settingsFrom(argv, env) {
     fetchBatches: env.BENCH_FETCH_BATCHES ? env.BENCH_FETCH_BATCHES.split(",").map(Number) : [1000, 10_000],
     // The "fetch tail" rows read only the newest this many records, which fit the partition's tail cache (4 MiB).
     tailRecords: num(env.BENCH_TAIL_RECORDS, 16_000),
+    // The fetch rows' answer formats: JSON, and the binary record frame ("fetch binary" rows).
+    fetchFormats: (env.BENCH_FETCH_FORMATS ?? "json,binary").split(",").map((f) => {
+      if (f !== "json" && f !== "binary") throw new Error(`BENCH_FETCH_FORMATS: '${f}' is neither json nor binary`);
+      return f;
+    }),
   };
 }
 
@@ -55,6 +61,8 @@ async function main() {
   let offsetResult;
   let tieredOffsetResult;
 
+  // The binary fetch rows decode with the TS client's decoder (build/client.mjs).
+  if (want("fetch") && settings.fetchFormats.includes("binary")) await build();
   const server = await startEdgelog({ entry: settings.entry });
   // There may be no commit for the code under test; the bundle's hash identifies it regardless.
   const bundleSha256 = createHash("sha256").update(await readFile(server.scriptPath)).digest("hex");
@@ -114,21 +122,27 @@ async function main() {
     }
 
     if (want("fetch")) {
+      // Each format right after the other on the same reads, so the JSON and binary rows of a size see the same load.
+      const label = (name, format) => (format === "json" ? name : `${name} ${format}`);
       for (const batch of settings.fetchBatches) {
         for (const c of settings.concurrencies) {
-          await step({ group: "fetch", label: "fetch", concurrency: c, batch }, async () => {
-            if (!fetchSource) throw new Error("no data: produce b1000 c8 did not succeed");
-            return W.fetchScan(ctx, { topic: fetchSource.topic, highWatermark: fetchSource.highWatermark, concurrency: c, batch });
-          });
+          for (const format of settings.fetchFormats) {
+            await step({ group: "fetch", label: label("fetch", format), concurrency: c, batch }, async () => {
+              if (!fetchSource) throw new Error("no data: produce b1000 c8 did not succeed");
+              return W.fetchScan(ctx, { topic: fetchSource.topic, highWatermark: fetchSource.highWatermark, concurrency: c, batch, format });
+            });
+          }
         }
       }
       // Consumers at the tail: the newest records only, which the partition serves from memory.
       for (const c of settings.concurrencies) {
-        await step({ group: "fetch", label: "fetch tail", concurrency: c, batch: 1000 }, async () => {
-          if (!fetchSource) throw new Error("no data: produce b1000 c8 did not succeed");
-          const from = Math.max(0, fetchSource.highWatermark - settings.tailRecords);
-          return W.fetchScan(ctx, { topic: fetchSource.topic, highWatermark: fetchSource.highWatermark, concurrency: c, from });
-        });
+        for (const format of settings.fetchFormats) {
+          await step({ group: "fetch", label: label("fetch tail", format), concurrency: c, batch: 1000 }, async () => {
+            if (!fetchSource) throw new Error("no data: produce b1000 c8 did not succeed");
+            const from = Math.max(0, fetchSource.highWatermark - settings.tailRecords);
+            return W.fetchScan(ctx, { topic: fetchSource.topic, highWatermark: fetchSource.highWatermark, concurrency: c, from, format });
+          });
+        }
       }
     }
 

@@ -125,28 +125,41 @@ function checkProduceResponse(text, batch, topic) {
  * `from` (default 0) is where the scanned span starts: a span of the last few thousand records is what the partition
  * still holds in memory (its tail cache), i.e. consumers reading at the tail; from 0, most fetches read SQLite.
  */
-export async function fetchScan(ctx, { topic, concurrency, highWatermark, batch = FETCH_BATCH, from = 0 }) {
+export async function fetchScan(ctx, { topic, concurrency, highWatermark, batch = FETCH_BATCH, from = 0, format = "json" }) {
   const start = Math.floor(from / batch) * batch;
   const span = highWatermark - start;
   const cursors = Array.from({ length: concurrency }, (_, c) => start + Math.floor((c * span) / concurrency / batch) * batch);
+  // The binary record frame (docs/api.md), decoded by the TS client's decoder (build/client.mjs).
+  const { decodeRecordFrame } = format === "binary" ? await import("../../build/client.mjs") : {};
   const op = async (client, i, c) => {
-    const text = await client.fetchRecordsText(topic, 0, { offset: cursors[c], maxRecords: batch, maxBytes: FETCH_MAX_BYTES });
-    // Parsing every ~160 KB answer costs the Node load generator ~0.85 ms, as much as the server spends: the bench
-    // would measure Node. Every answer is checked by its first offset and nextOffset (cheap string reads); every
-    // 16th is parsed whole and its values checked.
-    const first = /^\{"records":\[\{"offset":(\d+),/.exec(text);
-    const next = /"nextOffset":(\d+),"highWatermark"/.exec(text.slice(-200));
-    if (!first || !next || Number(first[1]) !== cursors[c]) throw new Error(`${topic}: fetch at offset ${cursors[c]} returned ${text.slice(0, 80)}`);
-    const n = Number(next[1]) - cursors[c];
-    if (i % 16 === 0) {
-      const data = JSON.parse(text);
+    let n;
+    let values;
+    if (format === "binary") {
+      // Every answer is decoded (the decoder checks the whole layout; no record is parsed) and checked by its first
+      // offset and nextOffset; every 16th has every value read, as JSON's every 16th is parsed.
+      const frame = decodeRecordFrame(await client.fetchRecordsFrame(topic, 0, { offset: cursors[c], maxRecords: batch, maxBytes: FETCH_MAX_BYTES }));
+      if (frame.records.length === 0 || frame.records[0].offset !== cursors[c]) throw new Error(`${topic}: binary fetch at offset ${cursors[c]} returned ${frame.records.length} records`);
+      n = frame.nextOffset - cursors[c];
+      if (i % 16 === 0) values = frame.records.map((r) => r.value);
+    } else {
+      const text = await client.fetchRecordsText(topic, 0, { offset: cursors[c], maxRecords: batch, maxBytes: FETCH_MAX_BYTES });
+      // Parsing every ~160 KB answer costs the Node load generator ~0.85 ms, as much as the server spends: the bench
+      // would measure Node. Every answer is checked by its first offset and nextOffset (cheap string reads); every
+      // 16th is parsed whole and its values checked.
+      const first = /^\{"records":\[\{"offset":(\d+),/.exec(text);
+      const next = /"nextOffset":(\d+),"highWatermark"/.exec(text.slice(-200));
+      if (!first || !next || Number(first[1]) !== cursors[c]) throw new Error(`${topic}: fetch at offset ${cursors[c]} returned ${text.slice(0, 80)}`);
+      n = Number(next[1]) - cursors[c];
+      if (i % 16 === 0) values = JSON.parse(text).records.map((r) => r.value);
+    }
+    if (values !== undefined) {
       let bytes = 0;
       // Values are ASCII (see produceBody), so string length is the byte count.
-      for (const r of data.records) bytes += r.value === null ? 0 : r.value.length;
+      for (const v of values) bytes += v === null ? 0 : v.length;
       // A cheap end-to-end check that values come back whole and in the encoding they were sent in.
-      if (data.records.length !== n || bytes !== n * VALUE_BYTES) throw new Error(`${topic}: fetched ${n} records with ${bytes} value bytes, expected ${n * VALUE_BYTES}`);
+      if (values.length !== n || bytes !== n * VALUE_BYTES) throw new Error(`${topic}: fetched ${n} records with ${bytes} value bytes, expected ${n * VALUE_BYTES}`);
     }
-    cursors[c] = Number(next[1]) >= highWatermark ? start : Number(next[1]);
+    cursors[c] = cursors[c] + n >= highWatermark ? start : cursors[c] + n;
     return { records: n, valueBytes: n * VALUE_BYTES };
   };
   await warmUp(ctx, concurrency, op);

@@ -102,7 +102,8 @@ async function consumeDirect(client: Edgelog, topic: string, options: ConsumeOpt
       if (page === undefined) return;
       const records = page.records.filter((r) => options.follow || r.offset < until).slice(0, remaining);
       remaining -= records.length;
-      print(records.map((r) => ({ ...r, topic, partition })));
+      // Named fields, not a spread: a binary fetch's records read their fields through getters (log/record-frame.ts).
+      print(records.map((r) => ({ offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers, topic, partition })));
       offset = page.nextOffset;
     }
   };

@@ -14,3 +14,11 @@ export interface ConsumedBatch {
   /** Consecutive records, in offset order. */
   records: ConsumedRecord[];
 }
+
+/**
+ * The fetched record itself, given its topic and partition. Not a copy: a record of a binary fetch builds its strings
+ * on first read (log/record-frame.ts), and a spread would read them all.
+ */
+export function asConsumed(record: FetchedRecord, topic: string, partition: number): ConsumedRecord {
+  return Object.assign(record, { topic, partition });
+}

@@ -7,7 +7,7 @@
 import { DEFAULT_CONSUMER_MAX_WAIT_MS, DEFAULT_FETCH_MAX_BYTES, DEFAULT_REBALANCE_TIMEOUT_MS, DEFAULT_SESSION_TIMEOUT_MS, MAX_FETCH_MAX_RECORDS } from "../limits";
 import { awaitTopics } from "./await-topics";
 import { DEFAULT_BACKOFF, retry, type BackoffConfig } from "./backoff";
-import type { ConsumedRecord } from "./consumed-record";
+import { asConsumed } from "./consumed-record";
 import type { ConsumerConfig, PartitionPosition, RunConfig } from "./consumer-config";
 import { withDeadLetter } from "./dead-letter";
 import { EdgelogError } from "./edgelog-error";
@@ -185,7 +185,7 @@ export class Consumer {
       const eachBatch = run.eachBatch;
       return async (fetcher, records, highWatermark, generation) => {
         const { topic, partition } = fetcher;
-        await eachBatch({ topic, partition, highWatermark, records: records.map((r) => ({ ...r, topic, partition })) });
+        await eachBatch({ topic, partition, highWatermark, records: records.map((r) => asConsumed(r, topic, partition)) });
         fetcher.markProcessed(records.at(-1)!.offset + 1, generation);
       };
     }
@@ -198,7 +198,7 @@ export class Consumer {
       for (const record of records) {
         // Checked between records: a pause, seek or stop takes effect before the next one.
         if (fetcher.stopped || generation !== fetcher.generation || this.isPaused(fetcher)) return;
-        await eachRecord({ ...record, topic: fetcher.topic, partition: fetcher.partition } satisfies ConsumedRecord);
+        await eachRecord(asConsumed(record, fetcher.topic, fetcher.partition));
         fetcher.markProcessed(record.offset + 1, generation);
       }
     };

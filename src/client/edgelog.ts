@@ -4,7 +4,7 @@
 // "no barrel files" is about imports inside the project).
 import { Admin, type AdminConfig } from "./admin";
 import { Consumer, type ConsumerConfig } from "./consumer";
-import { HttpTransport, type FetchFunction } from "./http-transport";
+import { HttpTransport, type FetchFormat, type FetchFunction } from "./http-transport";
 import { Producer, type ProducerConfig } from "./producer";
 import { RpcTransport, type EdgelogBinding } from "./rpc-transport";
 import { ShareConsumer, type ShareConsumerConfig } from "./share-consumer";
@@ -23,6 +23,9 @@ export interface EdgelogConfig {
   binding?: EdgelogBinding;
   /** HTTP only: bound on each request, a long-poll's wait excluded. Default 30000. */
   requestTimeoutMs?: number;
+  /** "binary" (the default): fetches take the record frame (docs/api.md, over HTTP or RPC), whose records build their
+   *  strings on first read; "json" asks for JSON. */
+  fetchFormat?: FetchFormat;
   /** Any other Transport. */
   transport?: Transport;
 }
@@ -37,13 +40,14 @@ export class Edgelog {
       this.endpoint = { url: config.url, ...(config.token === undefined ? {} : { token: config.token }), ...(config.fetch === undefined ? {} : { fetch: config.fetch }) };
     }
     if (config.transport) this.transport = config.transport;
-    else if (config.binding) this.transport = new RpcTransport(config.binding);
+    else if (config.binding) this.transport = new RpcTransport(config.binding, config.fetchFormat);
     else if (config.url) {
       this.transport = new HttpTransport({
         url: config.url,
         ...(config.token === undefined ? {} : { token: config.token }),
         ...(config.fetch === undefined ? {} : { fetch: config.fetch }),
         ...(config.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: config.requestTimeoutMs }),
+        ...(config.fetchFormat === undefined ? {} : { fetchFormat: config.fetchFormat }),
       });
     } else throw new Error("new Edgelog({ url }) or new Edgelog({ binding }): say how to reach edgelog");
   }
@@ -78,7 +82,7 @@ export type { ConsumedBatch, ConsumedRecord } from "./consumed-record";
 export { deliveryBatch, type Delivery, type DeliveryRecord, type RetryOptions } from "./delivery";
 export { withDeadLetter, DLQ_HEADERS, type DeadLetterConfig, type RecordHandler } from "./dead-letter";
 export { EdgelogError, CLIENT_ERRORS, isRetriable, type ClientErrorType } from "./edgelog-error";
-export { HttpTransport, type FetchFunction, type HttpTransportConfig } from "./http-transport";
+export { HttpTransport, type FetchFormat, type FetchFunction, type HttpTransportConfig } from "./http-transport";
 export { Producer, type ProducerConfig } from "./producer";
 export { Transaction, type ConsumerGroupMetadata, type TransactionOffsets } from "./transaction";
 export type { ProducerRecord, RecordMetadata } from "./producer-record";
@@ -93,6 +97,7 @@ export {
 } from "./share-consumer";
 export type { Transport, CallOptions } from "./transport";
 export { ERRORS, type ErrorType } from "../errors";
+export { decodeRecordFrame, FrameRecord, RecordFrameError, RECORDS_MEDIA_TYPE, type DecodedFrame } from "../log/record-frame";
 export type * from "./wire";
 export type * from "./subscription-wire";
 export type { TailOptions } from "./tail";

@@ -2,6 +2,7 @@
 // with a timeout, and turns every non-2xx answer into an EdgelogError from the server's error body. Runs wherever
 // fetch does (Workers, Node >= 18, browsers); pass `fetch` to use another one (a service binding's fetch, a test's).
 import { EdgelogError } from "./edgelog-error";
+import { decodeRecordFrame, RECORDS_MEDIA_TYPE } from "../log/record-frame";
 import type { CallOptions, Transport } from "./transport";
 import type {
   CommitRequest,
@@ -55,7 +56,15 @@ export interface HttpTransportConfig {
   fetch?: FetchFunction;
   /** Bound on one request (a long-poll gets its maxWaitMs on top). Kafka's request.timeout.ms. */
   requestTimeoutMs?: number;
+  /** How fetches ask for records: "binary" (the default) asks for the record frame (docs/api.md), whose records build
+   *  their strings when read; "json" for the plain JSON answer. */
+  fetchFormat?: FetchFormat;
 }
+
+export type FetchFormat = "binary" | "json";
+
+/** The Accept of a binary fetch: the record frame, or JSON from a server that does not know it. */
+const FRAME_ACCEPT = `${RECORDS_MEDIA_TYPE}, application/json;q=0.5`;
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
@@ -79,6 +88,7 @@ export class HttpTransport implements Transport {
   private readonly headers: Record<string, string>;
   private readonly fetchFn: FetchFunction;
   private readonly timeoutMs: number;
+  private readonly fetchFormat: FetchFormat;
 
   constructor(config: HttpTransportConfig) {
     this.base = baseUrl(config.url);
@@ -86,6 +96,7 @@ export class HttpTransport implements Transport {
     // Called through a closure: Workers reject a global fetch invoked with another `this`.
     this.fetchFn = config.fetch ?? ((input, init) => fetch(input, init));
     this.timeoutMs = config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.fetchFormat = config.fetchFormat ?? "binary";
   }
 
   createTopic(request: CreateTopicRequest): Promise<TopicSummary> {
@@ -118,7 +129,8 @@ export class HttpTransport implements Transport {
     const query = new URLSearchParams();
     for (const [name, value] of Object.entries(params)) if (value !== undefined) query.set(name, String(value));
     const qs = query.toString() ? `?${query}` : "";
-    return this.call("GET", `/v1/topics/${seg(topic)}/partitions/${partition}/records${qs}`, undefined, options, params.maxWaitMs ?? 0);
+    const accept = this.fetchFormat === "binary" ? FRAME_ACCEPT : undefined;
+    return this.call("GET", `/v1/topics/${seg(topic)}/partitions/${partition}/records${qs}`, undefined, options, params.maxWaitMs ?? 0, accept);
   }
   listOffsets(topic: string, partition: number, at: OffsetSpec, isolation?: IsolationLevel): Promise<ListedOffset> {
     const level = isolation === undefined ? "" : `&isolation=${isolation}`;
@@ -217,14 +229,15 @@ export class HttpTransport implements Transport {
     return this.call("POST", `/v1/share-groups/${seg(group)}/offsets/reset`, request);
   }
 
-  private async call<T>(method: string, path: string, body?: unknown, options: CallOptions = {}, extraTimeMs = 0): Promise<T> {
-    return (await this.request<T>(method, path, body, options, extraTimeMs)).value;
+  private async call<T>(method: string, path: string, body?: unknown, options: CallOptions = {}, extraTimeMs = 0, accept?: string): Promise<T> {
+    return (await this.request<T>(method, path, body, options, extraTimeMs, accept)).value;
   }
 
-  private async request<T>(method: string, path: string, body?: unknown, options: CallOptions = {}, extraTimeMs = 0): Promise<{ status: number; value: T }> {
+  /** `accept` other than JSON: a record frame answer is decoded (log/record-frame.ts), anything else read as JSON. */
+  private async request<T>(method: string, path: string, body?: unknown, options: CallOptions = {}, extraTimeMs = 0, accept?: string): Promise<{ status: number; value: T }> {
     const timeout = AbortSignal.timeout(this.timeoutMs + extraTimeMs);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    const init: RequestInit = { method, headers: this.headers, signal };
+    const init: RequestInit = { method, headers: accept === undefined ? this.headers : { ...this.headers, accept }, signal };
     if (body !== undefined) {
       init.body = JSON.stringify(body);
       init.headers = { ...this.headers, "content-type": "application/json" };
@@ -233,8 +246,18 @@ export class HttpTransport implements Transport {
     let text: string;
     try {
       response = await this.fetchFn(this.base + path, init);
+      if (accept !== undefined && response.ok && (response.headers.get("content-type") ?? "").startsWith(RECORDS_MEDIA_TYPE)) {
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        try {
+          const { encoding: _encoding, ...page } = decodeRecordFrame(bytes);
+          return { status: response.status, value: page as T };
+        } catch (error) {
+          throw EdgelogError.network(`${method} ${path}: ${response.status} answer is not a valid record frame: ${describe(error)}`, error);
+        }
+      }
       text = await response.text();
     } catch (error) {
+      if (error instanceof EdgelogError) throw error;
       if (options.signal?.aborted) throw options.signal.reason;
       if (timeout.aborted) {
         throw new EdgelogError("REQUEST_TIMED_OUT", `${method} ${path}: no answer from ${this.base} within ${this.timeoutMs + extraTimeMs} ms`, { cause: error });

@@ -3,6 +3,7 @@
 // (unreachable or misconfigured service) becomes a retriable NETWORK_EXCEPTION.
 import type { ErrorBody, Result } from "../errors";
 import { EdgelogError } from "./edgelog-error";
+import { decodeRecordFrame } from "../log/record-frame";
 import { raceAbort, type CallOptions, type Transport } from "./transport";
 import type {
   CommitRequest,
@@ -57,6 +58,8 @@ export interface EdgelogBinding {
   initProducer(request?: { producerId?: number }): Promise<Result<ProducerIdAndEpoch>>;
   produce(topic: string, request: ProduceRequest, partition?: number): Promise<Result<{ status: number; results: ProduceResult[] }>>;
   fetchRecords(topic: string, partition: number, params?: FetchParams): Promise<Result<FetchResponse>>;
+  /** The binary record frame (docs/api.md); a binding without it is asked fetchRecords. */
+  fetchRecordFrame?(topic: string, partition: number, params?: FetchParams): Promise<Result<Uint8Array>>;
   listOffsets(topic: string, partition: number, at: string | number, isolation?: IsolationLevel): Promise<Result<ListedOffset>>;
   initTransactions(transactionalId: string, request?: { transactionTimeoutMs?: number }): Promise<Result<ProducerIdAndEpoch>>;
   sendOffsetsToTransaction(transactionalId: string, request: TransactionOffsetsRequest): Promise<Result<{ committed: number }>>;
@@ -91,7 +94,11 @@ export interface EdgelogBinding {
 }
 
 export class RpcTransport implements Transport {
-  constructor(private readonly binding: EdgelogBinding) {}
+  constructor(
+    private readonly binding: EdgelogBinding,
+    /** "binary" (the default): fetches take the record frame when the binding has fetchRecordFrame. */
+    private readonly fetchFormat: "binary" | "json" = "binary",
+  ) {}
 
   createTopic(request: CreateTopicRequest): Promise<TopicSummary> {
     return call(() => this.binding.createTopic(request));
@@ -124,6 +131,16 @@ export class RpcTransport implements Transport {
   }
   fetchRecords(topic: string, partition: number, params: FetchParams, options?: CallOptions): Promise<FetchResponse> {
     // An RPC call cannot be cancelled; a long-poll that is no longer wanted is left to finish (bounded by maxWaitMs).
+    if (this.fetchFormat === "binary" && typeof this.binding.fetchRecordFrame === "function") {
+      // Called on the binding itself: a service binding's methods are RPC stubs (no bind()).
+      return raceAbort(
+        call(() => this.binding.fetchRecordFrame!(topic, partition, params)).then((bytes) => {
+          const { encoding: _encoding, ...page } = decodeRecordFrame(bytes);
+          return page;
+        }),
+        options?.signal,
+      );
+    }
     return raceAbort(call(() => this.binding.fetchRecords(topic, partition, params)), options?.signal);
   }
   listOffsets(topic: string, partition: number, at: OffsetSpec, isolation?: IsolationLevel): Promise<ListedOffset> {

@@ -12,6 +12,7 @@ import { produce, type ProduceResult } from "../service/produce";
 import { checkTopicName } from "../service/topics";
 import type { ReadRequest } from "../protocol";
 import { offeredTailProtocols, TAIL_SUBPROTOCOL } from "../tail";
+import { RECORDS_MEDIA_TYPE } from "../log/record-frame";
 import { authorize, checkQuota, debitQuota, principalOf } from "./auth";
 import { pathParam, queryParam, readJsonSized } from "./parse";
 import { errorResponse, JSON_HEADERS, jsonBytes } from "./respond";
@@ -82,10 +83,33 @@ export async function handleFetch(request: IRequest, env: Env, ctx: ExecutionCon
     if (lastEventId !== null) read.offset = parseReadRequest({ offset: lastEventId }).offset;
     return liveTail(env, ctx, topic, partition, read, (bytes) => debitQuota(principal, "fetch", bytes), request.signal);
   }
-  const result = await fetchRecords(env, topic, partition, read, request.signal);
+  const binary = prefersRecordFrame(request.headers.get("accept"));
+  const result = await fetchRecords(env, topic, partition, binary ? { ...read, format: "binary" } : read, request.signal);
   debitQuota(principal, "fetch", result.body.length);
   noteTraffic(request, result.recordCount, result.body.length);
-  return jsonBytes(result.body);
+  // Caches must key on Accept: the same URL answers JSON or the record frame.
+  if (binary) return new Response(result.body, { headers: { "content-type": RECORDS_MEDIA_TYPE, vary: "Accept" } });
+  return jsonBytes(result.body, 200, { vary: "Accept" });
+}
+
+/**
+ * Whether a fetch answers with the record frame: when Accept names its media type with a q above 0 and at least the
+ * q of any JSON range it also names (application/json, application/* or any type). Anything else, a missing Accept
+ * included, gets JSON: never 406, so curl and browsers keep working whatever they send.
+ */
+export function prefersRecordFrame(accept: string | null): boolean {
+  if (accept === null || !accept.toLowerCase().includes(RECORDS_MEDIA_TYPE)) return false;
+  let frameQ = 0;
+  let jsonQ = 0;
+  for (const range of accept.split(",")) {
+    const [type = "", ...params] = range.split(";").map((p) => p.trim().toLowerCase());
+    let q = 1;
+    for (const p of params) if (p.startsWith("q=")) q = Number(p.slice(2));
+    if (!Number.isFinite(q)) continue;
+    if (type === RECORDS_MEDIA_TYPE) frameQ = Math.max(frameQ, q);
+    else if (type === "application/json" || type === "application/*" || type === "*/*") jsonQ = Math.max(jsonQ, q);
+  }
+  return frameQ > 0 && frameQ >= jsonQ;
 }
 
 /**

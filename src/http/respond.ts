@@ -8,8 +8,8 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 }
 
 /** A body already serialized as UTF-8 JSON (fetch responses come from the partition object this way). */
-export function jsonBytes(body: Uint8Array, status = 200): Response {
-  return new Response(body, { status, headers: JSON_HEADERS });
+export function jsonBytes(body: Uint8Array, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(body, { status, headers: { ...JSON_HEADERS, ...headers } });
 }
 
 export function errorResponse(error: ErrorBody, headers: Record<string, string> = {}): Response {

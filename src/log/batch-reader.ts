@@ -4,8 +4,9 @@
 // Kafka). nextOffset moves past a batch's trailing gap, so a consumer never re-reads it. An empty batch (a transaction
 // marker) and a batch inside an aborted range (read_committed; ranges cover whole batches) add nothing but move
 // nextOffset past them. Pure.
-import { recordRange, transcodeRecords } from "./batch";
+import { recordRange, transcodeIndexed } from "./batch";
 import type { Encoding } from "./record";
+import type { FramePiece } from "./record-frame";
 
 export interface ReadBatch {
   baseOffset: number;
@@ -19,6 +20,8 @@ export interface ReadBatch {
 
 export class ReadAccumulator {
   readonly pieces: Uint8Array[] = [];
+  /** The pieces with where their records start, for the binary answer (log/record-frame.ts). */
+  readonly framePieces: FramePiece[] = [];
   recordCount = 0;
   bytes = 0;
   done = false;
@@ -76,7 +79,15 @@ export class ReadAccumulator {
       this.done = true;
       return;
     }
-    this.pieces.push(transcodeRecords(batch.records.subarray(start, stop), batch.encoding, this.encoding));
+    if (batch.encoding === this.encoding) {
+      const bytes = batch.records.subarray(start, stop);
+      this.pieces.push(bytes);
+      this.framePieces.push({ bytes, positions: batch.positions, first, count: last - first + 1 });
+    } else {
+      const { bytes, positions } = transcodeIndexed(batch.records.subarray(start, stop), batch.encoding, this.encoding);
+      this.pieces.push(bytes);
+      this.framePieces.push({ bytes, positions, first: 0, count: positions.length });
+    }
     this.bytes += stop - start;
     this.recordCount += last - first + 1;
     const wholeBatch = last === n - 1 && batch.lastOffset + 1 <= this.end;

@@ -2,7 +2,7 @@
 // commas (exactly the bytes a fetch serves inside "records":[...]) plus the byte position where each record
 // starts. A fetch copies whole batches and slices only the batches at its two ends; nothing is parsed unless a
 // reader asks for the other encoding. Positions are little-endian uint32 (every Workers host is little-endian).
-import { base64ToText, textToBase64 } from "./base64";
+import { base64ToText, textToBase64, utf8ByteLength } from "./base64";
 import type { Encoding, Header } from "./record";
 import { OFFSET_PREFIX as OFFSET_PREFIX_TEXT, TIMESTAMP_PREFIX as TIMESTAMP_PREFIX_TEXT } from "./stamp";
 
@@ -186,17 +186,31 @@ export function parseRecords(bytes: Uint8Array): FetchedRecord[] {
 
 /** Re-encodes stored record JSON from one encoding to the other (text <-> base64). */
 export function transcodeRecords(bytes: Uint8Array, from: Encoding, to: Encoding): Uint8Array {
-  if (from === to || bytes.length === 0) return bytes;
+  return from === to ? bytes : transcodeIndexed(bytes, from, to).bytes;
+}
+
+/** transcodeRecords, and where each record of the result starts (a stored batch's positions). */
+export function transcodeIndexed(bytes: Uint8Array, from: Encoding, to: Encoding): { bytes: Uint8Array; positions: Uint32Array } {
+  if (bytes.length === 0) return { bytes, positions: new Uint32Array(0) };
   const convert = to === "base64" ? textToBase64 : base64ToText;
-  const records = parseRecords(bytes).map((r) => ({
-    offset: r.offset,
-    timestamp: r.timestamp,
-    key: r.key === null ? null : convert(r.key),
-    value: r.value === null ? null : convert(r.value),
-    headers: r.headers.map((h) => ({ key: h.key, value: h.value === null ? null : convert(h.value) })),
-  }));
-  const json = JSON.stringify(records);
-  return utf8Encoder.encode(json.slice(1, -1));
+  const records = parseRecords(bytes).map((r) =>
+    JSON.stringify({
+      offset: r.offset,
+      timestamp: r.timestamp,
+      key: r.key === null ? null : convert(r.key),
+      value: r.value === null ? null : convert(r.value),
+      headers: r.headers.map((h) => ({ key: h.key, value: h.value === null ? null : convert(h.value) })),
+    }),
+  );
+  const out = utf8Encoder.encode(records.join(","));
+  const starts = new Uint32Array(records.length);
+  // Base64 is ASCII; the text side may not be, so count bytes per record.
+  let pos = 0;
+  records.forEach((r, i) => {
+    starts[i] = pos;
+    pos += utf8ByteLength(r) + 1;
+  });
+  return { bytes: out, positions: starts };
 }
 
 /** Joins byte pieces with commas between them, between a prefix and a suffix, into one buffer. */

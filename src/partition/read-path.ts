@@ -4,6 +4,7 @@
 // fetch, ListOffsets by time, and a leader serving a follower that is far behind.
 import { joinJson, parseRecords } from "../log/batch";
 import { ReadAccumulator } from "../log/batch-reader";
+import { encodeRecordFrame } from "../log/record-frame";
 import type { ListedOffset, ReadRequest, ReplicatedBatch } from "../protocol";
 import { fail, ok, type Result } from "../errors";
 import type { LocalLog, LogState } from "./local-log";
@@ -50,9 +51,14 @@ export async function readInRange(log: LocalLog, tiered: TieredLog, state: LogSt
 }
 
 /** The fetch response body: the contract's {records, nextOffset, highWatermark, logStartOffset}, and under
- *  read_committed the lastStableOffset. */
+ *  read_committed the lastStableOffset; as JSON, or as the binary record frame from the same stored slices. */
 export function responseBody(log: LocalLog, acc: ReadAccumulator, request: ReadRequest): Uint8Array {
   const state = log.current!;
+  if (request.format === "binary") {
+    const lastStableOffset = request.isolation === "read_committed" ? log.txns.lastStableOffset(state) : undefined;
+    const meta = { nextOffset: acc.nextOffset, highWatermark: state.highWatermark, logStartOffset: state.logStartOffset, lastStableOffset, encoding: request.encoding };
+    return encodeRecordFrame(acc.framePieces, meta);
+  }
   const lso = request.isolation === "read_committed" ? `,"lastStableOffset":${log.txns.lastStableOffset(state)}` : "";
   return joinJson('{"records":[', acc.pieces, `],"nextOffset":${acc.nextOffset},"highWatermark":${state.highWatermark},"logStartOffset":${state.logStartOffset}${lso}}`);
 }

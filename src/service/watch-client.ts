@@ -2,6 +2,7 @@
 // that reads or parks, then a socket the router waits on while the object hibernates. Waiting here costs CPU time
 // only, and none while nothing happens.
 import { ok, type Result } from "../errors";
+import { encodeRecordFrame } from "../log/record-frame";
 import { replicaStub } from "../names";
 import type { Env } from "../env";
 import type { PartitionRef, ReadRequest, ReadResult } from "../protocol";
@@ -33,7 +34,10 @@ export async function openWatch(env: Env, ref: PartitionRef, read: ReadRequest, 
   const socket = response.webSocket;
   if (socket !== null) {
     socket.accept();
-    const body = encoder.encode(`{"records":[],"nextOffset":${answer.nextOffset},"highWatermark":${answer.highWatermark},"logStartOffset":${answer.logStartOffset}}`);
+    const body =
+      read.format === "binary"
+        ? encodeRecordFrame([], { nextOffset: answer.nextOffset, highWatermark: answer.highWatermark, logStartOffset: answer.logStartOffset, encoding: read.encoding })
+        : encoder.encode(`{"records":[],"nextOffset":${answer.nextOffset},"highWatermark":${answer.highWatermark},"logStartOffset":${answer.logStartOffset}}`);
     return ok({ result: { body, ...numbers }, socket: new WakeSocket(socket) });
   }
   return ok({ result: { body: new Uint8Array(await response.arrayBuffer()), ...numbers } });
