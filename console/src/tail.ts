@@ -3,7 +3,7 @@
 // and over SSE (read with fetch so the token goes along) where a socket cannot be opened. Each frame is acknowledged
 // once shown. Pause stops reading and remembers where; resume goes on from there, so nothing is skipped. The page keeps
 // the newest MAX_ROWS rows.
-import { tailProtocols } from "../../src/tail";
+import { tailProtocols } from "../../src/log/tail-subprotocol";
 import { api, ApiError, asShown, authHeaders, enc, failure, token, type TopicDescription, type TopicSummary } from "./api";
 import { errorBox, field, h, loading, replace, select } from "./dom";
 import { bounded, errorFrom, type FetchedRecord } from "./format";

@@ -96,8 +96,8 @@ export interface EdgelogBinding {
 export class RpcTransport implements Transport {
   constructor(
     private readonly binding: EdgelogBinding,
-    /** "binary" (the default): fetches take the record frame when the binding has fetchRecordFrame. */
-    private readonly fetchFormat: "binary" | "json" = "binary",
+    /** "binary": fetches take the record frame when the binding has fetchRecordFrame; "json" (the default) as HTTP. */
+    private readonly fetchFormat: "binary" | "json" = "json",
   ) {}
 
   createTopic(request: CreateTopicRequest): Promise<TopicSummary> {

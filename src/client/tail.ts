@@ -9,7 +9,7 @@ import { EdgelogError } from "./edgelog-error";
 import type { FetchFunction } from "./http-transport";
 import type { Transport } from "./transport";
 import type { ErrorBody } from "../errors";
-import { tailProtocols } from "../tail";
+import { tailProtocols } from "../log/tail-subprotocol";
 import type { FetchParams, FetchResponse } from "./wire";
 
 export interface TailOptions extends Omit<FetchParams, "maxWaitMs"> {

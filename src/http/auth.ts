@@ -10,7 +10,7 @@ import { findToken, sha256Hex } from "../auth/tokens";
 import type { Env } from "../env";
 import { KafkaError } from "../errors";
 import { REGISTRY_BASE_PATH } from "../registry/registry-error";
-import { offeredTailProtocols } from "../tail";
+import { offeredTailProtocols } from "../log/tail-subprotocol";
 import { secretTokens, STORE_MISS_REFRESH_MS, storeTokens } from "../service/token-cache";
 
 /** Environments where EDGELOG_AUTH=off is honoured: never production. */

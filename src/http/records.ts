@@ -11,7 +11,7 @@ import { openTail } from "../service/tail-client";
 import { produce, type ProduceResult } from "../service/produce";
 import { checkTopicName } from "../service/topics";
 import type { ReadRequest } from "../protocol";
-import { offeredTailProtocols, TAIL_SUBPROTOCOL } from "../tail";
+import { offeredTailProtocols, TAIL_SUBPROTOCOL } from "../log/tail-subprotocol";
 import { RECORDS_MEDIA_TYPE } from "../log/record-frame";
 import { authorize, checkQuota, debitQuota, principalOf } from "./auth";
 import { pathParam, queryParam, readJsonSized } from "./parse";

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { sha256Hex } from "../../src/auth/tokens";
 import type { Env } from "../../src/env";
-import { offeredTailProtocols, TAIL_SUBPROTOCOL, tailProtocols } from "../../src/tail";
+import { offeredTailProtocols, TAIL_SUBPROTOCOL, tailProtocols } from "../../src/log/tail-subprotocol";
 import { TestTail } from "../http/ws-tail-helpers";
 
 const uid = crypto.randomUUID().slice(0, 8);

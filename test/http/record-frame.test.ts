@@ -87,7 +87,7 @@ describe("fetch content negotiation", () => {
     expect(frame.records[0]!.value).toBe(btoa("v0"));
   });
 
-  it("the TS client fetches the frame by default, JSON when asked, and reads a JSON answer to its binary Accept", async () => {
+  it("the TS client fetches JSON by default, the frame when asked, and reads a JSON answer to its binary Accept", async () => {
     const t = await topicWithRecords();
     const accepts: (string | null)[] = [];
     const client = (fetchFormat: "binary" | "json" | undefined, rewrite: (h: Headers) => void = () => {}) =>
@@ -104,7 +104,10 @@ describe("fetch content negotiation", () => {
       });
     const plain = (records: { offset: number; timestamp: number; key: string | null; value: string | null; headers: unknown }[]) =>
       records.map((r) => ({ offset: r.offset, timestamp: r.timestamp, key: r.key, value: r.value, headers: r.headers }));
-    const binary = await client(undefined).transport.fetchRecords(t, 0, { offset: 0 });
+    const byDefault = await client(undefined).transport.fetchRecords(t, 0, { offset: 0 });
+    expect(accepts.at(-1)).toBe("application/json");
+    expect(byDefault.records[0]).not.toBeInstanceOf(FrameRecord);
+    const binary = await client("binary").transport.fetchRecords(t, 0, { offset: 0 });
     expect(accepts.at(-1)).toContain(RECORDS_MEDIA_TYPE);
     expect(binary.records[0]).toBeInstanceOf(FrameRecord);
     const json = await client("json").transport.fetchRecords(t, 0, { offset: 0 });
