@@ -4,6 +4,7 @@
 import type { IRequest } from "itty-router";
 import type { Env } from "../env";
 import { KafkaError } from "../errors";
+import { ScannedProduceBody } from "../log/scan-produce-body";
 import { MAX_PRODUCE_REQUEST_BYTES, SSE_MAX_DURATION_MS, SSE_POLL_WAIT_MS } from "../limits";
 import { fetchRecords, parseReadRequest, tailRecords } from "../service/fetch";
 import { parsePartition } from "../service/request-params";
@@ -12,7 +13,7 @@ import { produce, type ProduceResult } from "../service/produce";
 import { checkTopicName } from "../service/topics";
 import type { ReadRequest } from "../protocol";
 import { authorize, checkQuota, debitQuota, principalOf } from "./auth";
-import { pathParam, queryParam, readJsonSized } from "./parse";
+import { pathParam, queryParam, readProduceBody } from "./parse";
 import { errorResponse, JSON_HEADERS, jsonBytes } from "./respond";
 import { noteError, noteTraffic } from "./request-log";
 
@@ -21,9 +22,10 @@ export async function handleProduce(request: IRequest, env: Env, ctx: ExecutionC
   const partition = request.params.partition === undefined ? undefined : parsePartition(pathParam(request.params, "partition"));
   const principal = principalOf(request);
   checkQuota(principal, "produce");
-  const { value: body, bytes } = await readJsonSized(request, MAX_PRODUCE_REQUEST_BYTES, "RECORD_LIST_TOO_LARGE");
+  const { value: body, bytes } = await readProduceBody(request, MAX_PRODUCE_REQUEST_BYTES, "RECORD_LIST_TOO_LARGE");
   debitQuota(principal, "produce", bytes);
-  const transactionalId = (body as { transaction?: { transactionalId?: unknown } } | null)?.transaction?.transactionalId;
+  const fields = body instanceof ScannedProduceBody ? body.fields : body;
+  const transactionalId = (fields as { transaction?: { transactionalId?: unknown } } | null)?.transaction?.transactionalId;
   if (typeof transactionalId === "string") authorize(principal, "transactionalId", transactionalId, "write");
   const outcome = await produce(env, topic, body, (work) => ctx.waitUntil(work), partition);
   // No record written (every partition failed): the first failure's status and body.
