@@ -4,6 +4,8 @@
 // everysec; nats-server with JetStream file storage), each on a free 127.0.0.1 port and a temporary directory, and
 // stops and removes them at the end. A peer that is not installed is skipped with how to install it.
 //   node scripts/bench/compare.mjs [--smoke] [--records=N] [--only=edgelog,redis,nats] [--workloads=produce,read,group]
+//     [--topology=shared|split|both] (edgelog's: router and objects on one workerd thread, or in two workerd processes as
+//     in production, rows "edgelog split"; default shared, both with --smoke)
 //   env COMPARE_RECORDS (records per workload, default 500,000; --smoke: 20,000), BENCH_ENTRY (bench another worker entry). The issue asks for 1M; at 1M a run
 //   takes ~11 minutes on the 2-core bench box, nearly all of it NATS (its Node client publishes ~12-16k acked
 //   messages/s), so the default is half that (~5.5 minutes); COMPARE_RECORDS=1000000 runs the full size.
@@ -31,6 +33,9 @@ const records = Number(option("records") ?? process.env.COMPARE_RECORDS ?? (smok
 if (!(Number.isInteger(records) && records >= 1000)) throw new Error(`records must be an integer >= 1000, got ${records}`);
 const only = (option("only") ?? "edgelog,redis,nats").split(",");
 const kinds = (option("workloads") ?? "produce,read,group").split(",");
+const topology = option("topology") ?? (smoke ? "both" : "shared");
+if (!["shared", "split", "both"].includes(topology)) throw new Error(`--topology must be shared, split or both, got '${topology}'`);
+const isEdgelog = (name) => name.startsWith("edgelog");
 const PARTITIONS = 6;
 const CONSUMERS = 3;
 const runId = Date.now().toString(36);
@@ -62,11 +67,16 @@ async function main() {
       const { Edgelog } = await import("../../build/client.mjs");
       // A 1 s heartbeat lets the group settle quickly before the clock starts; it does not touch the data path.
       // BENCH_ENTRY: another worker entry (a baseline worktree's src/index.ts), as in `npm run bench`.
-      const server = await startEdgelog({ entry: process.env.BENCH_ENTRY || undefined, bindings: { GROUP_HEARTBEAT_INTERVAL_MS: "1000" } });
-      started.push(server);
+      for (const t of topology === "both" ? ["shared", "split"] : [topology]) {
+        const server = await startEdgelog({ entry: process.env.BENCH_ENTRY || undefined, bindings: { GROUP_HEARTBEAT_INTERVAL_MS: "1000" }, topology: t });
+        started.push(server);
+        const system = new EdgelogSystem({ url: server.url, Edgelog });
+        if (t === "split") system.name = "edgelog split";
+        systems.push(system);
+        console.error(`${system.name} at ${server.url.href}`);
+      }
+      // Counts every workerd process (both topologies'): the idle one adds next to nothing.
       cpuSample = cpuSampler();
-      systems.push(new EdgelogSystem({ url: server.url, Edgelog }));
-      console.error(`edgelog at ${server.url.href}`);
     }
     for (const [name, start, System] of [["redis", startRedis, RedisSystem], ["nats", startNats, NatsSystem]]) {
       if (!only.includes(name)) continue;
@@ -104,8 +114,8 @@ async function main() {
   }
 
   for (const r of rows) {
-    if (r.system !== "edgelog") continue;
-    const peers = rows.filter((p) => p.workload === r.workload && p.system !== "edgelog");
+    if (!isEdgelog(r.system)) continue;
+    const peers = rows.filter((p) => p.workload === r.workload && !isEdgelog(p.system));
     if (peers.length === 0) continue;
     const best = peers.reduce((a, b) => (b.recordsPerSec > a.recordsPerSec ? b : a));
     r.vsBestPeer = r.recordsPerSec / best.recordsPerSec;
@@ -119,8 +129,8 @@ async function main() {
 }
 
 async function runOne(system, workload, sources, cpu) {
-  const name = `cmp-${runId}-${workload.kind}-b${workload.batch}-c${workload.clients}`;
-  const edgelog = system.name === "edgelog";
+  const name = `cmp-${runId}-${workload.kind}-b${workload.batch}-c${workload.clients}${system.name === "edgelog split" ? "-split" : ""}`;
+  const edgelog = isEdgelog(system.name);
   let usageBefore, cpuBefore, result;
   const snapshot = (topics, groups = []) => edgelogUsage(system.url, { topics, groups });
   if (workload.kind === "produce") {
@@ -155,7 +165,7 @@ async function runOne(system, workload, sources, cpu) {
     latencyOf: workload.kind === "group" ? "record (sent → consumed)" : "request",
   };
   if (edgelog) {
-    const topics = workload.kind === "read" ? [sources.get("edgelog")] : [name];
+    const topics = workload.kind === "read" ? [sources.get(system.name)] : [name];
     const after = await snapshot(topics, workload.kind === "group" ? [name] : []);
     const cpuAfter = cpu();
     const counts = { ...usageDelta(usageBefore, after), workerdCpuMs: 1000 * (cpuAfter.workerdSec - cpuBefore.workerdSec) };
@@ -166,7 +176,8 @@ async function runOne(system, workload, sources, cpu) {
 }
 
 function costSummary() {
-  const edgelog = (workload) => rows.find((r) => r.system === "edgelog" && r.workload === workload);
+  // The cost counts are the same in either topology: the first edgelog's.
+  const edgelog = (workload) => rows.find((r) => isEdgelog(r.system) && r.workload === workload);
   const lines = [];
   const group = edgelog(`group ${CONSUMERS}x${PARTITIONS} e2e`);
   if (group) lines.push({ what: `produced and consumed once: producer (1000-record sends) → ${PARTITIONS} partitions → group of ${CONSUMERS}, commits and heartbeats`, ...group.costPerMillion, usagePerMillion: scaled(group.usage, group.records) });
