@@ -129,7 +129,7 @@ async function main() {
 }
 
 async function runOne(system, workload, sources, cpu) {
-  const name = `cmp-${runId}-${workload.kind}-b${workload.batch}-c${workload.clients}${system.name === "edgelog split" ? "-split" : ""}`;
+  const name = `cmp-${runId}-${workload.kind}-b${workload.batch}-c${workload.clients}`;
   const edgelog = isEdgelog(system.name);
   let usageBefore, cpuBefore, result;
   const snapshot = (topics, groups = []) => edgelogUsage(system.url, { topics, groups });
