@@ -16,6 +16,9 @@ export const MAX_PRODUCE_REQUEST_BYTES = 8 * 1024 * 1024;
 export const MAX_ADMIN_REQUEST_BYTES = 64 * 1024;
 /** Records per produce request: bounds router CPU per request and the per-record result list. */
 export const MAX_RECORDS_PER_REQUEST = 10_000;
+/** The single-pass produce-body reader (src/log/scan-produce-body.ts) recurses into nested values; a body nested deeper
+ *  (never a real produce request) is left to JSON.parse, which answers as before: no request is refused for it. */
+export const PRODUCE_SCAN_MAX_DEPTH = 256;
 /** Group commit: the plain appends a partition object receives while its previous write is still committing are
  *  written together as one batch row (PartitionLog.flushAppends), up to this many records: what one request may
  *  carry, so a merged append costs no more than the largest single request does. */

@@ -14,6 +14,9 @@ import { buildConsole } from "../build.mjs";
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
 // Mirrors wrangler.toml (kept by hand: wrangler's own config loader would write .wrangler/ into the repo).
+/** The objects' Worker in the split topology (startEdgelog's `topology: "split"`). */
+const OBJECTS_WORKER = "edgelog-objects";
+
 const WORKER = {
   name: "edgelog",
   entry: "src/index.ts",
@@ -77,7 +80,8 @@ export async function bundleWorker({ outDir, entry = WORKER.entry, repoRoot = RE
  * entrypoint?}} or {BINDING: "name"}), as wrangler.toml's [[services]] would bind them; exampleConsumer (also runs the
  * example consumer Worker of examples/consumer, bound to edgelog as EXAMPLE_CONSUMER, as `npm start` does).
  */
-export async function startEdgelog({ port = 0, bindings = {}, persist = true, verbose = false, entry, inspectorPort, direct = true, onLog, workers = [], serviceBindings = {}, exampleConsumer = false } = {}) {
+export async function startEdgelog({ port = 0, bindings = {}, persist = true, verbose = false, entry, inspectorPort, direct = true, onLog, workers = [], serviceBindings = {}, exampleConsumer = false, topology = "shared" } = {}) {
+  if (topology !== "shared" && topology !== "split") throw new Error(`topology must be shared or split, got '${topology}'`);
   // One temp dir holds both the bundle and the Durable Object / R2 data so a single rm cleans up.
   const dir = await mkdtemp(join(tmpdir(), "edgelog-"));
   // Miniflare answers SIGINT/SIGTERM by killing workerd and calling process.exit() synchronously, so
@@ -85,9 +89,11 @@ export async function startEdgelog({ port = 0, bindings = {}, persist = true, ve
   const removeDirSync = () => rmSync(dir, { recursive: true, force: true });
   process.on("exit", removeDirSync);
   let mf;
+  let objectsMf;
   const stop = once(async () => {
     try {
       if (mf) await mf.dispose();
+      if (objectsMf) await objectsMf.dispose();
     } finally {
       process.off("exit", removeDirSync);
       await rm(dir, { recursive: true, force: true });
@@ -139,13 +145,33 @@ export async function startEdgelog({ port = 0, bindings = {}, persist = true, ve
       auxiliary.push({ name, modules: true, scriptPath: consumerScript, modulesRoot: dirname(consumerScript), compatibilityDate: WORKER.compatibilityDate });
       edgelog.serviceBindings = { ...(edgelog.serviceBindings ?? {}), [CONSUMER_BINDING]: { name, entrypoint: CONSUMER_ENTRYPOINT } };
     }
+    if (topology === "split") {
+      // The production topology: the router never shares a thread with the Durable Objects. A second workerd process
+      // runs the same bundle as "edgelog-objects", owning every object class and the storage; the router's object
+      // bindings name that script, and Miniflare joins the two through its dev registry (a directory both instances
+      // watch; each call goes through the objects' workerd debug port as a real cross-process RPC).
+      if (auxiliary.length > 0 || inspectorPort !== undefined) throw new Error("topology split runs edgelog alone (no auxiliary Workers, no inspector)");
+      const registry = join(dir, "registry");
+      const objects = {
+        ...edgelog,
+        name: OBJECTS_WORKER,
+        unsafeDirectSockets: undefined,
+      };
+      delete objects.unsafeDirectSockets;
+      objectsMf = new Miniflare(convertV4MiniflareOptions({ ...objects, ...shared, port: 0, unsafeDevRegistryPath: registry }));
+      await objectsMf.ready;
+      edgelog.durableObjects = Object.fromEntries(Object.entries(WORKER.durableObjects).map(([binding, { className }]) => [binding, { className, scriptName: OBJECTS_WORKER }]));
+      shared.unsafeDevRegistryPath = registry;
+      // The router's own storage holds nothing: its R2 buckets are left empty (the bench's routes do not read them).
+      if (persist) shared.resourcePersistencePath = join(dir, "persist-router");
+    }
     // Miniflare 5's constructor only accepts its new per-worker config shape; convertV4MiniflareOptions is
     // its exported adapter from the classic flat options, the same one wrangler uses.
     const options = convertV4MiniflareOptions(auxiliary.length === 0 ? { ...edgelog, ...shared } : { ...shared, workers: [edgelog, ...auxiliary] });
     mf = new Miniflare(options);
     const entryUrl = await mf.ready;
     const url = direct ? await mf.unsafeGetDirectURL() : entryUrl;
-    return { url, mf, dir, scriptPath, stop };
+    return { url, mf, objectsMf, dir, scriptPath, stop };
   } catch (err) {
     await stop();
     throw err;

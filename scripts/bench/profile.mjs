@@ -5,7 +5,7 @@
 // Usage: node scripts/bench/profile.mjs [--only=produce,fetch,noop] [--batch=1000] [--clients=8] [--fetch-batch=1000]
 //   [--tail=N] (fetch only the newest N records, which the partition serves from its tail cache)
 // Env: BENCH_SECONDS (per profiled workload, default 4), PROFILE_INTERVAL_US (sampling interval, default 200),
-// PROFILE_TOP (rows per table, default 25).
+// PROFILE_TOP (rows per table, default 25), BENCH_ENTRY (profile another worker entry, e.g. a baseline's src/index.ts).
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -112,7 +112,7 @@ function table(title, map, all, busy) {
 
 async function main() {
   const inspectorPort = await freePort();
-  const server = await startEdgelog({ inspectorPort });
+  const server = await startEdgelog({ inspectorPort, entry: process.env.BENCH_ENTRY || undefined });
   const pool = new Map();
   const ctx = {
     seconds,

@@ -1,10 +1,11 @@
 // Entry point of `npm run bench`: starts edgelog in workerd via Miniflare, runs the workloads over real
 // HTTP, prints a table and writes bench/results/bench-<timestamp>.json.
-// Usage: node scripts/bench/run.mjs [--smoke] [--only=noop,produce,fetch,offset]
+// Usage: node scripts/bench/run.mjs [--smoke] [--only=noop,produce,fetch,offset] [--topology=shared|split|both]
 // Env: BENCH_SECONDS (per workload, default 4), BENCH_SMOKE=1, BENCH_ONLY, BENCH_RECORDS (offset-test
 // log length, default 1,000,000), BENCH_BATCHES (produce batch sizes, default 1,100,1000), BENCH_FETCH_BATCHES (records per
 // fetch, default 1000,10000), BENCH_FETCH_FORMATS (json,binary: the fetch rows in JSON and in the binary record frame), BENCH_TAIL_RECORDS (span of the "fetch tail" rows, default 16,000), BENCH_OFFSET_SAMPLES (fetches per side, default 200), BENCH_ENTRY
-// (bench another worker entry exporting the same classes instead of src/index.ts).
+// (bench another worker entry exporting the same classes instead of src/index.ts), BENCH_TOPOLOGY (as --topology;
+// default shared, both with --smoke).
 
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -28,12 +29,17 @@ function settingsFrom(argv, env) {
   const only = (option("only") ?? env.BENCH_ONLY ?? GROUPS.join(",")).split(",").map((s) => s.trim());
   const unknown = only.filter((g) => !GROUPS.includes(g));
   if (unknown.length) throw new Error(`unknown workload group(s) ${unknown.join(", ")}; known: ${GROUPS.join(", ")}`);
+  // shared: router and objects on one workerd thread (Miniflare's default); split: separate workerd processes, as in
+  // production; both: one after the other. A smoke run checks both.
+  const topologyOption = option("topology") ?? env.BENCH_TOPOLOGY ?? (smoke ? "both" : "shared");
+  if (!["shared", "split", "both"].includes(topologyOption)) throw new Error(`--topology must be shared, split or both, got '${topologyOption}'`);
   const seconds = num(env.BENCH_SECONDS, smoke ? 0.3 : 4);
   if (!(seconds > 0)) throw new Error(`BENCH_SECONDS must be a positive number, got '${env.BENCH_SECONDS}'`);
   return {
     smoke,
     entry: env.BENCH_ENTRY || "src/index.ts",
     groups: only,
+    topologies: topologyOption === "both" ? ["shared", "split"] : [topologyOption],
     seconds,
     // Long enough to open the sockets and wake the Durable Object, short next to the timed run.
     warmupSeconds: Math.min(0.5, seconds / 5),
@@ -55,15 +61,38 @@ function settingsFrom(argv, env) {
 
 async function main() {
   const settings = settingsFrom(process.argv.slice(2), process.env);
-  const want = (g) => settings.groups.includes(g);
   const rows = [];
   const failures = [];
+  const offsets = [];
+  let bundleSha256;
+  for (const topology of settings.topologies) {
+    const run = await runTopology(settings, topology, rows, failures);
+    bundleSha256 = run.bundleSha256;
+    if (run.offsetResult || run.tieredOffsetResult) offsets.push({ topology, ...run });
+  }
+
+  // Ratio against the no-op at the same concurrency and topology: how much of the bare HTTP+workerd ceiling is left.
+  const ceiling = new Map(rows.filter((r) => r.group === "noop").map((r) => [`${r.topology} ${r.concurrency}`, r.requestsPerSec]));
+  for (const r of rows) r.vsNoop = ceiling.has(`${r.topology} ${r.concurrency}`) ? r.requestsPerSec / ceiling.get(`${r.topology} ${r.concurrency}`) : null;
+
+  printReport(rows, offsets, failures);
+  const file = await writeResults({ settings, bundleSha256, rows, offsets, failures });
+  console.log(`\nresults: ${relative(process.cwd(), file)}`);
+  if (failures.length) process.exitCode = 1;
+}
+
+/** Starts edgelog in one topology, runs the selected workloads into `rows` and `failures`, and stops it. */
+async function runTopology(settings, topology, allRows, failures) {
+  const want = (g) => settings.groups.includes(g);
+  const rows = {
+    push: (row) => allRows.push({ ...row, topology }),
+  };
   let offsetResult;
   let tieredOffsetResult;
 
   // The binary fetch rows decode with the TS client's decoder (build/client.mjs).
   if (want("fetch") && settings.fetchFormats.includes("binary")) await build();
-  const server = await startEdgelog({ entry: settings.entry });
+  const server = await startEdgelog({ entry: settings.entry, topology });
   // There may be no commit for the code under test; the bundle's hash identifies it regardless.
   const bundleSha256 = createHash("sha256").update(await readFile(server.scriptPath)).digest("hex");
   // No signal handling here: Miniflare's own SIGINT/SIGTERM hook stops workerd and startEdgelog's
@@ -83,21 +112,21 @@ async function main() {
   // Runs one workload, recording a failure instead of aborting the whole bench, so a broken route
   // still lets the others report.
   const step = async (row, fn) => {
-    process.stderr.write(`  ${row.label} c${row.concurrency}${row.batch ? ` b${row.batch}` : ""} ... `);
+    process.stderr.write(`  ${topology}: ${row.label} c${row.concurrency}${row.batch ? ` b${row.batch}` : ""} ... `);
     try {
       const result = await fn();
       rows.push({ ...row, ...result });
       process.stderr.write(`${fmt(result.requestsPerSec)} req/s\n`);
       return result;
     } catch (err) {
-      failures.push({ ...row, error: String(err?.message ?? err) });
+      failures.push({ ...row, topology, error: String(err?.message ?? err) });
       process.stderr.write(`FAILED: ${err?.message ?? err}\n`);
       return undefined;
     }
   };
 
   try {
-    console.error(`edgelog at ${server.url.href} (${settings.smoke ? "smoke, " : ""}${settings.seconds}s per workload)`);
+    console.error(`edgelog (${topology} topology) at ${server.url.href} (${settings.smoke ? "smoke, " : ""}${settings.seconds}s per workload)`);
     await ctx.client(1).healthz(); // fail fast if the worker does not answer at all
 
     if (want("noop")) {
@@ -177,19 +206,12 @@ async function main() {
     await Promise.allSettled([...clients.values()].map((c) => c.close()));
     await server.stop();
   }
-
-  // Ratio against the no-op at the same concurrency: how much of the bare HTTP+workerd ceiling is left.
-  const ceiling = new Map(rows.filter((r) => r.group === "noop").map((r) => [r.concurrency, r.requestsPerSec]));
-  for (const r of rows) r.vsNoop = ceiling.has(r.concurrency) ? r.requestsPerSec / ceiling.get(r.concurrency) : null;
-
-  printReport(rows, offsetResult, tieredOffsetResult, failures);
-  const file = await writeResults({ settings, bundleSha256, rows, offsetResult, tieredOffsetResult, failures });
-  console.log(`\nresults: ${relative(process.cwd(), file)}`);
-  if (failures.length) process.exitCode = 1;
+  return { bundleSha256, offsetResult, tieredOffsetResult };
 }
 
-function printReport(rows, offsetResult, tieredOffsetResult, failures) {
+function printReport(rows, offsets, failures) {
   const columns = [
+    { title: "topology", get: (r) => r.topology, align: "left" },
     { title: "workload", get: (r) => r.label, align: "left" },
     { title: "clients", get: (r) => r.concurrency },
     { title: "batch", get: (r) => r.batch ?? "-" },
@@ -212,24 +234,29 @@ function printReport(rows, offsetResult, tieredOffsetResult, failures) {
     `cpu = cores busy in the timed window: node (load generator), workerd (server), other (rest of the machine, ` +
       `should be ~0); this machine has ${availableParallelism()}.`,
   );
+  console.log("topology: shared = router and Durable Objects on one workerd thread; split = separate workerd processes (as in production).");
+  for (const { topology, offsetResult, tieredOffsetResult } of offsets) printOffsets(topology, offsetResult, tieredOffsetResult);
+  for (const f of failures) console.log(`FAILED ${f.topology} ${f.label} c${f.concurrency}${f.batch ? ` b${f.batch}` : ""}: ${f.error}`);
+}
+
+function printOffsets(topology, offsetResult, tieredOffsetResult) {
   if (offsetResult) {
     const { head, tail, ratioP50 } = offsetResult;
     console.log(
-      `fetch p50 at offset 0: ${fmt(head.latencyMs.p50)} ms, at offset ${fmt(tail.offset)}: ` +
+      `${topology}: fetch p50 at offset 0: ${fmt(head.latencyMs.p50)} ms, at offset ${fmt(tail.offset)}: ` +
         `${fmt(tail.latencyMs.p50)} ms, ratio tail/head ${fmt(ratioP50, { digits: 2 })}x`,
     );
   }
   if (tieredOffsetResult) {
     const { head, tail, ratioP50, tieredSegments } = tieredOffsetResult;
     console.log(
-      `tiered head (${tieredSegments} segments in R2): fetch p50 at offset 0: ${fmt(head.latencyMs.p50)} ms, at offset ${fmt(tail.offset)} ` +
+      `${topology}: tiered head (${tieredSegments} segments in R2): fetch p50 at offset 0: ${fmt(head.latencyMs.p50)} ms, at offset ${fmt(tail.offset)} ` +
         `(local): ${fmt(tail.latencyMs.p50)} ms, ratio tail/head ${fmt(ratioP50, { digits: 2 })}x`,
     );
   }
-  for (const f of failures) console.log(`FAILED ${f.label} c${f.concurrency}${f.batch ? ` b${f.batch}` : ""}: ${f.error}`);
 }
 
-async function writeResults({ settings, bundleSha256, rows, offsetResult, tieredOffsetResult, failures }) {
+async function writeResults({ settings, bundleSha256, rows, offsets, failures }) {
   const now = new Date();
   const dir = join(REPO_ROOT, "bench", "results");
   await mkdir(dir, { recursive: true });
@@ -247,8 +274,9 @@ async function writeResults({ settings, bundleSha256, rows, offsetResult, tiered
     cpu: cpus()[0]?.model,
     cores: availableParallelism(),
   };
-  const results = rows.map(({ group, label, concurrency, batch, topic, ...r }) => ({ group, label, concurrency, batch: batch ?? null, topic, ...r }));
-  await writeFile(file, JSON.stringify({ meta, settings, results, offsetCost: offsetResult ?? null, tieredOffsetCost: tieredOffsetResult ?? null, failures }, null, 2) + "\n");
+  const results = rows.map(({ topology, group, label, concurrency, batch, topic, ...r }) => ({ topology, group, label, concurrency, batch: batch ?? null, topic, ...r }));
+  const offsetCosts = offsets.map(({ topology, offsetResult, tieredOffsetResult }) => ({ topology, offsetCost: offsetResult ?? null, tieredOffsetCost: tieredOffsetResult ?? null }));
+  await writeFile(file, JSON.stringify({ meta, settings, results, offsetCosts, failures }, null, 2) + "\n");
   return file;
 }
 

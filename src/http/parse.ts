@@ -2,6 +2,7 @@
 // an oversized body is refused without being buffered), path parameters, and query strings. Every route that takes
 // a body reads it here, so a body cut short is a client error (400) on all of them alike.
 import { KafkaError, type ErrorType } from "../errors";
+import { scanProduceBody } from "../log/scan-produce-body";
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
@@ -15,6 +16,21 @@ export async function readJson(request: Request, maxBytes: number, tooLarge: Err
 
 /** readJson, also telling the body's size in bytes (produce quotas charge it). */
 export async function readJsonSized(request: Request, maxBytes: number, tooLarge: ErrorType, allowEmpty = false): Promise<{ value: unknown; bytes: number }> {
+  const { text, bytes } = await readText(request, maxBytes, tooLarge, allowEmpty);
+  return { value: text === undefined ? undefined : parseJson(text), bytes };
+}
+
+/**
+ * A produce body: read in one pass by scanProduceBody when it can (no object graph, the records' JSON sliced from the
+ * text), else JSON.parse'd as readJsonSized does, which then decides every error.
+ */
+export async function readProduceBody(request: Request, maxBytes: number, tooLarge: ErrorType): Promise<{ value: unknown; bytes: number }> {
+  const { text, bytes } = await readText(request, maxBytes, tooLarge, false);
+  return { value: scanProduceBody(text!) ?? parseJson(text!), bytes };
+}
+
+/** The body as text (undefined when empty and allowed), after the media type, size and UTF-8 checks. */
+async function readText(request: Request, maxBytes: number, tooLarge: ErrorType, allowEmpty: boolean): Promise<{ text: string | undefined; bytes: number }> {
   const contentType = request.headers.get("content-type");
   if (contentType !== null && !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(contentType.trim())) {
     throw new KafkaError("UNSUPPORTED_MEDIA_TYPE", `Content-Type must be application/json, got '${contentType.slice(0, 100)}'`);
@@ -28,17 +44,19 @@ export async function readJsonSized(request: Request, maxBytes: number, tooLarge
     throw new KafkaError(tooLarge, `request body is over the maximum of ${maxBytes} bytes`, { maxBytes });
   }
   if (bytes.length === 0) {
-    if (allowEmpty) return { value: undefined, bytes: 0 };
+    if (allowEmpty) return { text: undefined, bytes: 0 };
     throw new KafkaError("INVALID_REQUEST", "request body is empty; send a JSON object");
   }
-  let text: string;
   try {
-    text = decoder.decode(bytes);
+    return { text: decoder.decode(bytes), bytes: bytes.length };
   } catch {
     throw new KafkaError("INVALID_REQUEST", "request body is not valid UTF-8");
   }
+}
+
+function parseJson(text: string): unknown {
   try {
-    return { value: JSON.parse(text), bytes: bytes.length };
+    return JSON.parse(text);
   } catch (error) {
     throw new KafkaError("INVALID_REQUEST", `malformed JSON: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300));
   }

@@ -4,6 +4,7 @@
 import type { IRequest } from "itty-router";
 import type { Env } from "../env";
 import { KafkaError } from "../errors";
+import { ScannedProduceBody } from "../log/scan-produce-body";
 import { MAX_PRODUCE_REQUEST_BYTES, SSE_MAX_DURATION_MS, SSE_POLL_WAIT_MS } from "../limits";
 import { fetchRecords, parseReadRequest, tailRecords } from "../service/fetch";
 import { parsePartition } from "../service/request-params";
@@ -14,7 +15,7 @@ import type { ReadRequest } from "../protocol";
 import { offeredTailProtocols, TAIL_SUBPROTOCOL } from "../log/tail-subprotocol";
 import { RECORDS_MEDIA_TYPE } from "../log/record-frame";
 import { authorize, checkQuota, debitQuota, principalOf } from "./auth";
-import { pathParam, queryParam, readJsonSized } from "./parse";
+import { pathParam, queryParam, readProduceBody } from "./parse";
 import { errorResponse, JSON_HEADERS, jsonBytes } from "./respond";
 import { noteError, noteTraffic } from "./request-log";
 
@@ -23,9 +24,10 @@ export async function handleProduce(request: IRequest, env: Env, ctx: ExecutionC
   const partition = request.params.partition === undefined ? undefined : parsePartition(pathParam(request.params, "partition"));
   const principal = principalOf(request);
   checkQuota(principal, "produce");
-  const { value: body, bytes } = await readJsonSized(request, MAX_PRODUCE_REQUEST_BYTES, "RECORD_LIST_TOO_LARGE");
+  const { value: body, bytes } = await readProduceBody(request, MAX_PRODUCE_REQUEST_BYTES, "RECORD_LIST_TOO_LARGE");
   debitQuota(principal, "produce", bytes);
-  const transactionalId = (body as { transaction?: { transactionalId?: unknown } } | null)?.transaction?.transactionalId;
+  const fields = body instanceof ScannedProduceBody ? body.fields : body;
+  const transactionalId = (fields as { transaction?: { transactionalId?: unknown } } | null)?.transaction?.transactionalId;
   if (typeof transactionalId === "string") authorize(principal, "transactionalId", transactionalId, "write");
   const outcome = await produce(env, topic, body, (work) => ctx.waitUntil(work), partition);
   // No record written (every partition failed): the first failure's status and body.

@@ -3,6 +3,7 @@
 // stateless router, keeps the per-partition object's work to stamping offsets (DESIGN §2: same format end to end).
 import { base64ByteLength, base64ToBytes, isBase64, utf8ByteLength } from "./base64";
 import { isPlainObject } from "./plain-object";
+import type { ScannedRecord } from "./scan-produce-body";
 import { MAX_STAMP_BYTES } from "./stamp";
 import { MAX_HEADER_KEY_BYTES, MAX_HEADERS_PER_RECORD, MAX_KEY_BYTES, MAX_STORED_RECORD_BYTES, MAX_TIMESTAMP_MS } from "../limits";
 
@@ -63,7 +64,21 @@ export class RecordParser {
     }
     const { key = null, value, headers, timestamp, partition } = input;
     if (!("value" in input)) return this.problem("INVALID_REQUEST", `records[${index}].value is required (a string, or null for a tombstone)`, index);
+    return this.check(index, key, undefined, value, undefined, headers, timestamp, partition);
+  }
 
+  /**
+   * parse, for a record of a body read by scanProduceBody: a simple one skips the object graph and takes its key and
+   * value JSON from the request text; any other is JSON.parse'd alone and read by parse, as the whole body would be.
+   */
+  parseScanned(record: ScannedRecord, text: string, index: number): ParsedRecord | RecordProblem {
+    if (!record.simple) return this.parse(JSON.parse(text.slice(record.start, record.end)), index);
+    if (record.value === undefined) return this.problem("INVALID_REQUEST", `records[${index}].value is required (a string, or null for a tombstone)`, index);
+    return this.check(index, record.key, record.keyJson, record.value, record.valueJson, undefined, record.timestamp, record.partition);
+  }
+
+  /** The checks and the tail of one record; keyJson/valueJson, when given, are JSON.stringify of key/value. */
+  private check(index: number, key: unknown, keyJson: string | undefined, value: unknown, valueJson: string | undefined, headers: unknown, timestamp: unknown, partition: unknown): ParsedRecord | RecordProblem {
     let size = 0;
     if (key !== null) {
       if (typeof key !== "string") return this.problem("INVALID_REQUEST", `records[${index}].key must be a string or null`, index);
@@ -141,7 +156,7 @@ export class RecordParser {
     if (size > this.maxRecordBytes) {
       return this.problem("MESSAGE_TOO_LARGE", `records[${index}] is ${size} bytes (key + value + headers), max.message.bytes is ${this.maxRecordBytes}`, index, { recordBytes: size, maxMessageBytes: this.maxRecordBytes });
     }
-    const tail = `"key":${key === null ? "null" : JSON.stringify(key)},"value":${value === null ? "null" : JSON.stringify(value)},"headers":${headersJson}}`;
+    const tail = `"key":${keyJson ?? (key === null ? "null" : JSON.stringify(key))},"value":${valueJson ?? (value === null ? "null" : JSON.stringify(value))},"headers":${headersJson}}`;
     // Escaping can grow text up to 6x (\u0001): the stored JSON must still fit one SQLite row (2 MB).
     if (tail.length * 3 > MAX_STORED_RECORD_BYTES) {
       const storedBytes = utf8ByteLength(tail) + MAX_STAMP_BYTES;

@@ -10,6 +10,7 @@ import { isProblem, RecordParser, type Encoding, type ParsedRecord } from "../lo
 import { isCompacted } from "../log/topic-config";
 import { MAX_PRODUCER_EPOCH, MAX_RECORDS_PER_REQUEST } from "../limits";
 import { MAX_SEQUENCE, type ProducerIdentity } from "../log/producer-state";
+import { ScannedProduceBody, type ScannedRecord } from "../log/scan-produce-body";
 import { replicaClient } from "../names";
 import type { AppendRequest, AppendResult, TopicMetadata } from "../protocol";
 import { clientError, failover, isStaleMetadata, metadataAfter, metadataWithPartition, newerMetadata, partitionRef, topicMetadata } from "./metadata";
@@ -46,37 +47,19 @@ export function parseAcks(value: unknown): Acks {
  * result when every partition of the request failed (no record acknowledged; see failedOutcome), else the outcome.
  */
 export async function produce(env: Env, topic: string, input: unknown, background: Background, pathPartition?: number): Promise<Result<ProduceOutcome>> {
-  const body = requireObject(input, "produce request");
-  onlyFields(body, ["records", "acks", "encoding", "producer", "transaction"], "produce request");
-  const acks = parseAcks(body.acks);
-  const encoding = parseEncoding(body.encoding);
-  const txn = body.transaction === undefined || body.transaction === null ? undefined : parseTransactionField(body.transaction);
-  if (txn !== undefined && body.producer !== undefined && body.producer !== null) {
-    throw new KafkaError("INVALID_REQUEST", "a produce request has either producer (idempotent) or transaction (transactional) fields, not both", { field: "transaction" });
-  }
-  if (txn !== undefined && acks === 0) throw new KafkaError("INVALID_REQUEST", "a transactional produce needs acks 1 or all: its outcome decides the transaction", { field: "acks" });
-  const producer = txn !== undefined ? { producerId: txn.producerId, producerEpoch: txn.producerEpoch, baseSequence: txn.baseSequence } : body.producer === undefined || body.producer === null ? undefined : parseProducer(body.producer);
-  const records = body.records;
-  if (!Array.isArray(records)) throw new KafkaError("INVALID_REQUEST", "produce request needs a records array");
-  if (records.length === 0) throw new KafkaError("INVALID_REQUEST", "records must not be empty");
-  if (records.length > MAX_RECORDS_PER_REQUEST) {
-    throw new KafkaError("RECORD_LIST_TOO_LARGE", `${records.length} records in one request, the maximum is ${MAX_RECORDS_PER_REQUEST}`, {
-      records: records.length,
-      maxRecords: MAX_RECORDS_PER_REQUEST,
-    });
-  }
+  const { acks, encoding, txn, producer, records, scanned } = parseProduceRequest(input);
 
   let meta = pathPartition === undefined ? await topicMetadata(env, topic) : await metadataWithPartition(env, topic, pathPartition);
   let prepared: Prepared;
   try {
-    prepared = await prepare(env, topic, meta, records, encoding, pathPartition);
+    prepared = await prepare(env, topic, meta, records, scanned, encoding, pathPartition);
   } catch (error) {
     // Refused by the topic's config as this isolate has it: a config changed since is looked up (at most every
     // REFUSAL_RECHECK_MS per topic), since no partition was called to say the version moved.
     const newer = error instanceof KafkaError ? await newerMetadata(env, meta) : undefined;
     if (newer === undefined) throw error;
     meta = newer;
-    prepared = await prepare(env, topic, meta, records, encoding, pathPartition);
+    prepared = await prepare(env, topic, meta, records, scanned, encoding, pathPartition);
   }
   const { parser, parsed, maxExplicit } = prepared;
   if (maxExplicit >= meta.partitionCount) meta = await metadataWithPartition(env, topic, maxExplicit);
@@ -119,6 +102,45 @@ export async function produce(env: Env, topic: string, input: unknown, backgroun
     });
   }
   return failedOutcome(results, pathPartition !== undefined) ?? ok({ status: 200, results });
+}
+
+/** A produce request's fields, checked; records still unread (their checks need the topic's config). */
+export interface ProduceRequestFields {
+  acks: Acks;
+  encoding: Encoding;
+  txn: ReturnType<typeof parseTransactionField> | undefined;
+  producer: ProducerIdentity | undefined;
+  /** ScannedRecord[] when `scanned` is set, else the records as JSON values. */
+  records: unknown[];
+  scanned: ScannedProduceBody | undefined;
+}
+
+/**
+ * Checks a produce request ({records, acks?, encoding?, producer?, transaction?}, or a body read by scanProduceBody)
+ * as a whole; throws KafkaError for the first problem.
+ */
+export function parseProduceRequest(input: unknown): ProduceRequestFields {
+  const scanned = input instanceof ScannedProduceBody ? input : undefined;
+  const body = scanned !== undefined ? scanned.fields : requireObject(input, "produce request");
+  onlyFields(body, ["records", "acks", "encoding", "producer", "transaction"], "produce request");
+  const acks = parseAcks(body.acks);
+  const encoding = parseEncoding(body.encoding);
+  const txn = body.transaction === undefined || body.transaction === null ? undefined : parseTransactionField(body.transaction);
+  if (txn !== undefined && body.producer !== undefined && body.producer !== null) {
+    throw new KafkaError("INVALID_REQUEST", "a produce request has either producer (idempotent) or transaction (transactional) fields, not both", { field: "transaction" });
+  }
+  if (txn !== undefined && acks === 0) throw new KafkaError("INVALID_REQUEST", "a transactional produce needs acks 1 or all: its outcome decides the transaction", { field: "acks" });
+  const producer = txn !== undefined ? { producerId: txn.producerId, producerEpoch: txn.producerEpoch, baseSequence: txn.baseSequence } : body.producer === undefined || body.producer === null ? undefined : parseProducer(body.producer);
+  const records = body.records;
+  if (!Array.isArray(records)) throw new KafkaError("INVALID_REQUEST", "produce request needs a records array");
+  if (records.length === 0) throw new KafkaError("INVALID_REQUEST", "records must not be empty");
+  if (records.length > MAX_RECORDS_PER_REQUEST) {
+    throw new KafkaError("RECORD_LIST_TOO_LARGE", `${records.length} records in one request, the maximum is ${MAX_RECORDS_PER_REQUEST}`, {
+      records: records.length,
+      maxRecords: MAX_RECORDS_PER_REQUEST,
+    });
+  }
+  return { acks, encoding, txn, producer, records, scanned };
 }
 
 /**
@@ -245,13 +267,22 @@ interface Prepared {
 }
 
 /** Parses and validates the records against the topic's config (size, compaction, schemas): throws the refusal. */
-async function prepare(env: Env, topic: string, meta: TopicMetadata, records: unknown[], encoding: Encoding, pathPartition: number | undefined): Promise<Prepared> {
+async function prepare(env: Env, topic: string, meta: TopicMetadata, records: unknown[], scanned: ScannedProduceBody | undefined, encoding: Encoding, pathPartition: number | undefined): Promise<Prepared> {
   const parser = new RecordParser(encoding, Number(meta.config["max.message.bytes"]), Date.now());
-  const compacted = isCompacted(meta.config);
+  const { parsed, maxExplicit } = parseRecords(parser, records, scanned, isCompacted(meta.config), pathPartition);
+  // Schema validation (docs/schemas.md): before any partition is called, so a failing record writes nothing.
+  if ((meta.config["value.schema.validation"] ?? "none") !== "none" || (meta.config["key.schema.validation"] ?? "none") !== "none") {
+    await validateRecords(env, topic, meta.config, meta.schemaGeneration ?? 0, scanned !== undefined ? scanned.plainRecords() : records, encoding);
+  }
+  return { parser, parsed, maxExplicit };
+}
+
+/** Each record read and checked (RecordParser, compaction's key rule, the path's partition); throws the first refusal. */
+export function parseRecords(parser: RecordParser, records: unknown[], scanned: ScannedProduceBody | undefined, compacted: boolean, pathPartition: number | undefined): { parsed: ParsedRecord[]; maxExplicit: number } {
   const parsed: ParsedRecord[] = new Array(records.length);
   let maxExplicit = -1;
   for (let i = 0; i < records.length; i++) {
-    const record = parser.parse(records[i], i);
+    const record = scanned !== undefined ? parser.parseScanned(records[i] as ScannedRecord, scanned.text, i) : parser.parse(records[i], i);
     if (isProblem(record)) throw new KafkaError(record.type, record.message, record.details);
     if (record.key === null && compacted) {
       throw new KafkaError("INVALID_RECORD", `Compacted topic cannot accept message without key (records[${i}])`, { index: i });
@@ -262,9 +293,5 @@ async function prepare(env: Env, topic: string, meta: TopicMetadata, records: un
     if (record.partition !== undefined && record.partition > maxExplicit) maxExplicit = record.partition;
     parsed[i] = record;
   }
-  // Schema validation (docs/schemas.md): before any partition is called, so a failing record writes nothing.
-  if ((meta.config["value.schema.validation"] ?? "none") !== "none" || (meta.config["key.schema.validation"] ?? "none") !== "none") {
-    await validateRecords(env, topic, meta.config, meta.schemaGeneration ?? 0, records, encoding);
-  }
-  return { parser, parsed, maxExplicit };
+  return { parsed, maxExplicit };
 }
