@@ -163,6 +163,13 @@ export class Controller extends DurableObject<Env> {
     return ok(meta);
   }
 
+  /** Deletes the topic with this id, if it still exists: a Durable Stream lets go of the topic it was registered as,
+   *  never of one made again under the same name meanwhile. */
+  async deleteTopicById(topicId: string): Promise<Result<TopicMetadata | undefined>> {
+    const row = rowById(this.sql, topicId);
+    return row === undefined ? ok(undefined) : this.deleteTopic(row.name);
+  }
+
   /**
    * Partition counts and ids of the named topics that exist (a group coordinator's metadata refresh). A coordinator
    * that names itself (`watcher`, its group id) is told when one of them is created, gains partitions or is deleted

@@ -8,7 +8,7 @@ import type { LocalLog } from "./local-log";
 import { Tails, type TailsHost } from "./tails";
 import type { Usage } from "../usage";
 import { serveWatch, watchRequestOf, type WatchHost } from "./watch-handler";
-import { watchAnswer } from "./watchers";
+import { watchAnswer } from "../watchers";
 
 export interface SocketRequestHost extends WatchHost {
   readonly tails: Tails;

@@ -4,6 +4,7 @@ import type { Env } from "../env";
 import { KafkaError, unwrap } from "../errors";
 import { defaultTopicConfig, parseConfigChanges } from "../log/topic-config";
 import { topicNameError } from "../log/topic-name";
+import { isStreamTopic } from "../streams/stream-topic";
 import { MAX_PARTITIONS_PER_TOPIC, MAX_REPLICATION_FACTOR, PARTITION_FANOUT_CONCURRENCY } from "../limits";
 import { controllerStub, replicaClient } from "../names";
 import { mapBounded } from "../concurrency";
@@ -46,9 +47,16 @@ export function checkTopicName(name: unknown): string {
   return name as string;
 }
 
+/** A Durable Stream's topic (src/streams/stream-topic.ts) is made, grown and deleted only through the DS API, which
+ *  keeps the stream and its topic in step. */
+function refuseStreamTopic(topic: string, what: string): void {
+  if (isStreamTopic(topic)) throw new KafkaError("INVALID_TOPIC_EXCEPTION", `topic names starting '__ds.' or '__ds_' are Durable Streams' own: ${what} through the Durable Streams API (/ds/v1/stream/...)`, { topic });
+}
+
 export async function createTopic(env: Env, input: unknown): Promise<TopicSummary> {
   const body = requireObject(input, "create topic request", ["name", "partitions", "replicationFactor", "placement", "config"]);
   const name = checkTopicName(body.name);
+  refuseStreamTopic(name, "create a stream");
   const partitions = partitionCount(body.partitions, 1);
   const replicationFactor = replicationFactorField(body.replicationFactor);
   const placement = placementField(body.placement, env.EDGELOG_REPLICA_PLACEMENT);
@@ -87,6 +95,7 @@ export async function alterTopicConfig(env: Env, topic: string, input: unknown):
 
 export async function addPartitions(env: Env, topic: string, input: unknown): Promise<TopicSummary> {
   checkTopicName(topic);
+  refuseStreamTopic(topic, "a stream has one partition; append");
   const body = requireObject(input, "add partitions request", ["count"]);
   const count = partitionCount(body.count);
   const meta = unwrap(await controllerStub(env).addPartitions(topic, count));
@@ -96,6 +105,7 @@ export async function addPartitions(env: Env, topic: string, input: unknown): Pr
 
 export async function deleteTopic(env: Env, topic: string): Promise<TopicSummary> {
   checkTopicName(topic);
+  refuseStreamTopic(topic, "delete the stream");
   forget(topic);
   const meta = unwrap(await controllerStub(env).deleteTopic(topic));
   return summary(meta);

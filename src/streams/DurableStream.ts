@@ -8,8 +8,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
 import type { Env } from "../env";
+import { errorBody, ok, type Result } from "../errors";
 import { DS_MAX_PRODUCERS_PER_STREAM, DS_MAX_READ_BYTES } from "../limits";
-import { durableStreamStub } from "../names";
+import { controllerStub, durableStreamStub } from "../names";
+import type { ListedOffset, OffsetSpec, PartitionDescription, PartitionRef, ReadRequest, ReadResult } from "../protocol";
+import { TAIL_ERROR_HEADER } from "../tail";
+import { WATCH_REQUEST_HEADER, WATCH_URL, type WatchRequest } from "../watch";
+import { watchAnswer, Watchers, withAnswer } from "../watchers";
 import { planAppend } from "./append-rules";
 import { forkMeta, sameConfig } from "./fork-rules";
 import { recordsOf, sliceRow } from "./json-mode";
@@ -32,6 +37,8 @@ import {
   type StreamRefusal,
 } from "./protocol";
 import { StreamStore, type StreamMeta } from "./stream-store";
+import { checkRef, describeAsTopic, listAsTopic, readAsTopic, refuseTopicWrite, type StreamTopicHost } from "./topic-reads";
+import { StreamWatches } from "./stream-watches";
 
 const NOT_FOUND = "no such stream";
 const GONE = "the stream was deleted; its forks still read it";
@@ -52,17 +59,26 @@ export class DurableStream extends DurableObject<Env> {
   /** Tests move it forward instead of sleeping (TTL expiry). */
   readonly clock = new Clock();
   private waiters: (() => void)[] = [];
+  /** Fetches of the stream's topic parked until the next append (src/watch.ts), hibernated. */
+  private readonly watchers: Watchers;
+  /** Subscriptions waiting for the next append (stream-watches.ts). */
+  private readonly watches: StreamWatches;
+  private readonly topicHost: StreamTopicHost = { meta: () => this.store.meta(), rows: (meta, from, until, maxBytes) => this.rows(meta, from, until, maxBytes) };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new StreamStore(ctx.storage.sql);
+    this.watchers = new Watchers(ctx);
+    this.watches = new StreamWatches(ctx.storage.sql, env);
   }
 
   async create(request: CreateStreamRequest): Promise<CreateOutcome> {
     const existing = this.current();
     if (existing?.softDeleted) return refuse(409, GONE);
     if (existing !== undefined) {
-      return sameConfig(existing, request) ? { refused: false, created: false, info: infoOf(existing) } : refuse(409, "the stream exists with a different configuration");
+      if (!sameConfig(existing, request)) return refuse(409, "the stream exists with a different configuration");
+      if (request.topicId !== undefined && existing.topicId !== request.topicId) this.store.setTopicId(request.topicId);
+      return { refused: false, created: false, info: infoOf(existing) };
     }
     // The body is checked before a fork takes a reference on its source, so a refused create leaks none; a fork that
     // names no content type takes its source's, known only from the grant, and checks its body then.
@@ -108,17 +124,19 @@ export class DurableStream extends DurableObject<Env> {
       lastAccessMs: this.clock.now(),
       refCount: 0,
       softDeleted: false,
+      ...(request.topicId === undefined ? {} : { topicId: request.topicId }),
     } as StreamMeta;
+    const now = this.clock.now();
     this.ctx.storage.transactionSync(() => {
       this.store.create(meta);
-      if (prefix !== undefined) this.store.append(1, prefix);
-      this.store.append(count, data);
+      if (prefix !== undefined) this.store.append(1, prefix, now);
+      this.store.append(count, data, now);
     });
     this.armExpiry();
     return { refused: false, created: true, info: infoOf(this.store.meta()!) };
   }
 
-  append(request: AppendStreamRequest): AppendOutcome {
+  appendStream(request: AppendStreamRequest): AppendOutcome {
     const meta = this.current();
     if (meta === undefined) return refuse(404, NOT_FOUND);
     if (meta.softDeleted) return refuse(410, GONE);
@@ -130,7 +148,7 @@ export class DurableStream extends DurableObject<Env> {
     }
     const now = this.clock.now();
     this.ctx.storage.transactionSync(() => {
-      this.store.append(plan.count, plan.data);
+      this.store.append(plan.count, plan.data, now);
       if (plan.close) this.store.close(plan.producer);
       if (plan.producer !== undefined) this.store.setProducer(plan.producer, now, DS_MAX_PRODUCERS_PER_STREAM, producerState === undefined);
       if (plan.streamSeq !== undefined) this.store.setStreamSeq(plan.streamSeq);
@@ -145,7 +163,7 @@ export class DurableStream extends DurableObject<Env> {
     };
   }
 
-  async read(request: ReadStreamRequest): Promise<ReadOutcome> {
+  async readStream(request: ReadStreamRequest): Promise<ReadOutcome> {
     let meta = this.current();
     const refused = this.unreadable(meta, request.generation);
     if (refused !== undefined) return refused;
@@ -243,7 +261,61 @@ export class DurableStream extends DurableObject<Env> {
     return meta === undefined ? [] : this.rows(meta, from, until, maxBytes);
   }
 
+  // The partition read surface of the stream's topic (topic-reads.ts); src/names.ts routes a stream topic's calls here.
+
+  read(ref: PartitionRef, request: ReadRequest): Promise<Result<ReadResult>> {
+    return readAsTopic(this.topicHost, ref, request);
+  }
+
+  listOffsets(ref: PartitionRef, spec: OffsetSpec): Promise<Result<ListedOffset>> {
+    return listAsTopic(this.topicHost, ref, spec);
+  }
+
+  describe(ref: PartitionRef): Result<PartitionDescription> {
+    const checked = checkRef(this.store.meta(), ref);
+    return checked.ok ? ok(describeAsTopic(checked.value, this.ctx.storage.sql.databaseSize, this.watchers.size)) : checked;
+  }
+
+  /** A subscription that caught up asks to be woken past `after`. */
+  watchFor(ref: PartitionRef, watcher: string, after: number): Result<{ ready: boolean; replicated: boolean }> {
+    const checked = checkRef(this.store.meta(), ref);
+    if (!checked.ok) return checked;
+    if (checked.value.tail > after) return ok({ ready: true, replicated: false });
+    this.watches.add(watcher, after);
+    return ok({ ready: false, replicated: false });
+  }
+
+  append(ref: PartitionRef): Result<never> {
+    return refuseTopicWrite(ref);
+  }
+
+  deleteRecords(ref: PartitionRef): Result<never> {
+    return refuseTopicWrite(ref);
+  }
+
+  writeTxnMarker(ref: PartitionRef): Result<never> {
+    return refuseTopicWrite(ref);
+  }
+
+  /** A fetch that will wait for the next append (src/watch.ts): answered at once, or parked on a hibernated socket.
+   *  WebSocket tails of a stream topic are refused (use SSE or long-polls). */
+  override async fetch(request: Request): Promise<Response> {
+    if (new URL(request.url).pathname !== new URL(WATCH_URL).pathname) {
+      return new Response(null, { headers: { [TAIL_ERROR_HEADER]: JSON.stringify(errorBody("INVALID_REQUEST", "WebSocket tails of a Durable Stream's topic are not supported yet: use SSE or long-polls")) } });
+    }
+    const watch = JSON.parse(request.headers.get(WATCH_REQUEST_HEADER) ?? "null") as WatchRequest;
+    const read = await readAsTopic(this.topicHost, watch.ref, watch.read);
+    if (!read.ok) return watchAnswer({ kind: "error", error: read.error });
+    const r = read.value;
+    const answer = { kind: "records" as const, recordCount: r.recordCount, nextOffset: r.nextOffset, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset };
+    // No await from the read's end to the park: an append cannot fall in between (unless the read awaited a fork's
+    // source, whose records never change).
+    if (r.recordCount > 0 || !this.watchers.hasRoom || this.store.meta()!.tail > r.nextOffset) return watchAnswer(answer, r.body);
+    return withAnswer(this.watchers.park(r.nextOffset, watch.mode), answer);
+  }
+
   override async alarm(): Promise<void> {
+    await this.watches.retry(this.store.meta()?.tail);
     const meta = this.store.meta();
     if (meta === undefined || meta.softDeleted) return;
     const expiry = StreamStore.expiryMs(meta);
@@ -304,12 +376,16 @@ export class DurableStream extends DurableObject<Env> {
     if (meta.ttlSeconds !== undefined) this.store.touch(this.clock.now());
   }
 
-  /** Forgets the stream (synchronously: a create right after sees nothing), then lets go of its source. */
+  /** Forgets the stream (synchronously: a create right after sees nothing), then lets go of its source and of its
+   *  topic (only the topic it was registered as: one made again meanwhile for a new stream stays). */
   private async purge(meta: StreamMeta): Promise<void> {
     this.store.purge();
     this.wake();
+    this.watches.clear();
+    this.watchers.closeAll("stream deleted");
     await this.ctx.storage.deleteAlarm();
     if (meta.forkedFrom !== undefined) await durableStreamStub(this.env, meta.forkedFrom).forkRelease();
+    if (meta.topicId !== undefined) await controllerStub(this.env).deleteTopicById(meta.topicId);
   }
 
   /** The alarm reclaims an expired stream's storage; a sliding TTL re-arms it from alarm() as long as it keeps moving. */
@@ -331,6 +407,11 @@ export class DurableStream extends DurableObject<Env> {
   }
 
   private wake(): void {
+    const tail = this.store.meta()?.tail;
+    if (tail !== undefined) {
+      this.watchers.wake(tail);
+      this.watches.wake(tail, (work) => this.ctx.waitUntil(work), this.ctx.storage);
+    }
     const waiters = this.waiters;
     this.waiters = [];
     for (const waiter of waiters) waiter();
