@@ -4,20 +4,20 @@
 // TTL tests need) and an alarm reclaims the storage of a stream nobody touches again. Long-polls and SSE reads wait
 // here on an in-memory waiter list that appends and closes wake. A fork reads the records below its fork offset from
 // its source object (fork-rules.ts); a source counts its forks and, deleted or expired while it has some, stays
-// soft-deleted (410) until the last one lets go.
+// soft-deleted (410) until the last one lets go. The stream is registered as a one-partition topic (stream-topic.ts):
+// this object also answers that partition's read surface (topic-reads.ts, topic-watch.ts), and lets go of the topic
+// when the stream goes for good.
 import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
 import type { Env } from "../env";
-import { errorBody, ok, type Result } from "../errors";
+import { ok, type Result } from "../errors";
 import { DS_MAX_PRODUCERS_PER_STREAM, DS_MAX_READ_BYTES } from "../limits";
 import { controllerStub, durableStreamStub } from "../names";
 import type { ListedOffset, OffsetSpec, PartitionDescription, PartitionRef, ReadRequest, ReadResult } from "../protocol";
-import { TAIL_ERROR_HEADER } from "../tail";
-import { WATCH_REQUEST_HEADER, WATCH_URL, type WatchRequest } from "../watch";
-import { watchAnswer, Watchers, withAnswer } from "../watchers";
+import { Watchers } from "../watchers";
 import { planAppend } from "./append-rules";
 import { forkMeta, sameConfig } from "./fork-rules";
-import { recordsOf, sliceRow } from "./json-mode";
+import { join, recordsOf, sliceRow } from "./json-mode";
 import { isJsonType, sameMediaType } from "./media-type";
 import type { ParsedOffset } from "./offsets";
 import {
@@ -39,6 +39,7 @@ import {
 import { StreamStore, type StreamMeta } from "./stream-store";
 import { checkRef, describeAsTopic, listAsTopic, readAsTopic, refuseTopicWrite, type StreamTopicHost } from "./topic-reads";
 import { StreamWatches } from "./stream-watches";
+import { serveTopicSocket } from "./topic-watch";
 
 const NOT_FOUND = "no such stream";
 const GONE = "the stream was deleted; its forks still read it";
@@ -285,33 +286,14 @@ export class DurableStream extends DurableObject<Env> {
     return ok({ ready: false, replicated: false });
   }
 
-  append(ref: PartitionRef): Result<never> {
-    return refuseTopicWrite(ref);
-  }
+  // Writes through the topic API are refused: DS's own rules (closed, producers, Stream-Seq) guard every append.
+  append(ref: PartitionRef): Result<never> { return refuseTopicWrite(ref); }
+  deleteRecords(ref: PartitionRef): Result<never> { return refuseTopicWrite(ref); }
+  writeTxnMarker(ref: PartitionRef): Result<never> { return refuseTopicWrite(ref); }
 
-  deleteRecords(ref: PartitionRef): Result<never> {
-    return refuseTopicWrite(ref);
-  }
-
-  writeTxnMarker(ref: PartitionRef): Result<never> {
-    return refuseTopicWrite(ref);
-  }
-
-  /** A fetch that will wait for the next append (src/watch.ts): answered at once, or parked on a hibernated socket.
-   *  WebSocket tails of a stream topic are refused (use SSE or long-polls). */
+  /** A fetch of the stream's topic that will wait for the next append (src/watch.ts); WebSocket tails are refused. */
   override async fetch(request: Request): Promise<Response> {
-    if (new URL(request.url).pathname !== new URL(WATCH_URL).pathname) {
-      return new Response(null, { headers: { [TAIL_ERROR_HEADER]: JSON.stringify(errorBody("INVALID_REQUEST", "WebSocket tails of a Durable Stream's topic are not supported yet: use SSE or long-polls")) } });
-    }
-    const watch = JSON.parse(request.headers.get(WATCH_REQUEST_HEADER) ?? "null") as WatchRequest;
-    const read = await readAsTopic(this.topicHost, watch.ref, watch.read);
-    if (!read.ok) return watchAnswer({ kind: "error", error: read.error });
-    const r = read.value;
-    const answer = { kind: "records" as const, recordCount: r.recordCount, nextOffset: r.nextOffset, highWatermark: r.highWatermark, logStartOffset: r.logStartOffset };
-    // No await from the read's end to the park: an append cannot fall in between (unless the read awaited a fork's
-    // source, whose records never change).
-    if (r.recordCount > 0 || !this.watchers.hasRoom || this.store.meta()!.tail > r.nextOffset) return watchAnswer(answer, r.body);
-    return withAnswer(this.watchers.park(r.nextOffset, watch.mode), answer);
+    return serveTopicSocket(this.topicHost, this.watchers, request);
   }
 
   override async alarm(): Promise<void> {
@@ -416,17 +398,4 @@ export class DurableStream extends DurableObject<Env> {
     this.waiters = [];
     for (const waiter of waiters) waiter();
   }
-}
-
-function join(parts: Uint8Array[], json: boolean): Uint8Array {
-  const comma = json ? 1 : 0;
-  const total = parts.reduce((n, p) => n + p.byteLength, 0) + Math.max(0, parts.length - 1) * comma;
-  const out = new Uint8Array(total);
-  let at = 0;
-  parts.forEach((part, i) => {
-    if (json && i > 0) out[at++] = 0x2c;
-    out.set(part, at);
-    at += part.byteLength;
-  });
-  return out;
 }

@@ -37,3 +37,17 @@ export function sliceRow<R extends { base: number; count: number; data: Uint8Arr
   const data = new TextEncoder().encode(messages.slice(lo - row.base, hi - row.base).map((v) => JSON.stringify(v)).join(","));
   return { ...row, base: lo, count: Math.max(0, hi - lo), data };
 }
+
+/** A read's answer body: rows' bytes back to back, or in JSON mode their message lists joined by ",". */
+export function join(parts: Uint8Array[], json: boolean): Uint8Array {
+  const comma = json ? 1 : 0;
+  const total = parts.reduce((n, p) => n + p.byteLength, 0) + Math.max(0, parts.length - 1) * comma;
+  const out = new Uint8Array(total);
+  let at = 0;
+  parts.forEach((part, i) => {
+    if (json && i > 0) out[at++] = 0x2c;
+    out.set(part, at);
+    at += part.byteLength;
+  });
+  return out;
+}

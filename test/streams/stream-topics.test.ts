@@ -89,6 +89,23 @@ describe("a stream is a topic", () => {
     ]);
   });
 
+  it("a fork's topic reads its source's records below the fork offset, then its own", async () => {
+    const source = uniqueTopic("ds-src");
+    await ds("PUT", source, { headers: text, body: "s0" });
+    await ds("POST", source, { headers: text, body: "s1" });
+    await ds("POST", source, { headers: text, body: "s2" });
+    const fork = uniqueTopic("ds-fork");
+    const forked = await ds("PUT", fork, { headers: { "stream-forked-from": `/v1/stream/${source}`, "stream-fork-offset": "0000000000000000_0000000000000002" } });
+    expect(forked.status).toBe(201);
+    await ds("POST", fork, { headers: text, body: "f2" });
+    const read = await api<Fetched>("GET", `/v1/topics/${forked.headers.get("edgelog-topic")}/partitions/0/records?offset=0`);
+    expect(read.body.records.map((r) => [r.offset, r.value])).toEqual([
+      [0, "s0"],
+      [1, "s1"],
+      [2, "f2"],
+    ]);
+  });
+
   it("a /v1 long-poll parked on the stream's topic is woken by a DS append", async () => {
     const name = uniqueTopic("ds-poll");
     const topic = (await ds("PUT", name, { headers: text })).headers.get("edgelog-topic")!;
