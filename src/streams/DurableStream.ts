@@ -10,14 +10,14 @@
 import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
 import type { Env } from "../env";
-import { ok, type Result } from "../errors";
+import { errorBody, ok, type Result } from "../errors";
 import { DS_MAX_PRODUCERS_PER_STREAM, DS_MAX_READ_BYTES } from "../limits";
 import { controllerStub, durableStreamStub } from "../names";
 import type { ListedOffset, OffsetSpec, PartitionDescription, PartitionRef, ReadRequest, ReadResult } from "../protocol";
 import { Watchers } from "../watchers";
 import { planAppend } from "./append-rules";
 import { forkMeta, sameConfig } from "./fork-rules";
-import { join, recordsOf, sliceRow } from "./json-mode";
+import { join, recordsOf } from "./json-mode";
 import { isJsonType, sameMediaType } from "./media-type";
 import type { ParsedOffset } from "./offsets";
 import {
@@ -39,7 +39,10 @@ import {
 import { StreamStore, type StreamMeta } from "./stream-store";
 import { checkRef, describeAsTopic, listAsTopic, readAsTopic, refuseTopicWrite, type StreamTopicHost } from "./topic-reads";
 import { StreamWatches } from "./stream-watches";
-import { serveTopicSocket } from "./topic-watch";
+import { streamRows } from "./stream-rows";
+import { newStreamTails, serveTopicSocket } from "./topic-watch";
+import type { Tails } from "../tails";
+import { TAIL_TAG } from "../tail";
 
 const NOT_FOUND = "no such stream";
 const GONE = "the stream was deleted; its forks still read it";
@@ -64,6 +67,8 @@ export class DurableStream extends DurableObject<Env> {
   private readonly watchers: Watchers;
   /** Subscriptions waiting for the next append (stream-watches.ts). */
   private readonly watches: StreamWatches;
+  /** Clients' WebSocket tails of the stream's topic (src/tails.ts), hibernated between appends. */
+  private readonly tails: Tails;
   private readonly topicHost: StreamTopicHost = { meta: () => this.store.meta(), rows: (meta, from, until, maxBytes) => this.rows(meta, from, until, maxBytes) };
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -71,6 +76,7 @@ export class DurableStream extends DurableObject<Env> {
     this.store = new StreamStore(ctx.storage.sql);
     this.watchers = new Watchers(ctx);
     this.watches = new StreamWatches(ctx.storage.sql, env);
+    this.tails = newStreamTails(ctx, this.topicHost, () => this.clock.now());
   }
 
   async create(request: CreateStreamRequest): Promise<CreateOutcome> {
@@ -291,9 +297,14 @@ export class DurableStream extends DurableObject<Env> {
   deleteRecords(ref: PartitionRef): Result<never> { return refuseTopicWrite(ref); }
   writeTxnMarker(ref: PartitionRef): Result<never> { return refuseTopicWrite(ref); }
 
-  /** A fetch of the stream's topic that will wait for the next append (src/watch.ts); WebSocket tails are refused. */
+  /** A fetch of the stream's topic that will wait for the next append (src/watch.ts), or a client's WebSocket tail. */
   override async fetch(request: Request): Promise<Response> {
-    return serveTopicSocket(this.topicHost, this.watchers, request);
+    return serveTopicSocket(this.topicHost, this.watchers, this.tails, request);
+  }
+
+  /** A tail's ack (watch sockets never speak). */
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (this.ctx.getTags(ws).includes(TAIL_TAG)) this.tails.message(ws, message);
   }
 
   override async alarm(): Promise<void> {
@@ -306,28 +317,8 @@ export class DurableStream extends DurableObject<Env> {
     else this.current();
   }
 
-  /** Records [from, until): below the fork offset from the source (recursively), then this stream's own rows, up to
-   *  `maxBytes` (at least one row). */
-  private async rows(meta: StreamMeta, from: number, until: number, maxBytes: number): Promise<RawRow[]> {
-    const json = isJsonType(meta.contentType);
-    const out: RawRow[] = [];
-    let at = from;
-    let budget = maxBytes;
-    if (at < meta.inheritEnd && meta.forkedFrom !== undefined) {
-      const inherited = await durableStreamStub(this.env, meta.forkedFrom).rawRows(at, Math.min(until, meta.inheritEnd), maxBytes);
-      for (const row of inherited) {
-        out.push(row);
-        budget -= row.data.byteLength;
-        at = row.base + row.count;
-      }
-      if (at < Math.min(until, meta.inheritEnd) || budget <= 0) return out;
-    }
-    for (const row of this.store.batchesFrom(at, out.length === 0 ? budget : Math.max(0, budget))) {
-      if (row.base >= until) break;
-      const part = sliceRow(row, at, until, json);
-      if (part.count > 0) out.push(part);
-    }
-    return out;
+  private rows(meta: StreamMeta, from: number, until: number, maxBytes: number): Promise<RawRow[]> {
+    return streamRows(this.env, this.store, meta, from, until, maxBytes);
   }
 
   private unreadable(meta: StreamMeta | undefined, generation: string | undefined): StreamRefusal | undefined {
@@ -365,6 +356,7 @@ export class DurableStream extends DurableObject<Env> {
     this.wake();
     this.watches.clear();
     this.watchers.closeAll("stream deleted");
+    this.tails.closeAll(errorBody("UNKNOWN_TOPIC_OR_PARTITION", "the stream was deleted"));
     await this.ctx.storage.deleteAlarm();
     if (meta.forkedFrom !== undefined) await durableStreamStub(this.env, meta.forkedFrom).forkRelease();
     if (meta.topicId !== undefined) await controllerStub(this.env).deleteTopicById(meta.topicId);
@@ -392,6 +384,7 @@ export class DurableStream extends DurableObject<Env> {
     const tail = this.store.meta()?.tail;
     if (tail !== undefined) {
       this.watchers.wake(tail);
+      this.tails.wake();
       this.watches.wake(tail, (work) => this.ctx.waitUntil(work), this.ctx.storage);
     }
     const waiters = this.waiters;

@@ -1,18 +1,20 @@
-// A fetch of a Durable Stream's topic that will wait (src/watch.ts): answered at once when there are records, else
-// parked on a hibernated socket (src/watchers.ts) that the stream's next append wakes, as a partition object parks
-// one. The read and the park happen with no await between the read's end and the park. A client's WebSocket tail is
-// refused: the stream object does not serve tails yet (SSE and long-polls do the same work through the router).
-import { errorBody } from "../errors";
-import { TAIL_ERROR_HEADER } from "../tail";
+// The stream object's fetch handler for its topic: the two kinds of request that may end in a hibernated WebSocket,
+// as a partition object serves them (src/partition/socket-requests.ts). A watch (src/watch.ts) is answered at once
+// when there are records, else parked (src/watchers.ts) until the stream's next append, with no await between the
+// read's end and the park. A client's WebSocket tail (src/tail.ts) is accepted by the shared Tails (src/tails.ts),
+// whose frames are the topic's fetch answers (topic-reads.ts).
+import { TAIL_PING, TAIL_PONG, TAIL_REQUEST_HEADER, TAIL_URL, type TailRequest } from "../tail";
+import { Tails } from "../tails";
 import { WATCH_REQUEST_HEADER, WATCH_URL, type WatchRequest } from "../watch";
 import { watchAnswer, withAnswer, type Watchers } from "../watchers";
 import { readAsTopic, type StreamTopicHost } from "./topic-reads";
 
-export async function serveTopicSocket(host: StreamTopicHost, watchers: Watchers, request: Request): Promise<Response> {
-  if (new URL(request.url).pathname !== new URL(WATCH_URL).pathname) {
-    const refused = errorBody("INVALID_REQUEST", "WebSocket tails of a Durable Stream's topic are not supported yet: use SSE or long-polls");
-    return new Response(null, { headers: { [TAIL_ERROR_HEADER]: JSON.stringify(refused) } });
-  }
+const decoder = new TextDecoder();
+
+export async function serveTopicSocket(host: StreamTopicHost, watchers: Watchers, tails: Tails, request: Request): Promise<Response> {
+  const path = new URL(request.url).pathname;
+  if (path === new URL(TAIL_URL).pathname) return tails.open(JSON.parse(request.headers.get(TAIL_REQUEST_HEADER) ?? "null") as TailRequest);
+  if (path !== new URL(WATCH_URL).pathname) return new Response("not found", { status: 404 });
   const watch = JSON.parse(request.headers.get(WATCH_REQUEST_HEADER) ?? "null") as WatchRequest;
   const read = await readAsTopic(host, watch.ref, watch.read);
   if (!read.ok) return watchAnswer({ kind: "error", error: read.error });
@@ -22,4 +24,20 @@ export async function serveTopicSocket(host: StreamTopicHost, watchers: Watchers
   const tail = host.meta()?.tail ?? r.nextOffset;
   if (r.recordCount > 0 || !watchers.hasRoom || tail > r.nextOffset) return watchAnswer(answer, r.body);
   return withAnswer(watchers.park(r.nextOffset, watch.mode), answer);
+}
+
+/** The stream topic's WebSocket tails, and the keep-alive the object answers without waking. */
+export function newStreamTails(ctx: DurableObjectState, host: StreamTopicHost, now: () => number): Tails {
+  ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(TAIL_PING, TAIL_PONG));
+  return new Tails(ctx, {
+    now,
+    busy: (work) => work(),
+    end: () => host.meta()?.tail,
+    read: async (ref, request) => {
+      const read = await readAsTopic(host, ref, request);
+      if (!read.ok) return read;
+      const r = read.value;
+      return { ok: true, value: { text: decoder.decode(r.body), bytes: r.body.byteLength, recordCount: r.recordCount, nextOffset: r.nextOffset } };
+    },
+  });
 }

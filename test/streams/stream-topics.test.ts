@@ -11,6 +11,7 @@ import { durableStreamStub } from "../../src/names";
 import type { DurableStream } from "../../src/streams/DurableStream";
 import { MAX_ENCODED_STREAM_NAME, STREAM_TOPIC_PREFIX, streamOfTopic, streamTopicName } from "../../src/streams/stream-topic";
 import { api, uniqueTopic } from "../helpers";
+import { tail } from "../http/ws-tail-helpers";
 import { exports } from "cloudflare:workers";
 
 async function ds(method: string, name: string, init: { body?: string; headers?: Record<string, string> } = {}) {
@@ -114,6 +115,19 @@ describe("a stream is a topic", () => {
     await ds("POST", name, { headers: text, body: "late" });
     const answer = await polled;
     expect(answer.body.records.map((r) => r.value)).toEqual(["late"]);
+  });
+
+  it("a WebSocket tail of the stream's topic gets what is there, then each DS append; deleting the stream closes it", async () => {
+    const name = uniqueTopic("ds-ws");
+    const topic = (await ds("PUT", name, { headers: text, body: "first" })).headers.get("edgelog-topic")!;
+    const socket = await tail(topic, { offset: 0 });
+    expect(await socket.values(1)).toEqual(["first"]);
+    await ds("POST", name, { headers: text, body: "second" });
+    const frame = await socket.next();
+    expect(frame.records.map((r: { offset: number; value: string }) => [r.offset, r.value])).toEqual([[1, "second"]]);
+    socket.ws.send(JSON.stringify({ ack: frame.nextOffset }));
+    await ds("DELETE", name);
+    expect((await socket.closing()).code).toBe(4404);
   });
 
   it("a consumer group consumes the stream's topic and commits its offsets", async () => {
