@@ -12,6 +12,7 @@ import type { DurableStream } from "../../src/streams/DurableStream";
 import { MAX_ENCODED_STREAM_NAME, STREAM_TOPIC_PREFIX, streamOfTopic, streamTopicName } from "../../src/streams/stream-topic";
 import { api, uniqueTopic } from "../helpers";
 import { tail } from "../http/ws-tail-helpers";
+import { subscribe, untilCaughtUp, untilDelivered } from "../subscription/helpers";
 import { exports } from "cloudflare:workers";
 
 async function ds(method: string, name: string, init: { body?: string; headers?: Record<string, string> } = {}) {
@@ -148,6 +149,22 @@ describe("a stream is a topic", () => {
     await ds("POST", name, { headers: text, body: "c" });
     const offsets = (await api("GET", `/v1/groups/${group}/offsets`)).body;
     expect(offsets.totalLag).toBe(1);
+  });
+
+  it("a subscription delivers the stream's appends, woken by the stream object once it has caught up", async () => {
+    const name = uniqueTopic("ds-sub");
+    const topic = (await ds("PUT", name, { headers: text, body: "a" })).headers.get("edgelog-topic")!;
+    const subscription = uniqueTopic("s");
+    await subscribe({ name: subscription, topics: [topic] });
+    // Caught up, the subscription's partition waits on the stream object (watchFor); the next append wakes it.
+    expect((await untilCaughtUp(subscription)).partitions).toMatchObject([{ partition: 0, status: "waiting", lag: 0 }]);
+    const waits = (_o: DurableStream, state: DurableObjectState) => state.storage.sql.exec<{ after: number }>("SELECT after FROM ds_watches").toArray().map((r) => r.after);
+    expect(await runInDurableObject(durableStreamStub(env as unknown as Env, name), waits)).toEqual([1]);
+    await ds("POST", name, { headers: text, body: "b" });
+    const list = await untilDelivered(subscription, (l) => l.some((d) => d.values.includes("b")));
+    expect(list.flatMap((d) => (d.outcome.kind === "ack" ? d.values : []))).toEqual(["a", "b"]);
+    // The wait past offset 1 was woken and forgotten (a new one past 2 may already be there).
+    expect(await runInDurableObject(durableStreamStub(env as unknown as Env, name), waits)).not.toContain(1);
   });
 
   it("deleting the stream deletes its topic; the namespace cannot be written, grown or deleted through /v1", async () => {
