@@ -6,7 +6,7 @@ import type { Env } from "./env";
 import type { PartitionLog } from "./partition/PartitionLog";
 import type { DurableStream } from "./streams/DurableStream";
 import type { PartitionRef } from "./protocol";
-import { streamOfTopic } from "./streams/stream-topic";
+import { streamOfTopic } from "./log/stream-topic";
 import { isUnavailable, ObjectUnavailable, type Unavailable } from "./unavailable";
 
 export function partitionLogName(topicId: string, partition: number, replica = 0): string {
@@ -35,7 +35,7 @@ export function partitionLogClient(env: Env, topicId: string, partition: number,
 }
 
 /** The raw stub of the replica a ref addresses (for its fetch handler: watch requests, src/watch.ts). A Durable
- *  Stream's topic (src/streams/stream-topic.ts) is served by the stream's own object, which answers the partition's
+ *  Stream's topic (src/log/stream-topic.ts) is served by the stream's own object, which answers the partition's
  *  read surface for its one partition. */
 export function replicaStub(env: Env, ref: PartitionRef) {
   const stream = streamOfTopic(ref.topic);

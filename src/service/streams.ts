@@ -1,6 +1,6 @@
 // Durable Streams (src/streams/): the calls the DS HTTP handler makes, each to the stream's own object. Outcomes come
 // back as plain data (refusals included: DS answers its own status codes, src/streams/protocol.ts). A create first
-// registers the stream's topic with the controller (src/streams/stream-topic.ts): one round trip, on create only.
+// registers the stream's topic with the controller (src/log/stream-topic.ts): one round trip, on create only.
 import type { Env } from "../env";
 import { unwrap, type Result } from "../errors";
 import type { TopicMetadata } from "../protocol";

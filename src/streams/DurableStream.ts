@@ -4,9 +4,9 @@
 // TTL tests need) and an alarm reclaims the storage of a stream nobody touches again. Long-polls and SSE reads wait
 // here on an in-memory waiter list that appends and closes wake. A fork reads the records below its fork offset from
 // its source object (fork-rules.ts); a source counts its forks and, deleted or expired while it has some, stays
-// soft-deleted (410) until the last one lets go. The stream is registered as a one-partition topic (stream-topic.ts):
-// this object also answers that partition's read surface (topic-reads.ts, topic-watch.ts), and lets go of the topic
-// when the stream goes for good.
+// soft-deleted (410) until the last one lets go. The stream is registered as a one-partition topic
+// (src/log/stream-topic.ts): this object also answers that partition's read surface (topic-reads.ts, topic-watch.ts),
+// and lets go of the topic when the stream goes for good.
 import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
 import type { Env } from "../env";

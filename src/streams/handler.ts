@@ -15,7 +15,7 @@ import { formatOffset, nextCursor } from "./offsets";
 import { parseAppend, parseCreate, parseReadQuery } from "./request-headers";
 import { DS_ROUTES, DS_STREAM_PREFIX, DS_STREAM_ROUTE } from "./routes";
 import { serveSse } from "./sse-pump";
-import { MAX_ENCODED_STREAM_NAME, streamTopicName } from "./stream-topic";
+import { MAX_ENCODED_STREAM_NAME, streamTopicName } from "../log/stream-topic";
 
 
 /** Catch-up reads of a range are immutable apart from the tail; the reference's caching advice (P§10). */
@@ -85,7 +85,7 @@ async function serveStream(request: IRequest, env: Env, url: URL, stream: string
       if (body === "too large") return refusalResponse(TOO_LARGE);
       const parsed = parseCreate(stream, request.headers, body);
       if (!parsed.ok) return refusalResponse({ status: 400, message: parsed.message });
-      // The stream is a topic: its name, encoded, must fit a topic name (src/streams/stream-topic.ts).
+      // The stream is a topic: its name, encoded, must fit a topic name (src/log/stream-topic.ts).
       if (topic === undefined) return refusalResponse({ status: 400, message: `the stream name is too long: encoded as a topic name it exceeds ${MAX_ENCODED_STREAM_NAME} characters` });
       // Forking reads the source: the caller needs read on it too.
       if (parsed.value.fork !== undefined) authorize(principal, "topic", parsed.value.fork.source, "read");

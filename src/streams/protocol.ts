@@ -28,7 +28,7 @@ export interface CreateStreamRequest {
   expiresAt?: { text: string; ms: number };
   closed: boolean;
   body: Uint8Array;
-  /** The id of the topic the stream is registered as (stream-topic.ts), from the controller. */
+  /** The id of the topic the stream is registered as (src/log/stream-topic.ts), from the controller. */
   topicId?: string;
 }
 

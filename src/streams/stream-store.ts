@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS ds_meta (
   -- forks reading this stream; deleted or expired while > 0, it is soft-deleted (410) and kept for them
   ref_count INTEGER NOT NULL DEFAULT 0,
   soft_deleted INTEGER NOT NULL DEFAULT 0,
-  -- the id of the edgelog topic the stream is registered as (stream-topic.ts); a fetch routed with another is refused
+  -- the id of the edgelog topic the stream is registered as (src/log/stream-topic.ts); a fetch routed with another
+  -- is refused
   topic_id TEXT
 );
 CREATE TABLE IF NOT EXISTS ds_batches (end_offset INTEGER PRIMARY KEY, record_count INTEGER NOT NULL, data BLOB NOT NULL, append_ms INTEGER);

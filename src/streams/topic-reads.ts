@@ -1,6 +1,6 @@
-// A Durable Stream read as its edgelog topic's one partition (stream-topic.ts): the partition read surface the fetch
-// route, consumer groups, subscriptions and SSE tails call (src/names.ts routes a stream topic's calls to the stream's
-// object). Every append is one batch of records: a byte stream's append is one record whose value is the appended bytes
+// A Durable Stream read as its edgelog topic's one partition (src/log/stream-topic.ts): the partition read surface the
+// fetch route, consumer groups, subscriptions and tails call (src/names.ts routes a stream topic's calls to the
+// stream's object). Every append is one batch of records: a byte stream's append is one record whose value is the appended bytes
 // (text, or base64 when the fetch asks encoding=base64), a JSON stream's message is one record whose value is the
 // message's JSON text; keys are null, headers empty, timestamps the append time. Offsets are the DS offsets' second
 // part, so both APIs name the same record by the same number. No cloudflare:* imports.

@@ -1,4 +1,4 @@
-// A Durable Stream is a one-partition topic in the `__ds.` namespace (src/streams/stream-topic.ts): created, listed,
+// A Durable Stream is a one-partition topic in the `__ds.` namespace (src/log/stream-topic.ts): created, listed,
 // described, read through the /v1 fetch route (long-polls included), consumed by a consumer group, and deleted with the
 // stream, by DELETE or by expiry. Through the real Worker against real storage; expiry by the object's injected clock
 // and its alarm.
@@ -9,7 +9,7 @@ import type { Env } from "../../src/env";
 import { MAX_TOPIC_NAME_LENGTH } from "../../src/limits";
 import { durableStreamStub } from "../../src/names";
 import type { DurableStream } from "../../src/streams/DurableStream";
-import { MAX_ENCODED_STREAM_NAME, STREAM_TOPIC_PREFIX, streamOfTopic, streamTopicName } from "../../src/streams/stream-topic";
+import { MAX_ENCODED_STREAM_NAME, STREAM_TOPIC_PREFIX, streamOfTopic, streamTopicName } from "../../src/log/stream-topic";
 import { api, uniqueTopic } from "../helpers";
 import { tail } from "../http/ws-tail-helpers";
 import { subscribe, untilCaughtUp, untilDelivered } from "../subscription/helpers";
@@ -167,13 +167,14 @@ describe("a stream is a topic", () => {
     expect(await runInDurableObject(durableStreamStub(env as unknown as Env, name), waits)).not.toContain(1);
   });
 
-  it("deleting the stream deletes its topic; the namespace cannot be written, grown or deleted through /v1", async () => {
+  it("deleting the stream deletes its topic; the namespace cannot be written, altered, grown or deleted through /v1", async () => {
     const name = uniqueTopic("ds-del");
     const topic = (await ds("PUT", name, { headers: text, body: "x" })).headers.get("edgelog-topic")!;
     const produced = await api("POST", `/v1/topics/${topic}/records`, { records: [{ value: "y" }] });
     expect([produced.status, produced.body.error.type]).toEqual([400, "INVALID_TOPIC_EXCEPTION"]);
     expect((await api("DELETE", `/v1/topics/${topic}`)).body.error.type).toBe("INVALID_TOPIC_EXCEPTION");
     expect((await api("POST", `/v1/topics/${topic}/partitions`, { count: 2 })).body.error.type).toBe("INVALID_TOPIC_EXCEPTION");
+    expect((await api("PATCH", `/v1/topics/${topic}`, { config: { "retention.ms": "1000" } })).body.error.type).toBe("INVALID_TOPIC_EXCEPTION");
     expect((await api("POST", "/v1/topics", { name: `__ds.${uniqueTopic("mine")}`, partitions: 1 })).body.error.type).toBe("INVALID_TOPIC_EXCEPTION");
     expect((await api("POST", "/v1/topics", { name: `__ds_${uniqueTopic("mine")}`, partitions: 1 })).body.error.type).toBe("INVALID_TOPIC_EXCEPTION");
 
