@@ -6,6 +6,7 @@ import type { Env } from "./env";
 import type { PartitionLog } from "./partition/PartitionLog";
 import type { DurableStream } from "./streams/DurableStream";
 import type { PartitionRef } from "./protocol";
+import { streamOfTopic } from "./log/stream-topic";
 import { isUnavailable, ObjectUnavailable, type Unavailable } from "./unavailable";
 
 export function partitionLogName(topicId: string, partition: number, replica = 0): string {
@@ -33,13 +34,18 @@ export function partitionLogClient(env: Env, topicId: string, partition: number,
   return reachable(partitionLogStub(env, topicId, partition, replica, locationHint)) as unknown as PartitionLogClient;
 }
 
-/** The raw stub of the replica a ref addresses (for its fetch handler: watch requests, src/watch.ts). */
+/** The raw stub of the replica a ref addresses (for its fetch handler: watch requests, src/watch.ts). A Durable
+ *  Stream's topic (src/log/stream-topic.ts) is served by the stream's own object, which answers the partition's
+ *  read surface for its one partition. */
 export function replicaStub(env: Env, ref: PartitionRef) {
+  const stream = streamOfTopic(ref.topic);
+  if (stream !== undefined) return durableStreamStub(env, stream) as unknown as ReturnType<typeof partitionLogStub>;
   return partitionLogStub(env, ref.topicId, ref.partition, ref.replica, ref.locationHint);
 }
 
-/** The client of the replica a ref addresses. */
+/** The client of the replica a ref addresses (a Durable Stream's topic: the stream's object, as replicaStub). */
 export function replicaClient(env: Env, ref: PartitionRef): PartitionLogClient {
+  if (streamOfTopic(ref.topic) !== undefined) return reachable(replicaStub(env, ref)) as unknown as PartitionLogClient;
   return partitionLogClient(env, ref.topicId, ref.partition, ref.replica, ref.locationHint);
 }
 

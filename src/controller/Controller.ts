@@ -16,6 +16,7 @@ import { MAX_TOPICS, MAX_TRANSACTIONAL_IDS } from "../limits";
 import type { Acl, Quotas } from "../auth/acl";
 import type { HashedStoredToken, StoredToken } from "../auth/stored-token";
 import { partitionLogClient } from "../names";
+import { isStreamTopic } from "../log/stream-topic";
 import type { PartitionLeadership, ReplicaRole, ReplicaStatus, TopicMetadata } from "../protocol";
 import { upgradeSchema } from "../schema-version";
 import { chooseLeader, type ElectionType } from "./choose-leader";
@@ -151,19 +152,30 @@ export class Controller extends DurableObject<Env> {
     this.meter.request();
     const row = topicRow(this.sql, name);
     if (!row) return unknownTopic(name);
-    // Both writes commit together (no await between them): the topic is gone and its drop is on record.
+    // The writes commit together (no await between them): the topic is gone and its drop is on record.
     const meta = toMetadata(this.sql, row);
     this.sql.exec("DELETE FROM topics WHERE name = ?", name);
     this.sql.exec("DELETE FROM partition_leadership WHERE topic_id = ?", row.topic_id);
     this.sql.exec("DELETE FROM pending_notifications WHERE topic_id = ?", row.topic_id);
-    this.sql.exec(
-      "INSERT OR REPLACE INTO pending_drops (topic_id, partition_count, deleted_ms, replication_factor) VALUES (?, ?, ?, ?)",
-      row.topic_id, row.partition_count, Date.now(), row.replication_factor,
-    );
-    await this.ctx.storage.setAlarm(Date.now() + DROP_RETRY_MS);
-    await this.notices.dropPartitions(row.topic_id, row.partition_count, row.replication_factor);
+    // A Durable Stream's topic has no partition objects to drop: the stream object holds its records and lets go of
+    // the topic itself once they are gone.
+    if (!isStreamTopic(name)) {
+      this.sql.exec(
+        "INSERT OR REPLACE INTO pending_drops (topic_id, partition_count, deleted_ms, replication_factor) VALUES (?, ?, ?, ?)",
+        row.topic_id, row.partition_count, Date.now(), row.replication_factor,
+      );
+      await this.ctx.storage.setAlarm(Date.now() + DROP_RETRY_MS);
+      await this.notices.dropPartitions(row.topic_id, row.partition_count, row.replication_factor);
+    }
     await this.notices.tellWatchers(name);
     return ok(meta);
+  }
+
+  /** Deletes the topic with this id, if it still exists: a Durable Stream lets go of the topic it was registered as,
+   *  never of one made again under the same name meanwhile. */
+  async deleteTopicById(topicId: string): Promise<Result<TopicMetadata | undefined>> {
+    const row = rowById(this.sql, topicId);
+    return row === undefined ? ok(undefined) : this.deleteTopic(row.name);
   }
 
   /**

@@ -36,7 +36,7 @@ export function withCors(response: Response, request: Request, env: Env): Respon
   out.headers.set(
     "access-control-expose-headers",
     // Durable Streams' answers carry their state in headers (src/streams/answers.ts).
-    "retry-after, www-authenticate, etag, location, stream-next-offset, stream-up-to-date, stream-closed, stream-cursor, stream-ttl, stream-expires-at, stream-sse-data-encoding, producer-epoch, producer-seq, producer-expected-seq, producer-received-seq",
+    "retry-after, www-authenticate, etag, location, stream-next-offset, stream-up-to-date, stream-closed, stream-cursor, stream-ttl, stream-expires-at, stream-sse-data-encoding, producer-epoch, producer-seq, producer-expected-seq, producer-received-seq, edgelog-topic",
   );
   out.headers.append("vary", "Origin");
   return out;

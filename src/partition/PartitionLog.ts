@@ -38,7 +38,7 @@ import { LogWaiters } from "./log-waiters";
 import { takeReplicated } from "./follower";
 import { TieredLog } from "./tiered-log";
 import { newTails, serveSocketRequest } from "./socket-requests";
-import type { Tails } from "./tails";
+import type { Tails } from "../tails";
 import { TAIL_TAG } from "../tail";
 import { verifyTxnWrite, writeMarker } from "./txn-append";
 import { appendAlone, type AloneParts } from "./append-alone";

@@ -8,7 +8,7 @@ import { CommitWaiters } from "./commit-waiters";
 import type { LocalLog, LogState } from "./local-log";
 import { commitOutcome } from "./replication-host";
 import { wakeObjects } from "./wake-objects";
-import { Watchers } from "./watchers";
+import { Watchers } from "../watchers";
 
 export interface WaitersHost {
   /** Functions: the object replaces its log and schedule when it restarts from storage. */

@@ -5,10 +5,10 @@ import { isUnavailable, type Unavailable } from "../unavailable";
 import { TAIL_ERROR_HEADER, TAIL_PING, TAIL_PONG, TAIL_REQUEST_HEADER, TAIL_URL, type TailRequest } from "../tail";
 import { readEnd, responseBody } from "./read-path";
 import type { LocalLog } from "./local-log";
-import { Tails, type TailsHost } from "./tails";
+import { Tails, type TailsHost } from "../tails";
 import type { Usage } from "../usage";
 import { serveWatch, watchRequestOf, type WatchHost } from "./watch-handler";
-import { watchAnswer } from "./watchers";
+import { watchAnswer } from "../watchers";
 
 export interface SocketRequestHost extends WatchHost {
   readonly tails: Tails;

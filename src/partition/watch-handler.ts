@@ -9,7 +9,7 @@ import type { PartitionRef, ReadRequest } from "../protocol";
 import { WATCH_REQUEST_HEADER, WATCH_URL, type WatchAnswer, type WatchRequest } from "../watch";
 import type { LocalLog } from "./local-log";
 import { readEnd, responseBody } from "./read-path";
-import { watchAnswer, withAnswer, type Watchers } from "./watchers";
+import { watchAnswer, withAnswer, type Watchers } from "../watchers";
 
 export interface WatchHost {
   readonly log: LocalLog;

@@ -4,6 +4,7 @@ import type { Env } from "../env";
 import { KafkaError, unwrap } from "../errors";
 import { defaultTopicConfig, parseConfigChanges } from "../log/topic-config";
 import { topicNameError } from "../log/topic-name";
+import { isStreamTopic } from "../log/stream-topic";
 import { MAX_PARTITIONS_PER_TOPIC, MAX_REPLICATION_FACTOR, PARTITION_FANOUT_CONCURRENCY } from "../limits";
 import { controllerStub, replicaClient } from "../names";
 import { mapBounded } from "../concurrency";
@@ -46,9 +47,16 @@ export function checkTopicName(name: unknown): string {
   return name as string;
 }
 
+/** A Durable Stream's topic (src/log/stream-topic.ts) is made, altered, grown and deleted only through the DS API,
+ *  which keeps the stream and its topic in step (topic configs would not apply to it). */
+function refuseStreamTopic(topic: string, what: string): void {
+  if (isStreamTopic(topic)) throw new KafkaError("INVALID_TOPIC_EXCEPTION", `topic names starting '__ds.' or '__ds_' are reserved for Durable Streams (/ds/v1/stream/...): ${what}`, { topic });
+}
+
 export async function createTopic(env: Env, input: unknown): Promise<TopicSummary> {
   const body = requireObject(input, "create topic request", ["name", "partitions", "replicationFactor", "placement", "config"]);
   const name = checkTopicName(body.name);
+  refuseStreamTopic(name, "a PUT of a stream creates its topic");
   const partitions = partitionCount(body.partitions, 1);
   const replicationFactor = replicationFactorField(body.replicationFactor);
   const placement = placementField(body.placement, env.EDGELOG_REPLICA_PLACEMENT);
@@ -75,6 +83,7 @@ export async function describeTopic(env: Env, topic: string): Promise<TopicDescr
 
 export async function alterTopicConfig(env: Env, topic: string, input: unknown): Promise<TopicSummary> {
   checkTopicName(topic);
+  refuseStreamTopic(topic, "a stream's topic takes no config (it lives as long as the stream)");
   const body = requireObject(input, "alter config request", ["config"]);
   if (body.config === undefined) throw new KafkaError("INVALID_REQUEST", "alter config request needs a config object");
   const parsed = parseConfigChanges(body.config, true);
@@ -87,6 +96,7 @@ export async function alterTopicConfig(env: Env, topic: string, input: unknown):
 
 export async function addPartitions(env: Env, topic: string, input: unknown): Promise<TopicSummary> {
   checkTopicName(topic);
+  refuseStreamTopic(topic, "a stream's topic has one partition");
   const body = requireObject(input, "add partitions request", ["count"]);
   const count = partitionCount(body.count);
   const meta = unwrap(await controllerStub(env).addPartitions(topic, count));
@@ -96,6 +106,7 @@ export async function addPartitions(env: Env, topic: string, input: unknown): Pr
 
 export async function deleteTopic(env: Env, topic: string): Promise<TopicSummary> {
   checkTopicName(topic);
+  refuseStreamTopic(topic, "a DELETE of the stream deletes its topic");
   forget(topic);
   const meta = unwrap(await controllerStub(env).deleteTopic(topic));
   return summary(meta);

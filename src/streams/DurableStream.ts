@@ -4,15 +4,20 @@
 // TTL tests need) and an alarm reclaims the storage of a stream nobody touches again. Long-polls and SSE reads wait
 // here on an in-memory waiter list that appends and closes wake. A fork reads the records below its fork offset from
 // its source object (fork-rules.ts); a source counts its forks and, deleted or expired while it has some, stays
-// soft-deleted (410) until the last one lets go.
+// soft-deleted (410) until the last one lets go. The stream is registered as a one-partition topic
+// (src/log/stream-topic.ts): this object also answers that partition's read surface (topic-reads.ts, topic-watch.ts),
+// and lets go of the topic when the stream goes for good.
 import { DurableObject } from "cloudflare:workers";
 import { Clock } from "../clock";
 import type { Env } from "../env";
+import { errorBody, ok, type Result } from "../errors";
 import { DS_MAX_PRODUCERS_PER_STREAM, DS_MAX_READ_BYTES } from "../limits";
-import { durableStreamStub } from "../names";
+import { controllerStub, durableStreamStub } from "../names";
+import type { ListedOffset, OffsetSpec, PartitionDescription, PartitionRef, ReadRequest, ReadResult } from "../protocol";
+import { Watchers } from "../watchers";
 import { planAppend } from "./append-rules";
 import { forkMeta, sameConfig } from "./fork-rules";
-import { recordsOf, sliceRow } from "./json-mode";
+import { join, recordsOf } from "./json-mode";
 import { isJsonType, sameMediaType } from "./media-type";
 import type { ParsedOffset } from "./offsets";
 import {
@@ -32,6 +37,12 @@ import {
   type StreamRefusal,
 } from "./protocol";
 import { StreamStore, type StreamMeta } from "./stream-store";
+import { checkRef, describeAsTopic, listAsTopic, readAsTopic, refuseTopicWrite, type StreamTopicHost } from "./topic-reads";
+import { StreamWatches } from "./stream-watches";
+import { streamRows } from "./stream-rows";
+import { newStreamTails, serveTopicSocket } from "./topic-watch";
+import type { Tails } from "../tails";
+import { TAIL_TAG } from "../tail";
 
 const NOT_FOUND = "no such stream";
 const GONE = "the stream was deleted; its forks still read it";
@@ -52,17 +63,29 @@ export class DurableStream extends DurableObject<Env> {
   /** Tests move it forward instead of sleeping (TTL expiry). */
   readonly clock = new Clock();
   private waiters: (() => void)[] = [];
+  /** Fetches of the stream's topic parked until the next append (src/watch.ts), hibernated. */
+  private readonly watchers: Watchers;
+  /** Subscriptions waiting for the next append (stream-watches.ts). */
+  private readonly watches: StreamWatches;
+  /** Clients' WebSocket tails of the stream's topic (src/tails.ts), hibernated between appends. */
+  private readonly tails: Tails;
+  private readonly topicHost: StreamTopicHost = { meta: () => this.store.meta(), rows: (meta, from, until, maxBytes) => this.rows(meta, from, until, maxBytes) };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new StreamStore(ctx.storage.sql);
+    this.watchers = new Watchers(ctx);
+    this.watches = new StreamWatches(ctx.storage.sql, env);
+    this.tails = newStreamTails(ctx, this.topicHost, () => this.clock.now());
   }
 
   async create(request: CreateStreamRequest): Promise<CreateOutcome> {
     const existing = this.current();
     if (existing?.softDeleted) return refuse(409, GONE);
     if (existing !== undefined) {
-      return sameConfig(existing, request) ? { refused: false, created: false, info: infoOf(existing) } : refuse(409, "the stream exists with a different configuration");
+      if (!sameConfig(existing, request)) return refuse(409, "the stream exists with a different configuration");
+      if (request.topicId !== undefined && existing.topicId !== request.topicId) this.store.setTopicId(request.topicId);
+      return { refused: false, created: false, info: infoOf(existing) };
     }
     // The body is checked before a fork takes a reference on its source, so a refused create leaks none; a fork that
     // names no content type takes its source's, known only from the grant, and checks its body then.
@@ -108,17 +131,19 @@ export class DurableStream extends DurableObject<Env> {
       lastAccessMs: this.clock.now(),
       refCount: 0,
       softDeleted: false,
+      ...(request.topicId === undefined ? {} : { topicId: request.topicId }),
     } as StreamMeta;
+    const now = this.clock.now();
     this.ctx.storage.transactionSync(() => {
       this.store.create(meta);
-      if (prefix !== undefined) this.store.append(1, prefix);
-      this.store.append(count, data);
+      if (prefix !== undefined) this.store.append(1, prefix, now);
+      this.store.append(count, data, now);
     });
     this.armExpiry();
     return { refused: false, created: true, info: infoOf(this.store.meta()!) };
   }
 
-  append(request: AppendStreamRequest): AppendOutcome {
+  appendStream(request: AppendStreamRequest): AppendOutcome {
     const meta = this.current();
     if (meta === undefined) return refuse(404, NOT_FOUND);
     if (meta.softDeleted) return refuse(410, GONE);
@@ -130,7 +155,7 @@ export class DurableStream extends DurableObject<Env> {
     }
     const now = this.clock.now();
     this.ctx.storage.transactionSync(() => {
-      this.store.append(plan.count, plan.data);
+      this.store.append(plan.count, plan.data, now);
       if (plan.close) this.store.close(plan.producer);
       if (plan.producer !== undefined) this.store.setProducer(plan.producer, now, DS_MAX_PRODUCERS_PER_STREAM, producerState === undefined);
       if (plan.streamSeq !== undefined) this.store.setStreamSeq(plan.streamSeq);
@@ -145,7 +170,7 @@ export class DurableStream extends DurableObject<Env> {
     };
   }
 
-  async read(request: ReadStreamRequest): Promise<ReadOutcome> {
+  async readStream(request: ReadStreamRequest): Promise<ReadOutcome> {
     let meta = this.current();
     const refused = this.unreadable(meta, request.generation);
     if (refused !== undefined) return refused;
@@ -243,7 +268,47 @@ export class DurableStream extends DurableObject<Env> {
     return meta === undefined ? [] : this.rows(meta, from, until, maxBytes);
   }
 
+  // The partition read surface of the stream's topic (topic-reads.ts); src/names.ts routes a stream topic's calls here.
+
+  read(ref: PartitionRef, request: ReadRequest): Promise<Result<ReadResult>> {
+    return readAsTopic(this.topicHost, ref, request);
+  }
+
+  listOffsets(ref: PartitionRef, spec: OffsetSpec): Promise<Result<ListedOffset>> {
+    return listAsTopic(this.topicHost, ref, spec);
+  }
+
+  describe(ref: PartitionRef): Result<PartitionDescription> {
+    const checked = checkRef(this.store.meta(), ref);
+    return checked.ok ? ok(describeAsTopic(checked.value, this.ctx.storage.sql.databaseSize, this.watchers.size)) : checked;
+  }
+
+  /** A subscription that caught up asks to be woken past `after`. */
+  watchFor(ref: PartitionRef, watcher: string, after: number): Result<{ ready: boolean; replicated: boolean }> {
+    const checked = checkRef(this.store.meta(), ref);
+    if (!checked.ok) return checked;
+    if (checked.value.tail > after) return ok({ ready: true, replicated: false });
+    this.watches.add(watcher, after);
+    return ok({ ready: false, replicated: false });
+  }
+
+  // Writes through the topic API are refused: DS's own rules (closed, producers, Stream-Seq) guard every append.
+  append(ref: PartitionRef): Result<never> { return refuseTopicWrite(ref); }
+  deleteRecords(ref: PartitionRef): Result<never> { return refuseTopicWrite(ref); }
+  writeTxnMarker(ref: PartitionRef): Result<never> { return refuseTopicWrite(ref); }
+
+  /** A fetch of the stream's topic that will wait for the next append (src/watch.ts), or a client's WebSocket tail. */
+  override async fetch(request: Request): Promise<Response> {
+    return serveTopicSocket(this.topicHost, this.watchers, this.tails, request);
+  }
+
+  /** A tail's ack (watch sockets never speak). */
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    if (this.ctx.getTags(ws).includes(TAIL_TAG)) this.tails.message(ws, message);
+  }
+
   override async alarm(): Promise<void> {
+    await this.watches.retry(this.store.meta()?.tail);
     const meta = this.store.meta();
     if (meta === undefined || meta.softDeleted) return;
     const expiry = StreamStore.expiryMs(meta);
@@ -252,28 +317,8 @@ export class DurableStream extends DurableObject<Env> {
     else this.current();
   }
 
-  /** Records [from, until): below the fork offset from the source (recursively), then this stream's own rows, up to
-   *  `maxBytes` (at least one row). */
-  private async rows(meta: StreamMeta, from: number, until: number, maxBytes: number): Promise<RawRow[]> {
-    const json = isJsonType(meta.contentType);
-    const out: RawRow[] = [];
-    let at = from;
-    let budget = maxBytes;
-    if (at < meta.inheritEnd && meta.forkedFrom !== undefined) {
-      const inherited = await durableStreamStub(this.env, meta.forkedFrom).rawRows(at, Math.min(until, meta.inheritEnd), maxBytes);
-      for (const row of inherited) {
-        out.push(row);
-        budget -= row.data.byteLength;
-        at = row.base + row.count;
-      }
-      if (at < Math.min(until, meta.inheritEnd) || budget <= 0) return out;
-    }
-    for (const row of this.store.batchesFrom(at, out.length === 0 ? budget : Math.max(0, budget))) {
-      if (row.base >= until) break;
-      const part = sliceRow(row, at, until, json);
-      if (part.count > 0) out.push(part);
-    }
-    return out;
+  private rows(meta: StreamMeta, from: number, until: number, maxBytes: number): Promise<RawRow[]> {
+    return streamRows(this.env, this.store, meta, from, until, maxBytes);
   }
 
   private unreadable(meta: StreamMeta | undefined, generation: string | undefined): StreamRefusal | undefined {
@@ -304,12 +349,17 @@ export class DurableStream extends DurableObject<Env> {
     if (meta.ttlSeconds !== undefined) this.store.touch(this.clock.now());
   }
 
-  /** Forgets the stream (synchronously: a create right after sees nothing), then lets go of its source. */
+  /** Forgets the stream (synchronously: a create right after sees nothing), then lets go of its source and of its
+   *  topic (only the topic it was registered as: one made again meanwhile for a new stream stays). */
   private async purge(meta: StreamMeta): Promise<void> {
     this.store.purge();
     this.wake();
+    this.watches.clear();
+    this.watchers.closeAll("stream deleted");
+    this.tails.closeAll(errorBody("UNKNOWN_TOPIC_OR_PARTITION", "the stream was deleted"));
     await this.ctx.storage.deleteAlarm();
     if (meta.forkedFrom !== undefined) await durableStreamStub(this.env, meta.forkedFrom).forkRelease();
+    if (meta.topicId !== undefined) await controllerStub(this.env).deleteTopicById(meta.topicId);
   }
 
   /** The alarm reclaims an expired stream's storage; a sliding TTL re-arms it from alarm() as long as it keeps moving. */
@@ -331,21 +381,14 @@ export class DurableStream extends DurableObject<Env> {
   }
 
   private wake(): void {
+    const tail = this.store.meta()?.tail;
+    if (tail !== undefined) {
+      this.watchers.wake(tail);
+      this.tails.wake();
+      this.watches.wake(tail, (work) => this.ctx.waitUntil(work), this.ctx.storage);
+    }
     const waiters = this.waiters;
     this.waiters = [];
     for (const waiter of waiters) waiter();
   }
-}
-
-function join(parts: Uint8Array[], json: boolean): Uint8Array {
-  const comma = json ? 1 : 0;
-  const total = parts.reduce((n, p) => n + p.byteLength, 0) + Math.max(0, parts.length - 1) * comma;
-  const out = new Uint8Array(total);
-  let at = 0;
-  parts.forEach((part, i) => {
-    if (json && i > 0) out[at++] = 0x2c;
-    out.set(part, at);
-    at += part.byteLength;
-  });
-  return out;
 }

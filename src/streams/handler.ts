@@ -15,6 +15,7 @@ import { formatOffset, nextCursor } from "./offsets";
 import { parseAppend, parseCreate, parseReadQuery } from "./request-headers";
 import { DS_ROUTES, DS_STREAM_PREFIX, DS_STREAM_ROUTE } from "./routes";
 import { serveSse } from "./sse-pump";
+import { MAX_ENCODED_STREAM_NAME, streamTopicName } from "../log/stream-topic";
 
 
 /** Catch-up reads of a range are immutable apart from the tail; the reference's caching advice (P§10). */
@@ -58,12 +59,20 @@ async function readBody(request: Request): Promise<Uint8Array | "too large"> {
 
 const TOO_LARGE = { status: 413, message: `a stream request body is at most ${DS_MAX_APPEND_BYTES} bytes` };
 
+/** Every answer about a stream that exists names its edgelog topic (Edgelog-Topic), readable through the /v1 API. */
 export async function handleStream(request: IRequest, env: Env): Promise<Response> {
   const url = new URL(request.url);
   const stream = url.pathname.slice(DS_STREAM_PREFIX.length);
   // One route for every stream name (slashes included): counted in /metrics as the documented pattern.
   request.route = DS_STREAM_ROUTE;
   if (stream === "") return refusalResponse({ status: 404, message: "no stream named" });
+  const topic = streamTopicName(stream);
+  const response = await serveStream(request, env, url, stream, topic);
+  if (topic !== undefined && response.status < 300 && request.method !== "DELETE") response.headers.set("edgelog-topic", topic);
+  return response;
+}
+
+async function serveStream(request: IRequest, env: Env, url: URL, stream: string, topic: string | undefined): Promise<Response> {
   const principal = principalOf(request);
   const route = DS_ROUTES.find((r) => r.method === request.method);
   if (route === undefined) {
@@ -76,9 +85,11 @@ export async function handleStream(request: IRequest, env: Env): Promise<Respons
       if (body === "too large") return refusalResponse(TOO_LARGE);
       const parsed = parseCreate(stream, request.headers, body);
       if (!parsed.ok) return refusalResponse({ status: 400, message: parsed.message });
+      // The stream is a topic: its name, encoded, must fit a topic name (src/log/stream-topic.ts).
+      if (topic === undefined) return refusalResponse({ status: 400, message: `the stream name is too long: encoded as a topic name it exceeds ${MAX_ENCODED_STREAM_NAME} characters` });
       // Forking reads the source: the caller needs read on it too.
       if (parsed.value.fork !== undefined) authorize(principal, "topic", parsed.value.fork.source, "read");
-      const outcome = await createStream(env, stream, parsed.value);
+      const outcome = await createStream(env, stream, topic, parsed.value);
       if (outcome.refused) return refusalResponse(outcome);
       return dsResponse(null, outcome.created ? 201 : 200, {
         ...metadataHeaders(outcome.info),
@@ -106,7 +117,7 @@ export async function handleStream(request: IRequest, env: Env): Promise<Respons
       return dsResponse(null, 200, { ...metadataHeaders(outcome.info), "cache-control": "no-store" });
     }
     case "DELETE": {
-      const outcome = await deleteStream(env, stream);
+      const outcome = await deleteStream(env, stream, topic ?? "");
       return outcome.refused ? refusalResponse(outcome) : dsResponse(null, 204, {});
     }
     default:

@@ -28,12 +28,26 @@ export function recordsOf(isJson: boolean, body: Uint8Array): Records {
 
 /** The part of a stored row (records base..base+count) inside [from, until): JSON rows are cut at message
  *  boundaries; byte rows hold one record, so they are inside or outside whole. */
-export function sliceRow(row: { base: number; count: number; data: Uint8Array }, from: number, until: number, json: boolean) {
+export function sliceRow<R extends { base: number; count: number; data: Uint8Array }>(row: R, from: number, until: number, json: boolean): R {
   const lo = Math.max(from, row.base);
   const hi = Math.min(until, row.base + row.count);
   if (lo === row.base && hi === row.base + row.count) return row;
-  if (!json) return { base: lo, count: Math.max(0, hi - lo), data: hi > lo ? row.data : new Uint8Array(0) };
+  if (!json) return { ...row, base: lo, count: Math.max(0, hi - lo), data: hi > lo ? row.data : new Uint8Array(0) };
   const messages = JSON.parse(`[${new TextDecoder().decode(row.data)}]`) as unknown[];
   const data = new TextEncoder().encode(messages.slice(lo - row.base, hi - row.base).map((v) => JSON.stringify(v)).join(","));
-  return { base: lo, count: Math.max(0, hi - lo), data };
+  return { ...row, base: lo, count: Math.max(0, hi - lo), data };
+}
+
+/** A read's answer body: rows' bytes back to back, or in JSON mode their message lists joined by ",". */
+export function join(parts: Uint8Array[], json: boolean): Uint8Array {
+  const comma = json ? 1 : 0;
+  const total = parts.reduce((n, p) => n + p.byteLength, 0) + Math.max(0, parts.length - 1) * comma;
+  const out = new Uint8Array(total);
+  let at = 0;
+  parts.forEach((part, i) => {
+    if (json && i > 0) out[at++] = 0x2c;
+    out.set(part, at);
+    at += part.byteLength;
+  });
+  return out;
 }

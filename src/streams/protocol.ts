@@ -28,6 +28,8 @@ export interface CreateStreamRequest {
   expiresAt?: { text: string; ms: number };
   closed: boolean;
   body: Uint8Array;
+  /** The id of the topic the stream is registered as (src/log/stream-topic.ts), from the controller. */
+  topicId?: string;
 }
 
 export interface AppendStreamRequest {
@@ -75,6 +77,8 @@ export interface RawRow {
   base: number;
   count: number;
   data: Uint8Array;
+  /** When the row was appended (epoch ms), when known. */
+  appendMs?: number;
 }
 
 /** A refusal with the protocol's status; `headers` carry what the protocol says that status carries. */

@@ -27,9 +27,12 @@ CREATE TABLE IF NOT EXISTS ds_meta (
   inherit_end INTEGER NOT NULL DEFAULT 0,
   -- forks reading this stream; deleted or expired while > 0, it is soft-deleted (410) and kept for them
   ref_count INTEGER NOT NULL DEFAULT 0,
-  soft_deleted INTEGER NOT NULL DEFAULT 0
+  soft_deleted INTEGER NOT NULL DEFAULT 0,
+  -- the id of the edgelog topic the stream is registered as (src/log/stream-topic.ts); a fetch routed with another
+  -- is refused
+  topic_id TEXT
 );
-CREATE TABLE IF NOT EXISTS ds_batches (end_offset INTEGER PRIMARY KEY, record_count INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS ds_batches (end_offset INTEGER PRIMARY KEY, record_count INTEGER NOT NULL, data BLOB NOT NULL, append_ms INTEGER);
 CREATE TABLE IF NOT EXISTS ds_producers (producer_id TEXT PRIMARY KEY, epoch INTEGER NOT NULL, last_seq INTEGER NOT NULL, updated_ms INTEGER NOT NULL);
 `;
 
@@ -45,12 +48,15 @@ export interface StreamMeta extends StreamInfo {
   inheritEnd: number;
   refCount: number;
   softDeleted: boolean;
+  topicId?: string;
 }
 
 export interface StoredBatch {
   base: number;
   count: number;
   data: Uint8Array;
+  /** When it was appended (absent for rows written before streams were topics). */
+  appendMs?: number;
 }
 
 export interface ProducerState {
@@ -63,6 +69,10 @@ type Row = Record<string, SqlStorageValue>;
 export class StreamStore {
   constructor(private readonly sql: SqlStorage) {
     sql.exec(SCHEMA);
+    // Objects created before streams were topics have the older tables: add the columns they lack.
+    const columns = (table: string) => sql.exec<{ name: string }>(`PRAGMA table_info(${table})`).toArray().map((c) => c.name);
+    if (!columns("ds_meta").includes("topic_id")) sql.exec("ALTER TABLE ds_meta ADD COLUMN topic_id TEXT");
+    if (!columns("ds_batches").includes("append_ms")) sql.exec("ALTER TABLE ds_batches ADD COLUMN append_ms INTEGER");
   }
 
   meta(): StreamMeta | undefined {
@@ -84,6 +94,7 @@ export class StreamStore {
       inheritEnd: row.inherit_end as number,
       refCount: row.ref_count as number,
       softDeleted: row.soft_deleted === 1,
+      ...(row.topic_id === null ? {} : { topicId: row.topic_id as string }),
     };
   }
 
@@ -95,7 +106,7 @@ export class StreamStore {
 
   create(meta: StreamMeta): void {
     this.sql.exec(
-      "INSERT INTO ds_meta (id, generation, content_type, ttl_seconds, expires_at, expires_at_ms, closed, closed_by, tail, last_stream_seq, last_access_ms, forked_from, fork_offset, fork_sub_offset, inherit_end) VALUES (1, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?, ?, ?, ?)",
+      "INSERT INTO ds_meta (id, generation, content_type, ttl_seconds, expires_at, expires_at_ms, closed, closed_by, tail, last_stream_seq, last_access_ms, forked_from, fork_offset, fork_sub_offset, inherit_end, topic_id) VALUES (1, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?, ?, ?, ?, ?)",
       meta.generation,
       meta.contentType,
       meta.ttlSeconds ?? null,
@@ -108,13 +119,19 @@ export class StreamStore {
       meta.forkOffsetText ?? null,
       meta.forkSubOffset,
       meta.inheritEnd,
+      meta.topicId ?? null,
     );
   }
 
+  /** A stream made before streams were topics, or whose topic was made again, learns its topic id at its next PUT. */
+  setTopicId(topicId: string): void {
+    this.sql.exec("UPDATE ds_meta SET topic_id = ? WHERE id = 1", topicId);
+  }
+
   /** Appends one row of `count` records (none for a close alone) and moves the tail past it. */
-  append(count: number, data: Uint8Array): number {
+  append(count: number, data: Uint8Array, nowMs: number): number {
     const tail = (this.sql.exec<{ tail: number }>("SELECT tail FROM ds_meta WHERE id = 1").one().tail) + count;
-    if (count > 0) this.sql.exec("INSERT INTO ds_batches (end_offset, record_count, data) VALUES (?, ?, ?)", tail, count, data);
+    if (count > 0) this.sql.exec("INSERT INTO ds_batches (end_offset, record_count, data, append_ms) VALUES (?, ?, ?, ?)", tail, count, data, nowMs);
     this.sql.exec("UPDATE ds_meta SET tail = ? WHERE id = 1", tail);
     return tail;
   }
@@ -146,10 +163,11 @@ export class StreamStore {
   batchesFrom(from: number, maxBytes: number): StoredBatch[] {
     const out: StoredBatch[] = [];
     let bytes = 0;
-    for (const row of this.sql.exec<Row>("SELECT end_offset, record_count, data FROM ds_batches WHERE end_offset > ? ORDER BY end_offset", from)) {
+    for (const row of this.sql.exec<Row>("SELECT end_offset, record_count, data, append_ms FROM ds_batches WHERE end_offset > ? ORDER BY end_offset", from)) {
       const data = new Uint8Array(row.data as ArrayBuffer);
       if (out.length > 0 && bytes + data.byteLength > maxBytes) break;
-      out.push({ base: (row.end_offset as number) - (row.record_count as number), count: row.record_count as number, data });
+      const appended = row.append_ms === null ? {} : { appendMs: row.append_ms as number };
+      out.push({ base: (row.end_offset as number) - (row.record_count as number), count: row.record_count as number, data, ...appended });
       bytes += data.byteLength;
     }
     return out;

@@ -239,17 +239,17 @@ describe("producer state bound", () => {
     const knownAfter = await runInDurableObject(stub, (o: DurableStream) => {
       for (let i = 0; i < DS_MAX_PRODUCERS_PER_STREAM; i++) {
         o.clock.advance(1);
-        expect(o.append({ contentType: "text/plain", body: x, close: false, producer: { id: `p${i}`, epoch: 0, seq: 0 } })).toMatchObject({ refused: false, status: 200 });
+        expect(o.appendStream({ contentType: "text/plain", body: x, close: false, producer: { id: `p${i}`, epoch: 0, seq: 0 } })).toMatchObject({ refused: false, status: 200 });
       }
       // At the bound, the first is still known: its retry is a duplicate.
-      return o.append({ contentType: "text/plain", body: x, close: false, producer: { id: "p0", epoch: 0, seq: 0 } });
+      return o.appendStream({ contentType: "text/plain", body: x, close: false, producer: { id: "p0", epoch: 0, seq: 0 } });
     });
     expect(knownAfter).toMatchObject({ refused: false, status: 204 });
     const forgotten = await runInDurableObject(stub, (o: DurableStream) => {
       o.clock.advance(1);
-      o.append({ contentType: "text/plain", body: x, close: false, producer: { id: "one-more", epoch: 0, seq: 0 } });
+      o.appendStream({ contentType: "text/plain", body: x, close: false, producer: { id: "one-more", epoch: 0, seq: 0 } });
       // p0 was the least recently used: forgotten, so only sequence 0 is accepted from it again.
-      return o.append({ contentType: "text/plain", body: x, close: false, producer: { id: "p0", epoch: 0, seq: 1 } });
+      return o.appendStream({ contentType: "text/plain", body: x, close: false, producer: { id: "p0", epoch: 0, seq: 1 } });
     });
     expect(forgotten).toMatchObject({ refused: true, status: 409 });
   }, 60_000); // ten thousand appends: about a second on a quiet machine

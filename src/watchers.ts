@@ -2,9 +2,10 @@
 // each is a WebSocket accepted with ctx.acceptWebSocket, its wake condition in the socket's attachment, so it survives
 // the object's eviction. An append that moves the high watermark past a socket's offset sends it one wake message; a
 // long-poll's socket ("once") is then closed, a live tail's stays for the next. The object defines no close handler: a
-// reader that answers, times out or goes away closes its socket without waking the object.
-import { MAX_FETCH_WAITERS_PER_PARTITION } from "../limits";
-import { WATCH_ANSWER_HEADER, WATCH_TAG, type WakeMessage, type WatchAnswer, type WatchAttachment, type WatchMode } from "../watch";
+// reader that answers, times out or goes away closes its socket without waking the object. Shared by the partition
+// object and a Durable Stream object, which parks its stream topic's watches (src/streams/topic-watch.ts).
+import { MAX_FETCH_WAITERS_PER_PARTITION } from "./limits";
+import { WATCH_ANSWER_HEADER, WATCH_TAG, type WakeMessage, type WatchAnswer, type WatchAttachment, type WatchMode } from "./watch";
 
 export class Watchers {
   constructor(private readonly ctx: DurableObjectState) {}

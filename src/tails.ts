@@ -3,10 +3,11 @@
 // it survives the object's hibernation and eviction: an idle tail costs no duration. When the log moves (or a client
 // acknowledges), one pump sends every socket with credit what lies past its position: sockets at the same position
 // with the same read share one read and one serialized frame. One pump runs at a time, so a socket is never sent the
-// same records twice; a wake during a pump makes it go round once more.
-import { errorBody, type ErrorBody, type Result } from "../errors";
-import { MAX_TAILS_PER_PARTITION } from "../limits";
-import type { PartitionRef, ReadRequest } from "../protocol";
+// same records twice; a wake during a pump makes it go round once more. Shared by the partition object and a Durable
+// Stream object, which serves its stream topic's tails (src/streams/topic-watch.ts).
+import { errorBody, type ErrorBody, type Result } from "./errors";
+import { MAX_TAILS_PER_PARTITION } from "./limits";
+import type { PartitionRef, ReadRequest } from "./protocol";
 import {
   ackOverdue,
   sessionOver,
@@ -21,7 +22,7 @@ import {
   tailCloseCode,
   type TailAttachment,
   type TailRequest,
-} from "../tail";
+} from "./tail";
 
 /** One read's answer as a tail frame: the fetch answer as text (decoded once, sent to every socket at its position),
  *  its size in bytes, and its numbers. */
