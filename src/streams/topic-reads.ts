@@ -6,12 +6,15 @@
 // part, so both APIs name the same record by the same number. No cloudflare:* imports.
 import { bytesToBase64 } from "../log/base64";
 import { fail, ok, type Result } from "../errors";
+import { encodeRecordFrame } from "../log/record-frame";
 import type { ListedOffset, OffsetSpec, PartitionDescription, PartitionRef, ReadRequest, ReadResult } from "../protocol";
 import { isJsonType } from "./media-type";
 import type { RawRow } from "./protocol";
 import type { StreamMeta } from "./stream-store";
 
 const decoder = new TextDecoder();
+/** A one-record piece of the binary frame starts at 0. */
+const ZERO_POSITION = new Uint32Array([0]);
 const encoder = new TextEncoder();
 
 /** What a topic read needs of the stream object. */
@@ -54,7 +57,14 @@ export async function readAsTopic(host: StreamTopicHost, ref: PartitionRef, requ
       next = row.base + i + 1;
     }
   }
-  const body = encoder.encode(`{"records":[${pieces.join(",")}],"nextOffset":${next},"highWatermark":${meta.tail},"logStartOffset":0}`);
+  // The fetch's format (docs/api.md): the binary record frame carries the same record JSON, one length each.
+  const body =
+    request.format === "binary"
+      ? encodeRecordFrame(
+          pieces.map((piece) => ({ bytes: encoder.encode(piece), positions: ZERO_POSITION, first: 0, count: 1 })),
+          { nextOffset: next, highWatermark: meta.tail, logStartOffset: 0, lastStableOffset: undefined, encoding: request.encoding },
+        )
+      : encoder.encode(`{"records":[${pieces.join(",")}],"nextOffset":${next},"highWatermark":${meta.tail},"logStartOffset":0}`);
   return ok({ body, recordCount: pieces.length, nextOffset: next, highWatermark: meta.tail, logStartOffset: 0 });
 }
 

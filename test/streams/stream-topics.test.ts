@@ -14,6 +14,7 @@ import { api, uniqueTopic } from "../helpers";
 import { tail } from "../http/ws-tail-helpers";
 import { subscribe, untilCaughtUp, untilDelivered } from "../subscription/helpers";
 import { exports } from "cloudflare:workers";
+import { decodeRecordFrame, RECORDS_MEDIA_TYPE } from "../../src/log/record-frame";
 
 async function ds(method: string, name: string, init: { body?: string; headers?: Record<string, string> } = {}) {
   const response = await exports.default.fetch(new Request(`http://edgelog.test/ds/v1/stream/${name}`, { method, headers: init.headers ?? {}, body: init.body ?? null }));
@@ -89,6 +90,21 @@ describe("a stream is a topic", () => {
       [1, { n: 2 }],
       [2, { n: 3 }],
     ]);
+  });
+
+  it("a binary fetch of the stream's topic answers the record frame, the same records as JSON", async () => {
+    const name = uniqueTopic("ds-frame");
+    const topic = (await ds("PUT", name, { headers: text, body: "héllo" })).headers.get("edgelog-topic")!;
+    await ds("POST", name, { headers: text, body: "world" });
+    for (const encoding of ["text", "base64"]) {
+      const path = `/v1/topics/${topic}/partitions/0/records?offset=0&encoding=${encoding}`;
+      const json = await api<Fetched>("GET", path);
+      const response = await exports.default.fetch(new Request(`http://edgelog.test${path}`, { headers: { accept: RECORDS_MEDIA_TYPE } }));
+      expect(response.headers.get("content-type")).toContain(RECORDS_MEDIA_TYPE);
+      const frame = decodeRecordFrame(new Uint8Array(await response.arrayBuffer()));
+      expect(frame.records.map((r) => r.toJSON())).toEqual(json.body.records);
+      expect([frame.nextOffset, frame.highWatermark, frame.logStartOffset]).toEqual([json.body.nextOffset, json.body.highWatermark, json.body.logStartOffset]);
+    }
   });
 
   it("a fork's topic reads its source's records below the fork offset, then its own", async () => {
