@@ -125,12 +125,20 @@ export class SubscriptionPartition extends DurableObject<Env> {
   async pause(generation: number): Promise<void> {
     this.meter.request();
     if (this.record === undefined) return;
-    this.save({ ...this.record, paused: true, generation });
+    // Drained under the generation it delivered in; a newer one means the coordinator reset the offsets while this
+    // object missed a pause: what it holds is void (its report would be refused, its commit would undo the reset).
+    const reset = generation !== this.record.generation;
+    this.save({ ...this.record, paused: true });
     await this.pumping;
-    await this.commit(true);
-    // A reset needs a pause first: the coordinator has every partition's offset before it moves them.
-    const r = this.record;
-    if (r !== undefined) await this.commits.report(r, () => this.save({ ...r, paused: true }));
+    if (reset) {
+      if (this.record !== undefined) this.save({ ...this.record, generation });
+      this.forgetPosition();
+    } else {
+      await this.commit(true);
+      // A reset needs a pause first: the coordinator has every partition's offset before it moves them.
+      const r = this.record;
+      if (r !== undefined) await this.commits.report(r, () => this.save({ ...r, paused: true }));
+    }
     await this.alarms.clear();
   }
 

@@ -79,4 +79,29 @@ describe("subscription offsets kept by the delivery objects", () => {
     await untilDelivered(name, (list) => ackedCount(list) >= 26);
     expect((await api("GET", `/v1/subscriptions/${name}`)).body.partitions[0].committedOffset).toBe(10);
   });
+
+  it("a partition that missed a pause, paused after a reset, keeps the reset: it reports nothing and resumes from the reset offset", async () => {
+    const t = uniqueTopic("lo-missed");
+    await createTopic(t, 1);
+    const name = uniqueTopic("s");
+    await subscribe({ name, topics: [t], maxBatchSize: 5 });
+    await produceTo(t, 0, records(10));
+    await untilDelivered(name, (list) => ackedCount(list) >= 10);
+    expect((await api("POST", `/v1/subscriptions/${name}/pause`)).status).toBe(200);
+    expect((await api("POST", `/v1/groups/${name}/offsets/reset`, { topic: t, to: { offset: 4 } })).status).toBe(200);
+    // The partition goes on delivering in the old generation (a new subscription's is 1, the reset made it 2), as if
+    // the pause had never reached it.
+    const stub = await subStub(name, t);
+    const topicId = (await api("GET", `/v1/topics/${t}`)).body.topicId;
+    await stub.resume(1);
+    await produceTo(t, 0, records(5, (i) => ({ value: `late${i}` })));
+    await untilDelivered(name, (list) => ackedCount(list) >= 15);
+    // Now the coordinator's pause (the new generation) reaches it: the reset to 4 must survive.
+    expect((await api("POST", `/v1/subscriptions/${name}/pause`)).status).toBe(200);
+    expect(await groupCoordinatorStub(env, name).subscriptionOffset(name, t, topicId, 0)).toEqual({ ok: true, value: 4 });
+    expect((await api("POST", `/v1/subscriptions/${name}/resume`)).status).toBe(200);
+    await untilDelivered(name, (list) => ackedCount(list) >= 26);
+    const acked = (await deliveries(name)).filter((d) => d.outcome.kind === "ack").flatMap((d) => d.offsets);
+    expect(acked.slice(15, 26)).toEqual([4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+  });
 });
