@@ -27,7 +27,7 @@ import { TokenStore } from "./tokens";
 import { GroupRegistry, type GroupKind } from "./group-registry";
 import { ProducerIds, type ProducerIdBlock } from "./producer-ids";
 import { TopicWatches } from "./topic-watches";
-import { DROP_RETRY_MS, Notices } from "./notices";
+import { DROP_RETRY_MS, Notices, RECORD_NOTICE_SQL } from "./notices";
 import { SchemaChanges } from "./schema-changes";
 import { Usage, type UsageCounts } from "../usage";
 import { addLeadership, leadership, topicRow, rowById, toMetadata, type TopicRow } from "./topic-rows";
@@ -370,7 +370,7 @@ export class Controller extends DurableObject<Env> {
     this.sql.exec("UPDATE partition_leadership SET leader = ?, leader_epoch = ?, isr = ? WHERE topic_id = ? AND partition = ?", leader, leaderEpoch, JSON.stringify(isr), topicId, partition);
     this.sql.exec("UPDATE topics SET version = ? WHERE topic_id = ?", version, topicId);
     for (let replica = 0; replica < current.replication_factor; replica++) {
-      this.sql.exec("INSERT OR REPLACE INTO pending_notifications (topic_id, partition, replica, version) VALUES (?, ?, ?, ?)", topicId, partition, replica, version);
+      this.sql.exec(RECORD_NOTICE_SQL, topicId, partition, replica, version);
     }
     this.electionCounts.elected(current.name, partition, type);
     loggerFor(this.env.EDGELOG_LOG_LEVEL).write(type === "unclean" ? "warn" : "info", "leader_elected", { topic: current.name, partition, leader, leaderEpoch, electionType: type, isr });

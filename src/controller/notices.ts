@@ -7,6 +7,11 @@ import { groupCoordinatorStub, partitionLogClient } from "../names";
 import { countFailures, mapBounded } from "../concurrency";
 import type { TopicWatches } from "./topic-watches";
 
+/** Records a notice, never lowering a version already on record: a caller that read its rows before an await must
+ *  not put an older version back over a newer pending one (whose delivery would then be deleted as covered). */
+export const RECORD_NOTICE_SQL =
+  "INSERT INTO pending_notifications (topic_id, partition, replica, version) VALUES (?, ?, ?, ?) ON CONFLICT (topic_id, partition, replica) DO UPDATE SET version = max(version, excluded.version)";
+
 /** How soon the alarm retries what failed (drops, notices). */
 export const DROP_RETRY_MS = 10_000;
 
@@ -63,7 +68,7 @@ export class Notices {
   record(topicId: string, partitionCount: number, replicationFactor: number, version: number): void {
     for (let p = 0; p < partitionCount; p++) {
       for (let r = 0; r < replicationFactor; r++) {
-        this.sql.exec("INSERT OR REPLACE INTO pending_notifications (topic_id, partition, replica, version) VALUES (?, ?, ?, ?)", topicId, p, r, version);
+        this.sql.exec(RECORD_NOTICE_SQL, topicId, p, r, version);
       }
     }
   }

@@ -7,6 +7,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Controller } from "../../src/controller/Controller";
 import { controllerStub, partitionLogStub } from "../../src/names";
+import { RECORD_NOTICE_SQL } from "../../src/controller/notices";
 import { api, createTopic, produceTo, records, uniqueTopic } from "../helpers";
 import { deliveries, subscribe, untilDelivered } from "../subscription/helpers";
 
@@ -34,5 +35,22 @@ describe("topic-change notices to group coordinators", () => {
     expect((await produceTo(t, 1, records(3))).status).toBe(200);
     await untilDelivered(name, (list) => list.some((d) => d.partition === 1 && d.outcome.kind === "ack" && d.offsets.includes(2)));
     expect((await deliveries(name)).filter((d) => d.partition === 1).flatMap((d) => d.offsets)).toEqual([0, 1, 2]);
+  });
+
+  it("a notice put on record again with an older version keeps the newer one pending (an announce that read its rows before an await)", async () => {
+    const t = uniqueTopic("tn-order");
+    await createTopic(t, 1);
+    const topicId = (await api("GET", `/v1/topics/${t}`)).body.topicId;
+    // The replica is down, so the config change's notice stays on record.
+    await partitionLogStub(env, topicId, 0, 0).setFault(true);
+    expect((await api("PATCH", `/v1/topics/${t}`, { config: { "retention.ms": "60000" } })).status).toBe(200);
+    const pending = () => runInDurableObject(controller(), (_c: Controller, state) => state.storage.sql.exec<{ version: number }>("SELECT version FROM pending_notifications WHERE topic_id = ?", topicId).toArray().map((r) => r.version));
+    const [newer] = await pending();
+    expect(newer).toBeGreaterThan(1);
+    await runInDurableObject(controller(), (_c: Controller, state) => void state.storage.sql.exec(RECORD_NOTICE_SQL, topicId, 0, 0, newer! - 1));
+    expect(await pending()).toEqual([newer]);
+    await partitionLogStub(env, topicId, 0, 0).setFault(false);
+    await runDurableObjectAlarm(controller());
+    expect(await pending()).toEqual([]);
   });
 });
