@@ -92,6 +92,14 @@ export interface ErrorBody {
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorBody };
 
+/** An error as the client sees it: without the topic metadata a replica's STALE_METADATA (or NOT_LEADER) carries for
+ *  the router (service/metadata.ts metadataAfter). */
+export function clientError(error: ErrorBody): ErrorBody {
+  if (error.details?.metadata === undefined) return error;
+  const { metadata: _metadata, ...details } = error.details;
+  return { ...error, details };
+}
+
 export function errorBody(type: ErrorType, message: string, details?: Record<string, unknown>): ErrorBody {
   const { code, retriable } = ERRORS[type];
   return details === undefined ? { type, code, message, retriable } : { type, code, message, retriable, details };

@@ -5,7 +5,7 @@
 // with the same read share one read and one serialized frame. One pump runs at a time, so a socket is never sent the
 // same records twice; a wake during a pump makes it go round once more. Shared by the partition object and a Durable
 // Stream object, which serves its stream topic's tails (src/streams/topic-watch.ts).
-import { errorBody, type ErrorBody, type Result } from "./errors";
+import { clientError, errorBody, type ErrorBody, type Result } from "./errors";
 import { MAX_TAILS_PER_PARTITION } from "./limits";
 import type { PartitionRef, ReadRequest } from "./protocol";
 import {
@@ -137,7 +137,7 @@ export class Tails {
           const a = ws.deserializeAttachment() as TailAttachment | null;
           if (a === null || a.position !== g.position) continue;
           if (!frame.ok) {
-            closeWith(ws, { error: frame.error }, tailCloseCode(frame.error));
+            closeWith(ws, { error: clientError(frame.error) }, tailCloseCode(frame.error));
             continue;
           }
           if (frame.value.recordCount === 0) {

@@ -8,7 +8,7 @@
 // older than METADATA_MAX_AGE_MS (an hour) are read again in case a notice was lost to a bug: a safety net, not a
 // refresh schedule. The controller is thereby off the hot path (docs/scale.md).
 import type { Env } from "../env";
-import { errorBody, KafkaError, type ErrorBody, type Result } from "../errors";
+import { clientError, errorBody, KafkaError, type ErrorBody, type Result } from "../errors";
 import { Clock } from "../clock";
 import { METADATA_MAX_AGE_MS } from "../limits";
 import { controllerStub } from "../names";
@@ -88,13 +88,6 @@ export async function metadataAfter(env: Env, error: ErrorBody, meta: TopicMetad
   if (hit !== undefined && hit.meta.topicId === carried.topicId && hit.meta.version >= carried.version) return hit.meta;
   remember(carried);
   return carried;
-}
-
-/** An error as the client sees it: without the metadata a STALE_METADATA carried for the router. */
-export function clientError(error: ErrorBody): ErrorBody {
-  if (error.details?.metadata === undefined) return error;
-  const { metadata: _metadata, ...details } = error.details;
-  return { ...error, details };
 }
 
 export function forget(topic: string): void {

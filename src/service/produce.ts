@@ -3,7 +3,7 @@
 // share in parallel, and answers per record in request order. Nothing is appended unless the whole request is valid;
 // a request none of whose partitions took its records answers with an error, so HTTP clients see a failed status.
 import type { Env } from "../env";
-import { errorBody, KafkaError, ok, type ErrorBody, type Result } from "../errors";
+import { clientError, errorBody, KafkaError, ok, type ErrorBody, type Result } from "../errors";
 import { packTails } from "../log/batch";
 import { partitionForKey, stickyPartition } from "../log/partitioner";
 import { isProblem, RecordParser, type Encoding, type ParsedRecord } from "../log/record";
@@ -13,7 +13,7 @@ import { MAX_SEQUENCE, type ProducerIdentity } from "../log/producer-state";
 import { ScannedProduceBody, type ScannedRecord } from "../log/scan-produce-body";
 import { replicaClient } from "../names";
 import type { AppendRequest, AppendResult, TopicMetadata } from "../protocol";
-import { clientError, failover, isStaleMetadata, metadataAfter, metadataWithPartition, newerMetadata, partitionRef, topicMetadata } from "./metadata";
+import { failover, isStaleMetadata, metadataAfter, metadataWithPartition, newerMetadata, partitionRef, topicMetadata } from "./metadata";
 import { integerField, onlyFields, requireObject } from "./validate";
 import { parseTransactionField } from "./transactions";
 import { parseEncoding } from "./request-params";
@@ -61,8 +61,13 @@ export async function produce(env: Env, topic: string, input: unknown, backgroun
     meta = newer;
     prepared = await prepare(env, topic, meta, records, scanned, encoding, pathPartition);
   }
+  if (prepared.maxExplicit >= meta.partitionCount) {
+    const wider = await metadataWithPartition(env, topic, prepared.maxExplicit);
+    // Newer metadata may check records differently (max.message.bytes, schemas): check them under the one sent.
+    if (!sameChecks(wider, meta)) prepared = await prepare(env, topic, wider, records, scanned, encoding, pathPartition);
+    meta = wider;
+  }
   const { parser, parsed, maxExplicit } = prepared;
-  if (maxExplicit >= meta.partitionCount) meta = await metadataWithPartition(env, topic, maxExplicit);
 
   // Partition choice: kept for retries, like the records of a Kafka producer batch.
   const sticky = stickyPartition(meta.partitionCount);
