@@ -25,7 +25,8 @@ export async function createStream(env: Env, stream: string, topic: string, requ
   const meta = made.ok || made.error.type !== "TOPIC_ALREADY_EXISTS" ? unwrap(made) : unwrap(await controller.getTopic(topic));
   remember(meta);
   const outcome = (await durableStreamStub(env, stream).create({ ...request, topicId: meta.topicId })) as CreateOutcome;
-  if (outcome.refused && made.ok) {
+  // A concurrent create may have adopted the topic this one registered before this one was refused: keep it then.
+  if (outcome.refused && made.ok && !(await durableStreamStub(env, stream).holdsTopic(meta.topicId))) {
     await controller.deleteTopicById(meta.topicId);
     forget(topic);
   }

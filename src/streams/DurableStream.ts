@@ -79,6 +79,11 @@ export class DurableStream extends DurableObject<Env> {
     this.tails = newStreamTails(ctx, this.topicHost, () => this.clock.now());
   }
 
+  /** Whether the stream is registered under this topic id (a refused create lets its new topic go only if not). */
+  holdsTopic(topicId: string): boolean {
+    return this.current()?.topicId === topicId;
+  }
+
   async create(request: CreateStreamRequest): Promise<CreateOutcome> {
     const existing = this.current();
     if (existing?.softDeleted) return refuse(409, GONE);

@@ -183,6 +183,17 @@ describe("a stream is a topic", () => {
     expect(await runInDurableObject(durableStreamStub(env as unknown as Env, name), waits)).not.toContain(1);
   });
 
+  it("two creates of a new stream at once, one refused for another config, leave the winner's topic in place", async () => {
+    for (let round = 0; round < 5; round++) {
+      const name = uniqueTopic("ds-race");
+      const answers = await Promise.all([ds("PUT", name, { headers: text, body: "a" }), ds("PUT", name, { headers: { "content-type": "application/json" }, body: "[1]" })]);
+      expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
+      const topic = answers.find((a) => a.status === 201)!.headers.get("edgelog-topic")!;
+      expect((await api("GET", `/v1/topics/${topic}`)).status).toBe(200);
+      expect((await api<Fetched>("GET", `/v1/topics/${topic}/partitions/0/records?offset=0`)).body.records).toHaveLength(1);
+    }
+  });
+
   it("deleting the stream deletes its topic; the namespace cannot be written, altered, grown or deleted through /v1", async () => {
     const name = uniqueTopic("ds-del");
     const topic = (await ds("PUT", name, { headers: text, body: "x" })).headers.get("edgelog-topic")!;
