@@ -130,6 +130,7 @@ export class GroupCoordinator extends DurableObject<Env> {
     if (this.group === undefined) return notFound(groupId);
     // A subscription's delivery objects keep their offsets (subscription/local-offset.ts): asked now, not told per second.
     await this.subscriptions.collectOffsets(groupId, (t, id, p, o) => this.offsets.committed(t, id, p) !== o && this.offsets.reset(t, id, [{ partition: p, offset: o }], this.now()));
+    if (this.group === undefined) return notFound(groupId); // deleted while the delivery objects answered
     this.expireNow();
     const g = this.group.group;
     return ok({

@@ -10,7 +10,7 @@ import { mapBounded } from "../concurrency";
 import { PARTITION_FANOUT_CONCURRENCY } from "../limits";
 import { controllerStub, sharedDeliveryName, subscriptionPartitionName, subscriptionPartitionStub } from "../names";
 import type { DeliveryObjectStatus, SubscriptionConfig, SubscriptionState } from "../subscription-protocol";
-import type { SubscriptionPartitionInit } from "../subscription/SubscriptionPartition";
+import type { SubscriptionPartitionInit } from "../subscription/partition-record";
 
 export interface StoredSubscription {
   config: SubscriptionConfig;

@@ -13,45 +13,19 @@ import { Clock } from "../clock";
 import type { Env } from "../env";
 import { ok, type Result } from "../errors";
 import { SUBSCRIPTION_COMMIT_INTERVAL_MS, SUBSCRIPTION_FAILOVER_RECHECK_MS, SUBSCRIPTION_READ_AHEAD_BYTES, SUBSCRIPTION_READ_AHEAD_RECORDS } from "../limits";
-import type { DeliveredRecord, DeliveryObjectStatus, SubscriptionConfig } from "../subscription-protocol";
+import type { DeliveredRecord, DeliveryObjectStatus } from "../subscription-protocol";
 import type { DeliveryOutcome } from "./targets/delivery-target";
 import { Usage, type UsageCounts } from "../usage";
 import { DeliveryAlarm } from "./delivery-alarm";
-import { afterAttempt, failuresOf, partitionStatus, type Retrying } from "./delivery-state";
+import { afterAttempt, failuresOf, partitionStatus } from "./delivery-state";
 import { PartitionCommits, type LocalCommit } from "./local-offset";
 import { PartitionIo, type Page } from "./partition-io";
 import { SharedDelivery } from "./shared-delivery";
 import { splitBatches } from "./waves";
 import { targetFor } from "./targets/target-for";
+import type { SubscriptionPartitionInit, SubscriptionPartitionRecord } from "./partition-record";
 
 const TABLE = "CREATE TABLE IF NOT EXISTS subscription_partition (id INTEGER PRIMARY KEY CHECK (id = 0), data TEXT NOT NULL)";
-
-/** What the object stores (one row): who it is, its config and what may not be lost across an eviction. */
-export interface SubscriptionPartitionRecord {
-  subscription: string;
-  topic: string;
-  topicId: string;
-  partition: number;
-  /** Bumped by the group's coordinator on every reset: commits of an older generation are refused. */
-  generation: number;
-  config: SubscriptionConfig;
-  paused: boolean;
-  /** Records being retried (their wave's later records wait). */
-  retrying: Retrying | null;
-  /** Set when retries ran out without a dead-letter topic: the partition waits for a resume or a reset. */
-  stopped: string | null;
-  deadLettered: number;
-}
-
-export interface SubscriptionPartitionInit {
-  subscription: string;
-  topic: string;
-  topicId: string;
-  partition: number;
-  generation: number;
-  config: SubscriptionConfig;
-  paused: boolean;
-}
 
 export class SubscriptionPartition extends DurableObject<Env> {
   /** Tests move it forward (retry delays, batch waits) instead of sleeping. */

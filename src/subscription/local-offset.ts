@@ -7,7 +7,7 @@
 import type { Env } from "../env";
 import { SUBSCRIPTION_COMMIT_INTERVAL_MS } from "../limits";
 import { PartitionIo } from "./partition-io";
-import type { SubscriptionPartitionRecord } from "./SubscriptionPartition";
+import type { SubscriptionPartitionRecord } from "./partition-record";
 
 const TABLE = "CREATE TABLE IF NOT EXISTS subscription_offset (id INTEGER PRIMARY KEY CHECK (id = 0), generation INTEGER NOT NULL, topic_id TEXT NOT NULL, committed INTEGER NOT NULL)";
 

@@ -10,7 +10,7 @@ import { produce } from "../service/produce";
 import type { DeliveredRecord } from "../subscription-protocol";
 import { MAX_FETCH_MAX_BYTES, MAX_FETCH_MAX_RECORDS } from "../limits";
 import { deadLetterHeaders } from "./delivery-state";
-import type { SubscriptionPartitionRecord } from "./SubscriptionPartition";
+import type { SubscriptionPartitionRecord } from "./partition-record";
 
 export interface Page {
   /** Where the read started (past the log start when retention removed the asked offset). */

@@ -18,7 +18,7 @@ import type { AckOutcome, AcquiredRecord, AcquireResult, PartitionAck } from "..
 import type { SharedDeliveryStatus } from "../subscription-protocol";
 import type { DeliveryAlarm } from "./delivery-alarm";
 import { sharedAcks } from "./shared-acks";
-import type { SubscriptionPartitionRecord } from "./SubscriptionPartition";
+import type { SubscriptionPartitionRecord } from "./partition-record";
 import { failed, type DeliveryOutcome } from "./targets/delivery-target";
 import { targetFor } from "./targets/target-for";
 

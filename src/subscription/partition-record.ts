@@ -1,0 +1,31 @@
+// What a subscription partition's delivery object (SubscriptionPartition.ts) stores and is started with: plain data,
+// shared by its helpers (partition-io, local-offset, shared-delivery) and the group's coordinator (subscription-home).
+import type { SubscriptionConfig } from "../subscription-protocol";
+import type { Retrying } from "./delivery-state";
+
+/** What the object stores (one row): who it is, its config and what may not be lost across an eviction. */
+export interface SubscriptionPartitionRecord {
+  subscription: string;
+  topic: string;
+  topicId: string;
+  partition: number;
+  /** Bumped by the group's coordinator on every reset: commits of an older generation are refused. */
+  generation: number;
+  config: SubscriptionConfig;
+  paused: boolean;
+  /** Records being retried (their wave's later records wait). */
+  retrying: Retrying | null;
+  /** Set when retries ran out without a dead-letter topic: the partition waits for a resume or a reset. */
+  stopped: string | null;
+  deadLettered: number;
+}
+
+export interface SubscriptionPartitionInit {
+  subscription: string;
+  topic: string;
+  topicId: string;
+  partition: number;
+  generation: number;
+  config: SubscriptionConfig;
+  paused: boolean;
+}
