@@ -20,7 +20,7 @@ import type { StoredShareGroup } from "../share-protocol";
 import type { DeliveryObjectStatus, SubscriptionConfig } from "../subscription-protocol";
 import { tpKey } from "./assignment";
 import { GroupState, groupNotFound as notFound, nonEmptyGroup as nonEmpty, type HeartbeatRequest, type HeartbeatResponse } from "./group-state";
-import { groupSettings, loadGroup, persistGroup } from "./group-store";
+import { groupSettings, loadGroup, persistGroup, registerGroup } from "./group-store";
 import { GROUP_SCHEMA } from "./schema";
 import { Usage, type UsageCounts } from "../usage";
 import { TxnOffsets } from "./txn-offsets";
@@ -368,10 +368,7 @@ export class GroupCoordinator extends DurableObject<Env> {
   }
 
   private async create(groupId: string, now: number, subscriptionTopics?: string[]): Promise<Result<void>> {
-    // Register first: a group the registry does not list would be invisible to GET /v1/groups.
-    const registered = (await (subscriptionTopics === undefined
-      ? controllerStub(this.env).registerGroup(groupId)
-      : controllerStub(this.env).registerGroup(groupId, "subscription", subscriptionTopics))) as Result<void>;
+    const registered = await registerGroup(this.env, groupId, subscriptionTopics);
     if (!registered.ok) return registered;
     if (this.group !== undefined) return ok(undefined); // another call created it while we awaited
     this.sql.exec(GROUP_SCHEMA);

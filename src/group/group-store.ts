@@ -1,7 +1,9 @@
 // A consumer group's state machine (group-state.ts) in its coordinator's SQLite: loaded once per instance, and written
 // after each call with what the call changed (the group row, changed members, removed members).
 import type { Env } from "../env";
+import type { Result } from "../errors";
 import { DEFAULT_REBALANCE_TIMEOUT_MS, DEFAULT_SESSION_TIMEOUT_MS, MAX_MEMBERS_PER_GROUP } from "../limits";
+import { controllerStub } from "../names";
 import { settings } from "../settings";
 import type { GroupState, GroupData, Member } from "./group-state";
 
@@ -42,4 +44,11 @@ export function persistGroup(sql: SqlStorage, g: GroupState): void {
   g.groupDirty = false;
   g.dirtyMembers.clear();
   g.removedMembers.clear();
+}
+
+/** Registers a group with the controller before it is created here: a group the registry does not list would be
+ *  invisible to GET /v1/groups. A subscription's home names its topics (the controller tells it of their changes). */
+export async function registerGroup(env: Env, groupId: string, subscriptionTopics?: string[]): Promise<Result<void>> {
+  const controller = controllerStub(env);
+  return (await (subscriptionTopics === undefined ? controller.registerGroup(groupId) : controller.registerGroup(groupId, "subscription", subscriptionTopics))) as Result<void>;
 }

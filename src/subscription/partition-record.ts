@@ -3,8 +3,8 @@
 import type { SubscriptionConfig } from "../subscription-protocol";
 import type { Retrying } from "./delivery-state";
 
-/** What the object stores (one row): who it is, its config and what may not be lost across an eviction. */
-export interface SubscriptionPartitionRecord {
+/** What the group's coordinator starts (or restarts) the object with. */
+export interface SubscriptionPartitionInit {
   subscription: string;
   topic: string;
   topicId: string;
@@ -13,19 +13,13 @@ export interface SubscriptionPartitionRecord {
   generation: number;
   config: SubscriptionConfig;
   paused: boolean;
+}
+
+/** What the object stores (one row): who it is, its config and what may not be lost across an eviction. */
+export interface SubscriptionPartitionRecord extends SubscriptionPartitionInit {
   /** Records being retried (their wave's later records wait). */
   retrying: Retrying | null;
   /** Set when retries ran out without a dead-letter topic: the partition waits for a resume or a reset. */
   stopped: string | null;
   deadLettered: number;
-}
-
-export interface SubscriptionPartitionInit {
-  subscription: string;
-  topic: string;
-  topicId: string;
-  partition: number;
-  generation: number;
-  config: SubscriptionConfig;
-  paused: boolean;
 }
