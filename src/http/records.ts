@@ -9,7 +9,7 @@ import { MAX_PRODUCE_REQUEST_BYTES, SSE_MAX_DURATION_MS, SSE_POLL_WAIT_MS } from
 import { fetchRecords, parseReadRequest, tailRecords } from "../service/fetch";
 import { parsePartition } from "../service/request-params";
 import { openTail } from "../service/tail-client";
-import { produce, type ProduceResult } from "../service/produce";
+import { produce, produceRuns, type ProduceAnswer, type ProduceResult } from "../service/produce";
 import { checkTopicName } from "../service/topics";
 import type { ReadRequest } from "../protocol";
 import { offeredTailProtocols, TAIL_SUBPROTOCOL } from "../log/tail-subprotocol";
@@ -22,6 +22,7 @@ import { noteError, noteTraffic } from "./request-log";
 export async function handleProduce(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   const topic = checkTopicName(pathParam(request.params, "topic"));
   const partition = request.params.partition === undefined ? undefined : parsePartition(pathParam(request.params, "partition"));
+  const answer = parseProduceAnswer(queryParam(request.query, "results"));
   const principal = principalOf(request);
   checkQuota(principal, "produce");
   const { value: body, bytes } = await readProduceBody(request, MAX_PRODUCE_REQUEST_BYTES, "RECORD_LIST_TOO_LARGE");
@@ -29,7 +30,19 @@ export async function handleProduce(request: IRequest, env: Env, ctx: ExecutionC
   const fields = body instanceof ScannedProduceBody ? body.fields : body;
   const transactionalId = (fields as { transaction?: { transactionalId?: unknown } } | null)?.transaction?.transactionalId;
   if (typeof transactionalId === "string") authorize(principal, "transactionalId", transactionalId, "write");
-  const outcome = await produce(env, topic, body, (work) => ctx.waitUntil(work), partition);
+  const background = (work: Promise<unknown>) => ctx.waitUntil(work);
+  if (answer === "runs") {
+    const outcome = await produceRuns(env, topic, body, background, partition);
+    if (!outcome.ok) {
+      noteError(request, outcome.error.type);
+      return errorResponse(outcome.error);
+    }
+    let written = 0;
+    for (const run of outcome.value.runs) if (!("error" in run)) written += run.count;
+    noteTraffic(request, written, bytes);
+    return new Response(JSON.stringify({ runs: outcome.value.runs }), { status: outcome.value.status, headers: JSON_HEADERS });
+  }
+  const outcome = await produce(env, topic, body, background, partition);
   // No record written (every partition failed): the first failure's status and body.
   if (!outcome.ok) {
     noteError(request, outcome.error.type);
@@ -37,6 +50,13 @@ export async function handleProduce(request: IRequest, env: Env, ctx: ExecutionC
   }
   noteTraffic(request, outcome.value.results.filter((r) => !("error" in r)).length, bytes);
   return new Response(resultsJson(outcome.value.results), { status: outcome.value.status, headers: JSON_HEADERS });
+}
+
+/** `?results=`: `records` (the default, one answer per record) or `runs` (one per run of records, docs/api.md). */
+export function parseProduceAnswer(value: string | undefined): ProduceAnswer {
+  if (value === undefined || value === "records") return "records";
+  if (value === "runs") return "runs";
+  throw new KafkaError("INVALID_REQUEST", `results must be "records" or "runs", got ${JSON.stringify(value)}`, { field: "results" });
 }
 
 /**

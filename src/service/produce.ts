@@ -41,12 +41,57 @@ export function parseAcks(value: unknown): Acks {
 }
 
 
+/** What a produce answers, per record (the default) or per run of records (`?results=runs`, docs/api.md). */
+export type ProduceAnswer = "records" | "runs";
+
+/**
+ * Consecutive records of the request (in request order) that went to one partition with one timestamp: record
+ * `start + k` of the run has offset `baseOffset + k`. A failed partition's run carries its error instead.
+ */
+export type ProduceRun = { partition: number; baseOffset: number; count: number; timestamp: number } | { partition: number; count: number; error: ErrorBody };
+
+export interface ProduceRunsOutcome {
+  status: 200 | 202;
+  runs: ProduceRun[];
+}
+
 /**
  * Produces `input` ({records, acks?, encoding?}) to `topic`; `pathPartition` is set for the partition-level path.
  * Throws KafkaError for anything wrong with the request as a whole (then nothing was written). Answers an error
  * result when every partition of the request failed (no record acknowledged; see failedOutcome), else the outcome.
  */
 export async function produce(env: Env, topic: string, input: unknown, background: Background, pathPartition?: number): Promise<Result<ProduceOutcome>> {
+  const appended = await appendRequest(env, topic, input, background, pathPartition);
+  if (appended.status === 202) return ok({ status: 202, results: acceptedResults(appended.partitionOf) });
+  const results = recordResults(appended);
+  return failedOutcome(results, pathPartition !== undefined) ?? ok({ status: 200, results });
+}
+
+/**
+ * As produce, answered per run (ProduceRun) rather than per record: the same writes, and the same error when no
+ * partition took the records, without an object per record on the way out.
+ */
+export async function produceRuns(env: Env, topic: string, input: unknown, background: Background, pathPartition?: number): Promise<Result<ProduceRunsOutcome>> {
+  const appended = await appendRequest(env, topic, input, background, pathPartition);
+  if (appended.status === 202) return ok({ status: 202, runs: acceptedRuns(appended.partitionOf) });
+  if (appended.outcomes.every(({ result }) => !result.ok)) {
+    const failed = failedOutcome(recordResults(appended), pathPartition !== undefined);
+    if (failed !== undefined) return failed;
+  }
+  return ok({ status: 200, runs: resultRuns(appended) });
+}
+
+interface PartitionOutcome {
+  partition: number;
+  group: PartitionGroup;
+  result: Result<AppendResult>;
+}
+
+/** A produce's writes: accepted (acks=0, written in the background) or each partition's outcome. */
+type Appended = { status: 202; partitionOf: Int32Array } | { status: 200; partitionOf: Int32Array; outcomes: PartitionOutcome[] };
+
+/** Checks, partitions and appends a produce request; throws KafkaError when the request as a whole is refused. */
+async function appendRequest(env: Env, topic: string, input: unknown, background: Background, pathPartition: number | undefined): Promise<Appended> {
   const { acks, encoding, txn, producer, records, scanned } = parseProduceRequest(input);
 
   let meta = pathPartition === undefined ? await topicMetadata(env, topic) : await metadataWithPartition(env, topic, pathPartition);
@@ -67,7 +112,7 @@ export async function produce(env: Env, topic: string, input: unknown, backgroun
     if (!sameChecks(wider, meta)) prepared = await prepare(env, topic, wider, records, scanned, encoding, pathPartition);
     meta = wider;
   }
-  const { parser, parsed, maxExplicit } = prepared;
+  const { parser, parsed } = prepared;
 
   // Partition choice: kept for retries, like the records of a Kafka producer batch.
   const sticky = stickyPartition(meta.partitionCount);
@@ -92,21 +137,70 @@ export async function produce(env: Env, topic: string, input: unknown, backgroun
         for (const { partition, result } of outcomes) if (!result.ok) console.error(`acks=0 append to ${topic}/${partition} failed: ${result.error.type} ${result.error.message}`);
       }),
     );
-    return ok({ status: 202, results: parsed.map((_, i) => ({ partition: partitionOf[i]!, offset: -1, timestamp: -1 })) });
+    return { status: 202, partitionOf };
   }
-  const results: ProduceResult[] = new Array(parsed.length);
-  for (const { partition, group, result } of await Promise.all(appends)) {
+  return { status: 200, partitionOf, outcomes: await Promise.all(appends) };
+}
+
+/** acks=0: each record's partition, offset and timestamp -1 (not known when the answer goes). */
+function acceptedResults(partitionOf: Int32Array): ProduceResult[] {
+  return Array.from(partitionOf, (partition) => ({ partition, offset: -1, timestamp: -1 }));
+}
+
+function acceptedRuns(partitionOf: Int32Array): ProduceRun[] {
+  const runs: { partition: number; baseOffset: number; count: number; timestamp: number }[] = [];
+  for (const partition of partitionOf) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last.partition === partition) last.count++;
+    else runs.push({ partition, baseOffset: -1, count: 1, timestamp: -1 });
+  }
+  return runs;
+}
+
+/** The stored timestamp of the `j`th record of a partition's share. */
+function timestampOf(appended: AppendResult, group: PartitionGroup, j: number): number {
+  return appended.logAppendTimeMs >= 0 ? appended.logAppendTimeMs : (appended.timestamps?.[j] ?? group.timestamps[j]!);
+}
+
+function recordResults(appended: { partitionOf: Int32Array; outcomes: PartitionOutcome[] }): ProduceResult[] {
+  const results: ProduceResult[] = new Array(appended.partitionOf.length);
+  for (const { partition, group, result } of appended.outcomes) {
     group.indices.forEach((index, j) => {
-      results[index] = result.ok
-        ? {
-            partition,
-            offset: result.value.baseOffset + j,
-            timestamp: result.value.logAppendTimeMs >= 0 ? result.value.logAppendTimeMs : (result.value.timestamps?.[j] ?? group.timestamps[j]!),
-          }
-        : { partition, error: result.error };
+      results[index] = result.ok ? { partition, offset: result.value.baseOffset + j, timestamp: timestampOf(result.value, group, j) } : { partition, error: result.error };
     });
   }
-  return failedOutcome(results, pathPartition !== undefined) ?? ok({ status: 200, results });
+  return results;
+}
+
+/**
+ * Runs in request order: a record joins the run before it when it went to the same partition, with the next offset
+ * and the same timestamp (or both failed with that partition's error), so each record's answer can be read back
+ * from its run exactly.
+ */
+function resultRuns(appended: { partitionOf: Int32Array; outcomes: PartitionOutcome[] }): ProduceRun[] {
+  const { partitionOf, outcomes } = appended;
+  const byPartition = new Map<number, PartitionOutcome>();
+  for (const outcome of outcomes) byPartition.set(outcome.partition, outcome);
+  // Each partition's records are its group's in request order: the jth one seen is the group's jth.
+  const seen = new Map<number, number>();
+  const runs: ProduceRun[] = [];
+  let last: ProduceRun | undefined;
+  for (let i = 0; i < partitionOf.length; i++) {
+    const partition = partitionOf[i]!;
+    const { group, result } = byPartition.get(partition)!;
+    const j = seen.get(partition) ?? 0;
+    seen.set(partition, j + 1);
+    if (!result.ok) {
+      if (last !== undefined && last.partition === partition && "error" in last) last.count++;
+      else runs.push((last = { partition, count: 1, error: result.error }));
+      continue;
+    }
+    const offset = result.value.baseOffset + j;
+    const timestamp = timestampOf(result.value, group, j);
+    if (last !== undefined && last.partition === partition && !("error" in last) && last.baseOffset + last.count === offset && last.timestamp === timestamp) last.count++;
+    else runs.push((last = { partition, baseOffset: offset, count: 1, timestamp }));
+  }
+  return runs;
 }
 
 /** A produce request's fields, checked; records still unread (their checks need the topic's config). */

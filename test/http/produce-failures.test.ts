@@ -42,4 +42,21 @@ describe("produce when partitions fail", () => {
     expect(r.body.error.details.results).toBeUndefined();
   });
 
+  it("answers ?results=runs with an error run beside the written run, and the same error when nothing was written", async () => {
+    const some = await api("POST", `/v1/topics/${T}/records?results=runs`, {
+      acks: "all",
+      records: [{ partition: 0, value: "lost" }, { partition: 0, value: "lost too" }, { partition: 1, value: "kept" }],
+    });
+    expect(some.status, JSON.stringify(some.body)).toBe(200);
+    expect(some.body.runs).toHaveLength(2);
+    expect(some.body.runs[0]).toMatchObject({ partition: 0, count: 2, error: { type: "KAFKA_STORAGE_ERROR", retriable: true } });
+    expect(some.body.runs[1]).toEqual({ partition: 1, baseOffset: expect.any(Number), count: 1, timestamp: expect.any(Number) });
+    expect((await readAll(T, 1)).find((x) => x.offset === some.body.runs[1].baseOffset)?.value).toBe("kept");
+
+    const none = await api("POST", `/v1/topics/${T}/records?results=runs`, { records: [{ partition: 0, value: "a" }] });
+    expect(none.status, JSON.stringify(none.body)).toBe(503);
+    expect(none.body.error).toMatchObject({ type: "KAFKA_STORAGE_ERROR", details: { partition: 0, ambiguous: true } });
+    expect(none.body.error.details.results).toHaveLength(1);
+  });
+
 });
