@@ -2,7 +2,7 @@
 // form: encoded as text, or as base64 when it carries bytes, sized by the server's rule (key + value + header keys
 // + header values), and checked against the server's limits first so one bad record fails its own send() instead
 // of the batch it would have joined.
-import { bytesToBase64, textToBase64, utf8ByteLength } from "../log/base64";
+import { base64ByteLength, bytesToBase64, textToBase64, utf8ByteLength } from "../log/base64";
 import { MAX_HEADER_KEY_BYTES, MAX_HEADERS_PER_RECORD, MAX_KEY_BYTES, MAX_TIMESTAMP_MS } from "../limits";
 import { EdgelogError } from "./edgelog-error";
 import type { Encoding, Header } from "../log/record";
@@ -36,9 +36,18 @@ export interface PreparedRecord {
   encoding: Encoding;
   /** The serialized key for the partitioner, null for keyless records. */
   keyBytes: Uint8Array | null;
-  /** key + value + header keys + header values, in bytes: the size max.message.bytes bounds. */
+  /**
+   * key + value + header keys + header values, in bytes (the size max.message.bytes bounds), or a bound above it: text
+   * values are not scanned here but counted at 3 bytes per UTF-16 unit, their most in UTF-8, since for nearly every
+   * record even that is far under any limit. Only a record whose bound crosses a limit is counted exactly
+   * (exactSizeBytes).
+   */
   sizeBytes: number;
-  /** What the record adds to a request body, roughly (for batchBytes and the buffer bound). */
+  /**
+   * What the record adds to a request body, roughly (for batchBytes and the buffer bound): text counts one byte per
+   * UTF-16 unit (its exact UTF-8 size for ASCII). A unit is at most 6 bytes of JSON (a \u escape), so a batch's JSON
+   * stays within 6 times its batchBytes.
+   */
   batchBytes: number;
 }
 
@@ -66,13 +75,18 @@ export function prepareRecord(record: ProducerRecord, index: number): PreparedRe
   if (keyBytes !== null && keyBytes.length > MAX_KEY_BYTES) {
     throw new EdgelogError("MESSAGE_TOO_LARGE", `records[${index}] key is ${keyBytes.length} bytes, the maximum is ${MAX_KEY_BYTES}`, { details: { index } });
   }
-  let sizeBytes = (keyBytes?.length ?? 0) + dataBytes(value);
+  // Bytes counted exactly (the key, header keys, bytes, text that base64 encodes anyway) and the UTF-16 units of text
+  // sent as is, which are only bounded.
+  let exactBytes = keyBytes?.length ?? 0;
+  let textUnits = 0;
+  if (typeof value === "string" && encoding === "text") textUnits += value.length;
+  else exactBytes += dataBytes(value);
   let batchBytes = RECORD_OVERHEAD_BYTES;
   const wireHeaders: Header[] = [];
   for (const h of headers) {
-    const keyLength = utf8ByteLength(h.key);
-    const valueLength = dataBytes(h.value);
-    sizeBytes += keyLength + valueLength;
+    exactBytes += utf8ByteLength(h.key);
+    if (typeof h.value === "string" && encoding === "text") textUnits += h.value.length;
+    else exactBytes += dataBytes(h.value);
     batchBytes += HEADER_OVERHEAD_BYTES;
     wireHeaders.push({ key: h.key, value: encode(h.value, encoding) });
   }
@@ -80,9 +94,23 @@ export function prepareRecord(record: ProducerRecord, index: number): PreparedRe
   if (wireHeaders.length > 0) wire.headers = wireHeaders;
   if (timestamp !== undefined) wire.timestamp = timestamp;
   if (partition !== undefined) wire.partition = partition;
+  const sizeBytes = exactBytes + 3 * textUnits;
   // base64 is 4/3 of the bytes on the wire.
-  batchBytes += encoding === "base64" ? Math.ceil((sizeBytes * 4) / 3) : sizeBytes;
+  batchBytes += encoding === "base64" ? Math.ceil((exactBytes * 4) / 3) : exactBytes + textUnits;
   return { wire, encoding, keyBytes, sizeBytes, batchBytes };
+}
+
+/**
+ * The record's exact size in bytes (key + value + header keys + header values), from its wire form: text as UTF-8,
+ * base64 as the bytes it decodes to. Equal to sizeBytes when that counted nothing as a bound.
+ */
+export function exactSizeBytes(record: PreparedRecord): number {
+  const { wire, encoding } = record;
+  const length = encoding === "base64" ? base64ByteLength : utf8ByteLength;
+  let bytes = record.keyBytes?.length ?? 0;
+  if (wire.value !== null) bytes += length(wire.value);
+  for (const h of wire.headers ?? []) bytes += utf8ByteLength(h.key) + (h.value === null ? 0 : length(h.value));
+  return bytes;
 }
 
 function headerList(headers: ProducerRecord["headers"], index: number): { key: string; value: string | Bytes | null }[] {

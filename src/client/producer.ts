@@ -11,7 +11,7 @@ import { EdgelogError } from "./edgelog-error";
 import { PartitionSender, type SenderConfig } from "./partition-sender";
 import { SendRequest, type ProducerBatch } from "./producer-batch";
 import { Transaction } from "./transaction";
-import { prepareRecord, type PreparedRecord, type ProducerRecord, type RecordMetadata } from "./producer-record";
+import { exactSizeBytes, prepareRecord, type PreparedRecord, type ProducerRecord, type RecordMetadata } from "./producer-record";
 import { TopicMetadata, type TopicInfo } from "./topic-metadata";
 import type { Transport } from "./transport";
 import type { Acks, ProducerIdAndEpoch } from "./wire";
@@ -189,8 +189,12 @@ export class Producer {
     const prepared = records.map((record, index) => prepareRecord(record, index));
     let info = this.metadata.peek(topic) ?? (await this.topicInfo(topic, false));
     for (const [index, record] of prepared.entries()) {
+      // sizeBytes may be a bound above the size: only a record whose bound crosses the limit is counted exactly.
       if (record.sizeBytes > info.maxMessageBytes) {
-        throw new EdgelogError("MESSAGE_TOO_LARGE", `records[${index}] is ${record.sizeBytes} bytes (key + value + headers), max.message.bytes of '${topic}' is ${info.maxMessageBytes}`, { details: { index } });
+        const sizeBytes = exactSizeBytes(record);
+        if (sizeBytes > info.maxMessageBytes) {
+          throw new EdgelogError("MESSAGE_TOO_LARGE", `records[${index}] is ${sizeBytes} bytes (key + value + headers), max.message.bytes of '${topic}' is ${info.maxMessageBytes}`, { details: { index } });
+        }
       }
       if (info.compacted && record.keyBytes === null) throw new EdgelogError("INVALID_RECORD", `records[${index}] has no key, and '${topic}' is compacted`, { details: { index } });
       const partition = record.wire.partition;
@@ -203,9 +207,13 @@ export class Producer {
     }
     await this.waitForRoom(prepared.reduce((sum, r) => sum + r.batchBytes, 0));
     const request = new SendRequest(prepared.length);
-    for (const [index, record] of prepared.entries()) {
+    // Records of a send mostly run to one partition (sticky, or one key): its sender is looked up once per run.
+    let sender: PartitionSender | undefined;
+    for (let index = 0; index < prepared.length; index++) {
+      const record = prepared[index]!;
       const partition = this.partitionFor(topic, record, info);
-      this.sender(topic, partition).append(record, request, index);
+      if (sender?.partition !== partition) sender = this.sender(topic, partition);
+      sender.append(record, request, index);
       this.bufferedBytes += record.batchBytes;
       if (record.keyBytes === null && record.wire.partition === undefined) this.stickyWritten(topic, record.batchBytes);
     }

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Edgelog } from "../../src/client/edgelog";
 import { EdgelogError } from "../../src/client/edgelog-error";
+import type { ProducerRecord } from "../../src/client/producer-record";
 import type { FetchFunction } from "../../src/client/http-transport";
 import { partitionForKey, partitionForStringKey } from "../../src/log/partitioner";
 import { faultyFetch } from "./faulty-fetch.node";
@@ -224,6 +225,33 @@ describe("records", () => {
     await expect(producer.send(topic, { key: "k", value: "x", timestamp: -1 })).rejects.toMatchObject({ type: "INVALID_REQUEST" });
     await producer.close();
     expect((await client.admin().describeTopic(topic)).partitions[0]!.highWatermark).toBe(0);
+  });
+
+  // The producer bounds a text value's size (3 bytes per UTF-16 unit) and counts it exactly only when that bound
+  // crosses max.message.bytes: a record exactly at the limit in UTF-8 bytes is sent, one byte over is refused by the
+  // client (its message names the exact size), in 2-, 3- and 4-byte characters, keys and headers.
+  it("a record exactly at max.message.bytes in UTF-8 bytes is written; one byte over is refused with its exact size", async () => {
+    const topic = await topicWith(1, { "max.message.bytes": "1000" });
+    const producer = client.producer();
+    const atLimit: [string, ProducerRecord][] = [
+      ["2-byte", { value: "é".repeat(500) }],
+      ["3-byte", { value: "€".repeat(333) + "a" }],
+      ["surrogate pairs", { value: "😀".repeat(250) }],
+      ["key and header", { key: "k😀", value: "é".repeat(490) + "a".repeat(11), headers: { h: "€" } }], // 5 + 991 + 1 + 3
+    ];
+    for (const [name, record] of atLimit) {
+      const [sent] = await within(producer.send(topic, record), `${name} at the limit to be written`);
+      const [stored] = await readPartition(client.transport, topic, 0).then((records) => records.filter((r) => r.offset === sent!.offset));
+      expect(stored!.value, name).toBe(record.value);
+      const over = { ...record, value: `${record.value as string}a` };
+      await expect(producer.send(topic, over), name).rejects.toMatchObject({ type: "MESSAGE_TOO_LARGE", message: expect.stringContaining("is 1001 bytes"), details: { index: 0 } });
+      const surrogateOver = { ...record, value: `${(record.value as string).slice(0, -1)}😀` }; // one unit out, four bytes in
+      if ((record.value as string).endsWith("a")) {
+        await expect(producer.send(topic, surrogateOver), name).rejects.toMatchObject({ type: "MESSAGE_TOO_LARGE", message: expect.stringContaining("is 1003 bytes") });
+      }
+    }
+    await producer.close();
+    expect((await client.admin().describeTopic(topic)).partitions[0]!.highWatermark).toBe(atLimit.length);
   });
 
   it("acks=0 answers without offsets; acks=1 and all with them", async () => {
