@@ -105,7 +105,9 @@ async function main() {
         try {
           const row = await runOne(system, workload, sources, cpu);
           rows.push(row);
-          process.stderr.write(`${fmt(row.recordsPerSec)} records/s\n`);
+          const perRecordUs = (ms) => fmt((ms * 1000) / row.records, { digits: 2 });
+          const cpuNote = row.nodeCpuMs === undefined ? "" : ` (CPU per record: Node ${perRecordUs(row.nodeCpuMs)} µs, workerd ${perRecordUs(row.usage.workerdCpuMs)} µs)`;
+          process.stderr.write(`${fmt(row.recordsPerSec)} records/s${cpuNote}\n`);
         } catch (err) {
           failures.push({ workload: workload.label, system: system.name, error: String(err?.stack ?? err) });
           process.stderr.write(`FAILED: ${err?.message ?? err}\n`);
@@ -174,6 +176,8 @@ async function runOne(system, workload, sources, cpu) {
     const cpuAfter = cpu();
     const counts = { ...usageDelta(usageBefore, after), workerdCpuMs: 1000 * (cpuAfter.workerdSec - cpuBefore.workerdSec) };
     row.usage = counts;
+    // The load generator's CPU: in the group workload nearly all of it is the TS client (producer and consumers).
+    row.nodeCpuMs = 1000 * (cpuAfter.nodeSec - cpuBefore.nodeSec);
     row.costPerMillion = perMillion(cost(counts), result.records);
   }
   return row;
