@@ -7,6 +7,7 @@ import type { TransactionCoordinator } from "./transaction/TransactionCoordinato
 import type { SchemaRegistry } from "./registry/SchemaRegistry";
 import type { SharePartition } from "./share/SharePartition";
 import type { DurableStream } from "./streams/DurableStream";
+import type { TokenShard } from "./token-shard/TokenShard";
 
 export interface Env {
   PARTITION_LOG: DurableObjectNamespace<PartitionLog>;
@@ -22,6 +23,8 @@ export interface Env {
   SHARE_PARTITION: DurableObjectNamespace<SharePartition>;
   /** One object per Durable Stream: the DS protocol's streams (src/streams/, docs/durable-streams.md). */
   DURABLE_STREAM: DurableObjectNamespace<DurableStream>;
+  /** TOKEN_SHARDS objects holding copies of the token store's hash records, looked up by routers (src/token-shard/). */
+  TOKEN_SHARD: DurableObjectNamespace<TokenShard>;
   /** Tiered storage for sealed segments. */
   SEGMENTS: R2Bucket;
   /** Subscriptions' R2 archive target's default bucket (an ArchiveTarget may name another bucket binding). Optional:

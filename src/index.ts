@@ -11,6 +11,7 @@ export { TransactionCoordinator } from "./transaction/TransactionCoordinator";
 export { SchemaRegistry } from "./registry/SchemaRegistry";
 export { SharePartition } from "./share/SharePartition";
 export { DurableStream } from "./streams/DurableStream";
+export { TokenShard } from "./token-shard/TokenShard";
 export { EdgelogRpc } from "./rpc";
 
 export default {

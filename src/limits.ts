@@ -84,11 +84,21 @@ export const TAIL_ACK_TIMEOUT_MS = 60_000;
  *  nothing to send is not woken for it (an idle tail delivers nothing, so a revoked token gains nothing). */
 export const TAIL_MAX_SESSION_MS = 60_000;
 
-/** The oldest copy of the controller's token store a router isolate uses, its own or its location's (Cache API,
- *  service/token-cache.ts): a revoked token stops working within it. */
+/** The oldest answer about a token a router isolate uses, its own or its location's (Cache API,
+ *  service/token-cache.ts), taken from the token's shard: a revoked token stops working within it. */
 export const TOKEN_CACHE_MS = 5_000;
-/** Tokens in the controller's store. */
-export const MAX_STORED_TOKENS = 1_000;
+/** Tokens in the controller's store. Routers never load the store, they look one hash up in its shard (issue 23), so
+ *  the bound is the registry's: its list is paged and a create counts the rows. */
+export const MAX_STORED_TOKENS = 100_000;
+/** Token shards (TokenShard objects) the store's hash records are spread over by hash prefix: a router's lookups for
+ *  I isolates reach each at I·k / (N · TOKEN_CACHE_MS) (docs/scale.md). Fixed for a deployment: a token's shard is
+ *  its hash prefix modulo this, so changing it moves every token. */
+export const TOKEN_SHARDS = 64;
+/** Token answers one router isolate keeps (known and unknown hashes): a flood of made-up tokens churns this many
+ *  entries, never the isolate's memory (~300 bytes each). */
+export const TOKEN_ANSWER_CACHE_ENTRIES = 10_000;
+/** Tokens one GET /v1/tokens page lists (the default and the most): the store holds up to MAX_STORED_TOKENS. */
+export const MAX_TOKEN_LIST_PAGE = 1_000;
 
 /** Router metadata cache: entries are refreshed when a partition says the topic changed (service/metadata.ts); one
  *  older than this is read again anyway, a safety net against a lost notice rather than a schedule: 10,000 isolates

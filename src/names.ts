@@ -5,6 +5,8 @@
 import type { Env } from "./env";
 import type { PartitionLog } from "./partition/PartitionLog";
 import type { DurableStream } from "./streams/DurableStream";
+import type { TokenShard } from "./token-shard/TokenShard";
+import { tokenShardIndex } from "./auth/token-shard-index";
 import type { PartitionRef } from "./protocol";
 import { streamOfTopic } from "./log/stream-topic";
 import { isUnavailable, ObjectUnavailable, type Unavailable } from "./unavailable";
@@ -129,4 +131,27 @@ export function durableStreamName(stream: string): string {
 
 export function durableStreamStub(env: Env, stream: string): DurableObjectStub<DurableStream> {
   return env.DURABLE_STREAM.get(env.DURABLE_STREAM.idFromName(durableStreamName(stream)));
+}
+
+/** The token shard holding a token's hash record (src/token-shard/): `token-shard/<index>`, the index from the hash's
+ *  prefix (auth/token-shard-index.ts). */
+export function tokenShardName(index: number): string {
+  return `token-shard/${index}`;
+}
+
+/** A token shard's RPC surface: plain data back, an unavailable shard a throw (as for replicas). */
+export type TokenShardClient = Omit<RpcMethods<TokenShard>, "alarm" | "fetch">;
+
+export function tokenShardStub(env: Env, index: number): DurableObjectStub<TokenShard> {
+  return env.TOKEN_SHARD.get(env.TOKEN_SHARD.idFromName(tokenShardName(index)));
+}
+
+/** The shard of a token's hash, whose calls throw ObjectUnavailable when its fault switch is down. */
+export function tokenShardClient(env: Env, index: number): TokenShardClient {
+  return reachable(tokenShardStub(env, index)) as unknown as TokenShardClient;
+}
+
+/** The shard that holds this hash. */
+export function tokenShardOf(env: Env, sha256: string): TokenShardClient {
+  return tokenShardClient(env, tokenShardIndex(sha256));
 }

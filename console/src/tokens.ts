@@ -22,7 +22,14 @@ export async function tokensView({ root, signal }: ViewContext): Promise<void> {
   const form = h("form", { class: "card", "aria-label": "Create a token" }, field("Name", name), field("ACLs (JSON array)", acls), button, out);
   const load = async () => {
     try {
-      const { tokens } = await api<{ tokens: StoredToken[] }>("GET", "/v1/tokens", undefined, signal);
+      // The list comes a page at a time (GET /v1/tokens?after=<nextAfter>); the console shows all of it.
+      const tokens: StoredToken[] = [];
+      for (let after: string | undefined; ; ) {
+        const page = await api<{ tokens: StoredToken[]; nextAfter?: string }>("GET", `/v1/tokens${after === undefined ? "" : `?after=${enc(after)}`}`, undefined, signal);
+        tokens.push(...page.tokens);
+        if (page.nextAfter === undefined) break;
+        after = page.nextAfter;
+      }
       replace(
         list,
         tokens.length === 0

@@ -32,6 +32,7 @@ const WORKER = {
     SCHEMA_REGISTRY: { className: "SchemaRegistry", useSQLite: true },
     SHARE_PARTITION: { className: "SharePartition", useSQLite: true },
     DURABLE_STREAM: { className: "DurableStream", useSQLite: true },
+    TOKEN_SHARD: { className: "TokenShard", useSQLite: true },
   },
   r2Buckets: ["SEGMENTS", "ARCHIVE"],
 };

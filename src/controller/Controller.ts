@@ -12,7 +12,7 @@ import type { Env } from "../env";
 import { fail, ok, type Result } from "../errors";
 import { collisionKey } from "../log/topic-name";
 import { defaultTopicConfig, type ConfigChange, type TopicConfig } from "../log/topic-config";
-import { MAX_TOPICS, MAX_TRANSACTIONAL_IDS } from "../limits";
+import { MAX_TOPICS } from "../limits";
 import type { Acl, Quotas } from "../auth/acl";
 import type { HashedStoredToken, StoredToken } from "../auth/stored-token";
 import { partitionLogClient } from "../names";
@@ -23,7 +23,9 @@ import { chooseLeader, type ElectionType } from "./choose-leader";
 import { ElectionCounts, type ElectionCount } from "./election-counts";
 import { loggerFor } from "../log/structured-log";
 import { CONTROLLER_SCHEMA, unversionedControllerVersion } from "./schema";
-import { TokenStore } from "./tokens";
+import { TokenStore, type TokenPage } from "./tokens";
+import { TokenCopies } from "./token-copies";
+import { TransactionalIds } from "./transactional-ids";
 import { GroupRegistry, type GroupKind } from "./group-registry";
 import { ProducerIds, type ProducerIdBlock } from "./producer-ids";
 import { TopicWatches } from "./topic-watches";
@@ -45,6 +47,8 @@ export class Controller extends DurableObject<Env> {
   /** What this object consumed of the billed items (src/usage.ts). */
   private readonly meter = new Usage();
   private readonly tokens: TokenStore;
+  private readonly tokenCopies: TokenCopies;
+  private readonly transactionalIds: TransactionalIds;
   private readonly groups: GroupRegistry;
   private readonly producerIds: ProducerIds;
   private readonly watches: TopicWatches;
@@ -55,7 +59,12 @@ export class Controller extends DurableObject<Env> {
     super(ctx, env);
     this.sql = this.meter.sql(ctx.storage.sql);
     upgradeSchema(this.sql, CONTROLLER_SCHEMA, () => unversionedControllerVersion(this.sql));
-    this.tokens = new TokenStore(this.sql);
+    this.tokenCopies = new TokenCopies(this.sql, env, (sha256) => this.tokens.record(sha256));
+    this.tokens = new TokenStore(this.sql, this.tokenCopies);
+    // Changes not yet in their shards (a controller upgraded from before token shards has every token's) go from the
+    // alarm, whoever calls first.
+    if (this.tokenCopies.pending() > 0) void ctx.storage.setAlarm(Date.now());
+    this.transactionalIds = new TransactionalIds(this.sql);
     this.groups = new GroupRegistry(this.sql);
     this.producerIds = new ProducerIds(this.sql);
     this.watches = new TopicWatches(this.sql);
@@ -209,27 +218,35 @@ export class Controller extends DurableObject<Env> {
     return this.producerIds.allocate(count);
   }
 
-  /** Stores a token's hash (never the token) with its ACLs and quotas (controller/tokens.ts). */
-  createToken(name: string, sha256: string, acls: Acl[], quotas: Quotas): Result<StoredToken> {
+  /** Stores a token's hash (never the token) with its ACLs and quotas (controller/tokens.ts), and copies it to its
+   *  shard before answering (a failed copy is retried by the alarm). */
+  async createToken(name: string, sha256: string, acls: Acl[], quotas: Quotas): Promise<Result<StoredToken>> {
     this.meter.request();
-    return this.tokens.create(name, sha256, acls, quotas, Date.now());
+    const created = this.tokens.create(name, sha256, acls, quotas, Date.now());
+    if (!created.ok) return created;
+    await this.copyTokens(sha256);
+    const { sha256: _hash, ...token } = created.value;
+    return ok(token);
   }
 
-  /** Tokens without their hashes, for the admin API. */
-  listTokens(): StoredToken[] {
+  /** A page of tokens without their hashes, for the admin API. */
+  listTokens(limit: number, after?: string): TokenPage {
     this.meter.request();
-    return this.tokens.list();
+    return this.tokens.list(limit, after);
   }
 
-  revokeToken(id: string): Result<StoredToken> {
+  /** Revokes a token: its shard's copy is removed before this answers when the shard is reachable, else by the alarm.
+   *  Answers the token with its hash, so the router drops its answers about it. */
+  async revokeToken(id: string): Promise<Result<HashedStoredToken>> {
     this.meter.request();
-    return this.tokens.revoke(id);
+    const revoked = this.tokens.revoke(id);
+    if (revoked.ok) await this.copyTokens(revoked.value.sha256);
+    return revoked;
   }
 
-  /** Hashes and grants of every token, for routers to check requests against (they cache it briefly). */
-  tokenRecords(): HashedStoredToken[] {
-    this.meter.request();
-    return this.tokens.hashed();
+  /** A copy that did not arrive is retried by the alarm (one lost with a restart, by the alarm the constructor sets). */
+  private async copyTokens(sha256: string): Promise<void> {
+    if (!(await this.tokenCopies.deliver([sha256]))) await this.ctx.storage.setAlarm(Date.now() + DROP_RETRY_MS);
   }
 
   /** Consumer groups register when first used, so GET /v1/groups can list them. Idempotent. */
@@ -248,23 +265,18 @@ export class Controller extends DurableObject<Env> {
   /** Transaction coordinators register their id on first init, so GET /v1/transactions can list them. Idempotent. */
   registerTransactionalId(transactionalId: string): Result<void> {
     this.meter.request();
-    const known = this.sql.exec("SELECT 1 FROM transactional_ids WHERE transactional_id = ?", transactionalId).toArray().length > 0;
-    if (known) return ok(undefined);
-    const count = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM transactional_ids").one().n;
-    if (count >= MAX_TRANSACTIONAL_IDS) return fail("POLICY_VIOLATION", `this deployment already has ${count} transactional ids, the maximum is ${MAX_TRANSACTIONAL_IDS}`, { max: MAX_TRANSACTIONAL_IDS });
-    this.sql.exec("INSERT INTO transactional_ids (transactional_id, created_ms) VALUES (?, ?)", transactionalId, Date.now());
-    return ok(undefined);
+    return this.transactionalIds.register(transactionalId, Date.now());
   }
 
   /** An expired transactional id leaves the registry. */
   unregisterTransactionalId(transactionalId: string): void {
     this.meter.request();
-    this.sql.exec("DELETE FROM transactional_ids WHERE transactional_id = ?", transactionalId);
+    this.transactionalIds.unregister(transactionalId);
   }
 
   listTransactionalIds(): string[] {
     this.meter.request();
-    return this.sql.exec<{ transactional_id: string }>("SELECT transactional_id FROM transactional_ids ORDER BY transactional_id").toArray().map((r) => r.transactional_id);
+    return this.transactionalIds.list();
   }
 
   listGroups(kind?: GroupKind): string[] {
@@ -295,7 +307,7 @@ export class Controller extends DurableObject<Env> {
   /** Retries partition drops of deleted topics and leader changes not yet told to every replica. */
   override async alarm(): Promise<void> {
     this.meter.request();
-    const left = await this.notices.retry();
+    const left = (await this.notices.retry()) + (await this.tokenCopies.retry());
     if (left > 0) await this.ctx.storage.setAlarm(Date.now() + DROP_RETRY_MS);
   }
 

@@ -1,8 +1,8 @@
 // The controller's SQLite schema: topics by name (with a unique topic id and replica placement), each replicated
 // partition's leader, leader epoch and ISR, the registry of consumer groups (so they can be listed), idempotent
-// producer ids (the next block, and the epochs of re-initialised ids), the token store, which coordinators read which
-// topics, partitions of deleted topics whose storage is still being removed, and topic changes not yet told to every
-// replica or coordinator (all retried from the alarm). Upgraded by the one rule in src/schema-version.ts.
+// producer ids (the next block, and the epochs of re-initialised ids), the token store and its changes not yet copied
+// to the token shards, which coordinators read which topics, partitions of deleted topics whose storage is still being
+// removed, and topic changes not yet told to every replica or coordinator (all retried from the alarm). Upgraded by the one rule in src/schema-version.ts.
 import type { VersionedSchema } from "../schema-version";
 
 /** Transactional ids, registered by their coordinators on first init so they can be listed (kafka-transactions list). */
@@ -25,6 +25,12 @@ CREATE TABLE IF NOT EXISTS pending_topic_notices (group_id TEXT PRIMARY KEY);
 /** Schema registry changes (schema-changes.ts): the registry's latest generation the controller heard of. One row. */
 const REGISTRY_GENERATION = `
 CREATE TABLE IF NOT EXISTS registry_generation (id INTEGER PRIMARY KEY CHECK (id = 0), generation INTEGER NOT NULL);
+`;
+
+/** Token shards (token-copies.ts): the next version of a token change, and changes not yet copied to their shard. */
+const TOKEN_COPIES = `
+CREATE TABLE IF NOT EXISTS token_version_next (id INTEGER PRIMARY KEY CHECK (id = 0), next INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS pending_token_copies (sha256 TEXT PRIMARY KEY, version INTEGER NOT NULL);
 `;
 
 const DDL = `
@@ -83,10 +89,10 @@ CREATE TABLE IF NOT EXISTS pending_drops (
   deleted_ms INTEGER NOT NULL,
   replication_factor INTEGER NOT NULL DEFAULT 1
 );
-${TRANSACTIONAL_IDS}${PRODUCER_ID_NEXT}${TOPIC_WATCHES}${REGISTRY_GENERATION}`;
+${TRANSACTIONAL_IDS}${PRODUCER_ID_NEXT}${TOPIC_WATCHES}${REGISTRY_GENERATION}${TOKEN_COPIES}`;
 
 export const CONTROLLER_SCHEMA: VersionedSchema = {
-  version: 6,
+  version: 7,
   ddl: DDL,
   migrations: {
     // Replication: replica placement per topic, and the replication factor of a pending drop (its replica objects).
@@ -105,6 +111,8 @@ ALTER TABLE groups ADD COLUMN topics TEXT NOT NULL DEFAULT '[]';
     5: PRODUCER_ID_NEXT + TOPIC_WATCHES,
     // Schema registry changes reach topics through their version: the generation each topic's validation has seen.
     6: `ALTER TABLE topics ADD COLUMN schema_generation INTEGER NOT NULL DEFAULT 0;\n` + REGISTRY_GENERATION,
+    // Token shards: every token the store held is copied to its shard (from the alarm the controller sets on start).
+    7: TOKEN_COPIES + "INSERT INTO pending_token_copies (sha256, version) SELECT sha256, 0 FROM tokens;",
   },
 };
 

@@ -11,7 +11,7 @@ import type { Env } from "../env";
 import { KafkaError } from "../errors";
 import { REGISTRY_BASE_PATH } from "../registry/registry-error";
 import { offeredTailProtocols } from "../log/tail-subprotocol";
-import { secretTokens, STORE_MISS_REFRESH_MS, storeTokens } from "../service/token-cache";
+import { secretTokens, storeToken } from "../service/token-cache";
 
 /** Environments where EDGELOG_AUTH=off is honoured: never production. */
 const OPEN_ENVIRONMENTS = new Set(["development", "test", "bench"]);
@@ -28,7 +28,9 @@ function unauthenticated(message: string): KafkaError {
   return error;
 }
 
-export async function authenticate(request: Request, env: Env): Promise<Principal> {
+/** The request's principal. `whileWaiting` runs if the token's answer must be read (its location or its shard), so the
+ *  caller can read what it needs meanwhile (http/router.ts: the topic's metadata). */
+export async function authenticate(request: Request, env: Env, whileWaiting?: () => void): Promise<Principal> {
   if (authIsOff(env)) return OPEN_PRINCIPAL;
   if (env.EDGELOG_AUTH === "off" && !warnedMisconfigured) {
     warnedMisconfigured = true;
@@ -37,18 +39,14 @@ export async function authenticate(request: Request, env: Env): Promise<Principa
   const header = request.headers.get("authorization");
   // The scheme name is case-insensitive (RFC 9110).
   const match = header === null ? tailProtocolAuth(request) : (/^Bearer ([\x21-\x7e]{1,512})$/i.exec(header.trim()) ?? registryBasicAuth(request, header));
-  const secret = secretTokens(env);
-  let store = await storeTokens(env);
-  if (secret.length === 0 && store.length === 0) {
-    throw unauthenticated("this deployment has no tokens configured, so it refuses every request (docs/security.md)");
-  }
   if (match === null) throw unauthenticated("missing or malformed Authorization header; send 'Authorization: Bearer <token>'");
   const hash = await sha256Hex(match[1]!);
-  let record = findToken(secret, hash) ?? findToken(store, hash);
-  if (!record) {
-    // Perhaps created moments ago through another isolate: look once more with a fresher store.
-    store = await storeTokens(env, STORE_MISS_REFRESH_MS);
-    record = findToken(store, hash);
+  const secret = secretTokens(env);
+  // The secret's hashes are compared in constant time; the store's is a lookup of the presented token's hash (the
+  // time of which tells nothing of any stored token).
+  const record = findToken(secret, hash) ?? (await storeToken(env, hash, whileWaiting));
+  if (!record && secret.length === 0) {
+    throw unauthenticated("no tokens configured in EDGELOG_TOKENS and the token store does not hold this token, so it is refused (docs/security.md)");
   }
   if (!record) throw unauthenticated("the token is not valid (unknown or revoked)");
   return { name: record.name, acls: record.acls, quotas: record.quotas, all: false };

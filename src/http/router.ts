@@ -14,7 +14,6 @@ import { logRequest, noteError, noteStart } from "./request-log";
 import type { Principal, Requirement, ResourceType } from "../auth/acl";
 import { authenticate, authIsOff, authorize, checkQuota, debitQuota, principalOf } from "./auth";
 import { prefetchTopic } from "../service/metadata";
-import { storeTokensStale } from "../service/token-cache";
 import { preflight, withCors } from "./cors";
 import { pathParam } from "./parse";
 import { handleCreateToken, handleListTokens, handleRevokeToken } from "./tokens";
@@ -72,11 +71,12 @@ async function authenticateRequest(request: IRequest, env: Env): Promise<Respons
   const pathname = new URL(request.url).pathname;
   if (pathname === "/healthz" || isConsolePath(pathname)) return undefined;
   const topic = recordsTopic(pathname);
-  // Authentication is about to wait on a read of the token store: read the topic meanwhile (a cold isolate's first
-  // request then costs one round trip, not two in a row).
-  // Only then: an unauthenticated request costs at most one metadata read per token store read it already causes.
-  const prefetch = topic !== undefined && !authIsOff(env) && storeTokensStale() ? prefetchTopic(env, topic) : undefined;
-  const principal = await authenticate(request, env);
+  // When authentication waits on a read of the token's answer, the topic is read meanwhile (a cold isolate's first
+  // request then costs one round trip, not two in a row). Only then: an unauthenticated request costs at most one
+  // metadata read per token answer it reads anyway.
+  let prefetch: Promise<unknown> | undefined;
+  const whileWaiting = topic !== undefined && !authIsOff(env) ? () => void (prefetch = prefetchTopic(env, topic)) : undefined;
+  const principal = await authenticate(request, env, whileWaiting);
   await prefetch;
   (request as unknown as { principal: Principal }).principal = principal;
   checkQuota(principal, "requests");

@@ -2,23 +2,22 @@
 import type { IRequest } from "itty-router";
 import type { Env } from "../env";
 import { MAX_ADMIN_REQUEST_BYTES } from "../limits";
-import { forgetStoreTokens } from "../service/token-cache";
+import { forgetTokenAnswer } from "../service/token-cache";
 import { createToken, listTokens, revokeToken } from "../service/tokens";
-import { pathParam, readJson } from "./parse";
+import { pathParam, queryParam, readJson } from "./parse";
 import { json } from "./respond";
 
 export async function handleCreateToken(request: IRequest, env: Env): Promise<Response> {
-  const created = await createToken(env, await readJson(request, MAX_ADMIN_REQUEST_BYTES, "REQUEST_TOO_LARGE"));
-  await forgetStoreTokens();
-  return json(created, 201);
+  return json(await createToken(env, await readJson(request, MAX_ADMIN_REQUEST_BYTES, "REQUEST_TOO_LARGE")), 201);
 }
 
-export async function handleListTokens(_request: IRequest, env: Env): Promise<Response> {
-  return json({ tokens: await listTokens(env) });
+export async function handleListTokens(request: IRequest, env: Env): Promise<Response> {
+  return json(await listTokens(env, { limit: queryParam(request.query, "limit"), after: queryParam(request.query, "after") }));
 }
 
 export async function handleRevokeToken(request: IRequest, env: Env): Promise<Response> {
-  const revoked = await revokeToken(env, pathParam(request.params, "id"));
-  await forgetStoreTokens();
+  const { sha256, ...revoked } = await revokeToken(env, pathParam(request.params, "id"));
+  // Stops at once here and at this location; elsewhere within TOKEN_CACHE_MS.
+  await forgetTokenAnswer(sha256);
   return json(revoked);
 }

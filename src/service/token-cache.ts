@@ -1,38 +1,38 @@
-// The tokens one router isolate knows: the operator's EDGELOG_TOKENS secret (parsed once per value) and the
-// controller's token store, no older than TOKEN_CACHE_MS (the revocation bound) so the controller is not on every
-// request's path. A miss may re-read the store sooner (a token just created through another isolate), at most every
-// STORE_MISS_REFRESH_MS.
-// Between the isolates and the controller sits one copy per location, in the Cache API (issue 23): an isolate whose
-// copy is too old takes its location's copy if that is young enough, and only otherwise asks the controller (and
-// leaves the answer for the location's other isolates). A copy keeps the time the controller answered it, however it
-// travelled, so the revocation bound holds through the tier: the controller then sees about one read per location per
-// TOKEN_CACHE_MS instead of one per isolate, and a cold isolate costs at most one round trip. The copy holds token
-// hashes (SHA-256 of 256 random bits: no use for signing in) and grants, never a token. Where the Cache API stores
-// nothing (a workers.dev route), every isolate reads the controller, as before.
+// The tokens one router isolate knows: the operator's EDGELOG_TOKENS secret (parsed once per value), and answers about
+// the token store's tokens, one presented hash at a time, from the hash's token shard (issue 23: src/token-shard/; the
+// controller copies each create and revoke there before it answers). A known token's answer is used for at most
+// TOKEN_CACHE_MS (the revocation bound), an unknown one's for STORE_MISS_REFRESH_MS (a token just created through
+// another isolate works within a second).
+// Between the isolates and the shards sits one answer per hash per location, in the Cache API: an isolate without a
+// young enough answer takes its location's if that is young enough, and only otherwise asks the shard (and leaves the
+// answer for the location's other isolates). An answer keeps the time its shard gave it, however it travelled, so the
+// bounds hold through the tier. It holds a token's hash (SHA-256 of 256 random bits: no use for signing in) and grants,
+// never a token. Where the Cache API stores nothing (a workers.dev route), every isolate asks the shard.
 import { parseTokenSecret, type TokenRecord } from "../auth/tokens";
 import { tokenRecord, type HashedStoredToken } from "../auth/stored-token";
+import { TokenAnswers, type TokenAnswer } from "../auth/token-answers";
 import { Clock } from "../clock";
 import type { Env } from "../env";
-import { TOKEN_CACHE_MS } from "../limits";
-import { controllerStub } from "../names";
+import { TOKEN_ANSWER_CACHE_ENTRIES, TOKEN_CACHE_MS } from "../limits";
+import { tokenShardOf } from "../names";
 
-/** A miss re-reads the store at most this often, so a token created on another isolate works within a second. */
+/** An unknown hash is asked again at most this often, so a token created on another isolate works within a second. */
 export const STORE_MISS_REFRESH_MS = 1_000;
 
-/** The location copy's name and key (a name of our own: no route serves it). */
-const LOCATION_CACHE = "edgelog-token-store";
-const LOCATION_KEY = "https://edgelog.internal/token-store";
+/** The location answers' cache name and key prefix (names of our own: no route serves them). */
+const LOCATION_CACHE = "edgelog-token-answers";
+const LOCATION_KEY = "https://edgelog.internal/token/";
 
-/** The token caches' clock: tests move it forward (a copy's age) instead of sleeping. */
+/** The token caches' clock: tests move it forward (an answer's age) instead of sleeping. */
 export const tokenClock = new Clock();
 
 let secretCache: { text: string | undefined; records: TokenRecord[] } | undefined;
-let storeCache: { records: TokenRecord[]; fetchedMs: number } | undefined;
+const answers = new TokenAnswers(TOKEN_ANSWER_CACHE_ENTRIES);
 
-/** Controller reads of the store this isolate made (tests: a location's copy spares them). */
-let controllerReads = 0;
-export function tokenStoreReads(): number {
-  return controllerReads;
+/** Shard lookups this isolate made (tests: a location's answer spares them). */
+let shardReads = 0;
+export function tokenShardReads(): number {
+  return shardReads;
 }
 
 /** The secret's tokens; a broken secret gives none (fail closed) and says why in the log, never echoing its content. */
@@ -46,68 +46,69 @@ export function secretTokens(env: Env): TokenRecord[] {
   return secretCache.records;
 }
 
-/** The store's tokens, as fresh as `maxAgeMs`; an unreachable controller leaves the last known store (or none). */
-export async function storeTokens(env: Env, maxAgeMs = TOKEN_CACHE_MS): Promise<TokenRecord[]> {
+function young(answer: TokenAnswer, nowMs: number): boolean {
+  return nowMs - answer.answeredMs < (answer.record === null ? STORE_MISS_REFRESH_MS : TOKEN_CACHE_MS);
+}
+
+/**
+ * The store's token with this hash, if any. `whileWaiting` runs when the answer is not in this isolate (a location or
+ * shard read follows), so the caller can start its own read meanwhile. An unreachable shard leaves this isolate's last
+ * answer, however old (or none): the controller could not have removed the token from it either.
+ */
+export async function storeToken(env: Env, sha256: string, whileWaiting?: () => void): Promise<TokenRecord | undefined> {
   const now = tokenClock.now();
-  if (storeCache && now - storeCache.fetchedMs < maxAgeMs) return storeCache.records;
-  const located = await locationCopy();
-  if (located !== undefined && now - located.fetchedMs < maxAgeMs && (storeCache === undefined || located.fetchedMs > storeCache.fetchedMs)) {
-    storeCache = { records: located.rows.map(tokenRecord), fetchedMs: located.fetchedMs };
-    return storeCache.records;
+  const known = answers.get(sha256);
+  if (known !== undefined && young(known, now)) return known.record ?? undefined;
+  whileWaiting?.();
+  const located = await locationAnswer(sha256);
+  if (located !== undefined && young(located, now) && (known === undefined || located.answeredMs > known.answeredMs)) {
+    answers.set(sha256, located);
+    return located.record ?? undefined;
   }
   try {
-    controllerReads++;
-    const rows = (await controllerStub(env).tokenRecords()) as HashedStoredToken[];
-    storeCache = { records: rows.map(tokenRecord), fetchedMs: now };
-    await leaveLocationCopy({ fetchedMs: now, rows });
+    shardReads++;
+    const hashed = (await tokenShardOf(env, sha256).lookup(sha256)) as HashedStoredToken | null;
+    const answer: TokenAnswer = { record: hashed === null ? null : tokenRecord(hashed), answeredMs: now };
+    answers.set(sha256, answer);
+    await leaveLocationAnswer(sha256, answer);
+    return answer.record ?? undefined;
   } catch (error) {
-    // Secret tokens keep working either way.
-    console.error(`token store unavailable: ${String(error)}`);
-    if (!storeCache) return [];
+    console.error(`token shard unavailable: ${String(error)}`);
+    return known?.record ?? undefined;
   }
-  return storeCache!.records;
 }
 
-/** Whether authenticating with the store must wait on a read (this isolate's copy is missing or too old). */
-export function storeTokensStale(maxAgeMs = TOKEN_CACHE_MS): boolean {
-  return storeCache === undefined || tokenClock.now() - storeCache.fetchedMs >= maxAgeMs;
-}
-
-/** Forget the cached token store, here and at this location (after this isolate created or revoked a token). */
-export async function forgetStoreTokens(): Promise<void> {
-  storeCache = undefined;
+/** Forgets what this isolate and its location know of a hash (this isolate revoked its token). */
+export async function forgetTokenAnswer(sha256: string): Promise<void> {
+  answers.delete(sha256);
   try {
-    await (await caches.open(LOCATION_CACHE)).delete(LOCATION_KEY);
+    await (await caches.open(LOCATION_CACHE)).delete(LOCATION_KEY + sha256);
   } catch (error) {
-    console.error(`token store: the location copy could not be dropped (it expires within TOKEN_CACHE_MS): ${String(error)}`);
+    console.error(`token answers: the location's answer could not be dropped (it expires within TOKEN_CACHE_MS): ${String(error)}`);
   }
 }
 
-/** Forgets this isolate's copy only, as a new isolate starts (tests: another isolate at the same location). */
+/** Forgets this isolate's answers only, as a new isolate starts (tests: another isolate at the same location). */
 export function forgetIsolateTokens(): void {
-  storeCache = undefined;
+  answers.clear();
 }
 
-interface LocationCopy {
-  fetchedMs: number;
-  rows: HashedStoredToken[];
-}
-
-async function locationCopy(): Promise<LocationCopy | undefined> {
+async function locationAnswer(sha256: string): Promise<TokenAnswer | undefined> {
   try {
-    const hit = await (await caches.open(LOCATION_CACHE)).match(LOCATION_KEY);
-    return hit === undefined ? undefined : ((await hit.json()) as LocationCopy);
+    const hit = await (await caches.open(LOCATION_CACHE)).match(LOCATION_KEY + sha256);
+    return hit === undefined ? undefined : ((await hit.json()) as TokenAnswer);
   } catch (error) {
-    console.error(`token store: the location copy could not be read: ${String(error)}`);
+    console.error(`token answers: the location's answer could not be read: ${String(error)}`);
     return undefined;
   }
 }
 
-async function leaveLocationCopy(copy: LocationCopy): Promise<void> {
+async function leaveLocationAnswer(sha256: string, answer: TokenAnswer): Promise<void> {
   try {
-    const maxAgeS = Math.ceil(TOKEN_CACHE_MS / 1000);
-    await (await caches.open(LOCATION_CACHE)).put(LOCATION_KEY, new Response(JSON.stringify(copy), { headers: { "content-type": "application/json", "cache-control": `max-age=${maxAgeS}` } }));
+    const maxAgeS = Math.ceil((answer.record === null ? STORE_MISS_REFRESH_MS : TOKEN_CACHE_MS) / 1000);
+    const body = new Response(JSON.stringify(answer), { headers: { "content-type": "application/json", "cache-control": `max-age=${maxAgeS}` } });
+    await (await caches.open(LOCATION_CACHE)).put(LOCATION_KEY + sha256, body);
   } catch (error) {
-    console.error(`token store: the location copy could not be written: ${String(error)}`);
+    console.error(`token answers: the location's answer could not be written: ${String(error)}`);
   }
 }

@@ -1,11 +1,14 @@
-// The token store's admin operations: create (the token is shown once, only its SHA-256 is kept), list, revoke.
+// The token store's admin operations: create (the token is shown once, only its SHA-256 is kept), list (a page at a
+// time, by name), revoke.
 import type { Env } from "../env";
 import { KafkaError, unwrap, type Result } from "../errors";
 import { parseAcls, parseQuotas } from "../auth/acl";
 import { newToken, sha256Hex } from "../auth/tokens";
-import type { StoredToken } from "../auth/stored-token";
+import type { HashedStoredToken, StoredToken } from "../auth/stored-token";
+import type { TokenPage } from "../controller/tokens";
+import { MAX_TOKEN_LIST_PAGE } from "../limits";
 import { controllerStub } from "../names";
-import { requireObject } from "./validate";
+import { integerField, requireObject } from "./validate";
 
 export async function createToken(env: Env, input: unknown): Promise<StoredToken & { token: string }> {
   const body = requireObject(input, "token request", ["name", "acls", "quotas"]);
@@ -21,10 +24,17 @@ export async function createToken(env: Env, input: unknown): Promise<StoredToken
   return { ...stored, token };
 }
 
-export async function listTokens(env: Env): Promise<StoredToken[]> {
-  return (await controllerStub(env).listTokens()) as StoredToken[];
+/** A page of the list: `limit` (1 to MAX_TOKEN_LIST_PAGE, the default) tokens by name after the name `after`. */
+export async function listTokens(env: Env, params: { limit?: unknown; after?: unknown }): Promise<TokenPage> {
+  const limit = integerField(params.limit, "limit", 1, MAX_TOKEN_LIST_PAGE, MAX_TOKEN_LIST_PAGE);
+  const after = params.after;
+  if (after !== undefined && (typeof after !== "string" || after.length > 64)) {
+    throw new KafkaError("INVALID_REQUEST", "after must be a token name (at most 64 characters): the nextAfter of the previous page", { field: "after" });
+  }
+  return (await controllerStub(env).listTokens(limit, after)) as TokenPage;
 }
 
-export async function revokeToken(env: Env, id: string): Promise<StoredToken> {
-  return unwrap((await controllerStub(env).revokeToken(id)) as Result<StoredToken>);
+/** Revokes a token; answers it with its hash (the router drops its answers about it; the hash is never shown). */
+export async function revokeToken(env: Env, id: string): Promise<HashedStoredToken> {
+  return unwrap((await controllerStub(env).revokeToken(id)) as Result<HashedStoredToken>);
 }

@@ -2,13 +2,15 @@
 // the DDL earlier releases made) are opened by a new Controller and come out at the current version with their rows
 // intact and usable; a database at the current version is left alone.
 import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { Controller } from "../../src/controller/Controller";
 import { CONTROLLER_SCHEMA } from "../../src/controller/schema";
 import { recordedVersion } from "../../src/schema-version";
 import type { TopicMetadata } from "../../src/protocol";
 import type { Result } from "../../src/errors";
+import { tokenShardIndex } from "../../src/auth/token-shard-index";
+import { tokenShardStub } from "../../src/names";
 
 /** Version 1 (before replication), as released: no placement, no replication factor on pending drops, no leadership. */
 const V1_DDL = `
@@ -89,6 +91,27 @@ describe("controller schema versions", () => {
     expect(opened.columns.topics?.filter((c) => c === "placement")).toHaveLength(1);
     expect(opened.topic).toMatchObject({ ok: true, value: { name: "old", placement: [], version: 4 } });
     expect(opened.drops).toEqual([{ topic_id: "id-gone", partition_count: 2, replication_factor: 1 }]);
+  });
+
+  it("copies the tokens of a database from before token shards to their shards, from the alarm it sets on start", async () => {
+    const stub = env.CONTROLLER.get(env.CONTROLLER.newUniqueId());
+    const sha256 = `${crypto.randomUUID().replaceAll("-", "")}${"ab".repeat(16)}`;
+    const acls = [{ resource: "cluster", name: "cluster", patternType: "literal", operations: ["read"] }];
+    const pending = await runInDurableObject(stub, async (_instance: Controller, state) => {
+      const sql = state.storage.sql;
+      const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").toArray();
+      for (const { name } of tables) sql.exec(`DROP TABLE ${name}`);
+      sql.exec(V1_DDL);
+      sql.exec("INSERT INTO tokens (id, name, sha256, acls, quotas, created_ms) VALUES ('old-id', 'old-token', ?, ?, '{}', 1000)", sha256, JSON.stringify(acls));
+      await state.storage.deleteAlarm();
+      new Controller(state, env);
+      return { copies: sql.exec("SELECT sha256 FROM pending_token_copies").toArray(), alarm: await state.storage.getAlarm() };
+    });
+    expect(pending.copies).toEqual([{ sha256 }]);
+    expect(pending.alarm).not.toBeNull();
+    await runDurableObjectAlarm(stub);
+    expect(await tokenShardStub(env, tokenShardIndex(sha256)).lookup(sha256)).toEqual({ id: "old-id", name: "old-token", sha256, acls, quotas: {}, createdMs: 1000 });
+    expect(await runInDurableObject(stub, (_i: Controller, state) => state.storage.sql.exec("SELECT sha256 FROM pending_token_copies").toArray())).toEqual([]);
   });
 
   it("creates a new database at the current version", async () => {
