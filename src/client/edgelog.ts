@@ -23,8 +23,10 @@ export interface EdgelogConfig {
   binding?: EdgelogBinding;
   /** HTTP only: bound on each request, a long-poll's wait excluded. Default 30000. */
   requestTimeoutMs?: number;
-  /** "binary" (the default): fetches take the record frame (docs/api.md, over HTTP or RPC), whose records build their
-   *  strings on first read; "json" asks for JSON. */
+  /** "json" (the default): fetches take plain JSON answers, one JSON.parse per fetch, which is faster for a reader that
+   *  builds every value (most consumers). "binary" (opt-in): fetches take the record frame (docs/api.md, over HTTP or
+   *  RPC), whose records build their strings on first read; it pays off when a reader reads few fields of each record
+   *  (offsets, a key filter). docs/performance.md, "The binary record frame". */
   fetchFormat?: FetchFormat;
   /** Any other Transport. */
   transport?: Transport;
