@@ -1,6 +1,7 @@
 // The three systems of `npm run bench:compare` behind one interface, so every workload runs the same way on each:
 //   produce({ stream, records, batch, clients })  records of VALUE_BYTES in batches, closed loop per client
-//   readBack({ stream, records, clients })        what produce wrote, back in batches of READ_BATCH, every record parsed
+//   readBack({ stream, records, clients })        what produce wrote, back in batches of READ_BATCH; every record's
+//                                                  position and value read and checked by readRecord, on every path
 //   group({ name, records, partitions, consumers }) a producer and a group of consumers, end to end until acknowledged
 // Each returns { records, valueBytes, elapsedMs, latenciesMs } (latency per request; per record for group).
 //   edgelog: its HTTP API (undici, one socket per client) for produce/read back, its TS client (build/client.mjs) for the group
@@ -21,6 +22,26 @@ const decoder = new TextDecoder();
 export function valueOf(i, sentAtMs = 0) {
   const prefix = `${i} ${sentAtMs.toFixed(2)} `;
   return prefix + PADDING.slice(prefix.length);
+}
+
+/**
+ * The read back's work per record, the same on every path (edgelog JSON and binary, Redis, NATS): the record's position
+ * (offset, stream sequence or entry id) and its value are both read, the position must be in order (`positionOk`, the
+ * caller's comparison) and the value must be record `i`'s. Without it a path whose client builds fields lazily (the
+ * binary frame's records, a NATS message's sequence) would skip work the others do. Returns what it adds to the
+ * batch's checksum (the value's length), which checkBatch checks, so no read is left unused.
+ */
+function readRecord(system, stream, i, position, positionOk, value) {
+  if (!positionOk || value.length !== VALUE_BYTES || Number(value.slice(0, value.indexOf(" "))) !== i) {
+    throw new Error(`${system} ${stream}: record ${i} at position ${position}${positionOk ? "" : " (out of order)"} holds '${String(value).slice(0, 20)}'`);
+  }
+  return value.length;
+}
+
+/** Checks a batch read back: `count` records whose values summed to `checksum` bytes (each readRecord's return). */
+function checkBatch(system, stream, at, count, expected, checksum) {
+  if (count !== expected || checksum !== expected * VALUE_BYTES) throw new Error(`${system} ${stream}: read at ${at} returned ${count} records of ${expected}, ${checksum} value bytes`);
+  return count;
 }
 
 function parseValue(value) {
@@ -139,22 +160,20 @@ export class EdgelogSystem {
       clients,
       requests: Math.ceil(records / READ_BATCH),
       op: async (r) => {
-        if (this.readFormat === "binary") {
-          // Every record's value is read (built as a string), as JSON.parse builds every record's.
-          const { records: got } = this.decodeRecordFrame(await http.fetchRecordsFrame(stream, 0, { offset: r * READ_BATCH, maxRecords: READ_BATCH }));
-          const expected = Math.min(READ_BATCH, records - r * READ_BATCH);
-          let short = 0;
-          for (const record of got) if (record.value.length !== VALUE_BYTES) short++;
-          if (got.length !== expected || got[0].offset !== r * READ_BATCH || short > 0) throw new Error(`edgelog ${stream}: binary fetch at ${r * READ_BATCH} returned ${got.length} records, ${short} short`);
-          return got.length;
+        const first = r * READ_BATCH;
+        const expected = Math.min(READ_BATCH, records - first);
+        const query = { offset: first, maxRecords: READ_BATCH };
+        // Binary: each record's offset and value are built when read (FrameRecord), here; JSON: by JSON.parse, and read here.
+        const got =
+          this.readFormat === "binary"
+            ? this.decodeRecordFrame(await http.fetchRecordsFrame(stream, 0, query)).records
+            : JSON.parse(await http.fetchRecordsText(stream, 0, query)).records;
+        let checksum = 0;
+        for (let k = 0; k < got.length; k++) {
+          const offset = got[k].offset;
+          checksum += readRecord(this.name, stream, first + k, offset, offset === first + k, got[k].value);
         }
-        const text = await http.fetchRecordsText(stream, 0, { offset: r * READ_BATCH, maxRecords: READ_BATCH });
-        const data = JSON.parse(text);
-        const expected = Math.min(READ_BATCH, records - r * READ_BATCH);
-        if (data.records.length !== expected || data.records[0].offset !== r * READ_BATCH || data.records[0].value.length !== VALUE_BYTES) {
-          throw new Error(`edgelog ${stream}: fetch at ${r * READ_BATCH} returned ${data.records.length} records`);
-        }
-        return data.records.length;
+        return checkBatch(this.name, stream, first, got.length, expected, checksum);
       },
     });
   }
@@ -259,12 +278,19 @@ export class RedisSystem {
       clients,
       requests: Math.ceil(records / READ_BATCH),
       op: async (r, c) => {
+        const first = r * READ_BATCH;
         const entries = await conns[c].xrange(stream, source.firstIds[r], "+", "COUNT", READ_BATCH);
-        const expected = Math.min(READ_BATCH, records - r * READ_BATCH);
-        if (entries.length !== expected || entries[0][1][1].length !== VALUE_BYTES || parseValue(entries[0][1][1]).i !== r * READ_BATCH) {
-          throw new Error(`redis ${stream}: XRANGE at batch ${r} returned ${entries.length} entries`);
+        const expected = Math.min(READ_BATCH, records - first);
+        // An entry's position is its id ("<ms>-<seq>", a string): each must differ from the one before (the first is
+        // the id asked for), as each offset must follow the one before on the other paths.
+        let checksum = 0;
+        let previousId = "";
+        for (let k = 0; k < entries.length; k++) {
+          const [id, fields] = entries[k];
+          checksum += readRecord("redis", stream, first + k, id, id !== previousId && (k > 0 || id === source.firstIds[r]), fields[1]);
+          previousId = id;
         }
-        return entries.length;
+        return checkBatch("redis", stream, first, entries.length, expected, checksum);
       },
     });
     await this.closeAll(conns);
@@ -382,18 +408,21 @@ export class NatsSystem {
       clients,
       requests: batches,
       op: async (r, c) => {
-        const expected = Math.min(READ_BATCH, records - r * READ_BATCH);
+        const first = r * READ_BATCH;
+        const expected = Math.min(READ_BATCH, records - first);
         let n = 0;
+        let checksum = 0;
         // A fetch may end early (the server's pull batches); keep pulling until this batch is complete.
         while (n < expected) {
           const messages = await consumers[c].fetch({ max_messages: expected - n, expires: 5000 });
           for await (const m of messages) {
-            const value = decoder.decode(m.data);
-            if (value.length !== VALUE_BYTES || (n === 0 && parseValue(value).i !== r * READ_BATCH)) throw new Error(`nats ${stream}: read ${value.slice(0, 20)} at ${r * READ_BATCH + n}`);
+            // A message's position is its stream sequence (from 1), as a record's is its offset (from 0).
+            const seq = m.seq;
+            checksum += readRecord("nats", stream, first + n, seq, seq === first + n + 1, decoder.decode(m.data));
             n++;
           }
         }
-        return n;
+        return checkBatch("nats", stream, first, n, expected, checksum);
       },
     });
     await this.closeAll(ncs);

@@ -10,8 +10,9 @@
 //   takes ~11 minutes on the 2-core bench box, nearly all of it NATS (its Node client publishes ~12-16k acked
 //   messages/s), so the default is half that (~5.5 minutes); COMPARE_RECORDS=1000000 runs the full size.
 // Workloads: produce 100-byte records in batches of 100 and 1000 by 1 and 8 clients (closed loop, into one
-// partition / stream); read back what "produce b1000 c1" wrote in batches of 1000 by 1 and 8 clients, every record
-// parsed; a producer and a group of 3 consumers on 6 partitions, end to end until every record is acknowledged.
+// partition / stream); read back what "produce b1000 c1" wrote in batches of 1000 by 1 and 8 clients, every record's
+// position and value read and checked alike on every system (readRecord in compare-systems.mjs); a producer and a
+// group of 3 consumers on 6 partitions, end to end until every record is acknowledged.
 // Prints one table, writes bench/results/compare-<time>.json.
 
 import { execFileSync } from "node:child_process";
@@ -78,7 +79,7 @@ async function main() {
         systems.push(system);
         console.error(`${system.name} at ${server.url.href}`);
       }
-      if (kinds.includes("read")) notes.push(`edgelog read back: ${readFormat === "binary" ? "binary record frame, every value read" : "JSON, every answer parsed"}`);
+      if (kinds.includes("read")) notes.push(`edgelog read back: ${readFormat === "binary" ? "binary record frame" : "JSON"}; on every system each record's position (offset, sequence or id) and value are read and checked`);
       // Counts every workerd process (both topologies'): the idle one adds next to nothing.
       cpuSample = cpuSampler();
     }
