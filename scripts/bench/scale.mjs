@@ -9,8 +9,9 @@
 //           5 s per isolate, a coordinator re-reads its topics every 30 s, one Controller request per producer id);
 //   after:  the policy of the current src/ (limits read from src/limits.ts): metadata refreshed when a partition says
 //           the version moved (its STALE_METADATA carries the new metadata: no Controller read), coordinators told of
-//           their topics' changes, producer ids from leased blocks, the token store read through a copy per location
-//           (--isolates-per-location isolates share one).
+//           their topics' changes, producer ids from leased blocks, and each presented token's hash looked up in its
+//           token shard (src/token-shard/, real calls) behind an answer per isolate and one per location
+//           (--isolates-per-location isolates share it; --tokens-per-isolate store tokens presented to one isolate).
 // Two per-key hot spots run beside them (hotSpotPolicy, counted, not sent): one share group polled from every isolate
 // (its coordinator: a config read per isolate per SHARE_GROUP_CONFIG_CACHE_MS, 5 s before; after, only the safety net
 // and cold isolates) and one subscription of --subscription-partitions partitions each appended to
@@ -43,6 +44,7 @@ const { values } = parseArgs({
     "batch-records": { type: "string", default: "100" },
     "topic-changes-per-minute": { type: "string", default: "2" },
     "stored-tokens": { type: "string", default: "200" },
+    "tokens-per-isolate": { type: "string", default: "1" },
     "isolates-per-location": { type: "string", default: "33" },
     "subscription-partitions": { type: "string", default: "1024" },
     "subscription-appends-per-s": { type: "string", default: "1" },
@@ -67,6 +69,8 @@ const lifetimeS = Number(values["isolate-lifetime"]);
 const batchRecords = Number(values["batch-records"]);
 const changesPerMinute = Number(values["topic-changes-per-minute"]);
 const storedTokens = values.smoke ? 20 : Number(values["stored-tokens"]);
+// The store tokens one isolate's clients present (a Worker calling edgelog usually holds one).
+const tokensPerIsolate = Number(values["tokens-per-isolate"]);
 // Cloudflare runs ~300 locations: 10,000 isolates are ~33 a location. Simulated isolates fill whole locations, so the
 // location tier's sharing is what a full location sees (sampling takes locations, not isolates).
 const isolatesPerLocation = Number(values["isolates-per-location"]);
@@ -83,12 +87,13 @@ function limit(name) {
 }
 
 const POLICY = {
-  before: { metadataMaxAgeMs: 30_000, versioned: false, tokenMaxAgeMs: 5_000, tokenLocationTier: false, groupRefreshMs: 30_000, groupPushed: false, producerBlock: 0 },
+  before: { metadataMaxAgeMs: 30_000, versioned: false, tokenMaxAgeMs: 5_000, tokenLocationTier: false, tokenShards: false, groupRefreshMs: 30_000, groupPushed: false, producerBlock: 0 },
   after: {
     metadataMaxAgeMs: limit("METADATA_MAX_AGE_MS"),
     versioned: true,
     tokenMaxAgeMs: limit("TOKEN_CACHE_MS"),
     tokenLocationTier: true,
+    tokenShards: true,
     groupRefreshMs: limit("GROUP_METADATA_REFRESH_MS"),
     groupPushed: true,
     producerBlock: limit("PRODUCER_ID_BLOCK_SIZE") ?? 0,
@@ -214,14 +219,25 @@ async function controllerMeter() {
   return requests;
 }
 
-// The token store once: the answer every isolate re-reads (its size grows with the store).
+// The token store once (the controller copies each token to its shard, src/token-shard/). Before token shards every
+// isolate re-read the whole store from the Controller (a modelled call: it no longer exists); after, an isolate looks
+// up the hash it was shown in that hash's shard (real calls), behind its own and its location's answer.
+const tokenShards = await server.mf.getDurableObjectNamespace("TOKEN_SHARD");
+const shardCount = limit("TOKEN_SHARDS");
+const tokenHashes = [];
 for (let i = 0; i < storedTokens; i++) {
-  const hash = Array.from({ length: 64 }, (_, j) => "0123456789abcdef"[(i * 7 + j * 13) % 16]).join("");
-  dispose(await controller.createToken(`scale-${i}-${hash.slice(0, 8)}`, hash.slice(0, 56) + String(i).padStart(8, "0"), [{ resource: "topic", name: "*", patternType: "literal", operations: ["read"] }], {}));
+  const hash = Array.from({ length: 56 }, () => "0123456789abcdef"[Math.floor(Math.random() * 16)]).join("") + String(i).padStart(8, "0");
+  tokenHashes.push(hash);
+  dispose(await controller.createToken(`scale-${i}-${hash.slice(0, 8)}`, hash, [{ resource: "topic", name: "*", patternType: "literal", operations: ["read"] }], {}));
 }
-const tokenAnswer = await controller.tokenRecords();
-const tokenAnswerBytes = JSON.stringify(tokenAnswer).length;
-dispose(tokenAnswer);
+const shardOf = (hash) => Number.parseInt(hash.slice(0, 8), 16) % shardCount;
+// One stub per shard for the whole run (disposed at the end: a stub per lookup would be one more to dispose each).
+const shardStubs = Array.from({ length: shardCount }, (_, i) => tokenShards.get(tokenShards.idFromName(`token-shard/${i}`)));
+const shardStub = (index) => shardStubs[index];
+const oneAnswer = await shardStub(shardOf(tokenHashes[0])).lookup(tokenHashes[0]);
+if (oneAnswer === null) throw new Error("the token's shard does not hold its copy");
+const tokenAnswerBytes = JSON.stringify(oneAnswer).length * storedTokens;
+dispose(oneAnswer);
 
 async function simulate(scale, modelName) {
   const policy = POLICY[modelName];
@@ -280,11 +296,13 @@ async function simulate(scale, modelName) {
     working: Array.from({ length: W }, pickTopic),
     metadata: new Map(), // topic index -> { version, fetchedMs }
     tokensMs: -Infinity,
+    tokens: Array.from({ length: tokensPerIsolate }, () => tokenHashes[Math.floor(random() * tokenHashes.length)]),
+    tokenAnswers: new Map(), // hash -> when its shard answered
     shareConfigMs: -Infinity,
     block: { next: 0, end: 0 },
   });
   const routers = Array.from({ length: simIsolates }, () => newIsolate(-random() * lifetimeS * 1000));
-  // Each location's copy of the token store (service/token-cache.ts): when the controller answered it.
+  // Each location's copy of the token store, or (after) its answer per hash (service/token-cache.ts): when answered.
   const locationTokensMs = new Map();
   const coordinators = Array.from({ length: simGroups }, (_, g) => ({
     id: `${run}-g${g}`,
@@ -316,14 +334,28 @@ async function simulate(scale, modelName) {
         }
         iso.nextRequestMs = now + exp(random, requestsPerIsolatePerS);
         pollShareGroup(hot, iso, now, 1 / isolateShare, count);
-        if (now - iso.tokensMs >= policy.tokenMaxAgeMs) {
+        if (policy.tokenShards) {
+          const hash = iso.tokens[Math.floor(random() * iso.tokens.length)];
+          if (now - (iso.tokenAnswers.get(hash) ?? -Infinity) >= policy.tokenMaxAgeMs) {
+            const key = `${Math.floor(r / isolatesPerLocation)}/${hash}`;
+            const answeredMs = locationTokensMs.get(key) ?? -Infinity;
+            if (now - answeredMs < policy.tokenMaxAgeMs) iso.tokenAnswers.set(hash, answeredMs); // the answer keeps its age
+            else {
+              iso.tokenAnswers.set(hash, now);
+              locationTokensMs.set(key, now);
+              const shard = shardOf(hash);
+              count(`token shard ${shard}`, 1 / isolateShare);
+              pending.push(shardStub(shard).lookup(hash).then(dispose));
+            }
+          }
+        } else if (now - iso.tokensMs >= policy.tokenMaxAgeMs) {
           const location = Math.floor(r / isolatesPerLocation);
           const copyMs = locationTokensMs.get(location) ?? -Infinity;
           if (policy.tokenLocationTier && now - copyMs < policy.tokenMaxAgeMs) iso.tokensMs = copyMs; // the copy keeps its age
           else {
             iso.tokensMs = now;
             if (policy.tokenLocationTier) locationTokensMs.set(location, now);
-            callController(1 / isolateShare, "tokenRecords", () => controller.tokenRecords());
+            count("controller", 1 / isolateShare, "tokenRecords (modelled: the whole store)");
           }
         }
         const ti = iso.working[Math.floor(random() * W)];
@@ -457,6 +489,11 @@ for (const scale of scales) {
     for (const row of r.rows.slice(0, 5)) console.log(`| ${row.key} | ${fmt(row.mean)} | ${fmt(row.peak)} | ${row.mean > BUDGET ? "yes" : "no"} |`);
     console.log(`Controller by method (requests/s): ${Object.entries(r.byMethod).map(([m, n]) => `${m} ${fmt(n)}`).join(", ")}`);
     console.log(`Hot spots (requests/s): ${hotSpotKeys.map((k) => `${k} ${fmt(r.rows.find((x) => x.key === k)?.mean ?? 0)}`).join(", ")}`);
+    const shardRows = r.rows.filter((x) => x.key.startsWith("token shard "));
+    if (shardRows.length > 0) {
+      const busiest = shardRows[0];
+      console.log(`Token shards (requests/s): ${shardRows.length} of ${shardCount} asked, all together ${fmt(shardRows.reduce((a, x) => a + x.mean, 0))}, busiest ${busiest.key} ${fmt(busiest.mean)} (peak second ${fmt(busiest.peak)})`);
+    }
     const sent = r.realControllerCalls + r.created;
     if (seen < sent || seen > sent + r.changes + previousChanges) throw new Error(`the Controller counted ${seen} requests, the simulation sent ${sent} (and made ${r.changes} topic changes)`);
     previousChanges = r.changes;
@@ -476,5 +513,6 @@ for (const scale of scales) {
   console.log(`| ${scale * 100}% | ${cells.join(" | ")} |`);
 }
 printRegistry(results);
-console.log(`(token store answer: ${tokenAnswerBytes.toLocaleString("en-US")} bytes for ${storedTokens} tokens, ~${Math.round(tokenAnswerBytes / storedTokens)} bytes a token)`);
+console.log(`(token store: before, each copy was the whole store, ~${tokenAnswerBytes.toLocaleString("en-US")} bytes for ${storedTokens} tokens; after, a lookup answers one token, ~${Math.round(tokenAnswerBytes / storedTokens)} bytes)`);
+for (const stub of shardStubs) dispose(stub);
 await server.stop();
