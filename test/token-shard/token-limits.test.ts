@@ -95,6 +95,7 @@ describe("token store limits", () => {
     expect(over.status).toBe(400);
     expect(over.body.error).toMatchObject({ type: "INVALID_REQUEST", details: { field: "limit" } });
     for (const bad of ["0", "x", "-1"]) expect((await call(e, "GET", `/v1/tokens?limit=${bad}`)).status).toBe(400);
+    expect((await call(e, "GET", `/v1/tokens?after=${"a".repeat(64)}`)).status).toBe(200); // a name's length: at the bound
     expect((await call(e, "GET", `/v1/tokens?after=${"a".repeat(65)}`)).body.error).toMatchObject({ type: "INVALID_REQUEST", details: { field: "after" } });
     const first = await call(e, "GET", "/v1/tokens?limit=2");
     expect(first.body.tokens).toHaveLength(2);
