@@ -5,11 +5,8 @@
 // read began before the refusal was known), a request with a secret token (no answer to read) reads its topic once,
 // and refused requests whose unknown answer is young read nothing (an unauthenticated flood drives no metadata reads
 // beyond the token answers it reads anyway).
-import { env } from "cloudflare:workers";
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
-import { sha256Hex } from "../../src/auth/tokens";
+import { authOnEnv, callAs } from "../auth-env";
 import type { Env } from "../../src/env";
 import { forget, metadataReads } from "../../src/service/metadata";
 import { forgetIsolateTokens, tokenClock, tokenShardReads } from "../../src/service/token-cache";
@@ -17,19 +14,9 @@ import { TOKEN_CACHE_MS } from "../../src/limits";
 
 const ADMIN = "edl_admin_token_for_the_cold_isolate_test";
 
-async function authEnv(): Promise<Env> {
-  const admin = { name: "cold-admin", sha256: await sha256Hex(ADMIN), acls: [{ resource: "cluster", name: "cluster", operations: ["admin"] }, { resource: "topic", name: "*", operations: ["admin"] }] };
-  return { ...(env as unknown as Env), EDGELOG_ENV: "production", EDGELOG_AUTH: undefined, EDGELOG_TOKENS: JSON.stringify([admin]) };
-}
+const authEnv = (): Promise<Env> => authOnEnv("cold-admin", ADMIN, [{ resource: "cluster", name: "cluster", operations: ["admin"] }, { resource: "topic", name: "*", operations: ["admin"] }]);
 
-async function call(e: Env, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request(`http://edgelog.test${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }) as Request<unknown, IncomingRequestCfProperties>, e, ctx);
-  await waitOnExecutionContext(ctx);
-  return { status: response.status, body: await response.json() };
-}
+const call = callAs;
 
 describe("a cold isolate's first request", () => {
   it("reads its topic while authenticating: one round trip in a row", async () => {

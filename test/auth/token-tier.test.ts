@@ -3,9 +3,8 @@
 // through another location stops working within TOKEN_CACHE_MS however the answer travelled (it keeps the time its
 // shard gave it). "Another isolate at the same location" is this isolate with its own answers forgotten.
 import { env } from "cloudflare:workers";
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
+import { authOnEnv, callAs } from "../auth-env";
 import { sha256Hex } from "../../src/auth/tokens";
 import type { Env } from "../../src/env";
 import { TOKEN_CACHE_MS } from "../../src/limits";
@@ -14,19 +13,9 @@ import { forgetIsolateTokens, STORE_MISS_REFRESH_MS, tokenClock, tokenShardReads
 
 const ADMIN = "edl_admin_token_for_the_tier_test_only";
 
-async function authEnv(): Promise<Env> {
-  const admin = { name: "tier-admin", sha256: await sha256Hex(ADMIN), acls: [{ resource: "cluster", name: "cluster", operations: ["admin", "read"] }] };
-  return { ...(env as unknown as Env), EDGELOG_ENV: "production", EDGELOG_AUTH: undefined, EDGELOG_TOKENS: JSON.stringify([admin]) };
-}
+const authEnv = (): Promise<Env> => authOnEnv("tier-admin", ADMIN);
 
-async function call(e: Env, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request(`http://edgelog.test${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }) as Request<unknown, IncomingRequestCfProperties>, e, ctx);
-  await waitOnExecutionContext(ctx);
-  return { status: response.status, body: await response.json() };
-}
+const call = callAs;
 
 describe("token answers' location tier", () => {
   it("a cold isolate takes its location's young answer; a revocation elsewhere holds within TOKEN_CACHE_MS", async () => {

@@ -2,31 +2,20 @@
 // table, as 100,000 creates would leave them), MAX_TOKEN_LIST_PAGE for GET /v1/tokens (walked to the end by
 // nextAfter), and TOKEN_ANSWER_CACHE_ENTRIES answers per router isolate.
 import { env } from "cloudflare:workers";
-import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
+import { authOnEnv, callAs } from "../auth-env";
 import type { Controller } from "../../src/controller/Controller";
 import { TokenAnswers } from "../../src/auth/token-answers";
-import { sha256Hex } from "../../src/auth/tokens";
 import type { Env } from "../../src/env";
 import { MAX_STORED_TOKENS, MAX_TOKEN_LIST_PAGE, TOKEN_ANSWER_CACHE_ENTRIES } from "../../src/limits";
 import { controllerStub } from "../../src/names";
 
 const ADMIN = "edl_admin_token_for_the_token_limits_test";
 
-async function authEnv(): Promise<Env> {
-  const admin = { name: "limits-admin", sha256: await sha256Hex(ADMIN), acls: [{ resource: "cluster", name: "cluster", operations: ["admin", "read"] }] };
-  return { ...(env as unknown as Env), EDGELOG_ENV: "production", EDGELOG_AUTH: undefined, EDGELOG_TOKENS: JSON.stringify([admin]) };
-}
+const authEnv = (): Promise<Env> => authOnEnv("limits-admin", ADMIN);
 
-async function call(e: Env, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const headers: Record<string, string> = { authorization: `Bearer ${ADMIN}` };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request(`http://edgelog.test${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }) as Request<unknown, IncomingRequestCfProperties>, e, ctx);
-  await waitOnExecutionContext(ctx);
-  return { status: response.status, body: await response.json() };
-}
+const call = (e: Env, method: string, path: string, body?: unknown) => callAs(e, ADMIN, method, path, body);
 
 const ACLS = [{ resource: "cluster", name: "cluster", operations: ["read"] }];
 
@@ -56,9 +45,7 @@ describe("token store limits", () => {
     expect(over.body.error.message).toContain(`the maximum is ${MAX_STORED_TOKENS}`);
     // Nothing acknowledged changed: the last token still works, and revoking one makes room again.
     const token = last.body.token as string;
-    const ctx = createExecutionContext();
-    const used = await worker.fetch(new Request("http://edgelog.test/v1/usage", { headers: { authorization: `Bearer ${token}` } }) as Request<unknown, IncomingRequestCfProperties>, e, ctx);
-    await waitOnExecutionContext(ctx);
+    const used = await callAs(e, token, "GET", "/v1/usage");
     expect(used.status).toBe(200);
 
     // Every page holds MAX_TOKEN_LIST_PAGE by default; nextAfter walks to the end, each name once, in order.

@@ -3,9 +3,9 @@
 // retries it; every change carries a version, so a late create never brings back a revoked token. Faults are the
 // shard's own fault switch: calls to it throw as calls to an unreachable object do.
 import { env } from "cloudflare:workers";
-import { createExecutionContext, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../../src/index";
+import { authOnEnv, callAs } from "../auth-env";
 import type { Controller } from "../../src/controller/Controller";
 import { sha256Hex } from "../../src/auth/tokens";
 import { tokenShardIndex } from "../../src/auth/token-shard-index";
@@ -18,19 +18,9 @@ import { TOKEN_TOMBSTONE_MS, type TokenShard } from "../../src/token-shard/Token
 const ADMIN = "edl_admin_token_for_the_token_shard_test";
 const READ = [{ resource: "cluster" as const, name: "cluster", patternType: "literal" as const, operations: ["read" as const] }];
 
-async function authEnv(): Promise<Env> {
-  const admin = { name: "shard-admin", sha256: await sha256Hex(ADMIN), acls: [{ resource: "cluster", name: "cluster", operations: ["admin", "read"] }] };
-  return { ...(env as unknown as Env), EDGELOG_ENV: "production", EDGELOG_AUTH: undefined, EDGELOG_TOKENS: JSON.stringify([admin]) };
-}
+const authEnv = (): Promise<Env> => authOnEnv("shard-admin", ADMIN);
 
-async function call(e: Env, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request(`http://edgelog.test${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }) as Request<unknown, IncomingRequestCfProperties>, e, ctx);
-  await waitOnExecutionContext(ctx);
-  return { status: response.status, body: await response.json() };
-}
+const call = callAs;
 
 const shardOf = (sha256: string) => tokenShardStub(env, tokenShardIndex(sha256));
 const pendingCopies = () =>
