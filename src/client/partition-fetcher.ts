@@ -4,16 +4,22 @@
 // processing of this partition is under way, which is what revocation waits for before committing. A partition
 // that fails every fetch for `retryTimeoutMs` (retriable errors, or a deleted topic its group has not revoked) is
 // a fatal failure, reported once: the consumer never retries in silence for ever.
+// With `prefetch`, the next page is fetched while a page is processed (Kafka's fetcher keeps a fetch in flight the
+// same way): it is used only when processing ended exactly where it starts, in the same generation, and dropped
+// (aborted, its answer or failure ignored) otherwise, so what reaches the handlers is what the fetch-then-process
+// loop would hand them.
 import { backoffMs, sleep } from "./backoff";
 import { isErrorType, isRetriable } from "./edgelog-error";
 import type { FetchedRecord } from "../log/batch";
-import type { FetchParams } from "./wire";
+import type { FetchParams, FetchResponse } from "./wire";
 import type { Transport } from "./transport";
 import type { BackoffConfig } from "./backoff";
 
 export interface FetcherContext {
   transport: Transport;
   fetch: Omit<FetchParams, "offset">;
+  /** Fetch the next page while a page is processed (ConsumerConfig.prefetch). */
+  prefetch: boolean;
   backoff: BackoffConfig;
   /** How long fetches of the partition may keep failing before the last failure is fatal. */
   retryTimeoutMs: number;
@@ -40,6 +46,7 @@ export class PartitionFetcher {
   stopped = false;
   /** Bumped by seek(): a page fetched or processed under an older generation is dropped. */
   generation = 0;
+  /** The fetch under way (a page awaited, or the next page fetched ahead): seek, pause and stop abort it. */
   private inFlight: AbortController | undefined;
   private resumeWaiter: (() => void) | undefined;
   private loop: Promise<void> | undefined;
@@ -109,17 +116,24 @@ export class PartitionFetcher {
     }
     let failures = 0;
     let failingSinceMs: number | undefined;
+    let ahead: Ahead | undefined;
     while (!this.stopped) {
       if (this.ctx.isPaused(this)) {
+        ahead = drop(ahead);
         failingSinceMs = undefined; // time paused is not time failing
         await new Promise<void>((resolve) => (this.resumeWaiter = resolve));
         continue;
       }
       const generation = this.generation;
-      const controller = (this.inFlight = new AbortController());
+      // The page fetched ahead, if it starts where this partition is now; else a fetch from here.
+      const usable = ahead !== undefined && ahead.offset === this.position && ahead.generation === generation && !ahead.controller.signal.aborted;
+      const fetching = usable ? ahead! : this.fetchFrom(this.position!, generation);
+      if (!usable) drop(ahead);
+      ahead = undefined;
+      const controller = (this.inFlight = fetching.controller);
       let page;
       try {
-        page = await this.ctx.transport.fetchRecords(this.topic, this.partition, { ...this.ctx.fetch, offset: this.position }, { signal: controller.signal });
+        page = await fetching.page;
         failures = 0;
         failingSinceMs = undefined;
       } catch (error) {
@@ -147,9 +161,21 @@ export class PartitionFetcher {
       this.lastStableOffset = page.lastStableOffset;
       // Where the position is once every record of the page was processed.
       const end = page.records.length > 0 ? page.records.at(-1)!.offset + 1 : this.position;
-      if (page.records.length > 0) await this.ctx.process(this, page.records, page.highWatermark, generation);
+      if (page.records.length > 0) {
+        if (this.ctx.prefetch) this.inFlight = (ahead = this.fetchFrom(Math.max(page.nextOffset, end!), generation)).controller;
+        await this.ctx.process(this, page.records, page.highWatermark, generation);
+      }
       this.stepOver(end, page.nextOffset, generation);
     }
+    drop(ahead);
+  }
+
+  /** Starts a fetch from `offset`; its failure is handled where it is awaited (or ignored, if it is dropped). */
+  private fetchFrom(offset: number, generation: number): Ahead {
+    const controller = new AbortController();
+    const page = this.ctx.transport.fetchRecords(this.topic, this.partition, { ...this.ctx.fetch, offset }, { signal: controller.signal });
+    page.catch(() => {}); // a dropped fetch's failure is nobody's; an awaited one's is caught by the loop
+    return { offset, generation, controller, page };
   }
 
   private wake(): void {
@@ -157,4 +183,18 @@ export class PartitionFetcher {
     this.resumeWaiter = undefined;
     resume?.();
   }
+}
+
+/** A fetch started ahead of need: used only if the partition is at `offset` in `generation` when it is wanted. */
+interface Ahead {
+  offset: number;
+  generation: number;
+  controller: AbortController;
+  page: Promise<FetchResponse>;
+}
+
+/** Aborts a fetch that will not be used; answers undefined, for `ahead = drop(ahead)`. */
+function drop(ahead: Ahead | undefined): undefined {
+  ahead?.controller.abort();
+  return undefined;
 }
