@@ -92,12 +92,17 @@ async function consume(
   return offsets;
 }
 
+/** A recording client, its timeline and fetch watch, and a topic holding RECORDS records. */
+async function setup(failFirstFetchOf?: number) {
+  const events: string[] = [];
+  const watch = fetchWatch();
+  const client = recordingClient(events, watch.fetched, failFirstFetchOf);
+  return { events, watch, client, topic: await topicWithRecords(client) };
+}
+
 describe("the consumer's prefetch", () => {
   it("fetches the next page while a page is processed, and hands every record once, in order", async () => {
-    const events: string[] = [];
-    const watch = fetchWatch();
-    const client = recordingClient(events, watch.fetched);
-    const topic = await topicWithRecords(client);
+    const { events, watch, client, topic } = await setup();
     const offsets = await consume(
       client,
       topic,
@@ -122,10 +127,7 @@ describe("the consumer's prefetch", () => {
   }, 30_000);
 
   it("drops the page fetched ahead when the handler seeks: the handler gets the sought offset next, never the dropped page", async () => {
-    const events: string[] = [];
-    const watch = fetchWatch();
-    const client = recordingClient(events, watch.fetched);
-    const topic = await topicWithRecords(client);
+    const { events, watch, client, topic } = await setup();
     let sought = false;
     const offsets = await consume(
       client,
@@ -146,10 +148,7 @@ describe("the consumer's prefetch", () => {
   }, 30_000);
 
   it("a page fetched ahead that fails is fetched again: every record is handed once, in order", async () => {
-    const events: string[] = [];
-    const watch = fetchWatch();
-    const client = recordingClient(events, watch.fetched, PAGE);
-    const topic = await topicWithRecords(client);
+    const { events, watch, client, topic } = await setup(PAGE);
     const offsets = await consume(
       client,
       topic,
@@ -165,10 +164,7 @@ describe("the consumer's prefetch", () => {
   }, 30_000);
 
   it("by default (prefetch false) the next page is fetched only once the handler returned", async () => {
-    const events: string[] = [];
-    const watch = fetchWatch();
-    const client = recordingClient(events, watch.fetched);
-    const topic = await topicWithRecords(client);
+    const { events, watch, client, topic } = await setup();
     const offsets = await consume(
       client,
       topic,
