@@ -1,8 +1,9 @@
 // The tokens one router isolate knows: the operator's EDGELOG_TOKENS secret (parsed once per value), and answers about
 // the token store's tokens, one presented hash at a time, from the hash's token shard (issue 23: src/token-shard/; the
 // controller copies each create and revoke there before it answers). A known token's answer is used for at most
-// TOKEN_CACHE_MS (the revocation bound), an unknown one's for STORE_MISS_REFRESH_MS (a token just created through
-// another isolate works within a second).
+// TOKEN_CACHE_MS (the revocation bound), an unknown one's for STORE_MISS_REFRESH_MS (a flood of made-up tokens costs a
+// lookup per token per second, and a token whose copy reached its shard late by the controller's retry works within a
+// second of it; a new token works at once, as nobody held an answer about its hash).
 // Between the isolates and the shards sits one answer per hash per location, in the Cache API: an isolate without a
 // young enough answer takes its location's if that is young enough, and only otherwise asks the shard (and leaves the
 // answer for the location's other isolates). An answer keeps the time its shard gave it, however it travelled, so the
@@ -16,7 +17,7 @@ import type { Env } from "../env";
 import { TOKEN_ANSWER_CACHE_ENTRIES, TOKEN_CACHE_MS } from "../limits";
 import { tokenShardOf } from "../names";
 
-/** An unknown hash is asked again at most this often, so a token created on another isolate works within a second. */
+/** An unknown hash is asked again at most this often: a token whose shard took its copy late works within a second of it. */
 export const STORE_MISS_REFRESH_MS = 1_000;
 
 /** The location answers' cache name and key prefix (names of our own: no route serves them). */
